@@ -1,0 +1,519 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the version of the case layout this code writes.
+const SchemaVersion = 1
+
+// Errors a caller may branch on.
+var (
+	ErrLocked    = errors.New("case is in use by another process")
+	ErrNotCase   = errors.New("not a trailcase case file")
+	ErrNewer     = errors.New("case was written by a newer trailcase")
+	ErrExists    = errors.New("case file already exists")
+	ErrNoCase    = errors.New("case file does not exist")
+	ErrNotFound  = errors.New("not found")
+	ErrCorrupted = errors.New("case store is corrupted")
+)
+
+// Bucket names. Everything lives in top-level buckets created at open.
+var (
+	bMeta       = []byte("meta")        // schema, case info, run state
+	bItems      = []byte("items")       // item id -> Item JSON
+	bItemSrc    = []byte("item_src")    // source URI 0 sha256 -> item id
+	bBlobs      = []byte("blobs")       // blob id, chunk no -> bytes
+	bPending    = []byte("pending")     // blob id -> nil while a blob is being written
+	bSidecars   = []byte("sidecars")    // item id -> sidecar bytes (custody data)
+	bCustody    = []byte("custody")     // seq -> CustodyEntry JSON
+	bEvents     = []byte("events")      // item id, record no -> terms + event
+	bEvTime     = []byte("ev_time")     // time, item id, record no -> nil
+	bEvTerm     = []byte("ev_term")     // term 0 time item record -> nil
+	bEvDedup    = []byte("ev_dedup")    // dedup key -> event key + content hash
+	bChecks     = []byte("checks")      // name 0 time -> Check JSON
+	bKeys       = []byte("keys")        // fingerprint -> PublicKey JSON
+	bS3Buckets  = []byte("s3_buckets")  // bucket name -> Bucket JSON
+	allBuckets  = [][]byte{bMeta, bItems, bItemSrc, bBlobs, bPending, bSidecars, bCustody, bEvents, bEvTime, bEvTerm, bEvDedup, bChecks, bKeys, bS3Buckets}
+	kSchema     = []byte("schema")
+	kCase       = []byte("case")
+	kOpenRun    = []byte("open_run")
+	kMagic      = []byte("magic")
+	magic       = []byte("trailcase case file")
+	defaultWait = time.Second
+)
+
+// Options control Open.
+type Options struct {
+	ReadOnly bool
+	// Timeout bounds the wait for the file lock; zero means one second.
+	Timeout time.Duration
+}
+
+// Store is an open case file.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+}
+
+// Path returns the case file's path.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether the case was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Create makes a new case file at path. It refuses to touch an existing file.
+func Create(path string, info CaseInfo) (*Store, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create case %q: %w", path, ErrExists)
+		}
+		return nil, fmt.Errorf("create case %q: %w", path, err)
+	}
+	f.Close()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: defaultWait})
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("create case %q: %w", path, err)
+	}
+	info.Schema = SchemaVersion
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		if err := m.Put(kMagic, magic); err != nil {
+			return err
+		}
+		if err := m.Put(kSchema, u64(SchemaVersion)); err != nil {
+			return err
+		}
+		b, err := json.Marshal(info)
+		if err != nil {
+			return err
+		}
+		return m.Put(kCase, b)
+	})
+	if err != nil {
+		db.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("create case %q: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Open opens an existing case file. A writer that finds the file locked by
+// another process gets ErrLocked after opts.Timeout. A writable open
+// removes the remains of an interrupted blob write.
+func Open(path string, opts Options) (*Store, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open case %q: %w", path, ErrNoCase)
+		}
+		return nil, fmt.Errorf("open case %q: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("open case %q: is a directory: %w", path, ErrNotCase)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("open case %q: empty file: %w", path, ErrNotCase)
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = defaultWait
+	}
+	db, err := openBolt(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open case %q: %w", path, err)
+	}
+	if !opts.ReadOnly {
+		if err := s.dropPendingBlobs(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open case %q: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+func openBolt(path string, opts Options) (db *bolt.DB, err error) {
+	// bbolt panics on some malformed files; a case file that is not a case
+	// must get an error, never a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("open case %q: %w (%v)", path, ErrNotCase, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open case %q: %w", path, ErrLocked)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("open case %q: %w (%v)", path, ErrNotCase, err)
+	default:
+		return nil, fmt.Errorf("open case %q: %w", path, err)
+	}
+}
+
+func (s *Store) checkSchema() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil || !bytes.Equal(m.Get(kMagic), magic) {
+			return ErrNotCase
+		}
+		v := m.Get(kSchema)
+		if len(v) != 8 {
+			return ErrNotCase
+		}
+		if n := binary.BigEndian.Uint64(v); n > SchemaVersion {
+			return fmt.Errorf("%w: schema %d, this trailcase reads up to %d; upgrade trailcase", ErrNewer, n, SchemaVersion)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: bucket %q missing", ErrCorrupted, name)
+			}
+		}
+		return nil
+	})
+}
+
+// Close closes the case file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Info returns the case description.
+func (s *Store) Info() (CaseInfo, error) {
+	var info CaseInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return json.Unmarshal(tx.Bucket(bMeta).Get(kCase), &info)
+	})
+	return info, err
+}
+
+// Stat returns the case file's size in bytes.
+func (s *Store) Stat() (size int64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	return size, err
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// timeKey encodes t as 8 big-endian bytes that sort in time order, also
+// before 1970.
+func timeKey(t time.Time) []byte {
+	return u64(uint64(t.UnixNano()) ^ (1 << 63))
+}
+
+func keyTime(b []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+}
+
+// ---- items ----
+
+// Item returns the item with the given id.
+func (s *Store) Item(id uint64) (Item, error) {
+	var it Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bItems).Get(u64(id))
+		if v == nil {
+			return fmt.Errorf("item %d: %w", id, ErrNotFound)
+		}
+		return json.Unmarshal(v, &it)
+	})
+	return it, err
+}
+
+// Items calls fn for every item in id order. fn must not write to the store.
+func (s *Store) Items(fn func(Item) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
+			var it Item
+			if err := json.Unmarshal(v, &it); err != nil {
+				return fmt.Errorf("item %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
+			}
+			return fn(it)
+		})
+	})
+}
+
+// AllItems returns every item in id order.
+func (s *Store) AllItems() ([]Item, error) {
+	var out []Item
+	err := s.Items(func(it Item) error { out = append(out, it); return nil })
+	return out, err
+}
+
+// FindItem returns the id of the item holding exactly sum from source, or 0.
+func (s *Store) FindItem(source string, sum SHA256) (uint64, error) {
+	var id uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bItemSrc).Get(srcKey(source, sum)); v != nil {
+			id = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// ItemsFromSource returns the items acquired from source, any content.
+func (s *Store) ItemsFromSource(source string) ([]Item, error) {
+	var out []Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(source), 0)
+		c := tx.Bucket(bItemSrc).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(k) != len(prefix)+32 {
+				continue
+			}
+			var it Item
+			if raw := tx.Bucket(bItems).Get(v); raw != nil {
+				if err := json.Unmarshal(raw, &it); err != nil {
+					return err
+				}
+				out = append(out, it)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func srcKey(source string, sum SHA256) []byte {
+	k := make([]byte, 0, len(source)+1+32)
+	k = append(k, source...)
+	k = append(k, 0)
+	return append(k, sum[:]...)
+}
+
+// UpdateItem rewrites an existing item's record (parse state, warnings,
+// flags). Identity fields (source, size, hash, blob) must not change.
+func (s *Store) UpdateItem(it Item) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bItems)
+		old := b.Get(u64(it.ID))
+		if old == nil {
+			return fmt.Errorf("item %d: %w", it.ID, ErrNotFound)
+		}
+		var prev Item
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return err
+		}
+		if prev.SHA256 != it.SHA256 || prev.Size != it.Size || prev.Blob != it.Blob || prev.Source != it.Source {
+			return fmt.Errorf("item %d: identity fields may not change", it.ID)
+		}
+		return putJSON(b, u64(it.ID), it)
+	})
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
+}
+
+// Sidecar returns the stored bytes of item id's sidecar, or nil.
+func (s *Store) Sidecar(id uint64) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bSidecars).Get(u64(id)); v != nil {
+			out = bytes.Clone(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ---- blobs ----
+
+// ChunkSize is the size of one stored piece of evidence bytes.
+const ChunkSize = 1 << 20
+
+func chunkKey(blob uint64, n uint32) []byte {
+	k := make([]byte, 12)
+	binary.BigEndian.PutUint64(k, blob)
+	binary.BigEndian.PutUint32(k[8:], n)
+	return k
+}
+
+// OpenBlob returns a reader over the stored bytes of an item. Each chunk
+// is copied out in its own read transaction, so the reader may be held
+// while the store is written.
+func (s *Store) OpenBlob(it Item) io.Reader {
+	return &blobReader{s: s, blob: it.Blob, size: it.Size}
+}
+
+type blobReader struct {
+	s     *Store
+	blob  uint64
+	size  int64
+	read  int64
+	chunk uint32
+	buf   []byte
+	err   error
+}
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.read >= r.size {
+			return 0, io.EOF
+		}
+		r.err = r.s.db.View(func(tx *bolt.Tx) error {
+			v := tx.Bucket(bBlobs).Get(chunkKey(r.blob, r.chunk))
+			if v == nil {
+				return fmt.Errorf("blob %d chunk %d: %w: missing", r.blob, r.chunk, ErrCorrupted)
+			}
+			r.buf = append(r.buf[:0], v...)
+			return nil
+		})
+		if r.err == nil && len(r.buf) == 0 {
+			r.err = fmt.Errorf("blob %d chunk %d: %w: empty", r.blob, r.chunk, ErrCorrupted)
+		}
+		r.chunk++
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	r.read += int64(n)
+	if r.read > r.size {
+		return n, fmt.Errorf("blob %d: %w: longer than its item's size %d", r.blob, ErrCorrupted, r.size)
+	}
+	return n, nil
+}
+
+func (s *Store) dropPendingBlobs() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		p := tx.Bucket(bPending)
+		var ids [][]byte
+		_ = p.ForEach(func(k, _ []byte) error { ids = append(ids, bytes.Clone(k)); return nil })
+		for _, id := range ids {
+			if err := deleteChunks(tx, binary.BigEndian.Uint64(id)); err != nil {
+				return err
+			}
+			if err := p.Delete(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func deleteChunks(tx *bolt.Tx, blob uint64) error {
+	c := tx.Bucket(bBlobs).Cursor()
+	prefix := u64(blob)
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- checks, keys, buckets ----
+
+// PutCheck stores the result of a check run.
+func (s *Store) PutCheck(c Check) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		k := append([]byte(c.Name), 0)
+		k = append(k, timeKey(c.Time)...)
+		return putJSON(tx.Bucket(bChecks), k, c)
+	})
+}
+
+// LatestCheck returns the newest stored result of the named check.
+func (s *Store) LatestCheck(name string) (Check, bool, error) {
+	var c Check
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(name), 0)
+		cur := tx.Bucket(bChecks).Cursor()
+		var last []byte
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+			last = v
+		}
+		if last == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(last, &c)
+	})
+	return c, found, err
+}
+
+// PutKeys stores public keys, replacing any with the same fingerprint.
+func (s *Store) PutKeys(keys []PublicKey) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, k := range keys {
+			if err := putJSON(tx.Bucket(bKeys), []byte(k.Fingerprint), k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Keys returns the stored public keys.
+func (s *Store) Keys() ([]PublicKey, error) {
+	var out []PublicKey
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bKeys).ForEach(func(_, v []byte) error {
+			var k PublicKey
+			if err := json.Unmarshal(v, &k); err != nil {
+				return err
+			}
+			out = append(out, k)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutBucket stores the captured state of an S3 bucket.
+func (s *Store) PutBucket(b Bucket) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bS3Buckets), []byte(b.Name), b)
+	})
+}
+
+// Buckets returns the captured S3 bucket states.
+func (s *Store) Buckets() ([]Bucket, error) {
+	var out []Bucket
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bS3Buckets).ForEach(func(_, v []byte) error {
+			var b Bucket
+			if err := json.Unmarshal(v, &b); err != nil {
+				return err
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,438 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Writer batches writes into few large transactions: evidence chunks,
+// items, sidecars and events are buffered and committed together when the
+// buffer passes a size threshold or on Flush. Only one Writer may be used
+// at a time per Store, from one goroutine.
+//
+// Consistency: an item record and its source index entry are committed
+// only after every chunk of its blob is committed. Chunks committed before
+// their item are marked pending; if the process dies, the next writable
+// Open deletes them, so the case is as it was before that file.
+type Writer struct {
+	s         *Store
+	ops       []op
+	size      int
+	limit     int
+	nextBlob  uint64
+	nextItem  uint64
+	counterOK bool
+	stats     map[uint64]*EventStats
+}
+
+type op struct {
+	kind   byte // 'p' put, 'd' delete, 'e' event, 'x' delete events of item, 'b' delete blob
+	bucket []byte
+	key    []byte
+	val    []byte
+	ev     *EventRecord
+}
+
+var (
+	kNextBlob = []byte("next_blob")
+	kNextItem = []byte("next_item")
+)
+
+// DefaultBatchBytes is how much a Writer buffers before it commits.
+const DefaultBatchBytes = 32 << 20
+
+// NewWriter returns a Writer committing about every limit bytes (0 means
+// DefaultBatchBytes).
+func (s *Store) NewWriter(limit int) *Writer {
+	if limit <= 0 {
+		limit = DefaultBatchBytes
+	}
+	return &Writer{s: s, limit: limit, stats: map[uint64]*EventStats{}}
+}
+
+func (w *Writer) loadCounters() error {
+	if w.counterOK {
+		return nil
+	}
+	err := w.s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		w.nextBlob, w.nextItem = 1, 1
+		if v := m.Get(kNextBlob); len(v) == 8 {
+			w.nextBlob = binary.BigEndian.Uint64(v)
+		}
+		if v := m.Get(kNextItem); len(v) == 8 {
+			w.nextItem = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	w.counterOK = err == nil
+	return err
+}
+
+func (w *Writer) add(o op) error {
+	w.ops = append(w.ops, o)
+	w.size += len(o.key) + len(o.val) + 64
+	if o.ev != nil {
+		w.size += len(o.ev.Data) + 64*len(o.ev.Terms)
+	}
+	if w.size >= w.limit {
+		return w.Flush()
+	}
+	return nil
+}
+
+// Flush commits everything buffered.
+func (w *Writer) Flush() error {
+	if len(w.ops) == 0 {
+		return nil
+	}
+	err := w.s.db.Update(func(tx *bolt.Tx) error {
+		for _, o := range w.ops {
+			var err error
+			switch o.kind {
+			case 'p':
+				b := tx.Bucket(o.bucket)
+				if bytes.Equal(o.bucket, bBlobs) || bytes.Equal(o.bucket, bEvents) {
+					b.FillPercent = 0.95
+				}
+				err = b.Put(o.key, o.val)
+			case 'd':
+				err = tx.Bucket(o.bucket).Delete(o.key)
+			case 'e':
+				err = w.putEvent(tx, o.ev)
+			case 'x':
+				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
+			case 'b':
+				if err = deleteChunks(tx, binary.BigEndian.Uint64(o.key)); err == nil {
+					err = tx.Bucket(bPending).Delete(o.key)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		if w.counterOK {
+			if err := m.Put(kNextBlob, u64(w.nextBlob)); err != nil {
+				return err
+			}
+			if err := m.Put(kNextItem, u64(w.nextItem)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	w.ops = w.ops[:0]
+	w.size = 0
+	if err != nil {
+		return fmt.Errorf("write case %q: %w", w.s.path, err)
+	}
+	return nil
+}
+
+// BlobWriter streams the bytes of one evidence file into the case.
+type BlobWriter struct {
+	w     *Writer
+	id    uint64
+	chunk uint32
+	buf   []byte
+	n     int64
+}
+
+// NewBlob starts a new blob.
+func (w *Writer) NewBlob() (*BlobWriter, error) {
+	if err := w.loadCounters(); err != nil {
+		return nil, err
+	}
+	id := w.nextBlob
+	w.nextBlob++
+	if err := w.add(op{kind: 'p', bucket: bPending, key: u64(id), val: []byte{}}); err != nil {
+		return nil, err
+	}
+	return &BlobWriter{w: w, id: id, buf: make([]byte, 0, ChunkSize)}, nil
+}
+
+// ID returns the blob's id, to be set as Item.Blob.
+func (b *BlobWriter) ID() uint64 { return b.id }
+
+// Size returns the number of bytes written so far.
+func (b *BlobWriter) Size() int64 { return b.n }
+
+// Write buffers p, emitting full chunks.
+func (b *BlobWriter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		n := copy(b.buf[len(b.buf):cap(b.buf)], p)
+		b.buf = b.buf[:len(b.buf)+n]
+		p = p[n:]
+		b.n += int64(n)
+		if len(b.buf) == cap(b.buf) {
+			if err := b.emit(); err != nil {
+				return total - len(p), err
+			}
+		}
+	}
+	return total, nil
+}
+
+func (b *BlobWriter) emit() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	v := bytes.Clone(b.buf)
+	b.buf = b.buf[:0]
+	k := chunkKey(b.id, b.chunk)
+	b.chunk++
+	return b.w.add(op{kind: 'p', bucket: bBlobs, key: k, val: v})
+}
+
+// Close emits the last chunk. The blob is kept only if an item naming it
+// is added with PutItem.
+func (b *BlobWriter) Close() error { return b.emit() }
+
+// Abandon drops the blob: its buffered chunks are discarded and any
+// committed ones deleted at the next flush.
+func (b *BlobWriter) Abandon() error {
+	b.buf = b.buf[:0]
+	id := b.id
+	kept := b.w.ops[:0]
+	for _, o := range b.w.ops {
+		if o.kind == 'p' && bytes.Equal(o.bucket, bBlobs) && binary.BigEndian.Uint64(o.key) == id {
+			b.w.size -= len(o.key) + len(o.val) + 64
+			continue
+		}
+		kept = append(kept, o)
+	}
+	b.w.ops = kept
+	// Chunks may already be committed under the pending marker.
+	return b.w.add(op{kind: 'b', key: u64(id)})
+}
+
+// PutItem buffers a new item whose blob has been written and closed. It
+// assigns and returns the item id.
+func (w *Writer) PutItem(it Item, sidecar []byte) (uint64, error) {
+	if err := w.loadCounters(); err != nil {
+		return 0, err
+	}
+	it.ID = w.nextItem
+	w.nextItem++
+	raw, err := json.Marshal(it)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.add(op{kind: 'p', bucket: bItems, key: u64(it.ID), val: raw}); err != nil {
+		return 0, err
+	}
+	if err := w.add(op{kind: 'p', bucket: bItemSrc, key: srcKey(it.Source, it.SHA256), val: u64(it.ID)}); err != nil {
+		return 0, err
+	}
+	if sidecar != nil {
+		if err := w.add(op{kind: 'p', bucket: bSidecars, key: u64(it.ID), val: bytes.Clone(sidecar)}); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.add(op{kind: 'd', bucket: bPending, key: u64(it.Blob)}); err != nil {
+		return 0, err
+	}
+	return it.ID, nil
+}
+
+// UpdateItem buffers a rewrite of an item's record (after parsing).
+func (w *Writer) UpdateItem(it Item) error {
+	raw, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	return w.add(op{kind: 'p', bucket: bItems, key: u64(it.ID), val: raw})
+}
+
+// ---- events ----
+
+// EventRecord is one normalised event as the store sees it: opaque data,
+// a time, and the index terms under which it can be found.
+type EventRecord struct {
+	Item   uint64
+	Record uint64 // line or record number within the item, 1-based
+	Time   time.Time
+	Terms  []string // e.g. "ip:10.0.0.1", "principal:arn:aws:iam::1:user/x"
+	Data   []byte
+	// DedupKey, when set, makes the event appear once across the case:
+	// a second event with the same key and ContentHash is not stored; one
+	// with the same key and another ContentHash is stored and counted as a
+	// conflict.
+	DedupKey    string
+	ContentHash SHA256
+}
+
+// EventStats counts what happened to one item's events.
+type EventStats struct {
+	Stored     int64
+	Duplicates int64
+	Conflicts  int64
+}
+
+// Stats returns the event counts for an item gathered by this writer's
+// committed flushes. Call after Flush.
+func (w *Writer) Stats(item uint64) EventStats {
+	if st := w.stats[item]; st != nil {
+		return *st
+	}
+	return EventStats{}
+}
+
+// PutEvent buffers an event.
+func (w *Writer) PutEvent(ev EventRecord) error {
+	return w.add(op{kind: 'e', ev: &ev})
+}
+
+// DeleteItemEvents buffers the removal of every event of an item and its
+// index entries, to re-index an item whose indexing was interrupted.
+func (w *Writer) DeleteItemEvents(item uint64) error {
+	delete(w.stats, item)
+	return w.add(op{kind: 'x', key: u64(item)})
+}
+
+func eventKey(item, rec uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, item)
+	binary.BigEndian.PutUint64(k[8:], rec)
+	return k
+}
+
+func termKey(term string, t []byte, ek []byte) []byte {
+	k := make([]byte, 0, len(term)+1+8+16)
+	k = append(k, term...)
+	k = append(k, 0)
+	k = append(k, t...)
+	return append(k, ek...)
+}
+
+func encodeEvent(ev *EventRecord) []byte {
+	n := binary.MaxVarintLen64 + len(ev.Data) + 8
+	for _, t := range ev.Terms {
+		n += binary.MaxVarintLen64 + len(t)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, timeKey(ev.Time)...)
+	b = binary.AppendUvarint(b, uint64(len(ev.Terms)))
+	for _, t := range ev.Terms {
+		b = binary.AppendUvarint(b, uint64(len(t)))
+		b = append(b, t...)
+	}
+	return append(b, ev.Data...)
+}
+
+func decodeEvent(k, v []byte) (StoredEvent, error) {
+	var e StoredEvent
+	if len(k) != 16 || len(v) < 9 {
+		return e, fmt.Errorf("event %x: %w: bad record", k, ErrCorrupted)
+	}
+	e.Item = binary.BigEndian.Uint64(k)
+	e.Record = binary.BigEndian.Uint64(k[8:])
+	e.Time = keyTime(v[:8])
+	v = v[8:]
+	n, l := binary.Uvarint(v)
+	if l <= 0 || n > uint64(len(v)) {
+		return e, fmt.Errorf("event %d/%d: %w: bad terms", e.Item, e.Record, ErrCorrupted)
+	}
+	v = v[l:]
+	e.Terms = make([]string, 0, n)
+	for i := uint64(0); i < n; i++ {
+		m, l := binary.Uvarint(v)
+		if l <= 0 || m > uint64(len(v)-l) {
+			return e, fmt.Errorf("event %d/%d: %w: bad term", e.Item, e.Record, ErrCorrupted)
+		}
+		e.Terms = append(e.Terms, string(v[l:l+int(m)]))
+		v = v[l+int(m):]
+	}
+	e.Data = bytes.Clone(v)
+	return e, nil
+}
+
+func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
+	st := w.stats[ev.Item]
+	if st == nil {
+		st = &EventStats{}
+		w.stats[ev.Item] = st
+	}
+	ek := eventKey(ev.Item, ev.Record)
+	if ev.DedupKey != "" {
+		d := tx.Bucket(bEvDedup)
+		dk := []byte(ev.DedupKey)
+		if v := d.Get(dk); len(v) == 48 {
+			if bytes.Equal(v[16:], ev.ContentHash[:]) {
+				if !bytes.Equal(v[:16], ek) {
+					st.Duplicates++
+				}
+				return nil
+			}
+			st.Conflicts++
+		} else {
+			val := make([]byte, 0, 48)
+			val = append(val, ek...)
+			val = append(val, ev.ContentHash[:]...)
+			if err := d.Put(dk, val); err != nil {
+				return err
+			}
+		}
+	}
+	tk := timeKey(ev.Time)
+	evb := tx.Bucket(bEvents)
+	evb.FillPercent = 0.95
+	if err := evb.Put(ek, encodeEvent(ev)); err != nil {
+		return err
+	}
+	tb := tx.Bucket(bEvTime)
+	if err := tb.Put(append(bytes.Clone(tk), ek...), nil); err != nil {
+		return err
+	}
+	ib := tx.Bucket(bEvTerm)
+	for _, t := range ev.Terms {
+		if t == "" || strings.IndexByte(t, 0) >= 0 {
+			continue
+		}
+		if err := ib.Put(termKey(t, tk, ek), nil); err != nil {
+			return err
+		}
+	}
+	st.Stored++
+	return nil
+}
+
+func deleteItemEvents(tx *bolt.Tx, item uint64) error {
+	prefix := u64(item)
+	c := tx.Bucket(bEvents).Cursor()
+	tb, ib, db := tx.Bucket(bEvTime), tx.Bucket(bEvTerm), tx.Bucket(bEvDedup)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
+		e, err := decodeEvent(k, v)
+		if err == nil {
+			tk := timeKey(e.Time)
+			_ = tb.Delete(append(bytes.Clone(tk), k...))
+			for _, t := range e.Terms {
+				_ = ib.Delete(termKey(t, tk, k))
+			}
+		}
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	// Dedup entries that point at this item's events.
+	dc := db.Cursor()
+	for k, v := dc.First(); k != nil; {
+		if len(v) == 48 && bytes.HasPrefix(v, prefix) {
+			if err := dc.Delete(); err != nil {
+				return err
+			}
+			k, v = dc.Seek(k)
+			continue
+		}
+		k, v = dc.Next()
+	}
+	return nil
+}
