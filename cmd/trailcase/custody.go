@@ -1,0 +1,53 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+func init() { register("custody", custodyCommand) }
+
+func custodyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "custody",
+		Usage:     "print the chain-of-custody log",
+		UsageText: "trailcase custody --case FILE [--json]",
+		Description: `Prints every custody log entry, oldest first: sequence, time, action, examiner, OS user
+and host, result and details, and the chain hash. With --json, a JSON array of the entries.
+Opens the case read-only; 'trailcase verify' checks the chain.
+
+` + exitCodesHelp,
+		Flags: withGlobal(),
+		Action: func(c *cli.Context) error {
+			st, err := e.openCase(c, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			entries := []store.CustodyEntry{}
+			if err := st.Custody(func(ce store.CustodyEntry) error { entries = append(entries, ce); return nil }); err != nil {
+				return err
+			}
+			if jsonOut(c) {
+				return e.printJSON(entries)
+			}
+			for _, ce := range entries {
+				e.out(c, "#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), ce.Action, ce.Result, ce.Examiner, ce.OSUser, ce.Host, ce.ToolVersion)
+				if len(ce.Args) > 0 {
+					e.out(c, "      command: trailcase %s\n", strings.Join(ce.Args, " "))
+				}
+				if ce.Detail != "" {
+					e.out(c, "      %s\n", ce.Detail)
+				}
+				if len(ce.Items) > 0 {
+					e.out(c, "      items: %d (ids %d…%d)\n", len(ce.Items), ce.Items[0], ce.Items[len(ce.Items)-1])
+				}
+				e.out(c, "      ended %s, hash %s\n", fmtTime(ce.End), ce.Hash)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+func init() { register("ls", lsCommand) }
+
+func lsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "ls",
+		Usage:     "list the evidence items in the case",
+		UsageText: "trailcase ls --case FILE [--kind KIND] [--json]",
+		Description: `Lists every evidence item: id, kind, size, SHA-256, parse state and flags, and path.
+With --json, a JSON array of the full item records. Opens the case read-only.
+
+` + exitCodesHelp,
+		Flags: withGlobal(
+			&cli.StringSliceFlag{Name: "kind", Usage: "only items of `KIND` (cloudtrail, vpcflow, elb-alb, …); repeatable"},
+		),
+		Action: func(c *cli.Context) error {
+			st, err := e.openCase(c, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			kinds := map[string]bool{}
+			for _, k := range c.StringSlice("kind") {
+				kinds[k] = true
+			}
+			items := []store.Item{}
+			err = st.Items(func(it store.Item) error {
+				if len(kinds) == 0 || kinds[it.Kind] {
+					items = append(items, it)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if jsonOut(c) {
+				return e.printJSON(items)
+			}
+			if len(items) == 0 {
+				e.info(c, "the case holds no evidence yet: add some with 'trailcase acquire'")
+				return nil
+			}
+			e.out(c, "%-6s %-18s %12s  %-64s  %-8s  %s\n", "ID", "KIND", "SIZE", "SHA256", "PARSED", "PATH")
+			for _, it := range items {
+				state := it.ParseState
+				if len(it.Flags) > 0 {
+					state += " [" + strings.Join(it.Flags, ",") + "]"
+				}
+				path := it.Path
+				if it.S3 != nil && it.S3.VersionID != "" {
+					path += " (version " + it.S3.VersionID + ")"
+				}
+				e.out(c, "%-6d %-18s %12d  %s  %-8s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, state, path)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,416 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
+)
+
+// Progress receives progress of long work. Implementations must be cheap;
+// the zero behaviour is NoProgress.
+type Progress interface {
+	// Begin starts a phase; total is in bytes, or -1 when unknown.
+	Begin(label string, total int64)
+	// Advance adds n bytes done.
+	Advance(n int64)
+	// End finishes the phase.
+	End()
+}
+
+// NoProgress discards progress.
+type NoProgress struct{}
+
+func (NoProgress) Begin(string, int64) {}
+func (NoProgress) Advance(int64)       {}
+func (NoProgress) End()                {}
+
+// Actor says who runs a command, from where, with which tool.
+type Actor struct {
+	Examiner    string
+	OSUser      string
+	Host        string
+	ToolVersion string
+	Revision    string
+}
+
+// Entry returns a custody entry for action filled with the actor's fields.
+func (a Actor) Entry(action string, args []string) store.CustodyEntry {
+	return store.CustodyEntry{
+		Action: action, Args: args,
+		Examiner: a.Examiner, OSUser: a.OSUser, Host: a.Host,
+		ToolVersion: a.ToolVersion, Revision: a.Revision,
+		Start: time.Now().UTC(),
+	}
+}
+
+// AcquireOptions configure Acquire.
+type AcquireOptions struct {
+	Sources    []Source
+	Include    []string // doublestar patterns on the path relative to the source root
+	Exclude    []string
+	Note       string
+	Actor      Actor
+	Args       []string // the command line, for the custody log
+	PublicKeys []store.PublicKey
+	KeysOrigin string
+	Progress   Progress
+}
+
+// StoredItem summarises a stored item.
+type StoredItem struct {
+	ID     uint64       `json:"id"`
+	Path   string       `json:"path"`
+	Source string       `json:"source"`
+	Kind   string       `json:"kind"`
+	Size   int64        `json:"size"`
+	SHA256 store.SHA256 `json:"sha256"`
+}
+
+// FileError is a file that could not be read or stored.
+type FileError struct {
+	Source string `json:"source"`
+	Path   string `json:"path"`
+	Error  string `json:"error"`
+}
+
+// Container is a source that is itself one file, with its own hash.
+type Container struct {
+	Source string       `json:"source"`
+	Size   int64        `json:"size"`
+	SHA256 store.SHA256 `json:"sha256"`
+}
+
+// AcquireReport is what one acquisition did.
+type AcquireReport struct {
+	Run         uint64              `json:"run"`
+	Stored      []StoredItem        `json:"stored"`
+	Present     []StoredItem        `json:"already_present"`
+	Refused     []Refusal           `json:"refused"`
+	Failed      []FileError         `json:"failed"`
+	Containers  []Container         `json:"containers,omitempty"`
+	Bytes       int64               `json:"bytes"`
+	Index       IndexReport         `json:"index"`
+	Recovered   *store.CustodyEntry `json:"recovered,omitempty"`
+	Interrupted bool                `json:"interrupted"`
+	Keys        int                 `json:"public_keys,omitempty"`
+}
+
+// OK reports whether every file offered was stored (or already present).
+func (r *AcquireReport) OK() bool { return len(r.Failed) == 0 && !r.Interrupted }
+
+// ValidatePatterns checks doublestar patterns.
+func ValidatePatterns(patterns []string) error {
+	for _, p := range patterns {
+		if !doublestar.ValidatePattern(p) {
+			return fmt.Errorf("invalid glob %q", p)
+		}
+	}
+	return nil
+}
+
+// Selected reports whether path passes the include and exclude patterns:
+// with includes, it must match one; it must match no exclude.
+func Selected(path string, include, exclude []string) bool {
+	if len(include) > 0 {
+		ok := false
+		for _, p := range include {
+			if m, _ := doublestar.Match(p, path); m {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, p := range exclude {
+		if m, _ := doublestar.Match(p, path); m {
+			return false
+		}
+	}
+	return true
+}
+
+// headSize is how much of a file is kept for kind detection.
+const headSize = 64 << 10
+
+// Acquire stores every selected file of every source in the case, then
+// indexes the events of every item not yet indexed, and records the run
+// in the custody log. Files that cannot be read are reported and skipped;
+// what was stored stays stored. When ctx is cancelled, complete files are
+// kept, the file in progress is dropped, the run is recorded as
+// interrupted and ctx's error is returned with the report.
+func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*AcquireReport, error) {
+	if err := ValidatePatterns(opts.Include); err != nil {
+		return nil, err
+	}
+	if err := ValidatePatterns(opts.Exclude); err != nil {
+		return nil, err
+	}
+	if opts.Progress == nil {
+		opts.Progress = NoProgress{}
+	}
+	rep := &AcquireReport{Refused: []Refusal{}, Failed: []FileError{}, Stored: []StoredItem{}, Present: []StoredItem{}}
+	if rec, ok, err := st.RecoverRun(opts.Actor.Entry("recover", nil)); err != nil {
+		return nil, err
+	} else if ok {
+		rep.Recovered = &rec
+	}
+	var sources []string
+	for _, s := range opts.Sources {
+		sources = append(sources, s.Root())
+	}
+	begin := opts.Actor.Entry("acquire", opts.Args)
+	begin.Sources = sources
+	begin.Detail = opts.Note
+	started, err := st.BeginRun(begin)
+	if err != nil {
+		return nil, err
+	}
+	rep.Run = started.Seq
+
+	if len(opts.PublicKeys) > 0 {
+		if err := st.PutKeys(opts.PublicKeys); err != nil {
+			return rep, err
+		}
+		rep.Keys = len(opts.PublicKeys)
+	}
+
+	w := st.NewWriter(0)
+	a := &acquirer{st: st, w: w, opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20)}
+	var runErr error
+	for _, src := range opts.Sources {
+		if runErr = ctx.Err(); runErr != nil {
+			break
+		}
+		err := src.Walk(ctx, func(e Entry) error { return a.entry(ctx, src, e) },
+			func(r Refusal) {
+				r.Path = src.Root() + ": " + r.Path
+				rep.Refused = append(rep.Refused, r)
+			})
+		if ch, ok := src.(ContainerHasher); ok {
+			if sum, size, ok := ch.Container(); ok {
+				rep.Containers = append(rep.Containers, Container{Source: src.Root(), Size: size, SHA256: sum})
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				runErr = ctx.Err()
+				break
+			}
+			rep.Failed = append(rep.Failed, FileError{Source: src.Root(), Error: err.Error()})
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return rep, err
+	}
+	if runErr == nil {
+		ir, err := Index(ctx, st, w, opts.Progress)
+		rep.Index = ir
+		if err != nil {
+			runErr = err
+		}
+	}
+
+	end := opts.Actor.Entry("acquire", opts.Args)
+	end.Start = started.Start
+	end.End = time.Now().UTC()
+	end.Sources = sources
+	for _, s := range rep.Stored {
+		end.Items = append(end.Items, s.ID)
+	}
+	end.Result = store.ResultOK
+	switch {
+	case runErr != nil && errors.Is(runErr, context.Canceled):
+		end.Result = store.ResultInterrupted
+		rep.Interrupted = true
+	case runErr != nil:
+		end.Result = store.ResultFailed
+	case len(rep.Failed) > 0:
+		end.Result = store.ResultFailed
+	}
+	end.Detail = rep.summary(opts.Note)
+	end.Data, _ = json.Marshal(map[string]any{
+		"run": started.Seq, "already_present": rep.Present, "refused": rep.Refused,
+		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys,
+	})
+	if _, err := st.EndRun(started.Seq, end); err != nil {
+		return rep, err
+	}
+	return rep, runErr
+}
+
+func (r *AcquireReport) summary(note string) string {
+	s := fmt.Sprintf("stored %d item(s) (%d bytes), %d already present, %d refused, %d failed; %d event(s) indexed",
+		len(r.Stored), r.Bytes, len(r.Present), len(r.Refused), len(r.Failed), r.Index.Events)
+	if note != "" {
+		s += "; note: " + note
+	}
+	return s
+}
+
+type acquirer struct {
+	st   *store.Store
+	w    *store.Writer
+	opts AcquireOptions
+	rep  *AcquireReport
+	seen map[string]bool // URI 0 sha stored in this run
+	buf  []byte
+}
+
+func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !Selected(e.Path, a.opts.Include, a.opts.Exclude) {
+		return nil
+	}
+	fail := func(err error) error {
+		a.rep.Failed = append(a.rep.Failed, FileError{Source: src.Root(), Path: e.Path, Error: err.Error()})
+		return nil
+	}
+	start := time.Now().UTC()
+	rc, err := e.Open(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer rc.Close()
+	a.opts.Progress.Begin(e.Path, e.Size)
+	defer a.opts.Progress.End()
+
+	bw, err := a.w.NewBlob()
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	head := make([]byte, 0, headSize)
+	var n int64
+	for reads := 0; ; reads++ {
+		if reads%64 == 0 && ctx.Err() != nil {
+			bw.Abandon()
+			return ctx.Err()
+		}
+		m, rerr := rc.Read(a.buf)
+		if m > 0 {
+			chunk := a.buf[:m]
+			h.Write(chunk)
+			if len(head) < headSize {
+				head = append(head, chunk[:min(m, headSize-len(head))]...)
+			}
+			if _, err := bw.Write(chunk); err != nil {
+				bw.Abandon()
+				return err // the store failed: stop
+			}
+			n += int64(m)
+			a.opts.Progress.Advance(int64(m))
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			bw.Abandon()
+			return fail(fmt.Errorf("read %q: %w", e.URI, rerr))
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return err
+	}
+	var sum store.SHA256
+	h.Sum(sum[:0])
+
+	seenKey := e.URI + "\x00" + string(sum[:])
+	existing, err := a.st.FindItem(e.URI, sum)
+	if err != nil {
+		return err
+	}
+	if existing != 0 || a.seen[seenKey] {
+		if err := bw.Abandon(); err != nil {
+			return err
+		}
+		a.rep.Present = append(a.rep.Present, StoredItem{ID: existing, Path: e.Path, Source: e.URI, Size: n, SHA256: sum})
+		return nil
+	}
+	a.seen[seenKey] = true
+
+	it := store.Item{
+		Source:        e.URI,
+		Root:          src.Root(),
+		Path:          e.Path,
+		Size:          n,
+		SHA256:        sum,
+		AcquiredStart: start,
+		AcquiredEnd:   time.Now().UTC(),
+		Examiner:      a.opts.Actor.Examiner,
+		Host:          a.opts.Actor.Host,
+		ToolVersion:   a.opts.Actor.ToolVersion,
+		Custody:       a.rep.Run,
+		Note:          a.opts.Note,
+		ModTime:       e.ModTime,
+		Blob:          bw.ID(),
+		S3:            e.S3,
+	}
+	if e.Size >= 0 && e.Size != n {
+		it.AddWarning(store.Warning{Message: fmt.Sprintf("expected %d bytes, read %d (the file changed while it was read?)", e.Size, n)})
+	}
+	it.Kind, it.Compression = DetectKind(e.Path, head)
+	if it.Compression == "" && strings.HasSuffix(strings.ToLower(e.Path), ".gz") {
+		it.AddFlag(store.FlagNotGzip)
+		it.AddWarning(store.Warning{Message: "named .gz but not gzip (inflated by a downloader?): read as is"})
+	}
+	if e.Sidecar != nil {
+		it.Sidecar = &store.Sidecar{Path: e.SidecarPath, Size: int64(len(e.Sidecar)), SHA256: store.Sum256(e.Sidecar)}
+		s3o, err := ParseSidecar(e.Sidecar, e.Path)
+		if err != nil {
+			it.AddFlag(store.FlagSidecarInvalid)
+			it.AddWarning(store.Warning{Message: fmt.Sprintf("sidecar %q: %v", e.SidecarPath, err)})
+		}
+		if s3o != nil && it.S3 == nil {
+			s3o.CapturedAt = start
+			it.S3 = s3o
+		}
+	}
+	switch it.Kind {
+	case store.KindCloudTrail, store.KindCloudTrailInsight, store.KindVPCFlow,
+		store.KindELBALB, store.KindELBNLB, store.KindELBCLB, store.KindELBALBConn:
+		it.ParseState = store.ParsePending
+	default:
+		it.ParseState = store.ParseSkipped
+	}
+	id, err := a.w.PutItem(it, e.Sidecar)
+	if err != nil {
+		return err
+	}
+	a.rep.Bytes += n
+	a.rep.Stored = append(a.rep.Stored, StoredItem{ID: id, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: n, SHA256: sum})
+	return nil
+}
+
+// DetectKind returns the kind of a file from its name and first bytes,
+// and "gzip" as compression when the bytes are gzip (the kind then comes
+// from the decompressed head of the first member).
+func DetectKind(name string, head []byte) (kind, compression string) {
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		compression = "gzip"
+		zr, err := gzip.NewReader(bytes.NewReader(head))
+		if err != nil {
+			return store.KindUnknown, compression
+		}
+		zr.Multistream(false)
+		dec := make([]byte, headSize)
+		m, _ := io.ReadFull(zr, dec)
+		head = dec[:m]
+	}
+	return timeline.Detect(name, head), compression
+}

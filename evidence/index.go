@@ -1,0 +1,213 @@
+package evidence
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
+)
+
+// IndexReport summarises indexing.
+type IndexReport struct {
+	Items      int           `json:"items"`
+	Events     int64         `json:"events"`
+	Duplicates int64         `json:"duplicates"`
+	Conflicts  int64         `json:"conflicting_duplicates"`
+	Warnings   int64         `json:"warnings"`
+	Flagged    []FlaggedItem `json:"flagged"`
+}
+
+// FlaggedItem is an item whose parsing met problems.
+type FlaggedItem struct {
+	ID       uint64          `json:"id"`
+	Path     string          `json:"path"`
+	Kind     string          `json:"kind"`
+	State    string          `json:"parse_state"`
+	Flags    []string        `json:"flags,omitempty"`
+	Warnings int64           `json:"warnings"`
+	First    []store.Warning `json:"first_warnings,omitempty"`
+}
+
+// Index parses every item whose events are not indexed yet (new items,
+// and items whose indexing was interrupted, whose partial events are
+// removed first) and stores their normalised events with index terms.
+// Parse problems are recorded on the item; they never stop indexing.
+func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress) (IndexReport, error) {
+	if prog == nil {
+		prog = NoProgress{}
+	}
+	rep := IndexReport{Flagged: []FlaggedItem{}}
+	var pending []store.Item
+	err := st.Items(func(it store.Item) error {
+		if it.ParseState == store.ParsePending {
+			pending = append(pending, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	for _, it := range pending {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		// Remove what an interrupted earlier indexing of this item left.
+		if err := w.DeleteItemEvents(it.ID); err != nil {
+			return rep, err
+		}
+		prog.Begin("index "+it.Path, it.Size)
+		n, err := indexItem(ctx, st, w, &it, prog)
+		prog.End()
+		if err != nil {
+			return rep, err
+		}
+		if err := w.UpdateItem(it); err != nil {
+			return rep, err
+		}
+		rep.Items++
+		rep.Events += n
+		rep.Warnings += it.WarningCount
+		if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == store.ParseFailed {
+			rep.Flagged = append(rep.Flagged, FlaggedItem{ID: it.ID, Path: it.Path, Kind: it.Kind, State: it.ParseState,
+				Flags: it.Flags, Warnings: it.WarningCount, First: it.Warnings[:min(3, len(it.Warnings))]})
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return rep, err
+	}
+	for _, it := range pending {
+		s := w.Stats(it.ID)
+		rep.Duplicates += s.Duplicates
+		rep.Conflicts += s.Conflicts
+	}
+	return rep, nil
+}
+
+type countingReader struct {
+	r    io.Reader
+	prog Progress
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.prog.Advance(int64(n))
+	return n, err
+}
+
+// indexItem parses one item into w and updates it (state, counts, flags,
+// warnings). An error is returned only when the store fails or ctx ends.
+func indexItem(ctx context.Context, st *store.Store, w *store.Writer, it *store.Item, prog Progress) (int64, error) {
+	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
+	raw := bufio.NewReaderSize(&countingReader{st.OpenBlob(*it), prog}, 1<<20)
+	var r io.Reader = raw
+	var zr *gzip.Reader
+	if it.Compression == "gzip" {
+		var err error
+		zr, err = gzip.NewReader(raw)
+		if err != nil {
+			it.ParseState = store.ParseFailed
+			it.AddFlag(store.FlagUnparseable)
+			it.AddWarning(store.Warning{Message: fmt.Sprintf("gzip: %v", err)})
+			return 0, nil
+		}
+		zr.Multistream(false)
+		r = zr
+	}
+	var events int64
+	var storeErr error
+	seq := int64(0)
+	emit := func(ev *timeline.Event) error {
+		seq++
+		ev.Evidence = it.ID
+		if ev.Record <= 0 {
+			ev.Record = seq
+		}
+		if ev.Kind == "" {
+			ev.Kind = it.Kind
+		}
+		data, err := json.Marshal(ev)
+		if err != nil {
+			it.AddWarning(store.Warning{Record: ev.Record, Message: fmt.Sprintf("event cannot be encoded: %v", err)})
+			return nil
+		}
+		rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: data}
+		if ev.Source == timeline.SourceCloudTrail && ev.EventID != "" {
+			rec.DedupKey = "ct:" + ev.EventID
+			rec.ContentHash = store.SHA256(sha256.Sum256(ev.Raw))
+		}
+		if err := w.PutEvent(rec); err != nil {
+			storeErr = err
+			return err
+		}
+		events++
+		return nil
+	}
+	warn := func(wn timeline.Warning) {
+		it.AddWarning(store.Warning{Record: wn.Record, Message: wn.Message})
+	}
+	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path}
+	var perr error
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(4); string(magic) == "PAR1" {
+		perr = parseParquetBlob(ctx, br, popts, emit, warn)
+	} else {
+		perr = timeline.Parse(ctx, it.Kind, br, popts, emit, warn)
+	}
+	if storeErr != nil {
+		return events, storeErr
+	}
+	if err := ctx.Err(); err != nil {
+		return events, err
+	}
+	if zr != nil {
+		// Read the rest of the first member, then look for anything after it.
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			it.AddFlag(store.FlagTruncated)
+			it.AddWarning(store.Warning{Message: fmt.Sprintf("gzip: %v (compressed stream damaged or cut short)", err)})
+		} else if _, err := raw.Peek(1); err == nil {
+			it.AddFlag(store.FlagTrailingData)
+			it.AddWarning(store.Warning{Message: "bytes after the first gzip member: AWS never hashes them, so they are not read"})
+		}
+	}
+	it.Events = events
+	switch {
+	case perr != nil && events == 0:
+		it.ParseState = store.ParseFailed
+		it.AddFlag(store.FlagUnparseable)
+		it.AddWarning(store.Warning{Message: perr.Error()})
+	case perr != nil:
+		it.ParseState = store.ParseDone
+		it.AddFlag(store.FlagParseWarnings)
+		it.AddWarning(store.Warning{Message: perr.Error()})
+	default:
+		it.ParseState = store.ParseDone
+		if it.WarningCount > 0 {
+			it.AddFlag(store.FlagParseWarnings)
+		}
+	}
+	return events, nil
+}
+
+// parseParquetBlob spools the (decompressed) Parquet bytes to a temporary
+// file, since Parquet needs random access.
+func parseParquetBlob(ctx context.Context, r io.Reader, opts timeline.ParseOptions, emit func(*timeline.Event) error, warn func(timeline.Warning)) error {
+	f, err := os.CreateTemp("", "trailcase-parquet-*")
+	if err != nil {
+		return fmt.Errorf("spool parquet: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.Copy(f, r)
+	if err != nil {
+		return fmt.Errorf("spool parquet: %w", err)
+	}
+	return timeline.ParseParquet(ctx, f, n, opts, emit, warn)
+}

@@ -1,0 +1,519 @@
+package evidence
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+// SidecarSuffix marks a saved `aws s3api head-object` output next to the
+// object it describes.
+const SidecarSuffix = ".head.json"
+
+// maxSidecar bounds how much of a sidecar file is read.
+const maxSidecar = 1 << 20
+
+// DefaultMaxArchiveBytes bounds how many bytes one archive may expand to.
+const DefaultMaxArchiveBytes int64 = 64 << 30
+
+// bombRatio and bombMin: a zip entry expanding more than bombRatio times
+// to more than bombMin bytes is refused as a suspected archive bomb.
+const (
+	bombRatio = 1000
+	bombMin   = 256 << 20
+)
+
+// OpenLocal returns the source for a local path: a directory, an archive
+// (.zip, .tar, .tar.gz, .tgz) or a single file.
+func OpenLocal(p string, maxArchive int64) (Source, error) {
+	if maxArchive <= 0 {
+		maxArchive = DefaultMaxArchiveBytes
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", p, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", p, err)
+	}
+	if fi.IsDir() {
+		return &dirSource{root: p, abs: abs}, nil
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("source %q: not a regular file or directory", p)
+	}
+	lower := strings.ToLower(abs)
+	switch {
+	case strings.HasSuffix(lower, ".zip"):
+		return &zipSource{root: p, abs: abs, max: maxArchive}, nil
+	case strings.HasSuffix(lower, ".tar"):
+		return &tarSource{root: p, abs: abs, max: maxArchive}, nil
+	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
+		return &tarSource{root: p, abs: abs, gz: true, max: maxArchive}, nil
+	}
+	return &fileSource{root: p, abs: abs}, nil
+}
+
+// CleanName makes a file name safe to record: invalid UTF-8 bytes become
+// \xNN escapes (and a literal backslash-x is left alone), so the recorded
+// path never silently changes when encoded as JSON.
+func CleanName(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, `\x%02X`, s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
+}
+
+func openFile(abs string) func(context.Context) (io.ReadCloser, error) {
+	return func(context.Context) (io.ReadCloser, error) { return os.Open(abs) }
+}
+
+// ---- a single file ----
+
+type fileSource struct {
+	root, abs string
+}
+
+func (s *fileSource) Root() string { return s.root }
+
+func (s *fileSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+	fi, err := os.Stat(s.abs)
+	if err != nil {
+		return fmt.Errorf("source %q: %w", s.root, err)
+	}
+	e := Entry{
+		Path:    CleanName(filepath.Base(s.abs)),
+		URI:     CleanName(s.abs),
+		Size:    fi.Size(),
+		ModTime: fi.ModTime().UTC(),
+		Open:    openFile(s.abs),
+	}
+	readSidecar(&e, s.abs+SidecarSuffix, filepath.Base(s.abs)+SidecarSuffix)
+	return fn(e)
+}
+
+func readSidecar(e *Entry, abs, rel string) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSidecar+1))
+	if err != nil {
+		return
+	}
+	e.Sidecar, e.SidecarPath = b, CleanName(rel)
+}
+
+// ---- a directory ----
+
+type dirSource struct {
+	root, abs string
+}
+
+func (s *dirSource) Root() string { return s.root }
+
+func (s *dirSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+	realRoot, err := filepath.EvalSymlinks(s.abs)
+	if err != nil {
+		return fmt.Errorf("source %q: %w", s.root, err)
+	}
+	return s.walkDir(ctx, realRoot, "", fn, refuse)
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(Entry) error, refuse func(Refusal)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir := filepath.Join(s.abs, filepath.FromSlash(rel))
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if rel == "" {
+			return fmt.Errorf("source %q: %w", s.root, err)
+		}
+		// An unreadable subdirectory: reported, the rest is still walked.
+		return fn(Entry{Path: CleanName(rel), URI: CleanName(dir), Size: -1, Open: func(context.Context) (io.ReadCloser, error) {
+			return nil, fmt.Errorf("read directory %q: %w", dir, err)
+		}})
+	}
+	names := make(map[string]bool, len(ents))
+	for _, de := range ents {
+		names[de.Name()] = true
+	}
+	for _, de := range ents {
+		name := de.Name()
+		relp := path.Join(rel, name)
+		abs := filepath.Join(dir, name)
+		mode := de.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(abs)
+			if err != nil {
+				refuse(Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link cannot be resolved: %v", err)})
+				continue
+			}
+			if !within(realRoot, target) {
+				refuse(Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link points outside the source root (to %q)", CleanName(target))})
+				continue
+			}
+			fi, err := os.Stat(target)
+			if err != nil || !fi.Mode().IsRegular() {
+				// Directories inside the root are walked under their own name.
+				continue
+			}
+			mode = 0
+		}
+		switch {
+		case mode.IsDir():
+			if err := s.walkDir(ctx, realRoot, relp, fn, refuse); err != nil {
+				return err
+			}
+		case mode.IsRegular() || mode == 0:
+			if strings.HasSuffix(name, SidecarSuffix) {
+				if !names[strings.TrimSuffix(name, SidecarSuffix)] {
+					refuse(Refusal{Path: CleanName(relp), Reason: "sidecar without the object it describes: not acquired"})
+				}
+				continue
+			}
+			var size int64 = -1
+			var mt = fs.FileInfo(nil)
+			if fi, err := os.Stat(abs); err == nil {
+				size, mt = fi.Size(), fi
+			}
+			e := Entry{Path: CleanName(relp), URI: CleanName(abs), Size: size, Open: openFile(abs)}
+			if mt != nil {
+				e.ModTime = mt.ModTime().UTC()
+			}
+			if names[name+SidecarSuffix] {
+				readSidecar(&e, abs+SidecarSuffix, relp+SidecarSuffix)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		default:
+			refuse(Refusal{Path: CleanName(relp), Reason: "not a regular file (device, socket or pipe): not acquired"})
+		}
+	}
+	return nil
+}
+
+// ---- archives ----
+
+// entryName validates an archive entry name and returns it cleaned, or an
+// error when it would escape the archive root.
+func entryName(name string) (string, error) {
+	n := strings.ReplaceAll(name, "\\", "/")
+	if strings.HasPrefix(n, "/") || filepath.IsAbs(name) || (len(n) > 1 && n[1] == ':') {
+		return "", errors.New("absolute path in archive")
+	}
+	for _, part := range strings.Split(n, "/") {
+		if part == ".." {
+			return "", errors.New("path escapes the archive root")
+		}
+	}
+	c := path.Clean(n)
+	if c == "." || c == "" {
+		return "", errors.New("empty name")
+	}
+	return c, nil
+}
+
+// hashingFile reads a file while hashing it, for the container's SHA-256.
+type containerSum struct {
+	sum  store.SHA256
+	size int64
+	ok   bool
+}
+
+func (c *containerSum) Container() (store.SHA256, int64, bool) { return c.sum, c.size, c.ok }
+
+func (c *containerSum) hashFile(abs string) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return
+	}
+	h.Sum(c.sum[:0])
+	c.size, c.ok = n, true
+}
+
+type zipSource struct {
+	containerSum
+	root, abs string
+	max       int64
+}
+
+func (s *zipSource) Root() string { return s.root }
+
+func (s *zipSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+	s.hashFile(s.abs)
+	zr, err := zip.OpenReader(s.abs)
+	if err != nil {
+		return fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	defer zr.Close()
+	files := map[string]*zip.File{}
+	var order []string
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		name, err := entryName(f.Name)
+		if err != nil {
+			refuse(Refusal{Path: CleanName(f.Name), Reason: err.Error()})
+			continue
+		}
+		if f.Mode()&fs.ModeSymlink != 0 {
+			refuse(Refusal{Path: CleanName(name), Reason: "symbolic link inside archive: not followed"})
+			continue
+		}
+		if !f.Mode().IsRegular() {
+			refuse(Refusal{Path: CleanName(name), Reason: "not a regular file inside archive"})
+			continue
+		}
+		if _, dup := files[name]; dup {
+			refuse(Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
+			continue
+		}
+		files[name] = f
+		order = append(order, name)
+	}
+	sort.Strings(order)
+	var total int64
+	for _, name := range order {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f := files[name]
+		if strings.HasSuffix(name, SidecarSuffix) {
+			if files[strings.TrimSuffix(name, SidecarSuffix)] == nil {
+				refuse(Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
+			}
+			continue
+		}
+		size := int64(f.UncompressedSize64)
+		if size > bombMin && f.CompressedSize64 > 0 && size/int64(f.CompressedSize64) > bombRatio {
+			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("suspected archive bomb: %d bytes compressed to %d", size, f.CompressedSize64)})
+			continue
+		}
+		total += size
+		if total > s.max {
+			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
+			return nil
+		}
+		e := Entry{
+			Path:    CleanName(name),
+			URI:     CleanName(s.abs) + "!/" + CleanName(name),
+			Size:    size,
+			ModTime: f.Modified.UTC(),
+			Open: func(context.Context) (io.ReadCloser, error) {
+				rc, err := f.Open()
+				if err != nil {
+					return nil, err
+				}
+				return struct {
+					io.Reader
+					io.Closer
+				}{io.LimitReader(rc, size+1), rc}, nil
+			},
+		}
+		if sc := files[name+SidecarSuffix]; sc != nil {
+			if rc, err := sc.Open(); err == nil {
+				b, err := io.ReadAll(io.LimitReader(rc, maxSidecar+1))
+				rc.Close()
+				if err == nil {
+					e.Sidecar, e.SidecarPath = b, CleanName(name+SidecarSuffix)
+				}
+			}
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type tarSource struct {
+	containerSum
+	root, abs string
+	gz        bool
+	max       int64
+}
+
+func (s *tarSource) Root() string { return s.root }
+
+func (s *tarSource) open() (*tar.Reader, io.Closer, error) {
+	f, err := os.Open(s.abs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
+	if s.gz {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("not gzip: %w", err)
+		}
+		r = zr
+	}
+	return tar.NewReader(r), f, nil
+}
+
+// Walk reads the archive twice: once for the names and the sidecars (kept
+// in memory, each at most 1 MiB), then for the contents, streamed.
+func (s *tarSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+	s.hashFile(s.abs)
+	tr, c, err := s.open()
+	if err != nil {
+		return fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	sidecars := map[string][]byte{}
+	names := map[string]bool{}
+	var firstErr error
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			firstErr = err
+			break
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		name, err := entryName(h.Name)
+		if err != nil {
+			continue
+		}
+		names[name] = true
+		if strings.HasSuffix(name, SidecarSuffix) && h.Size <= maxSidecar {
+			b, err := io.ReadAll(io.LimitReader(tr, maxSidecar+1))
+			if err == nil {
+				sidecars[name] = b
+			}
+		}
+	}
+	c.Close()
+
+	tr, c, err = s.open()
+	if err != nil {
+		return fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	defer c.Close()
+	seen := map[string]bool{}
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return fmt.Errorf("archive %q: corrupt after %d entries: %w", s.root, len(seen), firstErr)
+		}
+		raw := h.Name
+		name, nerr := entryName(raw)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			continue
+		case tar.TypeSymlink, tar.TypeLink:
+			if nerr != nil {
+				refuse(Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+				continue
+			}
+			target := h.Linkname
+			if h.Typeflag == tar.TypeSymlink && !strings.HasPrefix(target, "/") {
+				target = path.Join(path.Dir(name), target)
+			}
+			if _, err := entryName(target); err != nil {
+				refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("link inside archive points outside it (to %q)", CleanName(h.Linkname))})
+			} else {
+				refuse(Refusal{Path: CleanName(name), Reason: "link inside archive: not followed (its target is acquired under its own name)"})
+			}
+			continue
+		case tar.TypeReg:
+		default:
+			refuse(Refusal{Path: CleanName(raw), Reason: "not a regular file inside archive"})
+			continue
+		}
+		if nerr != nil {
+			refuse(Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+			continue
+		}
+		if seen[name] {
+			refuse(Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
+			continue
+		}
+		seen[name] = true
+		if strings.HasSuffix(name, SidecarSuffix) {
+			if !names[strings.TrimSuffix(name, SidecarSuffix)] {
+				refuse(Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
+			}
+			continue
+		}
+		total += h.Size
+		if total > s.max {
+			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
+			return nil
+		}
+		size := h.Size
+		e := Entry{
+			Path:    CleanName(name),
+			URI:     CleanName(s.abs) + "!/" + CleanName(name),
+			Size:    size,
+			ModTime: h.ModTime.UTC(),
+			Open: func(context.Context) (io.ReadCloser, error) {
+				return io.NopCloser(io.LimitReader(tr, size)), nil
+			},
+		}
+		if b, ok := sidecars[name+SidecarSuffix]; ok {
+			e.Sidecar, e.SidecarPath = b, CleanName(name+SidecarSuffix)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+}
