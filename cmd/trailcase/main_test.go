@@ -5,14 +5,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"trailcase": func() { os.Exit(run(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+		"trailcase": main,
 		// lockcase FILE SECONDS: hold the case open for writing, create
 		// FILE.ready once the lock is held.
 		"lockcase": func() {
@@ -58,6 +59,8 @@ func TestScripts(t *testing.T) {
 			"filesize":     cmdFileSize,
 			"status":       cmdStatus,
 			"truncatefile": cmdTruncate,
+			"mkfiles":      cmdMkFiles,
+			"interrupt":    cmdInterrupt,
 		},
 		RequireExplicitExec: true,
 	})
@@ -201,4 +204,88 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 		n += fi.Size()
 	}
 	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
+}
+
+// mkfiles DIR N SIZE: write N files of SIZE pseudo-random bytes into DIR.
+func cmdMkFiles(ts *testscript.TestScript, neg bool, args []string) {
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	size, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	r := rand.New(rand.NewSource(int64(n*7919 + size)))
+	buf := make([]byte, size)
+	for i := 0; i < n; i++ {
+		r.Read(buf)
+		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%05d.bin", i)), buf, 0o644))
+	}
+}
+
+// interrupt SIGNAL SIZE FILE PROG ARGS...: run PROG, send SIGNAL (INT or
+// KILL) once FILE has grown past SIZE bytes, and wait for it. It fails if
+// PROG finished before the signal could be sent; it prints PROG's exit
+// code on stdout ("exit N").
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 4 {
+		ts.Fatalf("usage: interrupt INT|KILL SIZE FILE PROG ARGS...")
+	}
+	sig := map[string]os.Signal{"INT": os.Interrupt, "KILL": syscall.SIGKILL}[args[0]]
+	if sig == nil {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	size, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	file := ts.MkAbs(args[2])
+	prog, err := exec.LookPath(args[3])
+	if err != nil {
+		// testscript puts its commands on the script's PATH.
+		for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+			if p := filepath.Join(dir, args[3]); fileExists(p) {
+				prog, err = p, nil
+				break
+			}
+		}
+	}
+	ts.Check(err)
+	cmd := exec.Command(prog, args[4:]...)
+	cmd.Dir = ts.MkAbs(".")
+	env := []string{}
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "TRAILCASE_CASE"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	ts.Check(cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case <-done:
+			ts.Fatalf("%s finished before %s could be sent; make the input larger\n%s", args[3], args[0], errb.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			ts.Fatalf("%s: %s never grew past %d bytes", args[3], args[2], size)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if fi, err := os.Stat(file); err == nil && fi.Size() > size {
+			break
+		}
+	}
+	ts.Check(cmd.Process.Signal(sig))
+	err = <-done
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	}
+	fmt.Fprintf(ts.Stdout(), "exit %d\n", code)
+	ts.Logf("stderr: %s", errb.String())
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
