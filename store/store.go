@@ -31,21 +31,21 @@ var (
 
 // Bucket names. Everything lives in top-level buckets created at open.
 var (
-	bMeta       = []byte("meta")        // schema, case info, run state
-	bItems      = []byte("items")       // item id -> Item JSON
-	bItemSrc    = []byte("item_src")    // source URI 0 sha256 -> item id
-	bBlobs      = []byte("blobs")       // blob id, chunk no -> bytes
-	bPending    = []byte("pending")     // blob id -> nil while a blob is being written
-	bSidecars   = []byte("sidecars")    // item id -> sidecar bytes (custody data)
-	bCustody    = []byte("custody")     // seq -> CustodyEntry JSON
-	bEvents     = []byte("events")      // item id, record no -> terms + event
-	bEvTime     = []byte("ev_time")     // time, item id, record no -> nil
-	bEvTerm     = []byte("ev_term")     // term 0 time item record -> nil
-	bEvDedup    = []byte("ev_dedup")    // dedup key -> event key + content hash
-	bChecks     = []byte("checks")      // name 0 time -> Check JSON
-	bKeys       = []byte("keys")        // fingerprint -> PublicKey JSON
-	bS3Buckets  = []byte("s3_buckets")  // bucket name -> Bucket JSON
-	allBuckets  = [][]byte{bMeta, bItems, bItemSrc, bBlobs, bPending, bSidecars, bCustody, bEvents, bEvTime, bEvTerm, bEvDedup, bChecks, bKeys, bS3Buckets}
+	bMeta       = []byte("meta")       // schema, case info, run state
+	bItems      = []byte("items")      // item id -> Item JSON
+	bItemSrc    = []byte("item_src")   // source URI 0 sha256 -> item id
+	bBlobs      = []byte("blobs")      // blob id, chunk no -> bytes
+	bPending    = []byte("pending")    // blob id -> nil while a blob is being written
+	bSidecars   = []byte("sidecars")   // item id -> sidecar bytes (custody data)
+	bCustody    = []byte("custody")    // seq -> CustodyEntry JSON
+	bEvents     = []byte("events")     // item id, record no -> terms + event
+	bEvPost     = []byte("ev_post")    // batch, term -> sorted postings (time, item, record)
+	bEvBatches  = []byte("ev_batches") // batch -> min time, max time, count
+	bEvDedup    = []byte("ev_dedup")   // time, dedup key -> event key + content hash
+	bChecks     = []byte("checks")     // name 0 time -> Check JSON
+	bKeys       = []byte("keys")       // fingerprint -> PublicKey JSON
+	bS3Buckets  = []byte("s3_buckets") // bucket name -> Bucket JSON
+	allBuckets  = [][]byte{bMeta, bItems, bItemSrc, bBlobs, bPending, bSidecars, bCustody, bEvents, bEvPost, bEvBatches, bEvDedup, bChecks, bKeys, bS3Buckets}
 	kSchema     = []byte("schema")
 	kCase       = []byte("case")
 	kOpenRun    = []byte("open_run")

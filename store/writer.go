@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,10 +27,11 @@ type Writer struct {
 	nextItem  uint64
 	counterOK bool
 	stats     map[uint64]*EventStats
+	post      map[string][]posting // postings of the batch being flushed
 }
 
 type op struct {
-	kind   byte // 'p' put, 'd' delete, 'e' event, 'x' delete events of item, 'b' delete blob
+	kind   byte // 'p' put, 'd' delete, 'e' event, 'x' delete events of item, 'b' delete blob, 'f' write postings
 	bucket []byte
 	key    []byte
 	val    []byte
@@ -92,7 +91,9 @@ func (w *Writer) Flush() error {
 	if len(w.ops) == 0 {
 		return nil
 	}
+	w.ops = append(w.ops, op{kind: 'f'}) // postings of this batch go last
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
+		w.post = map[string][]posting{}
 		for _, o := range w.ops {
 			var err error
 			switch o.kind {
@@ -106,6 +107,8 @@ func (w *Writer) Flush() error {
 				err = tx.Bucket(o.bucket).Delete(o.key)
 			case 'e':
 				err = w.putEvent(tx, o.ev)
+			case 'f':
+				err = w.writePostings(tx)
 			case 'x':
 				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
 			case 'b':
@@ -250,189 +253,4 @@ func (w *Writer) UpdateItem(it Item) error {
 		return err
 	}
 	return w.add(op{kind: 'p', bucket: bItems, key: u64(it.ID), val: raw})
-}
-
-// ---- events ----
-
-// EventRecord is one normalised event as the store sees it: opaque data,
-// a time, and the index terms under which it can be found.
-type EventRecord struct {
-	Item   uint64
-	Record uint64 // line or record number within the item, 1-based
-	Time   time.Time
-	Terms  []string // e.g. "ip:10.0.0.1", "principal:arn:aws:iam::1:user/x"
-	Data   []byte
-	// DedupKey, when set, makes the event appear once across the case:
-	// a second event with the same key and ContentHash is not stored; one
-	// with the same key and another ContentHash is stored and counted as a
-	// conflict.
-	DedupKey    string
-	ContentHash SHA256
-}
-
-// EventStats counts what happened to one item's events.
-type EventStats struct {
-	Stored     int64
-	Duplicates int64
-	Conflicts  int64
-}
-
-// Stats returns the event counts for an item gathered by this writer's
-// committed flushes. Call after Flush.
-func (w *Writer) Stats(item uint64) EventStats {
-	if st := w.stats[item]; st != nil {
-		return *st
-	}
-	return EventStats{}
-}
-
-// PutEvent buffers an event.
-func (w *Writer) PutEvent(ev EventRecord) error {
-	return w.add(op{kind: 'e', ev: &ev})
-}
-
-// DeleteItemEvents buffers the removal of every event of an item and its
-// index entries, to re-index an item whose indexing was interrupted.
-func (w *Writer) DeleteItemEvents(item uint64) error {
-	delete(w.stats, item)
-	return w.add(op{kind: 'x', key: u64(item)})
-}
-
-func eventKey(item, rec uint64) []byte {
-	k := make([]byte, 16)
-	binary.BigEndian.PutUint64(k, item)
-	binary.BigEndian.PutUint64(k[8:], rec)
-	return k
-}
-
-func termKey(term string, t []byte, ek []byte) []byte {
-	k := make([]byte, 0, len(term)+1+8+16)
-	k = append(k, term...)
-	k = append(k, 0)
-	k = append(k, t...)
-	return append(k, ek...)
-}
-
-func encodeEvent(ev *EventRecord) []byte {
-	n := binary.MaxVarintLen64 + len(ev.Data) + 8
-	for _, t := range ev.Terms {
-		n += binary.MaxVarintLen64 + len(t)
-	}
-	b := make([]byte, 0, n)
-	b = append(b, timeKey(ev.Time)...)
-	b = binary.AppendUvarint(b, uint64(len(ev.Terms)))
-	for _, t := range ev.Terms {
-		b = binary.AppendUvarint(b, uint64(len(t)))
-		b = append(b, t...)
-	}
-	return append(b, ev.Data...)
-}
-
-func decodeEvent(k, v []byte) (StoredEvent, error) {
-	var e StoredEvent
-	if len(k) != 16 || len(v) < 9 {
-		return e, fmt.Errorf("event %x: %w: bad record", k, ErrCorrupted)
-	}
-	e.Item = binary.BigEndian.Uint64(k)
-	e.Record = binary.BigEndian.Uint64(k[8:])
-	e.Time = keyTime(v[:8])
-	v = v[8:]
-	n, l := binary.Uvarint(v)
-	if l <= 0 || n > uint64(len(v)) {
-		return e, fmt.Errorf("event %d/%d: %w: bad terms", e.Item, e.Record, ErrCorrupted)
-	}
-	v = v[l:]
-	e.Terms = make([]string, 0, n)
-	for i := uint64(0); i < n; i++ {
-		m, l := binary.Uvarint(v)
-		if l <= 0 || m > uint64(len(v)-l) {
-			return e, fmt.Errorf("event %d/%d: %w: bad term", e.Item, e.Record, ErrCorrupted)
-		}
-		e.Terms = append(e.Terms, string(v[l:l+int(m)]))
-		v = v[l+int(m):]
-	}
-	e.Data = bytes.Clone(v)
-	return e, nil
-}
-
-func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
-	st := w.stats[ev.Item]
-	if st == nil {
-		st = &EventStats{}
-		w.stats[ev.Item] = st
-	}
-	ek := eventKey(ev.Item, ev.Record)
-	if ev.DedupKey != "" {
-		d := tx.Bucket(bEvDedup)
-		dk := []byte(ev.DedupKey)
-		if v := d.Get(dk); len(v) == 48 {
-			if bytes.Equal(v[16:], ev.ContentHash[:]) {
-				if !bytes.Equal(v[:16], ek) {
-					st.Duplicates++
-				}
-				return nil
-			}
-			st.Conflicts++
-		} else {
-			val := make([]byte, 0, 48)
-			val = append(val, ek...)
-			val = append(val, ev.ContentHash[:]...)
-			if err := d.Put(dk, val); err != nil {
-				return err
-			}
-		}
-	}
-	tk := timeKey(ev.Time)
-	evb := tx.Bucket(bEvents)
-	evb.FillPercent = 0.95
-	if err := evb.Put(ek, encodeEvent(ev)); err != nil {
-		return err
-	}
-	tb := tx.Bucket(bEvTime)
-	if err := tb.Put(append(bytes.Clone(tk), ek...), nil); err != nil {
-		return err
-	}
-	ib := tx.Bucket(bEvTerm)
-	for _, t := range ev.Terms {
-		if t == "" || strings.IndexByte(t, 0) >= 0 {
-			continue
-		}
-		if err := ib.Put(termKey(t, tk, ek), nil); err != nil {
-			return err
-		}
-	}
-	st.Stored++
-	return nil
-}
-
-func deleteItemEvents(tx *bolt.Tx, item uint64) error {
-	prefix := u64(item)
-	c := tx.Bucket(bEvents).Cursor()
-	tb, ib, db := tx.Bucket(bEvTime), tx.Bucket(bEvTerm), tx.Bucket(bEvDedup)
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
-		e, err := decodeEvent(k, v)
-		if err == nil {
-			tk := timeKey(e.Time)
-			_ = tb.Delete(append(bytes.Clone(tk), k...))
-			for _, t := range e.Terms {
-				_ = ib.Delete(termKey(t, tk, k))
-			}
-		}
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	// Dedup entries that point at this item's events.
-	dc := db.Cursor()
-	for k, v := dc.First(); k != nil; {
-		if len(v) == 48 && bytes.HasPrefix(v, prefix) {
-			if err := dc.Delete(); err != nil {
-				return err
-			}
-			k, v = dc.Seek(k)
-			continue
-		}
-		k, v = dc.Next()
-	}
-	return nil
 }

@@ -1,0 +1,639 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"container/heap"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Events are stored once, under their provenance key (item, record), and
+// found through posting lists. Every Writer flush is one batch; for each
+// index term seen in the batch, one value keyed (batch, term) holds the
+// time-sorted postings of the batch's events under that term. Keys of a
+// flush all sort after every earlier key, so a flush only appends at the
+// right edge of the tree, whatever the terms; a query for one term does
+// one lookup per batch, never a scan of the case.
+
+// allTerm is the term every event is posted under, for time-ordered
+// reading of the whole case.
+const allTerm = "\x01all"
+
+// postingSize is the encoded size of one posting.
+const postingSize = 24
+
+type posting struct {
+	t    uint64 // timeKey
+	item uint64
+	rec  uint64
+}
+
+func (p posting) append(b []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, p.t)
+	b = binary.BigEndian.AppendUint64(b, p.item)
+	return binary.BigEndian.AppendUint64(b, p.rec)
+}
+
+func postingAt(v []byte, i int) posting {
+	o := i * postingSize
+	return posting{binary.BigEndian.Uint64(v[o:]), binary.BigEndian.Uint64(v[o+8:]), binary.BigEndian.Uint64(v[o+16:])}
+}
+
+func cmpPosting(a, b posting) int {
+	if c := cmp.Compare(a.t, b.t); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.item, b.item); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.rec, b.rec)
+}
+
+func postKey(batch uint64, term string) []byte {
+	k := make([]byte, 8, 8+len(term))
+	binary.BigEndian.PutUint64(k, batch)
+	return append(k, term...)
+}
+
+var (
+	kNextBatch   = []byte("next_batch")
+	kEventsTotal = []byte("events_total")
+)
+
+// EventRecord is one normalised event as the store sees it: opaque data,
+// a time, and the index terms under which it can be found.
+type EventRecord struct {
+	Item   uint64
+	Record uint64 // line or record number within the item, 1-based
+	Time   time.Time
+	Terms  []string // e.g. "ip:10.0.0.1", "p:arn:aws:iam::1:user/x"
+	Data   []byte
+	// DedupKey, when set, makes the event appear once across the case:
+	// a second event with the same key, time and ContentHash is not
+	// stored; one with the same key and time but another ContentHash is
+	// stored and counted as a conflict.
+	DedupKey    string
+	ContentHash SHA256
+}
+
+// EventStats counts what happened to one item's events.
+type EventStats struct {
+	Stored     int64
+	Duplicates int64
+	Conflicts  int64
+}
+
+// Stats returns the event counts for an item gathered by this writer's
+// committed flushes. Call after Flush.
+func (w *Writer) Stats(item uint64) EventStats {
+	if st := w.stats[item]; st != nil {
+		return *st
+	}
+	return EventStats{}
+}
+
+// PutEvent buffers an event.
+func (w *Writer) PutEvent(ev EventRecord) error {
+	return w.add(op{kind: 'e', ev: &ev})
+}
+
+// DeleteItemEvents buffers the removal of every event of an item and its
+// postings, to re-index an item whose indexing was interrupted.
+func (w *Writer) DeleteItemEvents(item uint64) error {
+	delete(w.stats, item)
+	return w.add(op{kind: 'x', key: u64(item)})
+}
+
+func eventKey(item, rec uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, item)
+	binary.BigEndian.PutUint64(k[8:], rec)
+	return k
+}
+
+// Event value: time(8) | uvarint n | n × (uvarint len, term) | uvarint len,
+// dedup key | s2(data). See encodeEventValue.
+
+func readUvarintString(v []byte) (string, []byte, bool) {
+	m, l := binary.Uvarint(v)
+	if l <= 0 || m > uint64(len(v)-l) {
+		return "", nil, false
+	}
+	return string(v[l : l+int(m)]), v[l+int(m):], true
+}
+
+type eventHeader struct {
+	time     time.Time
+	terms    []string
+	dedupKey string
+	rest     []byte
+}
+
+func decodeHeader(item, rec uint64, v []byte) (eventHeader, error) {
+	var h eventHeader
+	bad := fmt.Errorf("event %d/%d: %w: bad record", item, rec, ErrCorrupted)
+	if len(v) < 9 {
+		return h, bad
+	}
+	h.time = keyTime(v[:8])
+	v = v[8:]
+	n, l := binary.Uvarint(v)
+	if l <= 0 || n > uint64(len(v)) {
+		return h, bad
+	}
+	v = v[l:]
+	h.terms = make([]string, 0, n)
+	for i := uint64(0); i < n; i++ {
+		var t string
+		var ok bool
+		if t, v, ok = readUvarintString(v); !ok {
+			return h, bad
+		}
+		h.terms = append(h.terms, t)
+	}
+	var ok bool
+	if h.dedupKey, v, ok = readUvarintString(v); !ok {
+		return h, bad
+	}
+	h.rest = v
+	return h, nil
+}
+
+func decodeEvent(k, v []byte) (StoredEvent, error) {
+	var e StoredEvent
+	if len(k) != 16 {
+		return e, fmt.Errorf("event key %x: %w", k, ErrCorrupted)
+	}
+	e.Item = binary.BigEndian.Uint64(k)
+	e.Record = binary.BigEndian.Uint64(k[8:])
+	h, err := decodeHeader(e.Item, e.Record, v)
+	if err != nil {
+		return e, err
+	}
+	e.Time, e.Terms = h.time, h.terms
+	e.Data, err = s2.Decode(nil, h.rest)
+	if err != nil {
+		return e, fmt.Errorf("event %d/%d: %w: %v", e.Item, e.Record, ErrCorrupted, err)
+	}
+	return e, nil
+}
+
+func dedupBucketKey(t time.Time, key string) []byte {
+	return append(timeKey(t), key...)
+}
+
+func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
+	st := w.stats[ev.Item]
+	if st == nil {
+		st = &EventStats{}
+		w.stats[ev.Item] = st
+	}
+	ek := eventKey(ev.Item, ev.Record)
+	if ev.DedupKey != "" {
+		d := tx.Bucket(bEvDedup)
+		dk := dedupBucketKey(ev.Time, ev.DedupKey)
+		if v := d.Get(dk); len(v) == 48 {
+			if bytes.Equal(v[16:], ev.ContentHash[:]) {
+				if !bytes.Equal(v[:16], ek) {
+					st.Duplicates++
+				}
+				return nil
+			}
+			st.Conflicts++
+		} else {
+			val := make([]byte, 0, 48)
+			val = append(val, ek...)
+			val = append(val, ev.ContentHash[:]...)
+			if err := d.Put(dk, val); err != nil {
+				return err
+			}
+		}
+	}
+	evb := tx.Bucket(bEvents)
+	evb.FillPercent = 0.95
+	if err := evb.Put(ek, encodeEventValue(ev)); err != nil {
+		return err
+	}
+	p := posting{binary.BigEndian.Uint64(timeKey(ev.Time)), ev.Item, ev.Record}
+	w.post[allTerm] = append(w.post[allTerm], p)
+	for _, t := range ev.Terms {
+		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
+			continue
+		}
+		w.post[t] = append(w.post[t], p)
+	}
+	st.Stored++
+	return nil
+}
+
+func encodeEventValue(ev *EventRecord) []byte {
+	n := 8 + 2*binary.MaxVarintLen64 + len(ev.DedupKey) + s2.MaxEncodedLen(len(ev.Data))
+	for _, t := range ev.Terms {
+		n += binary.MaxVarintLen64 + len(t)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, timeKey(ev.Time)...)
+	b = binary.AppendUvarint(b, uint64(len(ev.Terms)))
+	for _, t := range ev.Terms {
+		b = binary.AppendUvarint(b, uint64(len(t)))
+		b = append(b, t...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(ev.DedupKey)))
+	b = append(b, ev.DedupKey...)
+	enc := s2.Encode(b[len(b):cap(b)], ev.Data)
+	return b[:len(b)+len(enc)]
+}
+
+// writePostings writes the postings gathered in this flush as one batch.
+func (w *Writer) writePostings(tx *bolt.Tx) error {
+	all := w.post[allTerm]
+	if len(all) == 0 {
+		return nil
+	}
+	m := tx.Bucket(bMeta)
+	batch := uint64(1)
+	if v := m.Get(kNextBatch); len(v) == 8 {
+		batch = binary.BigEndian.Uint64(v)
+	}
+	terms := make([]string, 0, len(w.post))
+	for t := range w.post {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	pb := tx.Bucket(bEvPost)
+	pb.FillPercent = 1.0
+	var buf []byte
+	for _, t := range terms {
+		ps := w.post[t]
+		slices.SortFunc(ps, cmpPosting)
+		buf = buf[:0]
+		for _, p := range ps {
+			buf = p.append(buf)
+		}
+		if err := pb.Put(postKey(batch, t), bytes.Clone(buf)); err != nil {
+			return err
+		}
+	}
+	info := make([]byte, 0, 24)
+	info = binary.BigEndian.AppendUint64(info, all[0].t)
+	info = binary.BigEndian.AppendUint64(info, all[len(all)-1].t)
+	info = binary.BigEndian.AppendUint64(info, uint64(len(all)))
+	if err := tx.Bucket(bEvBatches).Put(u64(batch), info); err != nil {
+		return err
+	}
+	if err := m.Put(kNextBatch, u64(batch+1)); err != nil {
+		return err
+	}
+	w.post = nil
+	return addTotal(m, int64(len(all)))
+}
+
+func addTotal(m *bolt.Bucket, d int64) error {
+	var n int64
+	if v := m.Get(kEventsTotal); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	return m.Put(kEventsTotal, u64(uint64(max(0, n+d))))
+}
+
+func deleteItemEvents(tx *bolt.Tx, item uint64) error {
+	prefix := u64(item)
+	c := tx.Bucket(bEvents).Cursor()
+	db := tx.Bucket(bEvDedup)
+	terms := map[string]bool{allTerm: true}
+	var n int64
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
+		if h, err := decodeHeader(item, binary.BigEndian.Uint64(k[8:]), v); err == nil {
+			for _, t := range h.terms {
+				terms[t] = true
+			}
+			if h.dedupKey != "" {
+				dk := dedupBucketKey(h.time, h.dedupKey)
+				if dv := db.Get(dk); len(dv) == 48 && bytes.Equal(dv[:16], k) {
+					if err := db.Delete(dk); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := c.Delete(); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	// Drop the item's postings from every batch.
+	pb := tx.Bucket(bEvPost)
+	var batches []uint64
+	_ = tx.Bucket(bEvBatches).ForEach(func(k, _ []byte) error {
+		batches = append(batches, binary.BigEndian.Uint64(k))
+		return nil
+	})
+	for _, b := range batches {
+		for t := range terms {
+			k := postKey(b, t)
+			v := pb.Get(k)
+			if v == nil {
+				continue
+			}
+			kept := make([]byte, 0, len(v))
+			for i := 0; i < len(v)/postingSize; i++ {
+				if postingAt(v, i).item != item {
+					kept = append(kept, v[i*postingSize:(i+1)*postingSize]...)
+				}
+			}
+			if len(kept) == len(v) {
+				continue
+			}
+			var err error
+			if len(kept) == 0 {
+				err = pb.Delete(k)
+			} else {
+				err = pb.Put(k, kept)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return addTotal(tx.Bucket(bMeta), -n)
+}
+
+// ---- reading ----
+
+type batchInfo struct {
+	id       uint64
+	min, max uint64
+}
+
+func batchesIn(tx *bolt.Tx, from, to time.Time) []batchInfo {
+	var lo, hi uint64 = 0, ^uint64(0)
+	if !from.IsZero() {
+		lo = binary.BigEndian.Uint64(timeKey(from))
+	}
+	if !to.IsZero() {
+		hi = binary.BigEndian.Uint64(timeKey(to))
+	}
+	var out []batchInfo
+	_ = tx.Bucket(bEvBatches).ForEach(func(k, v []byte) error {
+		if len(k) != 8 || len(v) < 16 {
+			return nil
+		}
+		b := batchInfo{binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+		if b.max >= lo && b.min < hi {
+			out = append(out, b)
+		}
+		return nil
+	})
+	return out
+}
+
+// window returns the index range [i, j) of postings in v with time in
+// [lo, hi).
+func window(v []byte, lo, hi uint64) (int, int) {
+	n := len(v) / postingSize
+	return searchPostings(v, n, lo), searchPostings(v, n, hi)
+}
+
+// searchPostings returns the first index whose time is >= t.
+func searchPostings(v []byte, n int, t uint64) int {
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if binary.BigEndian.Uint64(v[m*postingSize:]) < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+func timeBounds(from, to time.Time) (uint64, uint64) {
+	var lo, hi uint64 = 0, ^uint64(0)
+	if !from.IsZero() {
+		lo = binary.BigEndian.Uint64(timeKey(from))
+	}
+	if !to.IsZero() {
+		hi = binary.BigEndian.Uint64(timeKey(to))
+	}
+	return lo, hi
+}
+
+// fetch reads the events for ps (in order) in one read transaction.
+func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
+	out := make([]StoredEvent, 0, len(ps))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bEvents)
+		for _, p := range ps {
+			k := eventKey(p.item, p.rec)
+			v := b.Get(k)
+			if v == nil {
+				continue // removed since the postings were read
+			}
+			e, err := decodeEvent(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) emit(ps []posting, fn func(StoredEvent) error) error {
+	for len(ps) > 0 {
+		n := min(len(ps), scanBatch)
+		evs, err := s.fetch(ps[:n])
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		ps = ps[n:]
+	}
+	return nil
+}
+
+// EventsByTerm calls fn, in time order, for each event indexed under term
+// whose time is in [from, to). Zero times mean unbounded. It does one
+// lookup per stored batch and reads only the postings of term. Memory is
+// proportional to the number of matching events (24 bytes each). fn may
+// not write to the store.
+func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEvent) error) error {
+	if term == "" || strings.IndexByte(term, 0) >= 0 {
+		return nil
+	}
+	lo, hi := timeBounds(from, to)
+	var ps []posting
+	sorted := true
+	err := s.db.View(func(tx *bolt.Tx) error {
+		pb := tx.Bucket(bEvPost)
+		for _, b := range batchesIn(tx, from, to) {
+			v := pb.Get(postKey(b.id, term))
+			if len(v) < postingSize {
+				continue
+			}
+			i, j := window(v, lo, hi)
+			if len(ps) > 0 && i < j && cmpPosting(postingAt(v, i), ps[len(ps)-1]) < 0 {
+				sorted = false
+			}
+			for ; i < j; i++ {
+				ps = append(ps, postingAt(v, i))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !sorted {
+		slices.SortFunc(ps, cmpPosting)
+	}
+	return s.emit(ps, fn)
+}
+
+// EventsByTime calls fn for each event with time in [from, to), oldest
+// first, merging the batches' postings. Memory stays bounded: postings are
+// read back a few thousand at a time, in short read transactions. fn may
+// not write to the store.
+func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
+	lo, hi := timeBounds(from, to)
+	type cursor struct {
+		batch    uint64
+		pos, end int
+	}
+	var curs []*cursor
+	err := s.db.View(func(tx *bolt.Tx) error {
+		pb := tx.Bucket(bEvPost)
+		for _, b := range batchesIn(tx, from, to) {
+			v := pb.Get(postKey(b.id, allTerm))
+			i, j := window(v, lo, hi)
+			if i < j {
+				curs = append(curs, &cursor{batch: b.id, pos: i, end: j})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for len(curs) > 0 {
+		var ps []posting
+		err := s.db.View(func(tx *bolt.Tx) error {
+			pb := tx.Bucket(bEvPost)
+			vals := make([][]byte, len(curs))
+			h := &postHeap{}
+			for i, c := range curs {
+				vals[i] = pb.Get(postKey(c.batch, allTerm))
+				if c.end > len(vals[i])/postingSize {
+					c.end = len(vals[i]) / postingSize
+				}
+				if c.pos < c.end {
+					heap.Push(h, heapItem{postingAt(vals[i], c.pos), i})
+				}
+			}
+			for h.Len() > 0 && len(ps) < scanBatch {
+				it := heap.Pop(h).(heapItem)
+				ps = append(ps, it.p)
+				c := curs[it.cur]
+				c.pos++
+				if c.pos < c.end {
+					heap.Push(h, heapItem{postingAt(vals[it.cur], c.pos), it.cur})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		kept := curs[:0]
+		for _, c := range curs {
+			if c.pos < c.end {
+				kept = append(kept, c)
+			}
+		}
+		curs = kept
+		if err := s.emit(ps, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type heapItem struct {
+	p   posting
+	cur int
+}
+
+type postHeap []heapItem
+
+func (h postHeap) Len() int           { return len(h) }
+func (h postHeap) Less(i, j int) bool { return cmpPosting(h[i].p, h[j].p) < 0 }
+func (h postHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *postHeap) Push(x any)        { *h = append(*h, x.(heapItem)) }
+func (h *postHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// TermValues calls fn, in term order, for each distinct term starting
+// with prefix (e.g. "ip:"), with the number of events under it. It reads
+// the prefix's range in every batch.
+func (s *Store) TermValues(prefix string, fn func(term string, count int) error) error {
+	counts := map[string]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvPost).Cursor()
+		return tx.Bucket(bEvBatches).ForEach(func(bk, _ []byte) error {
+			seek := append(bytes.Clone(bk), prefix...)
+			for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
+				t := string(k[8:])
+				if t != allTerm {
+					counts[t] += len(v) / postingSize
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	terms := make([]string, 0, len(counts))
+	for t := range counts {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	for _, t := range terms {
+		if err := fn(t, counts[t]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EventCount returns the number of stored events.
+func (s *Store) EventCount() (int, error) {
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(kEventsTotal); len(v) == 8 {
+			n = int(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return n, err
+}
