@@ -1,0 +1,122 @@
+package timeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+// seedSamples adds the copied samples whose path contains one of words.
+func seedSamples(f *testing.F, words ...string) {
+	f.Helper()
+	err := filepath.WalkDir(filepath.Join("testdata", "samples"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		for _, w := range words {
+			if strings.Contains(p, w) {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				f.Add(gunzip(f, b))
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+}
+
+// checkParse runs Parse on data and checks what every event must hold.
+func checkParse(t *testing.T, kind string, data []byte) {
+	err := Parse(context.Background(), kind, bytes.NewReader(data), ParseOptions{Evidence: 1, Name: "fuzz"},
+		func(e *Event) error {
+			checkEvent(t, e)
+			return nil
+		},
+		func(w Warning) {
+			if w.Message == "" {
+				t.Fatal("empty warning")
+			}
+		})
+	if err != nil && !strings.Contains(err.Error(), `"fuzz"`) {
+		t.Fatalf("error %q does not name the file", err)
+	}
+}
+
+func checkEvent(t *testing.T, e *Event) {
+	t.Helper()
+	if e.Record < 1 {
+		t.Fatalf("record %d", e.Record)
+	}
+	if !json.Valid(e.Raw) {
+		t.Fatalf("raw is not JSON: %q", e.Raw)
+	}
+	for _, term := range e.Terms() {
+		if term == "" {
+			t.Fatal("empty term")
+		}
+	}
+	_ = e.ContentHash()
+	_ = FlowDirectionHint(e)
+	if _, err := json.Marshal(e); err != nil {
+		t.Fatalf("event does not marshal: %v", err)
+	}
+}
+
+func FuzzParseCloudTrail(f *testing.F) {
+	seedSamples(f, "cloudtrail", ".json")
+	f.Add([]byte(`{"Records":[{"eventTime":"2024-01-02T03:04:05Z","eventName":"AssumeRole","eventID":"1","responseElements":{"credentials":{"accessKeyId":"A"}}}]}`))
+	f.Add([]byte(`{"EventId":"1","CloudTrailEvent":"{\"eventTime\":\"2024-01-02T03:04:05Z\",\"eventID\":\"1\"}"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, store.KindCloudTrail, data)
+	})
+}
+
+func FuzzParseVPCFlow(f *testing.F) {
+	seedSamples(f, "vpcflow", "vpc_flow", "vpc-flow")
+	f.Add([]byte("version srcaddr dstaddr start log-status\n2 ::ffff:1.2.3.4 10.0.0.1 1 OK\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, store.KindVPCFlow, data)
+	})
+}
+
+func FuzzParseELB(f *testing.F) {
+	seedSamples(f, "elb", "alb", "nlb", "clb")
+	f.Add([]byte(albLine))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, store.KindELBALB, data)
+	})
+}
+
+func FuzzDetect(f *testing.F) {
+	seedSamples(f, "")
+	f.Add([]byte("PAR1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		kind := Detect("fuzz", data)
+		switch kind {
+		case store.KindCloudTrail, store.KindCloudTrailDigest, store.KindCloudTrailInsight, store.KindVPCFlow,
+			store.KindELBALB, store.KindELBNLB, store.KindELBCLB, store.KindELBALBConn, store.KindUnknown:
+		default:
+			t.Fatalf("Detect returned %q", kind)
+		}
+		checkParse(t, kind, data)
+	})
+}
+
+func FuzzParseParquet(f *testing.F) {
+	f.Add(parquetSample(f, parquetRows))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = ParseParquet(context.Background(), bytes.NewReader(data), int64(len(data)), ParseOptions{Name: "fuzz"},
+			func(e *Event) error { checkEvent(t, e); return nil }, nil)
+	})
+}

@@ -1,0 +1,134 @@
+package timeline
+
+import (
+	"crypto/sha256"
+	"net/netip"
+	"strings"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+// Index term prefixes. A term is a prefix followed by a value.
+const (
+	// TermIP + an address in net/netip's form (IPv4-mapped IPv6 unmapped):
+	// every IP the event touches.
+	TermIP = "ip:"
+	// TermPrincipal + a lower-case principal key: ARN, access key id,
+	// user name, session issuer ARN, principal id.
+	TermPrincipal = "p:"
+	// TermAccessKey + the access key id (as recorded) the event was made with.
+	TermAccessKey = "ak:"
+	// TermIssued + the access key id (as recorded) the event issued
+	// (AssumeRole and friends): the link role chaining follows.
+	TermIssued = "issued:"
+	// TermAntiForensics (the whole term) marks anti-forensic events.
+	TermAntiForensics = "anti:"
+)
+
+// hiddenUserName is what CloudTrail writes for the user name of a failed
+// sign-in with an unknown user: not a principal.
+const hiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// Terms returns the index terms under which the event must be findable:
+// TermIP for every IP address (CloudTrail sourceIPAddress only when it is
+// an address; flow srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr, except for
+// NODATA and SKIPDATA records; ELB client and targets), TermPrincipal,
+// TermAccessKey and TermIssued for CloudTrail identities, and
+// TermAntiForensics for anti-forensic events. Terms are unique.
+func (e *Event) Terms() []string {
+	terms := make([]string, 0, 8)
+	add := func(t string) {
+		for _, have := range terms {
+			if have == t {
+				return
+			}
+		}
+		terms = append(terms, t)
+	}
+	if !e.isGap() {
+		for _, s := range [2]string{e.SrcIP, e.DstIP} {
+			if t := ipTerm(s); t != "" {
+				add(t)
+			}
+		}
+		for _, s := range e.OtherIPs {
+			if t := ipTerm(s); t != "" {
+				add(t)
+			}
+		}
+	}
+	if e.Source == SourceCloudTrail {
+		for _, s := range []string{e.Principal, e.IdentityARN, e.AccessKeyID, e.UserName, e.Issuer, e.PrincipalID} {
+			if s != "" && s != hiddenUserName {
+				add(TermPrincipal + strings.ToLower(s))
+			}
+		}
+		if e.AccessKeyID != "" {
+			add(TermAccessKey + e.AccessKeyID)
+		}
+		if e.IssuedAccessKey != "" {
+			add(TermIssued + e.IssuedAccessKey)
+		}
+	}
+	for _, a := range e.Annotations {
+		if strings.HasPrefix(a, AntiForensicsPrefix) {
+			add(TermAntiForensics)
+			break
+		}
+	}
+	return terms
+}
+
+// isGap reports a flow record that only says nothing was logged.
+func (e *Event) isGap() bool {
+	if e.Source != SourceVPCFlow {
+		return false
+	}
+	if e.Outcome == "NODATA" || e.Outcome == "SKIPDATA" {
+		return true
+	}
+	st := e.Fields["log-status"]
+	return st == "NODATA" || st == "SKIPDATA"
+}
+
+// ipTerm returns the TermIP term of s, or "" when s is no IP address.
+func ipTerm(s string) string {
+	if s == "" || s == "-" {
+		return ""
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return TermIP + a.Unmap().WithZone("").String()
+}
+
+// NormalizeIP returns the form of an address used in index terms, and
+// whether s is an address.
+func NormalizeIP(s string) (string, bool) {
+	t := ipTerm(strings.TrimSpace(s))
+	if t == "" {
+		return "", false
+	}
+	return t[len(TermIP):], true
+}
+
+// DedupKey returns the key under which repeated copies of a CloudTrail
+// record collapse (its eventID), or "" for events that are never merged.
+func (e *Event) DedupKey() string {
+	if e.Source != SourceCloudTrail || e.EventID == "" {
+		return ""
+	}
+	return "cloudtrail:" + e.EventID
+}
+
+// ContentHash returns the SHA-256 of the canonical form of the raw record
+// (see canonicalJSON): copies of one record hash alike whatever their
+// layout, different records sharing an eventID do not.
+func (e *Event) ContentHash() store.SHA256 {
+	c, err := canonicalJSON(e.Raw)
+	if err != nil {
+		return store.SHA256(sha256.Sum256(e.Raw))
+	}
+	return store.SHA256(sha256.Sum256(c))
+}
