@@ -66,6 +66,9 @@ type AcquireOptions struct {
 	PublicKeys []store.PublicKey
 	KeysOrigin string
 	Progress   Progress
+	// NoIndex stores evidence without parsing it; 'trailcase index' (or
+	// the next acquire) indexes it later.
+	NoIndex bool
 }
 
 // StoredItem summarises a stored item.
@@ -216,7 +219,7 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	if err := w.Flush(); err != nil {
 		return rep, err
 	}
-	if runErr == nil {
+	if runErr == nil && !opts.NoIndex {
 		ir, err := Index(ctx, st, w, opts.Progress)
 		rep.Index = ir
 		if err != nil {
@@ -279,6 +282,14 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 	}
 	fail := func(err error) error {
 		a.rep.Failed = append(a.rep.Failed, FileError{Source: src.Root(), Path: e.Path, Error: err.Error()})
+		return nil
+	}
+	if e.Present != 0 {
+		it, err := a.st.Item(e.Present)
+		if err != nil {
+			return fail(fmt.Errorf("item %d named as holding %q: %w", e.Present, e.URI, err))
+		}
+		a.rep.Present = append(a.rep.Present, StoredItem{ID: it.ID, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: it.Size, SHA256: it.SHA256})
 		return nil
 	}
 	start := time.Now().UTC()

@@ -24,8 +24,14 @@ type Entry struct {
 	// Sidecar and SidecarPath are a .head.json file found with the entry.
 	Sidecar     []byte
 	SidecarPath string
-	// Open returns the file's bytes. It may be called more than once.
+	// Open returns the file's bytes. It is called at most once, and only
+	// during the fn call that received the entry.
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Present, when not zero, is the id of an item that already holds
+	// exactly this entry's bytes (a source may know that without reading
+	// them, e.g. an S3 version with the same ETag and size). Acquire then
+	// records the entry as already present and does not open it.
+	Present uint64
 }
 
 // Refusal is a path a source would not read, and why.

@@ -24,7 +24,9 @@ func acquireCommand(e *env) *cli.Command {
 		&cli.StringFlag{Name: "note", Usage: "free `TEXT` recorded with the items and in the custody log"},
 		&cli.StringFlag{Name: "public-keys", Usage: "store CloudTrail public keys from `FILE` (output of 'aws cloudtrail list-public-keys' or 'trailcase keys fetch')"},
 		&cli.Int64Flag{Name: "max-archive-bytes", Value: evidence.DefaultMaxArchiveBytes, Usage: "refuse archive content past this many `BYTES` (archive bomb guard)"},
+		&cli.BoolFlag{Name: "no-index", Usage: "store and hash only; parse and index events later with 'trailcase index'"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "parallel S3 downloads"},
+		&cli.BoolFlag{Name: "all-versions", Usage: "S3: acquire every version of every key, not only the current one"},
 	}
 	flags = append(flags, awsFlags()...)
 	return &cli.Command{
@@ -89,7 +91,7 @@ cannot be parsed are kept and flagged.
 			rep, err := evidence.Acquire(c.Context, st, evidence.AcquireOptions{
 				Sources: sources, Include: include, Exclude: exclude, Note: c.String("note"),
 				Actor: e.actor(c, st), Args: os.Args[1:], PublicKeys: keys, KeysOrigin: c.String("public-keys"),
-				Progress: prog,
+				Progress: prog, NoIndex: c.Bool("no-index"),
 			})
 			finishProgress(prog)
 			if rep == nil {
@@ -99,8 +101,17 @@ cannot be parsed are kept and flagged.
 			if err != nil {
 				return err
 			}
-			if len(rep.Failed) > 0 {
-				return fmt.Errorf("%d file(s) could not be read or stored; everything else was acquired (run the same command again after fixing the cause)", len(rep.Failed))
+			if n := len(rep.Failed); n > 0 {
+				whole := 0
+				for _, f := range rep.Failed {
+					if f.Path == "" {
+						whole++
+					}
+				}
+				if whole == n {
+					return fmt.Errorf("%d source(s) could not be read; what was read before the failure is in the case", whole)
+				}
+				return fmt.Errorf("%d file(s) could not be read or stored; everything else was acquired (run the same command again after fixing the cause)", n)
 			}
 			return nil
 		},

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/store"
+)
+
+func init() { register("objectlock", objectlockCommand) }
+
+// objectlockOptions are the flags of one objectlock run.
+type objectlockOptions struct {
+	uri      string // "" for the offline check of the case
+	req      evidence.LockRequirements
+	noRecord bool
+	live     evidence.LiveLockOptions
+}
+
+func objectlockCommand(e *env) *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "require-mode", Usage: "every object version must be under `MODE` retention now (COMPLIANCE, or GOVERNANCE which COMPLIANCE also satisfies)"},
+		&cli.StringFlag{Name: "require-until", Usage: "every object version must be retained until at least `DATE` (RFC 3339 or YYYY-MM-DD, UTC)"},
+		&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
+		&cli.StringSliceFlag{Name: "include", Usage: "live: check only keys matching `GLOB` (doublestar); repeatable"},
+		&cli.StringSliceFlag{Name: "exclude", Usage: "live: skip keys matching `GLOB`; repeatable"},
+		&cli.BoolFlag{Name: "all-versions", Usage: "live: check every version of every key, not only the current one"},
+		&cli.IntFlag{Name: "concurrency", Value: evidence.DefaultS3Concurrency, Usage: "live: parallel S3 requests"},
+	}
+	flags = append(flags, awsFlags()...)
+	return &cli.Command{
+		Name:      "objectlock",
+		Usage:     "S3 Object Lock status of the evidence, from the case or live from S3",
+		UsageText: "trailcase objectlock --case FILE [--require-mode COMPLIANCE|GOVERNANCE] [--require-until DATE] [--json]\ntrailcase objectlock s3://bucket[/prefix] [--require-mode MODE] [--require-until DATE] [--profile P] [--region R] [--endpoint-url URL]",
+		Description: `Without an argument, reports the Object Lock state captured in the case: each bucket's
+lock configuration (default retention) and versioning, and for each object version acquired
+from S3 or described by a .head.json sidecar its retention mode, retain-until date and legal
+hold. No network connection is made. The result is recorded in the case (custody log and the
+report's checks) unless --no-record is given or the case file is read-only.
+
+With s3://bucket[/prefix], asks S3 directly (GetObjectLockConfiguration, GetBucketVersioning,
+ListObjectVersions, HeadObject, GetObjectRetention, GetObjectLegalHold); nothing is downloaded
+or changed. With --case as well, the live result is recorded in that case.
+
+Status per object version: compliance (COMPLIANCE, retain-until in the future: nobody can delete
+it or shorten the period), governance (can be bypassed with s3:BypassGovernanceRetention),
+expired (retain-until passed: protects nothing), none (known to have no retention), unknown
+(S3 shows lock headers only to callers allowed to read them: a missing header is not proof of
+"unlocked"). A legal hold protects a version while it is ON, independently of retention.
+
+The check fails (exit 3) when a status is unknown or a requirement is not met.
+
+` + exitCodesHelp,
+		Flags: withGlobal(flags...),
+		Action: func(c *cli.Context) error {
+			var o objectlockOptions
+			switch c.NArg() {
+			case 0:
+			case 1:
+				o.uri = c.Args().First()
+				if _, _, err := evidence.ParseS3URI(o.uri); err != nil {
+					return usageError{err.Error()}
+				}
+			default:
+				return usagef("objectlock takes at most one s3://bucket[/prefix] argument")
+			}
+			mode, err := evidence.ParseLockMode(c.String("require-mode"))
+			if err != nil {
+				return usageError{"--require-mode: " + err.Error()}
+			}
+			o.req.Mode = mode
+			if o.req.Until, err = parseTime("require-until", c.String("require-until")); err != nil {
+				return err
+			}
+			o.noRecord = c.Bool("no-record")
+			o.live = evidence.LiveLockOptions{
+				Include: c.StringSlice("include"), Exclude: c.StringSlice("exclude"),
+				Concurrency: c.Int("concurrency"), AllVersions: c.Bool("all-versions"),
+			}
+			if err := evidence.ValidatePatterns(append(append([]string{}, o.live.Include...), o.live.Exclude...)); err != nil {
+				return usageError{err.Error()}
+			}
+			if o.uri == "" && (len(o.live.Include) > 0 || len(o.live.Exclude) > 0 || o.live.AllVersions) {
+				return usagef("--include, --exclude and --all-versions apply to a live check (give s3://bucket[/prefix])")
+			}
+			return e.runObjectlock(c, o)
+		},
+	}
+}
+
+func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
+	start := time.Now().UTC()
+	var st *store.Store
+	var rep *evidence.LockReport
+	var err error
+	if o.uri == "" || gString(c, "case") != "" {
+		st, err = e.openCaseForRecord(c, o.noRecord)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	if o.uri == "" {
+		rep, err = evidence.ObjectLockFromCase(st, o.req, start)
+	} else {
+		client, endpoint, cerr := newS3Client(c)
+		if cerr != nil {
+			return cerr
+		}
+		o.live.Endpoint = endpoint
+		rep, err = evidence.ObjectLockLive(c.Context, client, o.uri, o.live, o.req, start)
+		if err != nil {
+			err = s3Hint(err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	summary := rep.SummaryLine()
+	if st != nil {
+		raw, _ := json.Marshal(recordedLockReport(rep))
+		result := store.ResultOK
+		if !rep.OK {
+			result = store.ResultProblems
+		}
+		detail := summary
+		if o.uri != "" {
+			detail = o.uri + ": " + summary
+		}
+		e.record(c, st, "objectlock", start, result, detail, &store.Check{Name: "objectlock", OK: rep.OK, Summary: detail, Result: raw})
+	}
+	if jsonOut(c) {
+		if err := e.printJSON(rep); err != nil {
+			return err
+		}
+	} else {
+		e.printObjectlock(c, rep)
+	}
+	if !rep.OK {
+		return problemsError{fmt.Sprintf("object lock: %d problem(s)", len(rep.Problems))}
+	}
+	return nil
+}
+
+func (e *env) printObjectlock(c *cli.Context, rep *evidence.LockReport) {
+	for _, b := range rep.Buckets {
+		e.out(c, "%s\n", bucketLine(b))
+	}
+	if len(rep.Objects) > 0 {
+		e.out(c, "%-10s  %-10s  %-24s  %-7s  %s\n", "STATUS", "MODE", "RETAIN-UNTIL", "HOLD", "OBJECT")
+	}
+	for _, lo := range rep.Objects {
+		mode := lo.Mode
+		if mode == "" {
+			mode = "-"
+		}
+		hold := lo.LegalHold
+		switch {
+		case !lo.LegalHoldKnown:
+			hold = "unknown"
+		case hold == "":
+			hold = "-"
+		}
+		name := lo.Source
+		if lo.Item != 0 {
+			name = fmt.Sprintf("#%d %s", lo.Item, lo.Source)
+		}
+		e.out(c, "%-10s  %-10s  %-24s  %-7s  %s\n", lo.Status, mode, fmtTime(lo.RetainUntil), hold, name)
+	}
+	for _, m := range rep.DeleteMarkers {
+		e.out(c, "delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
+	}
+	for _, p := range rep.Problems {
+		e.out(c, "%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
+	}
+	if rep.NotS3 > 0 && !quiet(c) {
+		e.out(c, "%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
+	}
+	var req []string
+	if rep.Requirements.Mode != "" {
+		req = append(req, "mode "+rep.Requirements.Mode)
+	}
+	if !rep.Requirements.Until.IsZero() {
+		req = append(req, "retained until at least "+fmtTime(rep.Requirements.Until))
+	}
+	line := rep.SummaryLine()
+	if len(req) > 0 {
+		line += " (required: " + strings.Join(req, ", ") + ")"
+	}
+	e.out(c, "%s\n", line)
+}
+
+// s3Hint adds a hint to the errors that stop all work on a bucket.
+func s3Hint(err error) error {
+	switch {
+	case errors.Is(err, evidence.ErrS3Credentials):
+		return withHint(err, "give --profile, or refresh the session (aws sso login, new STS credentials)")
+	case errors.Is(err, evidence.ErrS3Unreachable):
+		return withHint(err, "check --endpoint-url, the network and any proxy settings")
+	case errors.Is(err, evidence.ErrS3Region):
+		return withHint(err, "give the bucket's --region")
+	}
+	return err
+}
+
+// maxRecordedObjects bounds the per-object listing kept with a recorded
+// result; past it only the failing objects are kept (the summary counts
+// them all).
+const maxRecordedObjects = 5000
+
+func recordedLockReport(rep *evidence.LockReport) *evidence.LockReport {
+	if len(rep.Objects) <= maxRecordedObjects {
+		return rep
+	}
+	cp := *rep
+	cp.Objects = nil
+	for _, o := range rep.Objects {
+		if !o.OK && len(cp.Objects) < maxRecordedObjects {
+			cp.Objects = append(cp.Objects, o)
+		}
+	}
+	return &cp
+}

@@ -1,0 +1,587 @@
+package evidence_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/store"
+)
+
+// fakeS3 answers S3 requests (path-style) for one bucket with AWS XML,
+// with faults injected per key.
+type fakeS3 struct {
+	mu       sync.Mutex
+	bucket   string
+	objects  map[string]string // key -> body
+	lock     bool              // bucket has Object Lock
+	retained map[string]string // key -> retention mode (COMPLIANCE…)
+	holds    map[string]string // key -> ON/OFF
+	// faults
+	denied      map[string]bool   // HEAD/GET refused
+	gone        map[string]bool   // listed, but deleted before HEAD
+	slowDowns   map[string]int    // GETs answered 503 SlowDown before success
+	corrupt     map[string]bool   // GET body differs from the ETag
+	retDenied   map[string]bool   // GetObjectRetention refused
+	ret500      map[string]bool   // GetObjectRetention answers HTTP 500 (as moto does)
+	badCreds    bool              // everything: InvalidAccessKeyId
+	lockDenied  bool              // GetObjectLockConfiguration refused
+	requests    map[string]int    // "METHOD key" -> count
+	extraHeader map[string]string // key -> header values
+}
+
+func newFakeS3(bucket string) *fakeS3 {
+	return &fakeS3{bucket: bucket, objects: map[string]string{}, retained: map[string]string{}, holds: map[string]string{},
+		denied: map[string]bool{}, gone: map[string]bool{}, slowDowns: map[string]int{}, corrupt: map[string]bool{},
+		retDenied: map[string]bool{}, ret500: map[string]bool{}, requests: map[string]int{}}
+}
+
+func etagOf(body string) string {
+	sum := md5.Sum([]byte(body))
+	return `"` + hex.EncodeToString(sum[:]) + `"`
+}
+
+func s3Err(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>R1</RequestId><HostId>H1</HostId></Error>`, code, code)
+}
+
+const lastMod = "Wed, 01 May 2024 10:00:00 GMT"
+
+func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	bucket, key, _ := strings.Cut(path, "/")
+	q := r.URL.Query()
+	f.requests[r.Method+" "+key]++
+	if f.badCreds {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(403)
+			return
+		}
+		s3Err(w, 403, "InvalidAccessKeyId")
+		return
+	}
+	if bucket != f.bucket {
+		s3Err(w, 404, "NoSuchBucket")
+		return
+	}
+	if key == "" {
+		switch {
+		case r.Method == http.MethodHead:
+			w.Header().Set("x-amz-bucket-region", "eu-west-1")
+		case q.Has("object-lock"):
+			if f.lockDenied {
+				s3Err(w, 403, "AccessDenied")
+				return
+			}
+			if !f.lock {
+				s3Err(w, 404, "ObjectLockConfigurationNotFoundError")
+				return
+			}
+			fmt.Fprint(w, `<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Years>7</Years></DefaultRetention></Rule></ObjectLockConfiguration>`)
+		case q.Has("versioning"):
+			if f.lock {
+				fmt.Fprint(w, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+			} else {
+				fmt.Fprint(w, `<VersioningConfiguration/>`)
+			}
+		case q.Has("versions"):
+			keys := make([]string, 0, len(f.objects))
+			for k := range f.objects {
+				if strings.HasPrefix(k, q.Get("prefix")) {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			var b strings.Builder
+			fmt.Fprintf(&b, `<ListVersionsResult><Name>%s</Name><IsTruncated>false</IsTruncated>`, f.bucket)
+			for _, k := range keys {
+				fmt.Fprintf(&b, `<Version><Key>%s</Key><VersionId>v-%s</VersionId><IsLatest>true</IsLatest><LastModified>2024-05-01T10:00:00.000Z</LastModified><ETag>%s</ETag><Size>%d</Size><StorageClass>STANDARD</StorageClass></Version>`,
+					k, strings.ReplaceAll(k, "/", "_"), etagOf(f.objects[k]), len(f.objects[k]))
+			}
+			b.WriteString(`</ListVersionsResult>`)
+			fmt.Fprint(w, b.String())
+		default:
+			s3Err(w, 400, "InvalidRequest")
+		}
+		return
+	}
+	body, ok := f.objects[key]
+	if !ok || f.gone[key] {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(404)
+			return
+		}
+		s3Err(w, 404, "NoSuchKey")
+		return
+	}
+	if q.Has("retention") {
+		switch {
+		case !f.lock:
+			s3Err(w, 400, "InvalidRequest")
+		case f.retDenied[key]:
+			s3Err(w, 403, "AccessDenied")
+		case f.ret500[key]:
+			f.requests["RETENTION "+key]++
+			s3Err(w, 500, "InternalError")
+		case f.retained[key] != "":
+			fmt.Fprintf(w, `<Retention><Mode>%s</Mode><RetainUntilDate>2031-05-01T00:00:00.000Z</RetainUntilDate></Retention>`, f.retained[key])
+		default:
+			s3Err(w, 404, "NoSuchObjectLockConfiguration")
+		}
+		return
+	}
+	if q.Has("legal-hold") {
+		switch {
+		case !f.lock:
+			s3Err(w, 400, "InvalidRequest")
+		case f.holds[key] != "":
+			fmt.Fprintf(w, `<LegalHold><Status>%s</Status></LegalHold>`, f.holds[key])
+		default:
+			s3Err(w, 404, "NoSuchObjectLockConfiguration")
+		}
+		return
+	}
+	if f.denied[key] {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(403)
+			return
+		}
+		s3Err(w, 403, "AccessDenied")
+		return
+	}
+	h := w.Header()
+	h.Set("ETag", etagOf(body))
+	h.Set("Last-Modified", lastMod)
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h.Set("x-amz-version-id", "v-"+strings.ReplaceAll(key, "/", "_"))
+	h.Set("x-amz-meta-Signature", "abc123")
+	h.Set("x-amz-server-side-encryption", "aws:kms")
+	h.Set("x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:eu-west-1:111122223333:key/k1")
+	if f.corrupt[key] {
+		// SSE-S3: the ETag is the MD5 of the content.
+		h.Set("x-amz-server-side-encryption", "AES256")
+		h.Del("x-amz-server-side-encryption-aws-kms-key-id")
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	if f.slowDowns[key] > 0 {
+		f.slowDowns[key]--
+		s3Err(w, 503, "SlowDown")
+		return
+	}
+	if f.corrupt[key] {
+		body = strings.ToUpper(body)
+	}
+	fmt.Fprint(w, body)
+}
+
+func (f *fakeS3) count(method, key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[method+" "+key]
+}
+
+// fastClient retries quickly, so fault tests take milliseconds.
+func fastClient(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIATEST", "secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 4
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		}),
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+}
+
+func failedPaths(rep *evidence.AcquireReport) map[string]string {
+	m := map[string]string{}
+	for _, f := range rep.Failed {
+		m[f.Path] = f.Error
+	}
+	return m
+}
+
+func TestS3Faults(t *testing.T) {
+	f := newFakeS3("logs")
+	for _, k := range []string{"a/ok1.log", "a/ok2.log", "a/denied.log", "a/slow.log", "a/gone.log", "a/corrupt.log"} {
+		f.objects[k] = "content of " + k + "\n"
+	}
+	f.denied["a/denied.log"] = true
+	f.gone["a/gone.log"] = true
+	f.slowDowns["a/slow.log"] = 2
+	f.corrupt["a/corrupt.log"] = true
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+	st := newTestCase(t)
+
+	rep, src := acquireS3(t, st, client, "s3://logs/a/", evidence.S3Options{Concurrency: 3})
+	failed := failedPaths(rep)
+	want := map[string]string{
+		"a/denied.log":  "access denied (HeadObject: Forbidden",
+		"a/gone.log":    "deleted after it was listed (HeadObject: NotFound",
+		"a/corrupt.log": "downloaded bytes do not match its ETag",
+	}
+	if len(failed) != len(want) {
+		t.Errorf("failed %v", failed)
+	}
+	for k, w := range want {
+		if !strings.Contains(failed[k], w) {
+			t.Errorf("%s: error %q, want it to contain %q", k, failed[k], w)
+		}
+	}
+	if len(rep.Stored) != 3 {
+		t.Fatalf("stored %+v", rep.Stored)
+	}
+	// Throttled twice, then fetched: the SDK retried with backoff.
+	if n := f.count("GET", "a/slow.log"); n != 3 {
+		t.Errorf("slow.log fetched %d times, want 3", n)
+	}
+	if s := src.Stats(); s.Downloaded != 3 || s.Failed != 3 || s.Listed != 6 {
+		t.Errorf("stats %+v", s)
+	}
+	it := itemByKey(t, st, "a/ok1.log")
+	o := it.S3
+	if o.VersionID != "v-a_ok1.log" || o.SSE != "aws:kms" || o.SSEKMSKeyID == "" || o.Metadata["signature"] != "abc123" ||
+		!o.LastModified.Equal(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("captured %+v", o)
+	}
+	// The bucket has no Object Lock: known unlocked, no per-object lock calls.
+	if !o.LockKnown || !o.LegalKnown || f.count("GET", "a/ok1.log") != 1 {
+		t.Errorf("lock %+v, GETs %d", o, f.count("GET", "a/ok1.log"))
+	}
+	b, _ := st.Buckets()
+	if len(b) != 1 || b[0].Region != "eu-west-1" || b[0].ObjectLockEnabled != "" {
+		t.Errorf("bucket %+v", b)
+	}
+
+	// The faults go away; running again fetches only what is missing.
+	f.mu.Lock()
+	f.denied, f.gone, f.corrupt = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	f.mu.Unlock()
+	rep, src = acquireS3(t, st, client, "s3://logs/a/", evidence.S3Options{})
+	if len(rep.Stored) != 3 || len(rep.Present) != 3 || len(rep.Failed) != 0 {
+		t.Errorf("second run: stored %d present %d failed %v", len(rep.Stored), len(rep.Present), rep.Failed)
+	}
+	if s := src.Stats(); s.Downloaded != 3 || s.Present != 3 {
+		t.Errorf("second run stats %+v", s)
+	}
+	if n := f.count("GET", "a/ok1.log"); n != 1 {
+		t.Errorf("ok1.log downloaded %d times", n)
+	}
+	chk, err := st.Check(context.Background(), nil)
+	if err != nil || len(chk.Problems) != 0 || chk.Items != 6 {
+		t.Errorf("case check: %v %+v", err, chk)
+	}
+}
+
+func TestS3ObjectLockStates(t *testing.T) {
+	f := newFakeS3("locked")
+	for _, k := range []string{"compliance.log", "governance.log", "none.log", "denied.log", "held.log", "broken.log"} {
+		f.objects[k] = k
+	}
+	f.lock = true
+	f.retained["compliance.log"] = "COMPLIANCE"
+	f.retained["governance.log"] = "GOVERNANCE"
+	f.retDenied["denied.log"] = true
+	f.holds["held.log"] = "ON"
+	f.ret500["broken.log"] = true
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	r, err := evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{}, evidence.LockRequirements{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]evidence.LockObject{}
+	for _, o := range r.Objects {
+		status[o.Key] = o
+	}
+	for k, want := range map[string]string{"compliance.log": "compliance", "governance.log": "governance", "none.log": "none", "denied.log": "unknown", "held.log": "none", "broken.log": "unknown"} {
+		if status[k].Status != want {
+			t.Errorf("%s: status %q, want %q", k, status[k].Status, want)
+		}
+	}
+	if o := status["held.log"]; o.LegalHold != "ON" || !o.LegalHoldKnown {
+		t.Errorf("held: %+v", o)
+	}
+	if o := status["denied.log"]; len(o.CaptureErrors) != 1 || o.CaptureErrors[0] != "GetObjectRetention: AccessDenied, HTTP 403" {
+		t.Errorf("denied: %+v", o.CaptureErrors)
+	}
+	// A 500 from GetObjectRetention is recorded, not retried, not fatal.
+	if o := status["broken.log"]; len(o.CaptureErrors) != 1 || o.CaptureErrors[0] != "GetObjectRetention: InternalError, HTTP 500" || f.count("RETENTION", "broken.log") != 1 {
+		t.Errorf("broken: %+v, %d requests", o.CaptureErrors, f.count("RETENTION", "broken.log"))
+	}
+	if b := r.Buckets[0]; b.ObjectLockEnabled != "Enabled" || b.DefaultMode != "COMPLIANCE" || b.DefaultYears != 7 || b.Versioning != "Enabled" {
+		t.Errorf("bucket %+v", b)
+	}
+	// Without requirements only the unknown status fails.
+	if r.OK || len(r.Problems) != 2 || r.Problems[0].Kind != evidence.LockProblemUnknown || r.Problems[1].Kind != evidence.LockProblemUnknown {
+		t.Errorf("problems %+v", r.Problems)
+	}
+	// Retain-until 2031-05-01: a 2030 requirement passes, 2032 fails.
+	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"compliance.log"}},
+		evidence.LockRequirements{Mode: "COMPLIANCE", Until: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
+	if !r.OK {
+		t.Errorf("compliance until 2030: %+v", r.Problems)
+	}
+	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"compliance.log"}},
+		evidence.LockRequirements{Until: time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
+	if r.OK || r.Problems[0].Kind != evidence.LockProblemUntil {
+		t.Errorf("compliance until 2032: %+v", r.Problems)
+	}
+	// After retain-until, the retention protects nothing.
+	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"governance.log"}},
+		evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	if r.OK || r.Objects[0].Status != evidence.LockStatusExpired || r.Problems[0].Kind != evidence.LockProblemMode {
+		t.Errorf("expired: %+v %+v", r.Objects, r.Problems)
+	}
+
+	// Lock configuration unreadable: unknown, not fatal.
+	f.mu.Lock()
+	f.lockDenied = true
+	f.mu.Unlock()
+	b, err := evidence.CaptureBucket(context.Background(), client, "locked", "")
+	if err != nil || b.ObjectLockEnabled != "unknown" || len(b.Errors) != 1 || !strings.Contains(b.Errors[0], "AccessDenied") {
+		t.Errorf("lock denied: %v %+v", err, b)
+	}
+}
+
+func TestS3FatalErrors(t *testing.T) {
+	f := newFakeS3("logs")
+	f.objects["x.log"] = "x"
+	f.badCreds = true
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+
+	st := newTestCase(t)
+	rep, _ := acquireS3(t, st, client, "s3://logs", evidence.S3Options{Endpoint: srv.URL})
+	if len(rep.Failed) != 1 || !strings.Contains(rep.Failed[0].Error, `bucket "logs": credentials rejected by S3 (InvalidAccessKeyId, HTTP 403): check --profile`) {
+		t.Errorf("bad credentials: %+v", rep.Failed)
+	}
+	_, err := evidence.ObjectLockLive(context.Background(), client, "s3://logs", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
+	if !errors.Is(err, evidence.ErrS3Credentials) {
+		t.Errorf("live bad credentials: %v", err)
+	}
+
+	_, err = evidence.ObjectLockLive(context.Background(), fastClient(srv.URL), "s3://other", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
+	if !errors.Is(err, evidence.ErrS3Credentials) {
+		t.Errorf("other bucket, bad credentials: %v", err)
+	}
+	f.mu.Lock()
+	f.badCreds = false
+	f.mu.Unlock()
+	_, err = evidence.ObjectLockLive(context.Background(), client, "s3://other", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
+	if !errors.Is(err, evidence.ErrS3NoBucket) || !strings.Contains(err.Error(), `bucket "other"`) {
+		t.Errorf("no bucket: %v", err)
+	}
+
+	// Nothing listens there.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	_, err = evidence.ObjectLockLive(context.Background(), fastClient(dead), "s3://logs", evidence.LiveLockOptions{Endpoint: dead}, evidence.LockRequirements{}, time.Now())
+	if !errors.Is(err, evidence.ErrS3Unreachable) || !strings.Contains(err.Error(), `bucket "logs"`) || !strings.Contains(err.Error(), dead) {
+		t.Errorf("unreachable: %v", err)
+	}
+	items, _ := st.AllItems()
+	if len(items) != 0 {
+		t.Errorf("items after failures: %d", len(items))
+	}
+}
+
+func TestParseS3URI(t *testing.T) {
+	for _, tc := range []struct {
+		in, bucket, prefix string
+		ok                 bool
+	}{
+		{"s3://logs", "logs", "", true},
+		{"s3://logs/", "logs", "", true},
+		{"s3://logs/AWSLogs/1/", "logs", "AWSLogs/1/", true},
+		{"s3://", "", "", false},
+		{"s3:///x", "", "", false},
+		{"http://logs/x", "", "", false},
+		{"s3://a/x", "", "", false},
+		{"s3://bad?bucket/x", "", "", false},
+	} {
+		b, p, err := evidence.ParseS3URI(tc.in)
+		if (err == nil) != tc.ok || b != tc.bucket || p != tc.prefix {
+			t.Errorf("%q: %q %q %v", tc.in, b, p, err)
+		}
+	}
+	if got := evidence.S3ObjectURI("b", "k/x.gz", ""); got != "s3://b/k/x.gz?versionId=null" {
+		t.Errorf("uri %q", got)
+	}
+}
+
+func TestEvaluateLock(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	future := now.AddDate(1, 0, 0)
+	past := now.AddDate(-1, 0, 0)
+	for _, tc := range []struct {
+		name   string
+		obj    store.S3Object
+		req    evidence.LockRequirements
+		status string
+		kinds  []string
+	}{
+		{"compliance", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "compliance", nil},
+		{"governance satisfies governance", store.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "governance", nil},
+		{"compliance satisfies governance", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "compliance", nil},
+		{"governance fails compliance", store.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "governance", []string{evidence.LockProblemMode}},
+		{"expired", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "expired", []string{evidence.LockProblemMode}},
+		{"expired, no requirement", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, evidence.LockRequirements{}, "expired", nil},
+		{"until too short", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Until: future.AddDate(1, 0, 0)}, "compliance", []string{evidence.LockProblemUntil}},
+		{"none, until", store.S3Object{LockKnown: true}, evidence.LockRequirements{Until: future}, "none", []string{evidence.LockProblemUntil}},
+		{"none, mode and until", store.S3Object{LockKnown: true}, evidence.LockRequirements{Mode: "GOVERNANCE", Until: future}, "none", []string{evidence.LockProblemMode, evidence.LockProblemUntil}},
+		{"unknown, no requirement", store.S3Object{}, evidence.LockRequirements{}, "unknown", []string{evidence.LockProblemUnknown}},
+		{"unknown sidecar", store.S3Object{CapturedFrom: "sidecar", LegalKnown: true, LegalHold: "ON"}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "unknown", []string{evidence.LockProblemUnknown}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, probs := evidence.EvaluateLock(&tc.obj, tc.req, now)
+			var kinds []string
+			for _, p := range probs {
+				kinds = append(kinds, p.Kind)
+			}
+			if lo.Status != tc.status || strings.Join(kinds, ",") != strings.Join(tc.kinds, ",") || lo.OK != (len(tc.kinds) == 0) {
+				t.Errorf("status %q problems %v, want %q %v", lo.Status, kinds, tc.status, tc.kinds)
+			}
+		})
+	}
+	for _, m := range []string{"compliance", " GOVERNANCE", ""} {
+		if _, err := evidence.ParseLockMode(m); err != nil {
+			t.Errorf("%q: %v", m, err)
+		}
+	}
+	if _, err := evidence.ParseLockMode("strict"); err == nil {
+		t.Error("mode strict accepted")
+	}
+}
+
+// TestS3DownloadPaths acquires the same objects held in memory, in
+// temporary files and streamed, and gets the same items.
+func TestS3DownloadPaths(t *testing.T) {
+	f := newFakeS3("logs")
+	for i := range 20 {
+		f.objects[fmt.Sprintf("k/%02d.log", i)] = strings.Repeat(fmt.Sprint(i), 100+i)
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+	var first []evidence.StoredItem
+	for _, tc := range []struct {
+		name string
+		opts evidence.S3Options
+	}{
+		{"memory", evidence.S3Options{Concurrency: 4}},
+		{"files", evidence.S3Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()}},
+		{"streamed", evidence.S3Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1}},
+		{"serial", evidence.S3Options{Concurrency: 1, MemoryMax: 150, TempDir: t.TempDir()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newTestCase(t)
+			rep, _ := acquireS3(t, st, client, "s3://logs", tc.opts)
+			if len(rep.Stored) != 20 || len(rep.Failed) != 0 {
+				t.Fatalf("stored %d failed %v", len(rep.Stored), rep.Failed)
+			}
+			for i, it := range rep.Stored {
+				if want := fmt.Sprintf("k/%02d.log", i); it.Path != want {
+					t.Errorf("item %d is %s, want %s (listing order)", i, it.Path, want)
+				}
+				if first != nil && (it.SHA256 != first[i].SHA256 || it.Source != first[i].Source) {
+					t.Errorf("%s differs: %+v %+v", it.Path, it, first[i])
+				}
+			}
+			if first == nil {
+				first = rep.Stored
+			}
+			if tc.opts.TempDir != "" {
+				left, _ := filepath.Glob(filepath.Join(tc.opts.TempDir, "*"))
+				if len(left) != 0 {
+					t.Errorf("temporary files left: %v", left)
+				}
+			}
+		})
+	}
+}
+
+// TestS3Interrupted: cancelling mid-walk keeps what was stored, leaves no
+// temporary file, and the next run completes the acquisition.
+func TestS3Interrupted(t *testing.T) {
+	f := newFakeS3("logs")
+	for i := range 30 {
+		f.objects[fmt.Sprintf("k/%02d.log", i)] = strings.Repeat("x", 2000+i)
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+	st := newTestCase(t)
+	tmp := t.TempDir()
+	src, err := evidence.NewS3Source(client, "s3://logs", evidence.S3Options{Store: st, Concurrency: 4, MemoryMax: 1, TempDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	wrapped := walkHook{src, func() {
+		if n++; n == 5 {
+			cancel()
+		}
+	}}
+	rep, err := evidence.Acquire(ctx, st, evidence.AcquireOptions{Sources: []evidence.Source{wrapped}, Actor: testActor})
+	if !errors.Is(err, context.Canceled) || rep == nil || !rep.Interrupted {
+		t.Fatalf("interrupted run: %v %+v", err, rep)
+	}
+	stored := len(rep.Stored)
+	if stored < 4 || stored > 5 {
+		t.Errorf("stored %d before the interruption", stored)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	rep, _ = acquireS3(t, st, client, "s3://logs", evidence.S3Options{Concurrency: 4})
+	if len(rep.Stored) != 30-stored || len(rep.Present) != stored {
+		t.Errorf("completing run: stored %d present %d (first run stored %d)", len(rep.Stored), len(rep.Present), stored)
+	}
+}
+
+// walkHook calls hook after each entry is handled.
+type walkHook struct {
+	evidence.Source
+	hook func()
+}
+
+func (w walkHook) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
+	return w.Source.Walk(ctx, func(e evidence.Entry) error {
+		err := fn(e)
+		w.hook()
+		return err
+	}, refuse)
+}
