@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/timeline"
+)
+
+func init() { register("timeline", timelineCommand) }
+
+// timelineOptions are the flags of one timeline run.
+type timelineOptions struct {
+	query  timeline.Query
+	format string
+}
+
+func timelineCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "timeline",
+		Usage:     "one merged, time-ordered timeline for an IP address, a principal, or everything",
+		UsageText: "trailcase timeline --case FILE (--ip IP | --principal P | --all) [--from T] [--to T] [--source cloudtrail,vpcflow,elb] [--format table|csv|jsonl|timesketch]",
+		Description: `Merges the CloudTrail, VPC Flow Log and ELB events of the case into one timeline, oldest
+first, times in UTC with milliseconds.
+
+--ip IP          every event where the address is the source or the destination (CloudTrail
+                 sourceIPAddress, flow srcaddr/dstaddr/pkt-*addr, ELB client and targets), and
+                 the principals that acted from it.
+--principal P    a user or role ARN, a user name, an access key id or an assumed-role session
+                 ARN: its own CloudTrail events; the events made with credentials it obtained
+                 through AssumeRole*, GetSessionToken or GetFederationToken (followed
+                 recursively: role chaining); and the flow and ELB events of the addresses it
+                 called from, within --from/--to or else within an hour of its use of each.
+--all            every event.
+
+Each event says why it is included. Anti-forensic calls (StopLogging, DeleteTrail, validation
+turned off, DeleteFlowLogs, ALB access logs turned off, deletes and lifecycle rules on log
+buckets) are annotated, and so is a REJECT on the reply direction of an accepted flow, which
+a stateless network ACL causes. --from is inclusive, --to exclusive.
+
+Formats: table (default; ends with a summary), csv, jsonl (also --json), and timesketch
+(JSON Lines for Timesketch import: message, datetime, timestamp, timestamp_desc).
+The case is opened read-only.
+
+` + exitCodesHelp,
+		Flags: withGlobal(
+			&cli.StringFlag{Name: "ip", Usage: "events touching `ADDRESS` (IPv4 or IPv6)"},
+			&cli.StringFlag{Name: "principal", Usage: "events of `PRINCIPAL` (ARN, user name, access key id, session ARN) and its credentials"},
+			&cli.BoolFlag{Name: "all", Usage: "every event"},
+			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or YYYY-MM-DD, UTC)"},
+			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
+			&cli.StringFlag{Name: "source", Usage: "only events of these `SOURCES` (comma-separated: cloudtrail,vpcflow,elb)"},
+			&cli.StringFlag{Name: "format", Value: timeline.FormatTable, Usage: "output `FORMAT`: table, csv, jsonl or timesketch"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("timeline takes no arguments (got %q); give --ip, --principal or --all", c.Args().First())
+			}
+			o := timelineOptions{format: c.String("format")}
+			if jsonOut(c) {
+				if c.IsSet("format") && o.format != timeline.FormatJSONL {
+					return usagef("--json prints jsonl; it cannot be combined with --format %s", o.format)
+				}
+				o.format = timeline.FormatJSONL
+			}
+			q := &o.query
+			q.IP, q.Principal, q.All = strings.TrimSpace(c.String("ip")), strings.TrimSpace(c.String("principal")), c.Bool("all")
+			var err error
+			if q.From, err = parseTime("from", c.String("from")); err != nil {
+				return err
+			}
+			if q.To, err = parseTime("to", c.String("to")); err != nil {
+				return err
+			}
+			if q.Sources, err = timeline.ParseSources(c.String("source")); err != nil {
+				return usageError{"--source: " + strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
+			}
+			if err := q.Validate(); err != nil {
+				return usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
+			}
+			if !validFormat(o.format) {
+				return usagef("--format %q: want table, csv, jsonl or timesketch", o.format)
+			}
+			return e.runTimeline(c, o)
+		},
+	}
+}
+
+func validFormat(f string) bool {
+	for _, k := range timeline.Formats {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *env) runTimeline(c *cli.Context, o timelineOptions) error {
+	st, err := e.openCase(c, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := writeTimeline(c, e, st, o.query, o.format)
+	if err != nil {
+		return err
+	}
+	if o.format != timeline.FormatTable && !quiet(c) {
+		e.info(c, "%d event(s)", sum.Events)
+	}
+	if sum.Events == 0 {
+		if n, err := st.EventCount(); err == nil && n == 0 {
+			e.info(c, "hint: the case holds no events yet: add evidence with 'trailcase acquire'")
+		}
+	}
+	return nil
+}
+
+// writeTimeline runs q and writes it to stdout in format.
+func writeTimeline(c *cli.Context, e *env, src timeline.EventSource, q timeline.Query, format string) (*timeline.Summary, error) {
+	w, err := timeline.NewWriter(e.stdout, format)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	corr, err := timeline.Prepare(c.Context, src, q)
+	if err != nil {
+		if errors.Is(err, timeline.ErrBadQuery) {
+			return nil, usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
+		}
+		return nil, err
+	}
+	if err := w.Begin(corr); err != nil {
+		return nil, err
+	}
+	sum, err := corr.Run(c.Context, w.Write)
+	if err != nil {
+		return nil, err
+	}
+	if format != timeline.FormatTable || !quiet(c) {
+		return sum, w.End(sum)
+	}
+	return sum, w.End(nil)
+}

@@ -1,0 +1,514 @@
+package timeline
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Output formats of a timeline.
+const (
+	FormatTable      = "table"
+	FormatCSV        = "csv"
+	FormatJSONL      = "jsonl"
+	FormatTimesketch = "timesketch"
+)
+
+// Formats lists the output formats.
+var Formats = []string{FormatTable, FormatCSV, FormatJSONL, FormatTimesketch}
+
+// TimeLayout is how timeline times are printed: RFC 3339, UTC, milliseconds.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// Writer renders a timeline: Begin once, Write per event, End once.
+type Writer interface {
+	// Begin writes what comes before the events (a table's header and,
+	// for a principal, how it was resolved).
+	Begin(c *Correlation) error
+	Write(m *Match) error
+	// End writes what follows the events (a table's summary) and flushes.
+	End(s *Summary) error
+}
+
+// NewWriter returns a writer of format to w.
+func NewWriter(w io.Writer, format string) (Writer, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch format {
+	case FormatTable, "":
+		return &tableWriter{w: bw}, nil
+	case FormatCSV:
+		return &csvWriter{bw: bw, w: csv.NewWriter(bw)}, nil
+	case FormatJSONL, "json":
+		return &jsonlWriter{w: bw, enc: newLineEncoder(bw)}, nil
+	case FormatTimesketch:
+		return &timesketchWriter{w: bw, enc: newLineEncoder(bw)}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown format %q (want %s)", ErrBadQuery, format, strings.Join(Formats, ", "))
+}
+
+func newLineEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// FormatTime prints t as RFC 3339 UTC with milliseconds ("-" when zero).
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// Endpoint prints an address with its port ("[v6]:port" for IPv6).
+func Endpoint(ip string, port int) string {
+	if ip == "" {
+		return ""
+	}
+	if port == 0 {
+		return ip
+	}
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		return "[" + ip + "]:" + strconv.Itoa(port)
+	}
+	return ip + ":" + strconv.Itoa(port)
+}
+
+// row is the flat form of a match shared by the jsonl and csv formats.
+type row struct {
+	Time          string          `json:"time"`
+	Source        string          `json:"source"`
+	Kind          string          `json:"kind"`
+	Evidence      uint64          `json:"evidence"`
+	Record        int64           `json:"record"`
+	Account       string          `json:"account,omitempty"`
+	Region        string          `json:"region,omitempty"`
+	Principal     string          `json:"principal"`
+	PrincipalType string          `json:"principal_type,omitempty"`
+	AccessKeyID   string          `json:"access_key_id,omitempty"`
+	SrcIP         string          `json:"src_ip"`
+	SrcPort       int             `json:"src_port,omitempty"`
+	DstIP         string          `json:"dst_ip"`
+	DstPort       int             `json:"dst_port,omitempty"`
+	Action        string          `json:"action"`
+	Outcome       string          `json:"outcome"`
+	Protocol      string          `json:"protocol,omitempty"`
+	Bytes         int64           `json:"bytes,omitempty"`
+	Packets       int64           `json:"packets,omitempty"`
+	EventID       string          `json:"event_id,omitempty"`
+	EventSource   string          `json:"event_source,omitempty"`
+	UserAgent     string          `json:"user_agent,omitempty"`
+	IssuedKey     string          `json:"issued_access_key,omitempty"`
+	Annotations   []string        `json:"annotations"`
+	Why           []string        `json:"why"`
+	Raw           json.RawMessage `json:"raw,omitempty"`
+}
+
+func toRow(m *Match) row {
+	e := m.Event
+	r := row{Time: FormatTime(e.Time), Source: e.Source, Kind: e.Kind, Evidence: e.Evidence, Record: e.Record,
+		Account: e.Account, Region: e.Region, Principal: e.Principal, PrincipalType: e.PrincipalType, AccessKeyID: e.AccessKeyID,
+		SrcIP: e.SrcIP, SrcPort: e.SrcPort, DstIP: e.DstIP, DstPort: e.DstPort, Action: e.Action, Outcome: e.Outcome,
+		Protocol: e.Protocol, Bytes: e.Bytes, Packets: e.Packets, EventID: e.EventID, EventSource: e.EventSource,
+		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Raw: e.Raw}
+	if r.Annotations == nil {
+		r.Annotations = []string{}
+	}
+	if r.Why == nil {
+		r.Why = []string{}
+	}
+	if len(r.Raw) > 0 && !json.Valid(r.Raw) {
+		r.Raw = nil
+	}
+	return r
+}
+
+// ---- jsonl ----
+
+type jsonlWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+}
+
+func (j *jsonlWriter) Begin(*Correlation) error { return nil }
+func (j *jsonlWriter) Write(m *Match) error     { return j.enc.Encode(toRow(m)) }
+func (j *jsonlWriter) End(*Summary) error       { return j.w.Flush() }
+
+// ---- csv ----
+
+// CSVHeader is the header line of the csv format.
+var CSVHeader = []string{"time", "source", "kind", "evidence", "record", "account", "region", "principal", "access_key_id",
+	"src_ip", "src_port", "dst_ip", "dst_port", "action", "outcome", "protocol", "bytes", "event_id", "user_agent", "annotations", "why"}
+
+type csvWriter struct {
+	bw *bufio.Writer
+	w  *csv.Writer
+}
+
+func (c *csvWriter) Begin(*Correlation) error { return c.w.Write(CSVHeader) }
+
+func (c *csvWriter) Write(m *Match) error {
+	r := toRow(m)
+	num := func(n int64) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	return c.w.Write([]string{r.Time, r.Source, r.Kind, strconv.FormatUint(r.Evidence, 10), strconv.FormatInt(r.Record, 10),
+		r.Account, r.Region, csvSafe(r.Principal), r.AccessKeyID, csvSafe(r.SrcIP), num(int64(r.SrcPort)), csvSafe(r.DstIP), num(int64(r.DstPort)),
+		csvSafe(r.Action), csvSafe(r.Outcome), r.Protocol, num(r.Bytes), r.EventID, csvSafe(r.UserAgent),
+		csvSafe(strings.Join(r.Annotations, " | ")), csvSafe(strings.Join(r.Why, " | "))})
+}
+
+func (c *csvWriter) End(*Summary) error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from reading attacker-controlled text (a
+// URL, a user agent) as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && s != "-" {
+		return "'" + s
+	}
+	return s
+}
+
+// ---- timesketch ----
+
+type timesketchWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+}
+
+func (t *timesketchWriter) Begin(*Correlation) error { return nil }
+func (t *timesketchWriter) End(*Summary) error       { return t.w.Flush() }
+
+// timesketchDesc says what an event's time means.
+func timesketchDesc(e *Event) string {
+	switch {
+	case e.Source == SourceCloudTrail:
+		return "Event Time"
+	case e.Source == SourceVPCFlow:
+		return "Flow Start Time"
+	case e.Kind == "elb-clb":
+		return "Request Received Time"
+	case e.Kind == "elb-alb":
+		return "Response Sent Time"
+	}
+	return "Connection Time"
+}
+
+func (t *timesketchWriter) Write(m *Match) error {
+	e := m.Event
+	ts := e.Time.UTC()
+	v := map[string]any{
+		"message":        Message(e),
+		"datetime":       ts.Format("2006-01-02T15:04:05.000000Z07:00"),
+		"timestamp":      ts.UnixMicro(),
+		"timestamp_desc": timesketchDesc(e),
+		"data_type":      "aws:" + e.Source,
+		"source":         e.Source,
+		"kind":           e.Kind,
+		"evidence":       e.Evidence,
+		"record":         e.Record,
+		"principal":      e.Principal,
+		"src_ip":         e.SrcIP,
+		"dst_ip":         e.DstIP,
+		"action":         e.Action,
+		"outcome":        e.Outcome,
+		"annotations":    strings.Join(e.Annotations, " | "),
+		"why":            strings.Join(m.Why, " | "),
+	}
+	set := func(k, s string) {
+		if s != "" {
+			v[k] = s
+		}
+	}
+	set("account", e.Account)
+	set("region", e.Region)
+	set("principal_type", e.PrincipalType)
+	set("access_key_id", e.AccessKeyID)
+	set("event_id", e.EventID)
+	set("event_source", e.EventSource)
+	set("user_agent", e.UserAgent)
+	set("protocol", e.Protocol)
+	set("issued_access_key", e.IssuedAccessKey)
+	if e.SrcPort != 0 {
+		v["src_port"] = e.SrcPort
+	}
+	if e.DstPort != 0 {
+		v["dst_port"] = e.DstPort
+	}
+	if e.Bytes != 0 {
+		v["bytes"] = e.Bytes
+	}
+	if e.Packets != 0 {
+		v["packets"] = e.Packets
+	}
+	if len(e.Raw) > 0 {
+		v["raw"] = string(e.Raw) // nested JSON as a string: Timesketch wants flat fields
+	}
+	return t.enc.Encode(v)
+}
+
+// Message is a one-line description of an event.
+func Message(e *Event) string {
+	var b strings.Builder
+	b.WriteString("[" + e.Source + "] ")
+	if e.Principal != "" {
+		b.WriteString(e.Principal + " ")
+	}
+	if e.Action != "" {
+		b.WriteString(e.Action + " ")
+	}
+	if e.Outcome != "" && e.Outcome != e.Action {
+		b.WriteString("(" + e.Outcome + ") ")
+	}
+	src, dst := Endpoint(e.SrcIP, e.SrcPort), Endpoint(e.DstIP, e.DstPort)
+	if dst == "" && e.Source == SourceCloudTrail {
+		dst = e.EventSource
+	}
+	switch {
+	case src != "" && dst != "":
+		b.WriteString(src + " -> " + dst)
+	case src != "":
+		b.WriteString("from " + src)
+	case dst != "":
+		b.WriteString("to " + dst)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ---- table ----
+
+type tableWriter struct {
+	w         *bufio.Writer
+	principal bool
+	rows      int
+}
+
+// Column widths of the table.
+const (
+	colTime      = 24
+	colSource    = 10
+	colPrincipal = 40
+	colFlow      = 42
+	colAction    = 34
+	colOutcome   = 18
+)
+
+func (t *tableWriter) Begin(c *Correlation) error {
+	if c != nil && c.Resolution != nil {
+		t.principal = true
+		writeResolution(t.w, c.Resolution)
+	}
+	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad("TIME", colTime), pad("SOURCE", colSource), pad("PRINCIPAL", colPrincipal),
+		pad("SRC → DST", colFlow), pad("ACTION", colAction), pad("OUTCOME", colOutcome), "NOTE")
+	return nil
+}
+
+// writeResolution explains how a principal was resolved.
+func writeResolution(w io.Writer, r *Resolution) {
+	fmt.Fprintf(w, "principal %s\n", oneLine(r.Principal))
+	if !r.First.IsZero() {
+		fmt.Fprintf(w, "  active %s → %s\n", FormatTime(r.First), FormatTime(r.Last))
+	}
+	for _, c := range r.Credentials {
+		session := ""
+		if c.Session != "" {
+			session = " as " + c.Session
+		}
+		fmt.Fprintf(w, "  credentials %s: %s by %s at %s (evidence %d record %d)\n", oneLine(c.AccessKey+session), oneLine(c.How), oneLine(c.By), FormatTime(c.At), c.Evidence, c.Record)
+	}
+	for _, u := range r.IPs {
+		fmt.Fprintf(w, "  source address %s: %d call(s) %s → %s\n", u.IP, u.Events, FormatTime(u.First), FormatTime(u.Last))
+	}
+	if r.Truncated {
+		fmt.Fprintf(w, "  (limit reached: only the first %d credentials and %d addresses are followed)\n", MaxCredentials, MaxAddresses)
+	}
+	fmt.Fprintln(w)
+}
+
+func (t *tableWriter) Write(m *Match) error {
+	e := m.Event
+	src := Endpoint(e.SrcIP, e.SrcPort)
+	dst := Endpoint(e.DstIP, e.DstPort)
+	if dst == "" && e.Source == SourceCloudTrail {
+		dst = e.EventSource
+	}
+	flow := src + " → " + dst
+	if src == "" && dst == "" {
+		flow = "-"
+	}
+	action := e.Action
+	if e.Source == SourceELB {
+		action = shortRequest(action)
+	}
+	if e.Source == SourceVPCFlow && e.Protocol != "" {
+		action = strings.TrimSpace(action + " " + e.Protocol)
+	}
+	if action == "" {
+		action = "-"
+	}
+	outcome := e.Outcome
+	if e.Source == SourceVPCFlow && outcome == e.Action && (e.Packets > 0 || e.Bytes > 0) {
+		outcome = fmt.Sprintf("%d pkt %s", e.Packets, humanBytes(e.Bytes))
+	}
+	var note []string
+	if t.principal {
+		for _, w := range m.Why {
+			note = append(note, arnPrefix.ReplaceAllString(w, ""))
+		}
+	}
+	note = append(note, e.Annotations...)
+	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(FormatTime(e.Time), colTime), pad(e.Source, colSource),
+		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),
+		oneLine(strings.Join(note, "; ")))
+	t.rows++
+	return nil
+}
+
+func (t *tableWriter) End(s *Summary) error {
+	if s != nil {
+		fmt.Fprintln(t.w)
+		WriteSummary(t.w, s)
+	}
+	return t.w.Flush()
+}
+
+// WriteSummary prints a short summary of a timeline.
+func WriteSummary(w io.Writer, s *Summary) {
+	if s.Events == 0 {
+		fmt.Fprintln(w, "no events")
+		return
+	}
+	parts := []string{}
+	for _, src := range Sources {
+		if n := s.BySource[src]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", src, n))
+		}
+	}
+	fmt.Fprintf(w, "%d event(s) (%s), %s → %s\n", s.Events, strings.Join(parts, ", "), FormatTime(s.First), FormatTime(s.Last))
+	if len(s.Principals) > 0 {
+		fmt.Fprintf(w, "principals: %s\n", countList(s.Principals, s.OtherPrincipals))
+	}
+	if len(s.IPs) > 0 {
+		fmt.Fprintf(w, "addresses: %s\n", countList(s.IPs, s.OtherIPs))
+	}
+	if s.AntiForensics > 0 {
+		fmt.Fprintf(w, "anti-forensics: %d event(s)\n", s.AntiForensics)
+	}
+	if s.NACLHints > 0 {
+		fmt.Fprintf(w, "network ACL drops of replies: %d flow record(s)\n", s.NACLHints)
+	}
+	if s.Undecodable > 0 {
+		fmt.Fprintf(w, "unreadable stored events skipped: %d\n", s.Undecodable)
+	}
+}
+
+func countList(cs []Count, other int) string {
+	const show = 10
+	parts := make([]string, 0, show+1)
+	for i, c := range cs {
+		if i == show {
+			other += len(cs) - show
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d)", oneLine(c.Value), c.N))
+	}
+	if other > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", other))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// arnPrefix matches the "arn:aws:iam::<account>:" part of IAM and STS ARNs.
+var arnPrefix = regexp.MustCompile(`arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:`)
+
+// humanBytes prints a byte count with a binary unit.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// shortRequest turns an ELB request line "GET https://host:443/path HTTP/1.1"
+// into "GET /path"; other text is returned as it is.
+func shortRequest(req string) string {
+	method, rest, ok := strings.Cut(req, " ")
+	if !ok {
+		return req
+	}
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 && strings.HasPrefix(rest[i+1:], "HTTP/") {
+		rest = rest[:i]
+	}
+	if i := strings.Index(rest, "://"); i >= 0 {
+		if j := strings.IndexByte(rest[i+3:], '/'); j >= 0 {
+			rest = rest[i+3+j:]
+		}
+	}
+	return method + " " + rest
+}
+
+// ShortPrincipal drops the "arn:aws:iam::<account>:" part of an ARN.
+func ShortPrincipal(p string) string {
+	if !strings.HasPrefix(p, "arn:") {
+		return p
+	}
+	parts := strings.SplitN(p, ":", 6)
+	if len(parts) == 6 && parts[5] != "" {
+		return parts[5]
+	}
+	return p
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine replaces control characters so one event stays on one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// pad fits s into width columns: cut with "…" or padded with spaces.
+func pad(s string, width int) string {
+	s = oneLine(s)
+	n := utf8.RuneCountInString(s)
+	if n > width {
+		r := []rune(s)
+		return string(r[:width-1]) + "…"
+	}
+	return s + strings.Repeat(" ", width-n)
+}
