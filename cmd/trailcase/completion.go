@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func init() { register("completion", completionCommand) }
+
+func completionCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print a shell completion script (bash, zsh or fish)",
+		UsageText: "trailcase completion bash|zsh|fish",
+		Description: `Prints a script that makes the shell complete trailcase's commands and flags.
+
+  bash:  source <(trailcase completion bash)      or save it in /etc/bash_completion.d/trailcase
+  zsh:   trailcase completion zsh > "${fpath[1]}/_trailcase"
+  fish:  trailcase completion fish > ~/.config/fish/completions/trailcase.fish
+
+` + exitCodesHelp,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("completion needs one shell: bash, zsh or fish")
+			}
+			switch sh := c.Args().First(); sh {
+			case "bash":
+				_, err := fmt.Fprint(e.stdout, bashCompletion)
+				return err
+			case "zsh":
+				_, err := fmt.Fprint(e.stdout, zshCompletion)
+				return err
+			case "fish":
+				s, err := c.App.ToFishCompletion()
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprint(e.stdout, s)
+				return err
+			default:
+				return usagef("completion: unknown shell %q: want bash, zsh or fish", sh)
+			}
+		},
+	}
+}
+
+// The bash and zsh scripts ask trailcase itself for the candidates
+// (urfave/cli's --generate-bash-completion), so they follow the commands
+// and flags of the installed version. They pass only the command (and a
+// subcommand trailcase itself listed) and the word being completed, never
+// the other arguments, so completing can never run a command.
+const bashCompletion = `# bash completion for trailcase
+_trailcase_complete() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prog="${COMP_WORDS[0]}"
+    local -a path=()
+    local i w skip=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w="${COMP_WORDS[i]}"
+        if ((skip)); then skip=0; continue; fi
+        case "$w" in
+        --case|--examiner) skip=1; continue ;;
+        -*) continue ;;
+        esac
+        if ((${#path[@]} == 0)); then
+            path=("$w")
+        elif ((${#path[@]} == 1)) && "$prog" "${path[0]}" --generate-bash-completion 2>/dev/null | grep -qxF -- "$w"; then
+            path+=("$w")
+        fi
+    done
+    local candidates
+    if [[ "$cur" == --* ]]; then
+        candidates=$("$prog" "${path[@]}" "$cur" --generate-bash-completion 2>/dev/null)
+    else
+        candidates=$("$prog" "${path[@]}" --generate-bash-completion 2>/dev/null)
+    fi
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+}
+complete -o default -o bashdefault -F _trailcase_complete trailcase
+`
+
+const zshCompletion = `#compdef trailcase
+# zsh completion for trailcase
+_trailcase() {
+    local cur=${words[CURRENT]} prog=${words[1]}
+    local -a path_ candidates
+    local i w skip=0
+    for ((i = 2; i < CURRENT; i++)); do
+        w=${words[i]}
+        if ((skip)); then skip=0; continue; fi
+        case $w in
+        --case|--examiner) skip=1; continue ;;
+        -*) continue ;;
+        esac
+        if ((${#path_} == 0)); then
+            path_=($w)
+        elif ((${#path_} == 1)) && $prog $path_[1] --generate-bash-completion 2>/dev/null | grep -qxF -- "$w"; then
+            path_+=($w)
+        fi
+    done
+    if [[ $cur == --* ]]; then
+        candidates=("${(@f)$(_CLI_ZSH_AUTOCOMPLETE_HACK=1 $prog $path_ $cur --generate-bash-completion 2>/dev/null)}")
+    else
+        candidates=("${(@f)$(_CLI_ZSH_AUTOCOMPLETE_HACK=1 $prog $path_ --generate-bash-completion 2>/dev/null)}")
+    fi
+    if [[ -n ${candidates[1]} ]]; then
+        _describe 'trailcase' candidates
+    fi
+    _files
+}
+if [[ $funcstack[1] == _trailcase ]]; then
+    _trailcase "$@"
+else
+    compdef _trailcase trailcase
+fi
+`

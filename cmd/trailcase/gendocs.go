@@ -1,0 +1,62 @@
+package main
+
+//go:generate go run . gendocs --dir ../../docs
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+func init() { register("gendocs", gendocsCommand) }
+
+// Generated reference pages, relative to the docs directory.
+const (
+	docsMarkdown = "trailcase.md"
+	docsMan      = "trailcase.1"
+)
+
+func gendocsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "gendocs",
+		Usage:     "write the markdown and man reference pages",
+		UsageText: "trailcase gendocs [--dir DIR]",
+		Hidden:    true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "docs", Usage: "write into `DIR`"},
+		},
+		Action: func(c *cli.Context) error {
+			pages, err := referencePages()
+			if err != nil {
+				return err
+			}
+			dir := c.String("dir")
+			for name, body := range pages {
+				p := filepath.Join(dir, name)
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					return fmt.Errorf("write %q: %w", p, err)
+				}
+				fmt.Fprintf(e.stderr, "trailcase: wrote %s\n", p)
+			}
+			return nil
+		},
+	}
+}
+
+// referencePages renders the CLI reference from the command definitions.
+func referencePages() (map[string]string, error) {
+	app := newApp(io.Discard, io.Discard)
+	md, err := app.ToMarkdown()
+	if err != nil {
+		return nil, fmt.Errorf("render markdown reference: %w", err)
+	}
+	man, err := app.ToManWithSection(1)
+	if err != nil {
+		return nil, fmt.Errorf("render man page: %w", err)
+	}
+	header := "<!-- Generated from the CLI definition by 'go generate ./cmd/trailcase'; do not edit. -->\n\n"
+	return map[string]string{docsMarkdown: header + md, docsMan: man}, nil
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/evidence/report"
+)
+
+func init() { register("report", reportCommand) }
+
+func reportCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "write the chain-of-custody report",
+		UsageText: "trailcase report --case FILE [--format html|md|json] [-o FILE] [--force]",
+		Description: `Writes the chain-of-custody report of the case: case name, number and description, examiner,
+tool version and revision, host and OS; every evidence item (id, source URI, S3 version id and
+ETag, size, SHA-256, kind, acquisition start and end, Object Lock state, parse warnings and
+flags); the whole custody log with its hash-chain check; the latest verify, digest-validation and
+Object Lock results; and the events per hour and source.
+
+Formats: html is one self-contained file (inline CSS and SVG chart, no scripts, nothing fetched
+from the network) laid out for printing on A4, with a sign-off block; md is the same content as
+Markdown tables; json has at least case, evidence, custody and checks.
+
+Without --format the format follows the extension of -o (.html/.htm, .md/.markdown, .json),
+and is html for any other name. Without -o the report goes to stdout as Markdown (JSON with
+--json). An existing -o file is never replaced without --force; the report is written to a
+temporary file beside it and renamed into place, so a failed run leaves nothing behind. The file
+is created with mode 0600. Opens the case read-only: the case file is not changed.
+
+` + exitCodesHelp,
+		Flags: withGlobal(
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: html, md or json"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: stdout)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing output file"},
+		),
+		Action: func(c *cli.Context) error {
+			out := c.String("output")
+			format, err := reportFormat(c.String("format"), out, jsonOut(c))
+			if err != nil {
+				return err
+			}
+			if out != "" && out != "-" {
+				if err := refuseExisting(out, c.Bool("force"), false); err != nil {
+					return err
+				}
+			}
+			st, err := e.openCase(c, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ver, rev := buildInfo()
+			host, _ := os.Hostname()
+			casePath, _ := casePath(c)
+			r, err := report.Build(c.Context, st, report.Options{ToolVersion: ver, Revision: rev, Host: host,
+				OS: osDescription(), CaseFile: casePath})
+			if err != nil {
+				return err
+			}
+			write := func(w io.Writer) error {
+				switch format {
+				case "json":
+					return r.WriteJSON(w)
+				case "md":
+					return r.WriteMarkdown(w)
+				default:
+					return r.WriteHTML(w)
+				}
+			}
+			if out == "" || out == "-" {
+				bw := bufio.NewWriter(e.stdout)
+				if err := write(bw); err != nil {
+					return err
+				}
+				return bw.Flush()
+			}
+			f, err := createOutput(out, c.Bool("force"))
+			if err != nil {
+				return err
+			}
+			bw := bufio.NewWriter(f)
+			if err := write(bw); err != nil {
+				f.Abort()
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				f.Abort()
+				return notWritable(out, err)
+			}
+			if err := c.Context.Err(); err != nil {
+				f.Abort()
+				return err
+			}
+			if err := f.Commit(); err != nil {
+				return err
+			}
+			e.info(c, "wrote %s report %s (%d evidence item(s), %d custody entries; %d bytes, SHA-256 %s)",
+				format, out, len(r.Evidence), len(r.Custody), f.n, f.Sum())
+			return nil
+		},
+	}
+}
+
+// reportFormat decides the report's format from --format, the output
+// name and --json.
+func reportFormat(flag, out string, asJSON bool) (string, error) {
+	switch strings.ToLower(flag) {
+	case "html", "htm":
+		return "html", nil
+	case "md", "markdown":
+		return "md", nil
+	case "json":
+		return "json", nil
+	case "":
+	default:
+		return "", usagef("--format %q: want html, md or json", flag)
+	}
+	if asJSON {
+		return "json", nil
+	}
+	if out == "" || out == "-" {
+		return "md", nil
+	}
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".md", ".markdown":
+		return "md", nil
+	case ".json":
+		return "json", nil
+	}
+	return "html", nil
+}
+
+// osDescription names the operating system, with its release where the
+// system says it (/etc/os-release).
+func osDescription() string {
+	s := runtime.GOOS + "/" + runtime.GOARCH
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+				if v = strings.Trim(v, `"'`); v != "" {
+					s += " (" + v + ")"
+				}
+				break
+			}
+		}
+	}
+	return s
+}

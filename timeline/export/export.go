@@ -1,0 +1,198 @@
+// Package export writes every normalised event of a case, with its
+// provenance (evidence id, record number, evidence SHA-256 and source URI),
+// in formats other engines read: JSON Lines, CSV, and Parquet laid out as a
+// Hive-partitioned directory tree for Athena, Spark and DuckDB.
+//
+// The package streams the case's time index and holds only a bounded
+// amount of data in memory. It reads the case and writes only to the
+// writer or directory it is given; it never prints. The column set is
+// versioned by SchemaVersion and documented in docs/export-schema.md.
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
+)
+
+// SchemaVersion is the version of the exported columns. It changes when a
+// column is renamed, removed or changes type; added columns keep it.
+const SchemaVersion = 1
+
+// Formats.
+const (
+	FormatJSONL   = "jsonl"
+	FormatCSV     = "csv"
+	FormatParquet = "parquet"
+)
+
+// Progress receives progress: Begin with the label and -1 (the total is
+// not known), Advance with bytes of event data read, End when done.
+type Progress interface {
+	Begin(label string, total int64)
+	Advance(n int64)
+	End()
+}
+
+type noProgress struct{}
+
+func (noProgress) Begin(string, int64) {}
+func (noProgress) Advance(int64)       {}
+func (noProgress) End()                {}
+
+// Options control an export.
+type Options struct {
+	// From and To bound event times to [From, To); zero means unbounded.
+	From, To time.Time
+	Progress Progress
+	// ToolVersion is recorded in Parquet files' metadata.
+	ToolVersion string
+}
+
+// Stats says what an export wrote.
+type Stats struct {
+	Events     int64 `json:"events"`
+	Files      int   `json:"files"`
+	Partitions int   `json:"partitions"`
+	// Undecodable counts stored events that could not be decoded; they are
+	// exported with provenance and raw data only.
+	Undecodable int64 `json:"undecodable"`
+}
+
+// Row is one exported event. Its JSON names are the column names of every
+// format (see docs/export-schema.md).
+type Row struct {
+	SchemaVersion   int               `json:"schema_version"`
+	Time            time.Time         `json:"time"`
+	EndTime         *time.Time        `json:"end_time"`
+	Source          string            `json:"source"`
+	Kind            string            `json:"kind"`
+	Evidence        uint64            `json:"evidence"`
+	Record          int64             `json:"record"`
+	EvidenceSHA256  string            `json:"evidence_sha256"`
+	EvidenceSource  string            `json:"evidence_source"`
+	EvidencePath    string            `json:"evidence_path"`
+	Account         string            `json:"account"`
+	Region          string            `json:"region"`
+	Principal       string            `json:"principal"`
+	PrincipalType   string            `json:"principal_type"`
+	AccessKeyID     string            `json:"access_key_id"`
+	UserName        string            `json:"user_name"`
+	Issuer          string            `json:"issuer"`
+	PrincipalID     string            `json:"principal_id"`
+	IdentityARN     string            `json:"identity_arn"`
+	SrcIP           string            `json:"src_ip"`
+	SrcPort         int               `json:"src_port"`
+	DstIP           string            `json:"dst_ip"`
+	DstPort         int               `json:"dst_port"`
+	OtherIPs        []string          `json:"other_ips"`
+	Action          string            `json:"action"`
+	Outcome         string            `json:"outcome"`
+	EventID         string            `json:"event_id"`
+	EventSource     string            `json:"event_source"`
+	UserAgent       string            `json:"user_agent"`
+	Protocol        string            `json:"protocol"`
+	Bytes           int64             `json:"bytes"`
+	Packets         int64             `json:"packets"`
+	IssuedAccessKey string            `json:"issued_access_key"`
+	IssuedSession   string            `json:"issued_session"`
+	Annotations     []string          `json:"annotations"`
+	Fields          map[string]string `json:"fields"`
+	Raw             json.RawMessage   `json:"raw"`
+}
+
+// provenance is what the export adds from the evidence item.
+type provenance struct {
+	sha256, source, path, kind string
+}
+
+// scan calls fn for each event of the case in time order, as a Row.
+func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn func(*Row) error) error {
+	prog := opts.Progress
+	if prog == nil {
+		prog = noProgress{}
+	}
+	items := map[uint64]provenance{}
+	err := st.Items(func(it store.Item) error {
+		items[it.ID] = provenance{sha256: it.SHA256.String(), source: it.Source, path: it.Path, kind: it.Kind}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read evidence items: %w", err)
+	}
+	prog.Begin("export", -1)
+	defer prog.End()
+	var n int64
+	var row Row
+	return st.EventsByTime(opts.From, opts.To, func(se store.StoredEvent) error {
+		n++
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		prog.Advance(int64(len(se.Data)))
+		var ev timeline.Event
+		if err := json.Unmarshal(se.Data, &ev); err != nil {
+			stats.Undecodable++
+			ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
+		}
+		fillRow(&row, &ev, se, items[se.Item])
+		stats.Events++
+		return fn(&row)
+	})
+}
+
+func fillRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) {
+	*r = Row{
+		SchemaVersion: SchemaVersion,
+		Time:          ev.Time.UTC(),
+		Source:        ev.Source, Kind: ev.Kind,
+		Evidence: se.Item, Record: int64(se.Record),
+		EvidenceSHA256: p.sha256, EvidenceSource: p.source, EvidencePath: p.path,
+		Account: ev.Account, Region: ev.Region,
+		Principal: ev.Principal, PrincipalType: ev.PrincipalType, AccessKeyID: ev.AccessKeyID, UserName: ev.UserName,
+		Issuer: ev.Issuer, PrincipalID: ev.PrincipalID, IdentityARN: ev.IdentityARN,
+		SrcIP: ev.SrcIP, SrcPort: ev.SrcPort, DstIP: ev.DstIP, DstPort: ev.DstPort, OtherIPs: ev.OtherIPs,
+		Action: ev.Action, Outcome: ev.Outcome, EventID: ev.EventID, EventSource: ev.EventSource,
+		UserAgent: ev.UserAgent, Protocol: ev.Protocol, Bytes: ev.Bytes, Packets: ev.Packets,
+		IssuedAccessKey: ev.IssuedAccessKey, IssuedSession: ev.IssuedSession,
+		Annotations: ev.Annotations, Fields: ev.Fields, Raw: ev.Raw,
+	}
+	if r.Kind == "" {
+		r.Kind = p.kind
+	}
+	if !ev.End.IsZero() {
+		end := ev.End.UTC()
+		r.EndTime = &end
+	}
+	if r.Time.IsZero() {
+		r.Time = se.Time.UTC()
+	}
+}
+
+// jsonString returns b as a JSON string value.
+func jsonString(b []byte) json.RawMessage {
+	s, _ := json.Marshal(string(b))
+	return s
+}
+
+// timeText formats t as RFC 3339 UTC with microseconds.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.Itoa(v)
+}
