@@ -30,7 +30,7 @@ type env struct {
 var commandBuilders = map[string]func(*env) *cli.Command{}
 
 // commandOrder is the order commands are listed in help.
-var commandOrder = []string{"init", "acquire", "ls", "verify", "digest", "objectlock", "timeline", "report", "export", "keys", "demo", "completion"}
+var commandOrder = []string{"init", "acquire", "index", "ls", "custody", "verify", "digest", "objectlock", "timeline", "report", "export", "keys", "demo", "completion"}
 
 func register(name string, build func(*env) *cli.Command) { commandBuilders[name] = build }
 
@@ -263,7 +263,7 @@ func fmtTime(t time.Time) string {
 // flags at the first positional argument. Everything after "--" is left
 // as it is.
 func flagsFirst(app *cli.App, args []string) []string {
-	if len(args) < 2 {
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args
 	}
 	out := []string{args[0]}

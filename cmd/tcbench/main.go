@@ -1,0 +1,384 @@
+// Command tcbench generates realistic AWS log corpora and measures
+// trailcase against baselines (sha256sum, zcat, jq) on the same files.
+//
+//	go run ./cmd/tcbench gen -dir /tmp/corpus -ct 500000 -flow 3000000 -alb 500000
+//	go build -o /tmp/trailcase ./cmd/trailcase
+//	go run ./cmd/tcbench run -dir /tmp/corpus -trailcase /tmp/trailcase
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: tcbench gen|run [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(os.Args[2:])
+	case "run":
+		err = runBench(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tcbench:", err)
+		os.Exit(1)
+	}
+}
+
+const account = "111122223333"
+
+// ---- corpus generation ----
+
+type genOpts struct {
+	dir                 string
+	ct, flow, alb       int
+	perCT, perFlow, per int
+	seed                int64
+}
+
+func gen(args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ExitOnError)
+	var o genOpts
+	fs.StringVar(&o.dir, "dir", "", "output directory")
+	fs.IntVar(&o.ct, "ct", 200000, "CloudTrail events")
+	fs.IntVar(&o.flow, "flow", 1000000, "VPC flow records")
+	fs.IntVar(&o.alb, "alb", 200000, "ALB log lines")
+	fs.IntVar(&o.perCT, "ct-per-file", 250, "CloudTrail events per file")
+	fs.IntVar(&o.perFlow, "flow-per-file", 20000, "flow records per file")
+	fs.IntVar(&o.per, "alb-per-file", 5000, "ALB lines per file")
+	fs.Int64Var(&o.seed, "seed", 1, "random seed")
+	fs.Parse(args)
+	if o.dir == "" {
+		return fmt.Errorf("gen needs -dir")
+	}
+	r := rand.New(rand.NewSource(o.seed))
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	if err := genCloudTrail(r, o, t0); err != nil {
+		return err
+	}
+	if err := genFlow(r, o, t0); err != nil {
+		return err
+	}
+	return genALB(r, o, t0)
+}
+
+var (
+	eventNames = []string{"GetObject", "PutObject", "ListBuckets", "DescribeInstances", "AssumeRole", "GetCallerIdentity", "Decrypt", "ConsoleLogin", "CreateAccessKey", "DescribeSecurityGroups", "GetSecretValue", "ListRoles"}
+	sources    = []string{"s3.amazonaws.com", "ec2.amazonaws.com", "sts.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com", "secretsmanager.amazonaws.com"}
+	users      = []string{"alice", "bob", "ci-deploy", "carol", "svc-backup", "dave"}
+	agents     = []string{"aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22", "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1", "console.amazonaws.com", "aws-sdk-go-v2/1.26.0 os/linux lang/go#1.22.1"}
+)
+
+func randIP(r *rand.Rand) string {
+	if r.Intn(10) < 6 {
+		return fmt.Sprintf("10.0.%d.%d", r.Intn(8), 1+r.Intn(250))
+	}
+	return fmt.Sprintf("%d.%d.%d.%d", 1+r.Intn(223), r.Intn(256), r.Intn(256), 1+r.Intn(254))
+}
+
+func hexs(r *rand.Rand, n int) string {
+	const h = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = h[r.Intn(16)]
+	}
+	return string(b)
+}
+
+func uuid(r *rand.Rand) string {
+	return hexs(r, 8) + "-" + hexs(r, 4) + "-" + hexs(r, 4) + "-" + hexs(r, 4) + "-" + hexs(r, 12)
+}
+
+func writeGz(path string, body []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	zw, _ := gzip.NewWriterLevel(f, gzip.DefaultCompression)
+	if _, err := zw.Write(body); err != nil {
+		f.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func genCloudTrail(r *rand.Rand, o genOpts, t0 time.Time) error {
+	var buf bytes.Buffer
+	span := 7 * 24 * time.Hour
+	for done, file := 0, 0; done < o.ct; file++ {
+		n := min(o.perCT, o.ct-done)
+		start := t0.Add(time.Duration(int64(span) * int64(done) / int64(o.ct)))
+		buf.Reset()
+		buf.WriteString(`{"Records":[`)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			t := start.Add(time.Duration(i) * time.Second)
+			user := users[r.Intn(len(users))]
+			name := eventNames[r.Intn(len(eventNames))]
+			src := sources[r.Intn(len(sources))]
+			key := "AKIA" + strings.ToUpper(hexs(r, 16))
+			ip := randIP(r)
+			resp := "null"
+			if name == "AssumeRole" {
+				resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/Admin/%s"}}`,
+					strings.ToUpper(hexs(r, 16)), hexs(r, 120), t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM"), strings.ToUpper(hexs(r, 16)), user, account, user)
+			}
+			errPart := ""
+			if r.Intn(20) == 0 {
+				errPart = `"errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation",`
+			}
+			fmt.Fprintf(&buf, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%s","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s"},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"%s","userAgent":"%s",%s"requestParameters":{"bucketName":"data-%s","key":"reports/%s.csv","Host":"data.s3.amazonaws.com"},"responseElements":%s,"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"%s","bytesTransferredOut":%d},"requestID":"%s","eventID":"%s","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::data-%s/reports/%s.csv"}],"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"%s","eventCategory":"Data","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"data.s3.us-east-1.amazonaws.com"}}`,
+				strings.ToUpper(hexs(r, 16)), account, user, account, key, user, t.Format(time.RFC3339), src, name, ip, agents[r.Intn(len(agents))], errPart,
+				hexs(r, 6), hexs(r, 10), resp, hexs(r, 76), r.Intn(1<<20), strings.ToUpper(hexs(r, 16)), uuid(r), hexs(r, 6), hexs(r, 10), account)
+		}
+		buf.WriteString("]}")
+		delivered := start.Add(5 * time.Minute)
+		p := filepath.Join(o.dir, "AWSLogs", account, "CloudTrail", "us-east-1", delivered.Format("2006/01/02"),
+			fmt.Sprintf("%s_CloudTrail_us-east-1_%s_%s.json.gz", account, delivered.Format("20060102T1504Z"), strings.ToUpper(hexs(r, 16))))
+		if err := writeGz(p, buf.Bytes()); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+func genFlow(r *rand.Rand, o genOpts, t0 time.Time) error {
+	var buf bytes.Buffer
+	actions := []string{"ACCEPT", "ACCEPT", "ACCEPT", "REJECT"}
+	for done, file := 0, 0; done < o.flow; file++ {
+		n := min(o.perFlow, o.flow-done)
+		start := t0.Add(time.Duration(int64(7*24*time.Hour) * int64(done) / int64(o.flow)))
+		buf.Reset()
+		buf.WriteString("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n")
+		eni := "eni-" + hexs(r, 17)
+		for i := 0; i < n; i++ {
+			s := start.Unix() + int64(i/50)
+			if r.Intn(200) == 0 {
+				fmt.Fprintf(&buf, "2 %s %s - - - - - - - %d %d - NODATA\n", account, eni, s, s+60)
+				continue
+			}
+			fmt.Fprintf(&buf, "2 %s %s %s %s %d %d 6 %d %d %d %d %s OK\n", account, eni, randIP(r), randIP(r),
+				1024+r.Intn(60000), []int{22, 443, 80, 3306, 5432}[r.Intn(5)], 1+r.Intn(200), 40+r.Intn(200000), s, s+60, actions[r.Intn(4)])
+		}
+		p := filepath.Join(o.dir, "AWSLogs", account, "vpcflowlogs", "us-east-1", start.Format("2006/01/02"),
+			fmt.Sprintf("%s_vpcflowlogs_us-east-1_fl-%s_%s_%s.log.gz", account, hexs(r, 17), start.Format("20060102T1504Z"), hexs(r, 8)))
+		if err := writeGz(p, buf.Bytes()); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+func genALB(r *rand.Rand, o genOpts, t0 time.Time) error {
+	var buf bytes.Buffer
+	paths := []string{"/", "/login", "/api/v1/orders?id=", "/static/app.js", "/admin", "/.env", "/wp-login.php"}
+	codes := []int{200, 200, 200, 301, 302, 403, 404, 500}
+	for done, file := 0, 0; done < o.alb; file++ {
+		n := min(o.per, o.alb-done)
+		start := t0.Add(time.Duration(int64(7*24*time.Hour) * int64(done) / int64(o.alb)))
+		buf.Reset()
+		node := fmt.Sprintf("10.0.%d.%d", r.Intn(8), 1+r.Intn(250))
+		for i := 0; i < n; i++ {
+			t := start.Add(time.Duration(i) * 100 * time.Millisecond)
+			client := randIP(r)
+			target := fmt.Sprintf("10.0.%d.%d", r.Intn(8), 1+r.Intn(250))
+			code := codes[r.Intn(len(codes))]
+			path := paths[r.Intn(len(paths))]
+			if strings.HasSuffix(path, "=") {
+				path += fmt.Sprint(r.Intn(100000))
+			}
+			fmt.Fprintf(&buf, `https %s app/web/%s %s:%d %s:80 0.000 0.%03d 0.000 %d %d %d %d "GET https://shop.example.com:443%s HTTP/1.1" "%s" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:%s:targetgroup/web/%s "Root=1-%s-%s" "shop.example.com" "arn:aws:acm:us-east-1:%s:certificate/%s" 0 %s "forward" "-" "-" "%s:80" "%d" "-" "-" TID_%s`+"\n",
+				t.Format("2006-01-02T15:04:05.000000Z"), hexs(r, 16), client, 1024+r.Intn(60000), target, r.Intn(999), code, code, 100+r.Intn(900), 200+r.Intn(50000),
+				path, agents[r.Intn(len(agents))], account, hexs(r, 16), hexs(r, 8), hexs(r, 24), account, uuid(r), t.Add(-time.Millisecond).Format("2006-01-02T15:04:05.000000Z"), target, code, hexs(r, 32))
+		}
+		p := filepath.Join(o.dir, "AWSLogs", account, "elasticloadbalancing", "us-east-1", start.Format("2006/01/02"),
+			fmt.Sprintf("%s_elasticloadbalancing_us-east-1_app.web.%s_%s_%s_%s.log.gz", account, hexs(r, 16), start.Format("20060102T1504Z"), node, hexs(r, 8)))
+		if err := writeGz(p, buf.Bytes()); err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// ---- measurement ----
+
+type result struct {
+	name    string
+	wall    time.Duration
+	maxRSS  int64 // KiB
+	command string
+}
+
+func measure(name string, dir string, stdout io.Writer, args ...string) (result, error) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	cmd.Stdout = stdout
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	res := result{name: name, wall: wall, command: strings.Join(args, " ")}
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			res.maxRSS = ru.Maxrss
+		}
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 3 {
+			return res, nil // ran and found problems: still a valid timing
+		}
+		return res, fmt.Errorf("%s: %v: %s", name, err, errb.String())
+	}
+	return res, nil
+}
+
+func files(dir, part string) ([]string, int64, error) {
+	var out []string
+	var total int64
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() && (part == "" || strings.Contains(p, part)) {
+			out = append(out, p)
+			total += fi.Size()
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, total, err
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	dir := fs.String("dir", "", "corpus directory (from tcbench gen)")
+	tc := fs.String("trailcase", "trailcase", "trailcase binary")
+	work := fs.String("work", "", "scratch directory for cases (default: a temp dir)")
+	ip := fs.String("ip", "", "IP for the query benchmark (default: one from the corpus)")
+	fs.Parse(args)
+	if *dir == "" {
+		return fmt.Errorf("run needs -dir")
+	}
+	abs, _ := filepath.Abs(*dir)
+	all, total, err := files(abs, "")
+	if err != nil {
+		return err
+	}
+	ct, ctBytes, _ := files(abs, "/CloudTrail/")
+	if *work == "" {
+		*work, _ = os.MkdirTemp("", "tcbench-")
+		defer os.RemoveAll(*work)
+	}
+	listFile := filepath.Join(*work, "files.txt")
+	os.WriteFile(listFile, []byte(strings.Join(all, "\n")+"\n"), 0o644)
+	ctList := filepath.Join(*work, "ct.txt")
+	os.WriteFile(ctList, []byte(strings.Join(ct, "\n")+"\n"), 0o644)
+	if *ip == "" {
+		*ip = "10.0.3.17"
+	}
+	fmt.Printf("corpus: %d files, %.1f MB (CloudTrail: %d files, %.1f MB)\n", len(all), float64(total)/1e6, len(ct), float64(ctBytes)/1e6)
+
+	// Warm the page cache so every run reads from memory.
+	measure("warm", *work, nil, "sh", "-c", "xargs cat < files.txt > /dev/null")
+
+	var results []result
+	add := func(r result, err error) error {
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
+		return nil
+	}
+	if err := add(measure("sha256sum", *work, nil, "sh", "-c", "xargs sha256sum < files.txt")); err != nil {
+		return err
+	}
+	if err := add(measure("zcat", *work, nil, "sh", "-c", "xargs zcat < files.txt")); err != nil {
+		return err
+	}
+	if err := add(measure("jq -c .Records[] (CloudTrail)", *work, nil, "sh", "-c", "xargs zcat < ct.txt | jq -c '.Records[]'")); err != nil {
+		return err
+	}
+	caseA := filepath.Join(*work, "store.tcase")
+	measure("init", *work, nil, *tc, "init", "--case", caseA, "--name", "bench", "--examiner", "bench")
+	if err := add(measure("trailcase acquire --no-index", *work, nil, *tc, "acquire", "--quiet", "--case", caseA, "--no-index", abs)); err != nil {
+		return err
+	}
+	caseCT := filepath.Join(*work, "ct.tcase")
+	measure("init", *work, nil, *tc, "init", "--case", caseCT, "--name", "bench", "--examiner", "bench")
+	if err := add(measure("trailcase acquire (CloudTrail)", *work, nil, *tc, "acquire", "--quiet", "--case", caseCT, "--include", "**/CloudTrail/**", abs)); err != nil {
+		return err
+	}
+	caseB := filepath.Join(*work, "full.tcase")
+	measure("init", *work, nil, *tc, "init", "--case", caseB, "--name", "bench", "--examiner", "bench")
+	if err := add(measure("trailcase acquire (all)", *work, nil, *tc, "acquire", "--quiet", "--case", caseB, abs)); err != nil {
+		return err
+	}
+	if err := add(measure("trailcase verify", *work, nil, *tc, "verify", "--quiet", "--no-record", "--case", caseB)); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := add(measure("trailcase timeline --ip", *work, &out, *tc, "timeline", "--case", caseB, "--ip", *ip, "--format", "jsonl")); err != nil {
+		fmt.Println("timeline:", err)
+	}
+	lines := 0
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		lines++
+	}
+	fmt.Printf("  (%d events for %s)\n", lines, *ip)
+
+	by := map[string]time.Duration{}
+	for _, r := range results {
+		by[r.name] = r.wall
+	}
+	ratio := func(a, b string) string {
+		if by[b] == 0 || by[a] == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f×", by[a].Seconds()/by[b].Seconds())
+	}
+	fmt.Println()
+	fmt.Println("ratios:")
+	fmt.Println("  acquire --no-index / sha256sum:      ", ratio("trailcase acquire --no-index", "sha256sum"))
+	fmt.Println("  acquire CloudTrail / jq pass:        ", ratio("trailcase acquire (CloudTrail)", "jq -c .Records[] (CloudTrail)"))
+	fmt.Println("  acquire all / zcat:                  ", ratio("trailcase acquire (all)", "zcat"))
+	fmt.Println("  timeline --ip / zcat:                ", ratio("trailcase timeline --ip", "zcat"))
+	return nil
+}
