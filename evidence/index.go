@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -45,46 +45,95 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 		prog = NoProgress{}
 	}
 	rep := IndexReport{Flagged: []FlaggedItem{}}
-	var pending []store.Item
+	var pending []uint64
 	err := st.Items(func(it store.Item) error {
 		if it.ParseState == store.ParsePending {
-			pending = append(pending, it)
+			pending = append(pending, it.ID)
 		}
 		return nil
 	})
 	if err != nil {
 		return rep, err
 	}
-	for _, it := range pending {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+	// Items are parsed by several workers at once, each into its own
+	// bounded channel; the single writer stores them in item order. At
+	// most 2×workers items are in flight, so memory stays bounded.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := indexWorkers()
+	started := make(chan *indexJob, workers)
+	var loadErr error
+	go func() {
+		defer close(started)
+		sem := make(chan struct{}, workers)
+		for _, id := range pending {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			it, err := st.Item(id)
+			if err != nil {
+				loadErr = err
+				cancel()
+				return
+			}
+			j := &indexJob{it: it, out: make(chan store.EventRecord, jobBuffer), done: make(chan struct{})}
+			go func() {
+				defer func() { <-sem }()
+				j.run(ctx, st, prog)
+			}()
+			select {
+			case started <- j:
+			case <-ctx.Done():
+				return
+			}
 		}
+	}()
+	for j := range started {
+		it := &j.it
 		// Remove what an interrupted earlier indexing of this item left.
 		if err := w.DeleteItemEvents(it.ID); err != nil {
 			return rep, err
 		}
 		prog.Begin("index "+it.Path, it.Size)
-		n, err := indexItem(ctx, st, w, &it, prog)
+		for rec := range j.out {
+			if err := w.PutEvent(rec); err != nil {
+				cancel()
+				prog.End()
+				return rep, err
+			}
+		}
+		<-j.done
 		prog.End()
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		if err := w.UpdateItem(it); err != nil {
+		if j.err != nil {
+			return rep, j.err
+		}
+		if err := w.UpdateItem(*it); err != nil {
 			return rep, err
 		}
 		rep.Items++
-		rep.Events += n
+		rep.Events += j.events
 		rep.Warnings += it.WarningCount
 		if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == store.ParseFailed {
 			rep.Flagged = append(rep.Flagged, FlaggedItem{ID: it.ID, Path: it.Path, Kind: it.Kind, State: it.ParseState,
 				Flags: it.Flags, Warnings: it.WarningCount, First: it.Warnings[:min(3, len(it.Warnings))]})
 		}
 	}
+	if loadErr != nil {
+		return rep, loadErr
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
 	if err := w.Flush(); err != nil {
 		return rep, err
 	}
-	for _, it := range pending {
-		s := w.Stats(it.ID)
+	for _, id := range pending {
+		s := w.Stats(id)
 		rep.Duplicates += s.Duplicates
 		rep.Conflicts += s.Conflicts
 	}
@@ -102,9 +151,37 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// indexItem parses one item into w and updates it (state, counts, flags,
-// warnings). An error is returned only when the store fails or ctx ends.
-func indexItem(ctx context.Context, st *store.Store, w *store.Writer, it *store.Item, prog Progress) (int64, error) {
+// jobBuffer is how many parsed events one item may hold ahead of the writer.
+const jobBuffer = 4096
+
+func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
+
+// indexJob is one item being parsed.
+type indexJob struct {
+	it     store.Item
+	out    chan store.EventRecord
+	done   chan struct{}
+	events int64
+	err    error
+}
+
+func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
+	defer close(j.done)
+	defer close(j.out)
+	j.events, j.err = indexItem(ctx, st, &j.it, prog, func(rec store.EventRecord) error {
+		select {
+		case j.out <- rec:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+// indexItem parses one item, passing its events to put, and updates it
+// (state, counts, flags, warnings). An error is returned only when put
+// fails or ctx ends.
+func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progress, put func(store.EventRecord) error) (int64, error) {
 	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
 	raw := bufio.NewReaderSize(&countingReader{st.OpenBlob(*it), prog}, 1<<20)
 	var r io.Reader = raw
@@ -123,27 +200,26 @@ func indexItem(ctx context.Context, st *store.Store, w *store.Writer, it *store.
 	}
 	var events int64
 	var storeErr error
-	seq := int64(0)
+	seq, lastRecord := int64(0), int64(0)
 	emit := func(ev *timeline.Event) error {
 		seq++
 		ev.Evidence = it.ID
-		if ev.Record <= 0 {
-			ev.Record = seq
+		// Record numbers are the provenance key: strictly increasing
+		// within an item.
+		if ev.Record <= lastRecord {
+			ev.Record = lastRecord + 1
 		}
+		lastRecord = ev.Record
 		if ev.Kind == "" {
 			ev.Kind = it.Kind
 		}
-		data, err := json.Marshal(ev)
-		if err != nil {
-			it.AddWarning(store.Warning{Record: ev.Record, Message: fmt.Sprintf("event cannot be encoded: %v", err)})
-			return nil
-		}
+		data := timeline.EncodeEvent(nil, ev)
 		rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: data}
 		if ev.Source == timeline.SourceCloudTrail && ev.EventID != "" {
 			rec.DedupKey = "ct:" + ev.EventID
 			rec.ContentHash = store.SHA256(sha256.Sum256(ev.Raw))
 		}
-		if err := w.PutEvent(rec); err != nil {
+		if err := put(rec); err != nil {
 			storeErr = err
 			return err
 		}

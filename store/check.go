@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -48,13 +49,32 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 	var res CheckResult
 	add := func(p Problem) { res.Problems = append(res.Problems, p) }
 
-	// bbolt's own page-level consistency check.
+	// bbolt's own page-level consistency check. It reads every page of
+	// the file; a helper releases the mapped pages as it goes, so memory
+	// does not grow with the case.
+	stop := make(chan struct{})
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.releaseMapped()
+			}
+		}
+	}()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			add(Problem{Kind: ProblemStore, Detail: err.Error()})
 		}
 		return nil
 	})
+	close(stop)
+	<-released
 	if err != nil {
 		return res, err
 	}
@@ -71,6 +91,7 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 		return res, err
 	}
 	buf := make([]byte, 256<<10)
+	var unreleased int64
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -85,6 +106,10 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 		h := sha256.New()
 		n, err := io.CopyBuffer(h, s.OpenBlob(it), buf)
 		res.Bytes += n
+		if unreleased += n; unreleased > releaseEvery*ChunkSize {
+			s.releaseMapped()
+			unreleased = 0
+		}
 		if progress != nil {
 			progress(res.Bytes)
 		}

@@ -28,14 +28,9 @@ func (s *Store) Event(item, record uint64) (StoredEvent, bool, error) {
 	var e StoredEvent
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		k := eventKey(item, record)
-		v := tx.Bucket(bEvents).Get(k)
-		if v == nil {
-			return nil
-		}
+		var bc blockCache
 		var err error
-		e, err = decodeEvent(k, v)
-		ok = err == nil
+		e, ok, err = bc.lookup(tx.Bucket(bEvents).Cursor(), item, record)
 		return err
 	})
 	return e, ok, err
@@ -56,12 +51,19 @@ func (s *Store) ItemEvents(item uint64, fn func(StoredEvent) error) error {
 				k, v = c.Next()
 			}
 			for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				e, err := decodeEvent(k, v)
+				entries, err := decodeBlock(k, v)
 				if err != nil {
 					return err
 				}
-				batch = append(batch, e)
-				if len(batch) == scanBatch {
+				for _, en := range entries {
+					e, err := entryEvent(item, en)
+					if err != nil {
+						return err
+					}
+					e.Data = bytes.Clone(e.Data)
+					batch = append(batch, e)
+				}
+				if len(batch) >= scanBatch {
 					next = bytes.Clone(k)
 					return nil
 				}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -118,8 +117,8 @@ func eventKey(item, rec uint64) []byte {
 	return k
 }
 
-// Event value: time(8) | uvarint n | n × (uvarint len, term) | uvarint len,
-// dedup key | s2(data). See encodeEventValue.
+// Event value (inside a block): time(8) | uvarint n | n × (uvarint len,
+// term) | uvarint len, dedup key | data. See encodeEventValue.
 
 func readUvarintString(v []byte) (string, []byte, bool) {
 	m, l := binary.Uvarint(v)
@@ -166,25 +165,6 @@ func decodeHeader(item, rec uint64, v []byte) (eventHeader, error) {
 	return h, nil
 }
 
-func decodeEvent(k, v []byte) (StoredEvent, error) {
-	var e StoredEvent
-	if len(k) != 16 {
-		return e, fmt.Errorf("event key %x: %w", k, ErrCorrupted)
-	}
-	e.Item = binary.BigEndian.Uint64(k)
-	e.Record = binary.BigEndian.Uint64(k[8:])
-	h, err := decodeHeader(e.Item, e.Record, v)
-	if err != nil {
-		return e, err
-	}
-	e.Time, e.Terms = h.time, h.terms
-	e.Data, err = s2.Decode(nil, h.rest)
-	if err != nil {
-		return e, fmt.Errorf("event %d/%d: %w: %v", e.Item, e.Record, ErrCorrupted, err)
-	}
-	return e, nil
-}
-
 func dedupBucketKey(t time.Time, key string) []byte {
 	return append(timeKey(t), key...)
 }
@@ -216,9 +196,7 @@ func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
 			}
 		}
 	}
-	evb := tx.Bucket(bEvents)
-	evb.FillPercent = 0.95
-	if err := evb.Put(ek, encodeEventValue(ev)); err != nil {
+	if err := w.blockAdd(tx, ev.Item, ev.Record, encodeEventValue(ev)); err != nil {
 		return err
 	}
 	p := posting{binary.BigEndian.Uint64(timeKey(ev.Time)), ev.Item, ev.Record}
@@ -234,7 +212,7 @@ func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
 }
 
 func encodeEventValue(ev *EventRecord) []byte {
-	n := 8 + 2*binary.MaxVarintLen64 + len(ev.DedupKey) + s2.MaxEncodedLen(len(ev.Data))
+	n := 8 + 2*binary.MaxVarintLen64 + len(ev.DedupKey) + len(ev.Data)
 	for _, t := range ev.Terms {
 		n += binary.MaxVarintLen64 + len(t)
 	}
@@ -247,12 +225,14 @@ func encodeEventValue(ev *EventRecord) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(ev.DedupKey)))
 	b = append(b, ev.DedupKey...)
-	enc := s2.Encode(b[len(b):cap(b)], ev.Data)
-	return b[:len(b)+len(enc)]
+	return append(b, ev.Data...)
 }
 
 // writePostings writes the postings gathered in this flush as one batch.
 func (w *Writer) writePostings(tx *bolt.Tx) error {
+	if err := w.blockFlush(tx); err != nil {
+		return err
+	}
 	all := w.post[allTerm]
 	if len(all) == 0 {
 		return nil
@@ -310,23 +290,30 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 	terms := map[string]bool{allTerm: true}
 	var n int64
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
-		if h, err := decodeHeader(item, binary.BigEndian.Uint64(k[8:]), v); err == nil {
-			for _, t := range h.terms {
-				terms[t] = true
-			}
-			if h.dedupKey != "" {
-				dk := dedupBucketKey(h.time, h.dedupKey)
-				if dv := db.Get(dk); len(dv) == 48 && bytes.Equal(dv[:16], k) {
-					if err := db.Delete(dk); err != nil {
-						return err
+		entries, err := decodeBlock(k, v)
+		if err == nil {
+			for _, e := range entries {
+				h, err := decodeHeader(item, e.rec, e.val)
+				if err != nil {
+					continue
+				}
+				for _, t := range h.terms {
+					terms[t] = true
+				}
+				if h.dedupKey != "" {
+					dk := dedupBucketKey(h.time, h.dedupKey)
+					if dv := db.Get(dk); len(dv) == 48 && bytes.Equal(dv[:8], k[:8]) && binary.BigEndian.Uint64(dv[8:16]) == e.rec {
+						if err := db.Delete(dk); err != nil {
+							return err
+						}
 					}
 				}
+				n++
 			}
 		}
 		if err := c.Delete(); err != nil {
 			return err
 		}
-		n++
 	}
 	if n == 0 {
 		return nil
@@ -433,18 +420,16 @@ func timeBounds(from, to time.Time) (uint64, uint64) {
 func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 	out := make([]StoredEvent, 0, len(ps))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bEvents)
+		c := tx.Bucket(bEvents).Cursor()
+		var bc blockCache
 		for _, p := range ps {
-			k := eventKey(p.item, p.rec)
-			v := b.Get(k)
-			if v == nil {
-				continue // removed since the postings were read
-			}
-			e, err := decodeEvent(k, v)
+			e, ok, err := bc.lookup(c, p.item, p.rec)
 			if err != nil {
 				return err
 			}
-			out = append(out, e)
+			if ok { // else removed since the postings were read
+				out = append(out, e)
+			}
 		}
 		return nil
 	})

@@ -361,6 +361,10 @@ func chunkKey(blob uint64, n uint32) []byte {
 	return k
 }
 
+// releaseEvery is how many chunks a blob reader reads between releases
+// of mapped pages.
+const releaseEvery = 64
+
 // OpenBlob returns a reader over the stored bytes of an item. Each chunk
 // is copied out in its own read transaction, so the reader may be held
 // while the store is written.
@@ -398,6 +402,9 @@ func (r *blobReader) Read(p []byte) (int, error) {
 			r.err = fmt.Errorf("blob %d chunk %d: %w: empty", r.blob, r.chunk, ErrCorrupted)
 		}
 		r.chunk++
+		if r.chunk%releaseEvery == 0 {
+			r.s.releaseMapped()
+		}
 	}
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]

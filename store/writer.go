@@ -28,6 +28,7 @@ type Writer struct {
 	counterOK bool
 	stats     map[uint64]*EventStats
 	post      map[string][]posting // postings of the batch being flushed
+	blk       blockBuilder         // event block being built
 }
 
 type op struct {
@@ -110,7 +111,9 @@ func (w *Writer) Flush() error {
 			case 'f':
 				err = w.writePostings(tx)
 			case 'x':
-				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
+				if err = w.blockFlush(tx); err == nil {
+					err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
+				}
 			case 'b':
 				if err = deleteChunks(tx, binary.BigEndian.Uint64(o.key)); err == nil {
 					err = tx.Bucket(bPending).Delete(o.key)

@@ -3,7 +3,6 @@ package timeline
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -224,8 +223,8 @@ func resolvePrincipal(ctx context.Context, src EventSource, q *Query) (*Resoluti
 				return nil
 			}
 			visited[issued] = true
-			var ev Event
-			if err := json.Unmarshal(se.Data, &ev); err != nil {
+			ev, err := DecodeEvent(se.Data)
+			if err != nil {
 				return nil // unreadable: its key cannot be described, nor followed safely
 			}
 			cr := Credential{AccessKey: issued, Session: ev.IssuedSession, How: credentialName(ev.Action),
@@ -387,8 +386,8 @@ func merge(ctx context.Context, streams []*stream, emit func(*Event, []string) e
 		for h.Len() > 0 && h[0].cur.Key() == key && h[0].cur.Time.Equal(first.cur.Time) {
 			group = append(group, heap.Pop(&h).(*stream))
 		}
-		var ev Event
-		if err := json.Unmarshal(first.cur.Data, &ev); err != nil {
+		ev, err := DecodeEvent(first.cur.Data)
+		if err != nil {
 			*undecodable++
 		} else {
 			var why []string

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // Version is the version of the report's JSON layout. It changes only when
@@ -356,31 +356,13 @@ func sortSources(s []string) {
 	})
 }
 
-var sourceKey = []byte(`"source":"`)
-
-// eventSource returns the "source" field of a stored event's JSON. The
-// field comes early in the encoding, so it is found without decoding the
-// whole record; anything unusual falls back to a full decode.
+// eventSource returns the source of a stored event without decoding all
+// of it.
 func eventSource(data []byte) string {
-	head := data
-	if len(head) > 256 {
-		head = head[:256]
+	if s := timeline.EventSourceOf(data); s != "" {
+		return s
 	}
-	if i := bytes.Index(head, sourceKey); i >= 0 {
-		rest := head[i+len(sourceKey):]
-		if j := bytes.IndexByte(rest, '"'); j >= 0 && bytes.IndexByte(rest[:j], '\\') < 0 {
-			if s := string(rest[:j]); s != "" {
-				return s
-			}
-		}
-	}
-	var v struct {
-		Source string `json:"source"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil || v.Source == "" {
-		return "unknown"
-	}
-	return v.Source
+	return "unknown"
 }
 
 // WriteJSON writes the report as one indented JSON document.

@@ -137,8 +137,8 @@ func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn f
 			}
 		}
 		prog.Advance(int64(len(se.Data)))
-		var ev timeline.Event
-		if err := json.Unmarshal(se.Data, &ev); err != nil {
+		ev, err := timeline.DecodeEvent(se.Data)
+		if err != nil {
 			stats.Undecodable++
 			ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
 		}

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/klauspost/compress/s2"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Events of one item are stored in blocks of consecutive records,
+// compressed together: neighbouring log records share most of their
+// structure, so a block compresses several times better than records one
+// by one, and a flush puts a few hundred keys instead of tens of
+// thousands. A block is keyed by its item and first record number; an
+// event is found by seeking to its key and stepping back to the block
+// that holds it.
+
+const (
+	blockMagic     = 'B'
+	maxBlockEvents = 64
+	maxBlockBytes  = 64 << 10
+)
+
+type blockBuilder struct {
+	item, first, last uint64
+	n                 int
+	buf               []byte
+}
+
+// blockAdd appends one encoded event to the block being built, writing
+// out the current block first when the event cannot join it.
+func (w *Writer) blockAdd(tx *bolt.Tx, item, rec uint64, val []byte) error {
+	b := &w.blk
+	if b.n > 0 && (b.item != item || rec <= b.last || b.n >= maxBlockEvents || len(b.buf) >= maxBlockBytes) {
+		if err := w.blockFlush(tx); err != nil {
+			return err
+		}
+	}
+	if b.n == 0 {
+		b.item, b.first = item, rec
+		b.buf = b.buf[:0]
+	}
+	b.buf = binary.AppendUvarint(b.buf, rec)
+	b.buf = binary.AppendUvarint(b.buf, uint64(len(val)))
+	b.buf = append(b.buf, val...)
+	b.last = rec
+	b.n++
+	return nil
+}
+
+// blockFlush writes the block being built.
+func (w *Writer) blockFlush(tx *bolt.Tx) error {
+	b := &w.blk
+	if b.n == 0 {
+		return nil
+	}
+	payload := binary.AppendUvarint(nil, uint64(b.n))
+	payload = append(payload, b.buf...)
+	v := append([]byte{blockMagic}, s2.Encode(nil, payload)...)
+	evb := tx.Bucket(bEvents)
+	evb.FillPercent = 0.95
+	b.n = 0
+	return evb.Put(eventKey(b.item, b.first), v)
+}
+
+type blockEntry struct {
+	rec uint64
+	val []byte
+}
+
+// decodeBlock returns the entries of a stored block, in record order.
+func decodeBlock(k, v []byte) ([]blockEntry, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("event block %x: %w: %s", k, ErrCorrupted, why)
+	}
+	if len(k) != 16 || len(v) < 2 || v[0] != blockMagic {
+		return nil, bad("not a block")
+	}
+	p, err := s2.Decode(nil, v[1:])
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	n, l := binary.Uvarint(p)
+	if l <= 0 || n > uint64(len(p)) {
+		return nil, bad("count")
+	}
+	p = p[l:]
+	out := make([]blockEntry, 0, n)
+	for i := uint64(0); i < n; i++ {
+		rec, l := binary.Uvarint(p)
+		if l <= 0 {
+			return nil, bad("record number")
+		}
+		p = p[l:]
+		m, l := binary.Uvarint(p)
+		if l <= 0 || m > uint64(len(p)-l) {
+			return nil, bad("record length")
+		}
+		out = append(out, blockEntry{rec, p[l : l+int(m)]})
+		p = p[l+int(m):]
+	}
+	return out, nil
+}
+
+func entryEvent(item uint64, e blockEntry) (StoredEvent, error) {
+	h, err := decodeHeader(item, e.rec, e.val)
+	if err != nil {
+		return StoredEvent{}, err
+	}
+	return StoredEvent{Item: item, Record: e.rec, Time: h.time, Terms: h.terms, Data: h.rest}, nil
+}
+
+// blockCache keeps the last few decoded blocks of a read.
+type blockCache struct {
+	keys    [][]byte
+	entries [][]blockEntry
+}
+
+const blockCacheSize = 16
+
+// lookup returns the stored event (item, rec) using cursor c, or ok=false.
+func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool, error) {
+	want := eventKey(item, rec)
+	for i, k := range bc.keys {
+		if bytes.Compare(k, want) <= 0 && bytes.Equal(k[:8], want[:8]) {
+			if e, ok := findEntry(bc.entries[i], rec); ok {
+				ev, err := entryEvent(item, e)
+				return ev, err == nil, err
+			}
+		}
+	}
+	k, v := c.Seek(want)
+	if k == nil || !bytes.Equal(k, want) {
+		k, v = c.Prev()
+	}
+	if k == nil || !bytes.Equal(k[:8], want[:8]) {
+		return StoredEvent{}, false, nil
+	}
+	entries, err := decodeBlock(k, v)
+	if err != nil {
+		return StoredEvent{}, false, err
+	}
+	if len(bc.keys) == blockCacheSize {
+		bc.keys, bc.entries = bc.keys[1:], bc.entries[1:]
+	}
+	bc.keys = append(bc.keys, bytes.Clone(k))
+	bc.entries = append(bc.entries, entries)
+	e, ok := findEntry(entries, rec)
+	if !ok {
+		return StoredEvent{}, false, nil
+	}
+	ev, err := entryEvent(item, e)
+	return ev, err == nil, err
+}
+
+func findEntry(es []blockEntry, rec uint64) (blockEntry, bool) {
+	lo, hi := 0, len(es)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if es[m].rec < rec {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(es) && es[lo].rec == rec {
+		return es[lo], true
+	}
+	return blockEntry{}, false
+}

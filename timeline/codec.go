@@ -1,0 +1,246 @@
+package timeline
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Events are stored in the case in a compact binary form: JSON encoding
+// and decoding of every event dominated indexing and querying. The form is
+// versioned by its first byte; a stored event that starts with '{' is
+// read as JSON.
+
+const codecV1 = 0x01
+
+// EncodeEvent appends the stored form of e to dst.
+func EncodeEvent(dst []byte, e *Event) []byte {
+	b := append(dst, codecV1)
+	b = binary.AppendVarint(b, timeNanos(e.Time))
+	b = appendStr(b, e.Source)
+	b = appendStr(b, e.Kind)
+	b = binary.AppendUvarint(b, e.Evidence)
+	b = binary.AppendVarint(b, e.Record)
+	for _, s := range [...]string{
+		e.Account, e.Region, e.Principal, e.PrincipalType, e.AccessKeyID, e.UserName, e.Issuer,
+		e.PrincipalID, e.IdentityARN, e.SrcIP, e.DstIP, e.Action, e.Outcome, e.EventID,
+		e.EventSource, e.UserAgent, e.Protocol, e.IssuedAccessKey, e.IssuedSession,
+	} {
+		b = appendStr(b, s)
+	}
+	b = binary.AppendVarint(b, int64(e.SrcPort))
+	b = binary.AppendVarint(b, int64(e.DstPort))
+	b = binary.AppendVarint(b, e.Bytes)
+	b = binary.AppendVarint(b, e.Packets)
+	b = binary.AppendVarint(b, timeNanos(e.End))
+	b = appendStrs(b, e.OtherIPs)
+	b = appendStrs(b, e.Annotations)
+	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+	if len(e.Fields) > 0 {
+		for _, k := range sortedKeys(e.Fields) {
+			b = appendStr(b, k)
+			b = appendStr(b, e.Fields[k])
+		}
+	}
+	return append(b, e.Raw...)
+}
+
+// lastKeys remembers the sorted field names of the previous event: the
+// records of one log file nearly always have the same fields, and sorting
+// them again for every record was a large part of encoding.
+var lastKeys struct {
+	sync.Mutex
+	keys []string
+}
+
+func sortedKeys(m map[string]string) []string {
+	lastKeys.Lock()
+	prev := lastKeys.keys
+	lastKeys.Unlock()
+	if len(prev) == len(m) {
+		same := true
+		for _, k := range prev {
+			if _, ok := m[k]; !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return prev
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	lastKeys.Lock()
+	lastKeys.keys = keys
+	lastKeys.Unlock()
+	return keys
+}
+
+func timeNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func nanosTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendStrs(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendStr(b, s)
+	}
+	return b
+}
+
+var errShort = errors.New("stored event is truncated")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errShort
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errShort
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errShort
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) strs() []string {
+	n := d.uvarint()
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errShort
+		return nil
+	}
+	out := make([]string, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		out = append(out, d.str())
+	}
+	return out
+}
+
+// DecodeEvent reads an event stored by EncodeEvent (or as JSON).
+func DecodeEvent(b []byte) (Event, error) {
+	var e Event
+	if len(b) > 0 && b[0] == '{' {
+		err := json.Unmarshal(b, &e)
+		return e, err
+	}
+	if len(b) == 0 || b[0] != codecV1 {
+		return e, fmt.Errorf("stored event: unknown encoding")
+	}
+	d := &decoder{b: b[1:]}
+	e.Time = nanosTime(d.varint())
+	e.Source = d.str()
+	e.Kind = d.str()
+	e.Evidence = d.uvarint()
+	e.Record = d.varint()
+	for _, p := range [...]*string{
+		&e.Account, &e.Region, &e.Principal, &e.PrincipalType, &e.AccessKeyID, &e.UserName, &e.Issuer,
+		&e.PrincipalID, &e.IdentityARN, &e.SrcIP, &e.DstIP, &e.Action, &e.Outcome, &e.EventID,
+		&e.EventSource, &e.UserAgent, &e.Protocol, &e.IssuedAccessKey, &e.IssuedSession,
+	} {
+		*p = d.str()
+	}
+	e.SrcPort = int(d.varint())
+	e.DstPort = int(d.varint())
+	e.Bytes = d.varint()
+	e.Packets = d.varint()
+	e.End = nanosTime(d.varint())
+	e.OtherIPs = d.strs()
+	e.Annotations = d.strs()
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > uint64(len(d.b)) {
+			return e, errShort
+		}
+		e.Fields = make(map[string]string, n)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := d.str()
+			e.Fields[k] = d.str()
+		}
+	}
+	if d.err != nil {
+		return e, d.err
+	}
+	if len(d.b) > 0 {
+		e.Raw = json.RawMessage(slices.Clone(d.b))
+	}
+	return e, nil
+}
+
+// EventSourceOf returns the source of a stored event without decoding
+// all of it, or "" when it cannot be read.
+func EventSourceOf(b []byte) string {
+	if len(b) > 0 && b[0] == '{' {
+		var v struct {
+			Source string `json:"source"`
+		}
+		_ = json.Unmarshal(b, &v)
+		return v.Source
+	}
+	if len(b) == 0 || b[0] != codecV1 {
+		return ""
+	}
+	d := &decoder{b: b[1:]}
+	d.varint()
+	s := d.str()
+	if d.err != nil {
+		return ""
+	}
+	return s
+}
