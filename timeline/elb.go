@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"errors"
 	"io"
 	"strings"
 
@@ -150,34 +149,15 @@ func isDigits(s string) bool {
 // elb reads ELB access and connection logs, classifying every line on its
 // own: files mix kinds.
 func (p *parser) elb(r io.Reader) error {
-	lr := newLineReader(r)
 	var tok []elbToken
-	for {
-		b, long, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return p.errorf("line %d: read: %w", lr.line+1, err)
-		}
-		n := lr.line
-		if err := p.tick(); err != nil {
-			return err
-		}
-		if long {
-			p.warnf(n, "line", "longer than %d bytes: skipped", MaxLineBytes)
-			continue
-		}
-		if len(b) == 0 {
-			continue
-		}
+	return p.eachLine(r, func(n int64, b []byte) error {
 		line := string(b)
 		if strings.HasPrefix(line, elbControlPrefix) {
-			continue
+			return nil
 		}
 		tok = splitELB(tok, line)
 		if len(tok) == 0 {
-			continue
+			return nil
 		}
 		var e *Event
 		switch kind := classifyELB(tok); kind {
@@ -191,16 +171,14 @@ func (p *parser) elb(r io.Reader) error {
 			e = p.connEvent(tok, n)
 		default:
 			p.warnf(n, "line", "not an ELB log line (starts with %s): skipped", quoteShort(tok[0].v))
-			continue
+			return nil
 		}
 		if e == nil {
-			continue
+			return nil
 		}
 		e.Raw = jsonString(b)
-		if err := p.send(e); err != nil {
-			return err
-		}
-	}
+		return p.send(e)
+	})
 }
 
 // anchorRequest aligns the fields before the quoted request: when a value

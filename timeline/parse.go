@@ -426,3 +426,32 @@ func firstNonSpace(b []byte) (byte, bool) {
 	}
 	return 0, false
 }
+
+// eachLine calls fn for every non-empty line of r with its 1-based
+// number. Lines longer than MaxLineBytes are reported and skipped.
+func (p *parser) eachLine(r io.Reader, fn func(n int64, b []byte) error) error {
+	lr := newLineReader(r)
+	for {
+		b, long, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return p.errorf("line %d: read: %w", lr.line+1, err)
+		}
+		n := lr.line
+		if err := p.tick(); err != nil {
+			return err
+		}
+		if long {
+			p.warnf(n, "line", "longer than %d bytes: skipped", MaxLineBytes)
+			continue
+		}
+		if len(b) == 0 {
+			continue
+		}
+		if err := fn(n, b); err != nil {
+			return err
+		}
+	}
+}

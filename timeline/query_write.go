@@ -365,7 +365,7 @@ func (t *tableWriter) Write(m *Match) error {
 	}
 	outcome := e.Outcome
 	if e.Source == SourceVPCFlow && outcome == e.Action && (e.Packets > 0 || e.Bytes > 0) {
-		outcome = fmt.Sprintf("%d pkt %s", e.Packets, humanBytes(e.Bytes))
+		outcome = fmt.Sprintf("%d pkt %s", e.Packets, HumanBytes(e.Bytes))
 	}
 	var note []string
 	if t.principal {
@@ -438,8 +438,8 @@ func countList(cs []Count, other int) string {
 // arnPrefix matches the "arn:aws:iam::<account>:" part of IAM and STS ARNs.
 var arnPrefix = regexp.MustCompile(`arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:`)
 
-// humanBytes prints a byte count with a binary unit.
-func humanBytes(n int64) string {
+// HumanBytes prints a byte count with a binary unit (1.5 MiB).
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"errors"
 	"io"
 	"strconv"
 	"time"
@@ -158,62 +157,41 @@ func splitFields(dst []string, s string) []string {
 // vpcFlow reads a text flow log: header-driven, or the default format when
 // there is no header.
 func (p *parser) vpcFlow(r io.Reader) error {
-	lr := newLineReader(r)
 	var layout *flowLayout
 	var tokens []string
 	var header string
-	for {
-		b, long, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return p.errorf("line %d: read: %w", lr.line+1, err)
-		}
-		n := lr.line
-		if err := p.tick(); err != nil {
-			return err
-		}
-		if long {
-			p.warnf(n, "line", "longer than %d bytes: skipped", MaxLineBytes)
-			continue
-		}
-		if len(b) == 0 {
-			continue
-		}
+	return p.eachLine(r, func(n int64, b []byte) error {
 		line := string(b)
 		tokens = splitFields(tokens, line)
 		if len(tokens) == 0 {
-			continue
+			return nil
 		}
 		if hasComment(tokens) {
 			p.warnf(n, "line", "contains a comment (#): skipped")
-			continue
+			return nil
 		}
 		if isFlowHeader(tokens) {
 			if line != header {
 				header = line
 				layout = newFlowLayout(append([]string(nil), tokens...))
 			}
-			continue
+			return nil
 		}
 		l := layout
 		if l == nil {
 			l = headerlessLayouts[len(tokens)]
 			if l == nil {
 				p.warnf(n, "line", "%d fields and no header line: not a known flow log format: skipped", len(tokens))
-				continue
+				return nil
 			}
 		} else if len(tokens) != len(l.names) {
 			p.warnf(n, "line", "%d fields, the header names %d: skipped", len(tokens), len(l.names))
-			continue
+			return nil
 		}
 		e := p.flowEvent(l, tokens, n)
 		e.Raw = jsonString(b)
-		if err := p.send(e); err != nil {
-			return err
-		}
-	}
+		return p.send(e)
+	})
 }
 
 func hasComment(tokens []string) bool {

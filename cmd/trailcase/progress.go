@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // progress returns a progress sink that draws on stderr when stderr is a
@@ -85,18 +86,7 @@ func (b *bar) Finish() {
 	}
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func humanBytes(n int64) string { return timeline.HumanBytes(n) }
 
 // finishProgress clears a drawn progress line.
 func finishProgress(p evidence.Progress) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // view is what the HTML and Markdown templates render: the report plus
@@ -332,16 +334,10 @@ func fmtTime(t time.Time) string {
 }
 
 func fmtBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+	if n < 1024 {
+		return timeline.HumanBytes(n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB (%d bytes)", float64(n)/float64(div), "KMGTPE"[exp], n)
+	return fmt.Sprintf("%s (%d bytes)", timeline.HumanBytes(n), n)
 }
 
 func orDash(s string) string {
