@@ -406,6 +406,10 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 // ctDecode unmarshals raw into r, reporting problems. A type mismatch in
 // one field keeps the record (the other fields are filled).
 func (p *parser) ctDecode(raw []byte, r *ctRecord, rec, line int64) bool {
+	if ctFast(raw, r) {
+		return true
+	}
+	*r = ctRecord{}
 	err := json.Unmarshal(raw, r)
 	if err == nil {
 		return true

@@ -81,6 +81,27 @@ func gen(args []string) error {
 	return genALB(r, o, t0)
 }
 
+var userKeys = func() map[string][2]string {
+	r := rand.New(rand.NewSource(7))
+	m := map[string][2]string{}
+	for _, u := range users {
+		m[u] = [2]string{"AKIA" + strings.ToUpper(hexs(r, 16)), "AKIA" + strings.ToUpper(hexs(r, 16))}
+	}
+	return m
+}()
+
+// userIPs gives each user a handful of usual addresses and, rarely, a new one.
+func userIPs(r *rand.Rand, user string) string {
+	if r.Intn(50) == 0 {
+		return randIP(r)
+	}
+	h := 0
+	for _, c := range user {
+		h = h*31 + int(c)
+	}
+	return externalIPs[(h+r.Intn(5))%len(externalIPs)]
+}
+
 var (
 	eventNames = []string{"GetObject", "PutObject", "ListBuckets", "DescribeInstances", "AssumeRole", "GetCallerIdentity", "Decrypt", "ConsoleLogin", "CreateAccessKey", "DescribeSecurityGroups", "GetSecretValue", "ListRoles"}
 	sources    = []string{"s3.amazonaws.com", "ec2.amazonaws.com", "sts.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com", "secretsmanager.amazonaws.com"}
@@ -88,11 +109,31 @@ var (
 	agents     = []string{"aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22", "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1", "console.amazonaws.com", "aws-sdk-go-v2/1.26.0 os/linux lang/go#1.22.1"}
 )
 
+// Address pools: real logs see a bounded set of internal addresses and a
+// long tail of external ones; every event drawing a fresh random address
+// would overstate the number of distinct index terms.
+var (
+	internalIPs = pool(2000, func(r *rand.Rand) string { return fmt.Sprintf("10.0.%d.%d", r.Intn(8), 1+r.Intn(250)) })
+	externalIPs = pool(20000, func(r *rand.Rand) string {
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.Intn(223), r.Intn(256), r.Intn(256), 1+r.Intn(254))
+	})
+)
+
+func pool(n int, f func(*rand.Rand) string) []string {
+	r := rand.New(rand.NewSource(int64(n)))
+	out := make([]string, n)
+	for i := range out {
+		out[i] = f(r)
+	}
+	return out
+}
+
 func randIP(r *rand.Rand) string {
 	if r.Intn(10) < 6 {
-		return fmt.Sprintf("10.0.%d.%d", r.Intn(8), 1+r.Intn(250))
+		return internalIPs[r.Intn(len(internalIPs))]
 	}
-	return fmt.Sprintf("%d.%d.%d.%d", 1+r.Intn(223), r.Intn(256), r.Intn(256), 1+r.Intn(254))
+	// A long tail: some external addresses are far more frequent.
+	return externalIPs[int(float64(len(externalIPs))*r.Float64()*r.Float64())]
 }
 
 func hexs(r *rand.Rand, n int) string {
@@ -144,8 +185,11 @@ func genCloudTrail(r *rand.Rand, o genOpts, t0 time.Time) error {
 			user := users[r.Intn(len(users))]
 			name := eventNames[r.Intn(len(eventNames))]
 			src := sources[r.Intn(len(sources))]
-			key := "AKIA" + strings.ToUpper(hexs(r, 16))
-			ip := randIP(r)
+			key := userKeys[user][r.Intn(2)]
+			ip := userIPs(r, user)
+			if r.Intn(10) < 3 {
+				ip = src // AWS services call on the user's behalf
+			}
 			resp := "null"
 			if name == "AssumeRole" {
 				resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/Admin/%s"}}`,
