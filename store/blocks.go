@@ -29,23 +29,23 @@ type blockBuilder struct {
 	buf               []byte
 }
 
-// blockAdd appends one encoded event to the block being built, writing
-// out the current block first when the event cannot join it.
-func (w *Writer) blockAdd(tx *bolt.Tx, item, rec uint64, val []byte) error {
+// blockAddEvent appends one event to the block being built, writing out
+// the current block first when the event cannot join it.
+func (w *Writer) blockAddEvent(tx *bolt.Tx, ev *EventRecord) error {
 	b := &w.blk
-	if b.n > 0 && (b.item != item || rec <= b.last || b.n >= maxBlockEvents || len(b.buf) >= maxBlockBytes) {
+	if b.n > 0 && (b.item != ev.Item || ev.Record <= b.last || b.n >= maxBlockEvents || len(b.buf) >= maxBlockBytes) {
 		if err := w.blockFlush(tx); err != nil {
 			return err
 		}
 	}
 	if b.n == 0 {
-		b.item, b.first = item, rec
+		b.item, b.first = ev.Item, ev.Record
 		b.buf = b.buf[:0]
 	}
-	b.buf = binary.AppendUvarint(b.buf, rec)
-	b.buf = binary.AppendUvarint(b.buf, uint64(len(val)))
-	b.buf = append(b.buf, val...)
-	b.last = rec
+	b.buf = binary.AppendUvarint(b.buf, ev.Record)
+	b.buf = binary.AppendUvarint(b.buf, uint64(eventValueLen(ev)))
+	b.buf = appendEventValue(b.buf, ev)
+	b.last = ev.Record
 	b.n++
 	return nil
 }

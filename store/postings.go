@@ -118,7 +118,7 @@ func eventKey(item, rec uint64) []byte {
 }
 
 // Event value (inside a block): time(8) | uvarint n | n × (uvarint len,
-// term) | uvarint len, dedup key | data. See encodeEventValue.
+// term) | uvarint len, dedup key | data. See appendEventValue.
 
 func readUvarintString(v []byte) (string, []byte, bool) {
 	m, l := binary.Uvarint(v)
@@ -196,27 +196,41 @@ func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
 			}
 		}
 	}
-	if err := w.blockAdd(tx, ev.Item, ev.Record, encodeEventValue(ev)); err != nil {
+	if err := w.blockAddEvent(tx, ev); err != nil {
 		return err
 	}
 	p := posting{binary.BigEndian.Uint64(timeKey(ev.Time)), ev.Item, ev.Record}
-	w.post[allTerm] = append(w.post[allTerm], p)
+	w.addPosting(allTerm, p)
 	for _, t := range ev.Terms {
 		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
 			continue
 		}
-		w.post[t] = append(w.post[t], p)
+		w.addPosting(t, p)
 	}
 	st.Stored++
 	return nil
 }
 
-func encodeEventValue(ev *EventRecord) []byte {
-	n := 8 + 2*binary.MaxVarintLen64 + len(ev.DedupKey) + len(ev.Data)
+// eventValueLen is the length appendEventValue adds.
+func eventValueLen(ev *EventRecord) int {
+	n := 8 + uvarintLen(uint64(len(ev.Terms))) + uvarintLen(uint64(len(ev.DedupKey))) + len(ev.DedupKey) + len(ev.Data)
 	for _, t := range ev.Terms {
-		n += binary.MaxVarintLen64 + len(t)
+		n += uvarintLen(uint64(len(t))) + len(t)
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// appendEventValue appends the stored form of an event to b.
+func appendEventValue(b []byte, ev *EventRecord) []byte {
 	b = append(b, timeKey(ev.Time)...)
 	b = binary.AppendUvarint(b, uint64(len(ev.Terms)))
 	for _, t := range ev.Terms {
@@ -228,36 +242,48 @@ func encodeEventValue(ev *EventRecord) []byte {
 	return append(b, ev.Data...)
 }
 
+// addPosting adds p to term's postings of this flush.
+func (w *Writer) addPosting(term string, p posting) {
+	i, ok := w.postIdx[term]
+	if !ok {
+		i = len(w.postLists)
+		w.postIdx[term] = i
+		w.postLists = append(w.postLists, nil)
+	}
+	w.postLists[i] = append(w.postLists[i], p)
+}
+
 // writePostings writes the postings gathered in this flush as one batch.
 func (w *Writer) writePostings(tx *bolt.Tx) error {
 	if err := w.blockFlush(tx); err != nil {
 		return err
 	}
-	all := w.post[allTerm]
-	if len(all) == 0 {
+	if len(w.postLists) == 0 {
 		return nil
 	}
+	all := w.postLists[w.postIdx[allTerm]]
 	m := tx.Bucket(bMeta)
 	batch := uint64(1)
 	if v := m.Get(kNextBatch); len(v) == 8 {
 		batch = binary.BigEndian.Uint64(v)
 	}
-	terms := make([]string, 0, len(w.post))
-	for t := range w.post {
+	terms := make([]string, 0, len(w.postIdx))
+	for t := range w.postIdx {
 		terms = append(terms, t)
 	}
 	slices.Sort(terms)
 	pb := tx.Bucket(bEvPost)
 	pb.FillPercent = 1.0
-	var buf []byte
 	for _, t := range terms {
-		ps := w.post[t]
-		slices.SortFunc(ps, cmpPosting)
-		buf = buf[:0]
+		ps := w.postLists[w.postIdx[t]]
+		if !slices.IsSortedFunc(ps, cmpPosting) {
+			slices.SortFunc(ps, cmpPosting)
+		}
+		buf := make([]byte, 0, len(ps)*postingSize)
 		for _, p := range ps {
 			buf = p.append(buf)
 		}
-		if err := pb.Put(postKey(batch, t), bytes.Clone(buf)); err != nil {
+		if err := pb.Put(postKey(batch, t), buf); err != nil {
 			return err
 		}
 	}
@@ -271,7 +297,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	if err := m.Put(kNextBatch, u64(batch+1)); err != nil {
 		return err
 	}
-	w.post = nil
+	w.postIdx, w.postLists = nil, nil
 	return addTotal(m, int64(len(all)))
 }
 

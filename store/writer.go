@@ -27,8 +27,9 @@ type Writer struct {
 	nextItem  uint64
 	counterOK bool
 	stats     map[uint64]*EventStats
-	post      map[string][]posting // postings of the batch being flushed
-	blk       blockBuilder         // event block being built
+	postIdx   map[string]int // term -> index in postLists, for the batch being flushed
+	postLists [][]posting
+	blk       blockBuilder // event block being built
 }
 
 type op struct {
@@ -94,7 +95,7 @@ func (w *Writer) Flush() error {
 	}
 	w.ops = append(w.ops, op{kind: 'f'}) // postings of this batch go last
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
-		w.post = map[string][]posting{}
+		w.postIdx, w.postLists = map[string]int{}, nil
 		for _, o := range w.ops {
 			var err error
 			switch o.kind {

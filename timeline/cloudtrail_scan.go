@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -74,14 +75,12 @@ func (s *jsonScanner) fill() error {
 	return nil
 }
 
+var newline = []byte{'\n'}
+
 // consume takes buf[pos:pos+n], capturing it when asked.
 func (s *jsonScanner) consume(n int) {
 	chunk := s.buf[s.pos : s.pos+n]
-	for _, c := range chunk {
-		if c == '\n' {
-			s.line++
-		}
-	}
+	s.line += int64(bytes.Count(chunk, newline))
 	if s.capture && !s.over {
 		if len(s.cap)+n > s.limit {
 			s.over = true
@@ -146,13 +145,13 @@ func (s *jsonScanner) skipString(key *[]byte) error {
 		if err := s.fill(); err != nil {
 			return s.eof(err)
 		}
-		i := s.pos
-		for i < s.end {
-			c := s.buf[i]
-			if c == '"' || c == '\\' {
-				break
-			}
-			i++
+		// The next quote, or an earlier backslash.
+		i := s.end
+		if q := bytes.IndexByte(s.buf[s.pos:s.end], '"'); q >= 0 {
+			i = s.pos + q
+		}
+		if b := bytes.IndexByte(s.buf[s.pos:i], '\\'); b >= 0 {
+			i = s.pos + b
 		}
 		if key != nil && len(*key) < 64 {
 			*key = append(*key, s.buf[s.pos:min(i, s.pos+64)]...)
