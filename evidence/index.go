@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -78,7 +79,7 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 				cancel()
 				return
 			}
-			j := &indexJob{it: it, out: make(chan store.EventRecord, jobBuffer), done: make(chan struct{})}
+			j := &indexJob{it: it, out: make(chan store.EventRecord, jobBufferFor(it)), done: make(chan struct{})}
 			go func() {
 				defer func() { <-sem }()
 				j.run(ctx, st, prog)
@@ -151,8 +152,17 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// jobBuffer is how many parsed events one item may hold ahead of the writer.
+// jobBuffer is how many parsed events one item may hold ahead of the
+// writer, at most; small items get less.
 const jobBuffer = 4096
+
+func jobBufferFor(it store.Item) int { return int(min(max(it.Size/128, 16), jobBuffer)) }
+
+// Read buffers are reused across items: case files hold many small items.
+var (
+	rawReaders   = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
+	parseReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
+)
 
 func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
 
@@ -183,7 +193,9 @@ func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
 // fails or ctx ends.
 func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progress, put func(store.EventRecord) error) (int64, error) {
 	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
-	raw := bufio.NewReaderSize(&countingReader{st.OpenBlob(*it), prog}, 1<<20)
+	raw := rawReaders.Get().(*bufio.Reader)
+	raw.Reset(&countingReader{st.OpenBlob(*it), prog})
+	defer rawReaders.Put(raw)
 	var r io.Reader = raw
 	var zr *gzip.Reader
 	if it.Compression == "gzip" {
@@ -231,7 +243,9 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	}
 	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path}
 	var perr error
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := parseReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer parseReaders.Put(br)
 	if magic, _ := br.Peek(4); string(magic) == "PAR1" {
 		perr = parseParquetBlob(ctx, br, popts, emit, warn)
 	} else {

@@ -30,6 +30,8 @@ type Writer struct {
 	postIdx   map[string]int // term -> index in postLists, for the batch being flushed
 	postLists [][]posting
 	blk       blockBuilder // event block being built
+	flushes   int          // number of Flush calls that committed
+	chunk     []byte       // reusable chunk buffer
 }
 
 type op struct {
@@ -137,6 +139,7 @@ func (w *Writer) Flush() error {
 	})
 	w.ops = w.ops[:0]
 	w.size = 0
+	w.flushes++
 	if err != nil {
 		return fmt.Errorf("write case %q: %w", w.s.path, err)
 	}
@@ -145,11 +148,14 @@ func (w *Writer) Flush() error {
 
 // BlobWriter streams the bytes of one evidence file into the case.
 type BlobWriter struct {
-	w     *Writer
-	id    uint64
-	chunk uint32
-	buf   []byte
-	n     int64
+	w  *Writer
+	id uint64
+	// ops, size and flushes as they were when the blob started: a blob
+	// abandoned before any flush is dropped by truncating the buffer.
+	startOps, startSize, flushes int
+	chunk                        uint32
+	buf                          []byte
+	n                            int64
 }
 
 // NewBlob starts a new blob.
@@ -159,10 +165,23 @@ func (w *Writer) NewBlob() (*BlobWriter, error) {
 	}
 	id := w.nextBlob
 	w.nextBlob++
+	b := &BlobWriter{w: w, id: id, startOps: len(w.ops), startSize: w.size, flushes: w.flushes}
 	if err := w.add(op{kind: 'p', bucket: bPending, key: u64(id), val: []byte{}}); err != nil {
 		return nil, err
 	}
-	return &BlobWriter{w: w, id: id, buf: make([]byte, 0, ChunkSize)}, nil
+	if w.flushes != b.flushes { // the marker itself filled the batch
+		b.startOps, b.startSize, b.flushes = 0, 0, w.flushes
+	}
+	b.buf = w.chunkBuf()
+	return b, nil
+}
+
+// chunkBuf returns a buffer for one chunk.
+func (w *Writer) chunkBuf() []byte {
+	if w.chunk == nil {
+		w.chunk = make([]byte, 0, ChunkSize)
+	}
+	return w.chunk[:0]
 }
 
 // ID returns the blob's id, to be set as Item.Blob.
@@ -207,18 +226,14 @@ func (b *BlobWriter) Close() error { return b.emit() }
 // committed ones deleted at the next flush.
 func (b *BlobWriter) Abandon() error {
 	b.buf = b.buf[:0]
-	id := b.id
-	kept := b.w.ops[:0]
-	for _, o := range b.w.ops {
-		if o.kind == 'p' && bytes.Equal(o.bucket, bBlobs) && binary.BigEndian.Uint64(o.key) == id {
-			b.w.size -= len(o.key) + len(o.val) + 64
-			continue
-		}
-		kept = append(kept, o)
+	if b.w.flushes == b.flushes && len(b.w.ops) >= b.startOps {
+		// Nothing of this blob is committed: forget its buffered writes.
+		b.w.ops = b.w.ops[:b.startOps]
+		b.w.size = b.startSize
+		return nil
 	}
-	b.w.ops = kept
 	// Chunks may already be committed under the pending marker.
-	return b.w.add(op{kind: 'b', key: u64(id)})
+	return b.w.add(op{kind: 'b', key: u64(b.id)})
 }
 
 // PutItem buffers a new item whose blob has been written and closed. It

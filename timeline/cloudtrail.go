@@ -17,6 +17,7 @@ import (
 // record), a bare array of records, and concatenations of these.
 func (p *parser) cloudTrail(r io.Reader) error {
 	s := newJSONScanner(r)
+	defer s.release()
 	var rec int64
 	first := true
 	var lastErr error

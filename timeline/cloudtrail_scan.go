@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // jsonScanner splits a stream of JSON text into values without decoding
@@ -12,13 +13,14 @@ import (
 // value ends, so one malformed record (a raw newline inside a string, as in
 // a published AWS example) does not lose the records after it.
 type jsonScanner struct {
-	r    io.Reader
-	buf  []byte
-	pos  int
-	end  int
-	base int64 // stream offset of buf[0]
-	line int64 // newlines before buf[pos]
-	err  error // sticky read error
+	pooled *[256 << 10]byte
+	r      io.Reader
+	buf    []byte
+	pos    int
+	end    int
+	base   int64 // stream offset of buf[0]
+	line   int64 // newlines before buf[pos]
+	err    error // sticky read error
 
 	capture bool   // append consumed bytes to cap
 	cap     []byte // captured bytes
@@ -28,8 +30,20 @@ type jsonScanner struct {
 
 var errTruncated = errors.New("unexpected end of input")
 
+// scanBufs are reused: a case holds many small CloudTrail files.
+var scanBufs = sync.Pool{New: func() any { return new([256 << 10]byte) }}
+
 func newJSONScanner(r io.Reader) *jsonScanner {
-	return &jsonScanner{r: r, buf: make([]byte, 256<<10), limit: maxRecordBytes}
+	b := scanBufs.Get().(*[256 << 10]byte)
+	return &jsonScanner{r: r, buf: b[:], pooled: b, limit: maxRecordBytes}
+}
+
+// release returns the scanner's buffer; the scanner is unusable after.
+func (s *jsonScanner) release() {
+	if s.pooled != nil {
+		scanBufs.Put(s.pooled)
+		s.pooled, s.buf = nil, nil
+	}
 }
 
 // syntaxError is a structural problem at a stream position.
