@@ -49,14 +49,14 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 	var res CheckResult
 	add := func(p Problem) { res.Problems = append(res.Problems, p) }
 
-	// bbolt's own page-level consistency check. It reads every page of
-	// the file; a helper releases the mapped pages as it goes, so memory
-	// does not grow with the case.
+	// Check reads every page of the file (bbolt's own consistency check,
+	// every evidence byte, every index key); a helper releases the mapped
+	// pages as it goes, so memory does not grow with the case.
 	stop := make(chan struct{})
 	released := make(chan struct{})
 	go func() {
 		defer close(released)
-		t := time.NewTicker(100 * time.Millisecond)
+		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
@@ -67,14 +67,18 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 			}
 		}
 	}()
+	defer func() {
+		close(stop)
+		<-released
+	}()
+
+	// bbolt's own page-level consistency check.
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			add(Problem{Kind: ProblemStore, Detail: err.Error()})
 		}
 		return nil
 	})
-	close(stop)
-	<-released
 	if err != nil {
 		return res, err
 	}
