@@ -192,7 +192,7 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	}
 
 	w := st.NewWriter(0)
-	a := &acquirer{st: st, w: w, opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20)}
+	a := &acquirer{st: st, w: w, opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20), cmpBuf: make([]byte, 1<<20)}
 	var runErr error
 	for _, src := range opts.Sources {
 		if runErr = ctx.Err(); runErr != nil {
@@ -265,12 +265,31 @@ func (r *AcquireReport) summary(note string) string {
 }
 
 type acquirer struct {
-	st   *store.Store
-	w    *store.Writer
-	opts AcquireOptions
-	rep  *AcquireReport
-	seen map[string]bool // URI 0 sha stored in this run
-	buf  []byte
+	st     *store.Store
+	w      *store.Writer
+	opts   AcquireOptions
+	rep    *AcquireReport
+	seen   map[string]bool // URI 0 sha stored in this run
+	buf    []byte
+	cmpBuf []byte
+}
+
+// previous returns the newest item stored from e's source with e's size.
+func (a *acquirer) previous(e Entry) (store.Item, bool) {
+	if e.Size < 0 {
+		return store.Item{}, false
+	}
+	items, err := a.st.ItemsFromSource(e.URI)
+	if err != nil {
+		return store.Item{}, false
+	}
+	var best store.Item
+	for _, it := range items {
+		if it.Size == e.Size && it.ID > best.ID {
+			best = it
+		}
+	}
+	return best, best.ID != 0
 }
 
 func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
@@ -301,16 +320,47 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 	a.opts.Progress.Begin(e.Path, e.Size)
 	defer a.opts.Progress.End()
 
-	bw, err := a.w.NewBlob()
-	if err != nil {
-		return err
+	// When the case already holds this source with the same size, the
+	// bytes are compared with the stored copy as they are hashed, and
+	// nothing is written unless they differ: running the same acquisition
+	// again (after an interruption) only reads.
+	prev, comparing := a.previous(e)
+	var cmp io.Reader
+	if comparing {
+		cmp = a.st.OpenBlob(prev)
+	}
+	var matched int64
+	var bw *store.BlobWriter
+	startBlob := func() error {
+		var err error
+		if bw, err = a.w.NewBlob(); err != nil {
+			return err
+		}
+		if comparing {
+			// The bytes so far equal the stored copy's first bytes.
+			if _, err := io.CopyN(bw, a.st.OpenBlob(prev), matched); err != nil {
+				return fmt.Errorf("copy stored bytes of item %d: %w", prev.ID, err)
+			}
+			comparing = false
+		}
+		return nil
+	}
+	abandon := func() {
+		if bw != nil {
+			bw.Abandon()
+		}
+	}
+	if !comparing {
+		if err := startBlob(); err != nil {
+			return err
+		}
 	}
 	h := sha256.New()
 	head := make([]byte, 0, headSize)
 	var n int64
 	for reads := 0; ; reads++ {
 		if reads%64 == 0 && ctx.Err() != nil {
-			bw.Abandon()
+			abandon()
 			return ctx.Err()
 		}
 		m, rerr := rc.Read(a.buf)
@@ -320,9 +370,20 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 			if len(head) < headSize {
 				head = append(head, chunk[:min(m, headSize-len(head))]...)
 			}
-			if _, err := bw.Write(chunk); err != nil {
-				bw.Abandon()
-				return err // the store failed: stop
+			if comparing {
+				k, _ := io.ReadFull(cmp, a.cmpBuf[:m])
+				if k == m && bytes.Equal(a.cmpBuf[:m], chunk) {
+					matched += int64(m)
+				} else if err := startBlob(); err != nil {
+					abandon()
+					return err
+				}
+			}
+			if !comparing {
+				if _, err := bw.Write(chunk); err != nil {
+					abandon()
+					return err // the store failed: stop
+				}
 			}
 			n += int64(m)
 			a.opts.Progress.Advance(int64(m))
@@ -331,15 +392,25 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 			break
 		}
 		if rerr != nil {
-			bw.Abandon()
+			abandon()
 			return fail(fmt.Errorf("read %q: %w", e.URI, rerr))
+		}
+	}
+	var sum store.SHA256
+	h.Sum(sum[:0])
+	if comparing {
+		if n == prev.Size && sum == prev.SHA256 {
+			a.rep.Present = append(a.rep.Present, StoredItem{ID: prev.ID, Path: e.Path, Source: e.URI, Kind: prev.Kind, Size: n, SHA256: sum})
+			return nil
+		}
+		// Shorter than the stored copy: every byte matched its prefix.
+		if err := startBlob(); err != nil {
+			return err
 		}
 	}
 	if err := bw.Close(); err != nil {
 		return err
 	}
-	var sum store.SHA256
-	h.Sum(sum[:0])
 
 	seenKey := e.URI + "\x00" + string(sum[:])
 	existing, err := a.st.FindItem(e.URI, sum)

@@ -241,3 +241,44 @@ func TestParseSidecar(t *testing.T) {
 		t.Fatal("garbage sidecar accepted")
 	}
 }
+
+func TestReacquireComparesWithStoredCopy(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), (3<<20)/16) // 3 MiB: several chunks
+	writeFiles(t, dir, map[string]string{"a.bin": string(big), "b.bin": string(big[:1000]), "c.bin": "short"})
+	st := newCase(t)
+	if _, err := acquireDir(t, context.Background(), st, dir); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.Stat()
+	// Unchanged: nothing stored, nothing written but the custody entries.
+	rep, err := acquireDir(t, context.Background(), st, dir)
+	if err != nil || len(rep.Stored) != 0 || len(rep.Present) != 3 {
+		t.Fatalf("unchanged: stored %v present %d err %v", rep.Stored, len(rep.Present), err)
+	}
+	if after, _ := st.Stat(); after > before+(1<<20) {
+		t.Fatalf("re-acquiring unchanged files grew the case from %d to %d bytes", before, after)
+	}
+	// Same sizes, other bytes: late in a, early in b.
+	changedA := bytes.Clone(big)
+	changedA[5<<19] ^= 1
+	changedB := bytes.Clone(big[:1000])
+	changedB[0] ^= 1
+	writeFiles(t, dir, map[string]string{"a.bin": string(changedA), "b.bin": string(changedB)})
+	rep, err = acquireDir(t, context.Background(), st, dir)
+	if err != nil || len(rep.Stored) != 2 || len(rep.Present) != 1 {
+		t.Fatalf("changed: stored %v present %d err %v", rep.Stored, len(rep.Present), err)
+	}
+	for _, s := range rep.Stored {
+		it, _ := st.Item(s.ID)
+		got, _ := io.ReadAll(st.OpenBlob(it))
+		want := map[string][]byte{"a.bin": changedA, "b.bin": changedB}[it.Path]
+		if !bytes.Equal(got, want) || it.SHA256 != store.Sum256(want) {
+			t.Fatalf("%s: stored bytes differ from the file", it.Path)
+		}
+	}
+	res, _ := st.Check(context.Background(), nil)
+	if len(res.Problems) != 0 || res.Items != 5 {
+		t.Fatalf("check: %+v", res)
+	}
+}

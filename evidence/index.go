@@ -3,7 +3,6 @@ package evidence
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +60,7 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 	// most 2×workers items are in flight, so memory stays bounded.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	w.SetSameContent(timeline.SameStoredRecord)
 	workers := indexWorkers()
 	started := make(chan *indexJob, workers)
 	var loadErr error
@@ -227,9 +227,8 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 		}
 		data := timeline.EncodeEvent(nil, ev)
 		rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: data}
-		if ev.Source == timeline.SourceCloudTrail && ev.EventID != "" {
-			rec.DedupKey = "ct:" + ev.EventID
-			rec.ContentHash = store.SHA256(sha256.Sum256(ev.Raw))
+		if k := ev.DedupKey(); k != "" {
+			rec.DedupKey, rec.ContentHash = k, ev.ContentHash()
 		}
 		if err := put(rec); err != nil {
 			storeErr = err

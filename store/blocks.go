@@ -170,3 +170,32 @@ func findEntry(es []blockEntry, rec uint64) (blockEntry, bool) {
 	}
 	return blockEntry{}, false
 }
+
+// storedData returns the data of an event stored earlier, also when it is
+// still in the block being built.
+func (w *Writer) storedData(tx *bolt.Tx, item, rec uint64) ([]byte, bool, error) {
+	b := &w.blk
+	if b.n > 0 && b.item == item && b.first <= rec && rec <= b.last {
+		p := b.buf
+		for len(p) > 0 {
+			r, l := binary.Uvarint(p)
+			if l <= 0 {
+				break
+			}
+			p = p[l:]
+			m, l := binary.Uvarint(p)
+			if l <= 0 || m > uint64(len(p)-l) {
+				break
+			}
+			if r == rec {
+				ev, err := entryEvent(item, blockEntry{r, p[l : l+int(m)]})
+				return ev.Data, err == nil, err
+			}
+			p = p[l+int(m):]
+		}
+		return nil, false, nil
+	}
+	var bc blockCache
+	ev, ok, err := bc.lookup(tx.Bucket(bEvents).Cursor(), item, rec)
+	return ev.Data, ok, err
+}

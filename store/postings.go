@@ -186,6 +186,16 @@ func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
 				}
 				return nil
 			}
+			if w.same != nil {
+				stored, ok, err := w.storedData(tx, binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16]))
+				if err != nil {
+					return err
+				}
+				if ok && w.same(stored, ev.Data) {
+					st.Duplicates++
+					return nil
+				}
+			}
 			st.Conflicts++
 		} else {
 			val := make([]byte, 0, 48)

@@ -416,3 +416,31 @@ func BenchmarkPutEvents(b *testing.B) {
 	}
 	w.Flush()
 }
+
+func TestDedupSameContentCallback(t *testing.T) {
+	st, _ := newCase(t)
+	w := st.NewWriter(0)
+	w.SetSameContent(func(stored, incoming []byte) bool {
+		return strings.EqualFold(string(stored), string(incoming)) // "same record, other layout"
+	})
+	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	put := func(item, rec uint64, data string) {
+		w.PutEvent(EventRecord{Item: item, Record: rec, Time: t0, Terms: []string{"ip:1.1.1.1"}, Data: []byte(data),
+			DedupKey: "k", ContentHash: Sum256([]byte(data))})
+	}
+	put(1, 1, "record")
+	put(2, 1, "RECORD") // same in another layout, same flush (still in the block being built)
+	w.Flush()
+	put(3, 1, "Record") // same, in a later flush
+	put(4, 1, "other")  // a real conflict
+	w.Flush()
+	if s := w.Stats(2); s.Duplicates != 1 {
+		t.Fatalf("item 2: %+v", s)
+	}
+	if s := w.Stats(3); s.Duplicates != 1 {
+		t.Fatalf("item 3: %+v", s)
+	}
+	if s := w.Stats(4); s.Conflicts != 1 || s.Stored != 1 {
+		t.Fatalf("item 4: %+v", s)
+	}
+}

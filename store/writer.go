@@ -31,7 +31,8 @@ type Writer struct {
 	postLists [][]posting
 	blk       blockBuilder // event block being built
 	flushes   int          // number of Flush calls that committed
-	chunk     []byte       // reusable chunk buffer
+	same      func(stored, incoming []byte) bool
+	chunk     []byte // reusable chunk buffer
 }
 
 type op struct {
@@ -89,6 +90,11 @@ func (w *Writer) add(o op) error {
 	}
 	return nil
 }
+
+// SetSameContent sets the test for two events that share a dedup key but
+// not a content hash: when it reports them the same, the second is a
+// duplicate. Without it, they are a conflict and both are kept.
+func (w *Writer) SetSameContent(f func(stored, incoming []byte) bool) { w.same = f }
 
 // Flush commits everything buffered.
 func (w *Writer) Flush() error {

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"net/netip"
 	"strings"
@@ -122,13 +123,32 @@ func (e *Event) DedupKey() string {
 	return "cloudtrail:" + e.EventID
 }
 
-// ContentHash returns the SHA-256 of the canonical form of the raw record
-// (see canonicalJSON): copies of one record hash alike whatever their
-// layout, different records sharing an eventID do not.
+// ContentHash returns the SHA-256 of the raw record as found. Copies
+// AWS delivers twice are byte for byte alike; copies written differently
+// (an event-history export of the same record) are recognised on a
+// collision by SameRecord.
 func (e *Event) ContentHash() store.SHA256 {
-	c, err := canonicalJSON(e.Raw)
+	return store.SHA256(sha256.Sum256(e.Raw))
+}
+
+// SameRecord reports whether two raw CloudTrail records are the same
+// record whatever their layout, member order or escapes.
+func SameRecord(a, b []byte) bool {
+	ca, err := canonicalJSON(a)
 	if err != nil {
-		return store.SHA256(sha256.Sum256(e.Raw))
+		return false
 	}
-	return store.SHA256(sha256.Sum256(c))
+	cb, err := canonicalJSON(b)
+	return err == nil && bytes.Equal(ca, cb)
+}
+
+// SameStoredRecord compares two stored events (EncodeEvent form) with
+// SameRecord; it is the store's test for events sharing a dedup key.
+func SameStoredRecord(a, b []byte) bool {
+	ea, err := DecodeEvent(a)
+	if err != nil {
+		return false
+	}
+	eb, err := DecodeEvent(b)
+	return err == nil && SameRecord(ea.Raw, eb.Raw)
 }
