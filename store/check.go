@@ -39,6 +39,7 @@ type CheckResult struct {
 	Bytes          int64     `json:"bytes"`
 	CustodyEntries int       `json:"custody_entries"`
 	Problems       []Problem `json:"problems"`
+	Notices        []string  `json:"notices,omitempty"`
 }
 
 // Check re-hashes every evidence item from the case file, checks sidecars,
@@ -170,8 +171,11 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 			}
 		}
 		for b, n := range orphans {
-			if tx.Bucket(bPending).Get(u64(b)) != nil && s.readOnly {
-				add(Problem{Kind: ProblemOrphan, Detail: fmt.Sprintf("blob %d: %d chunk(s) of an interrupted acquisition (removed at the next acquire)", b, n)})
+			if tx.Bucket(bPending).Get(u64(b)) != nil {
+				// Marked pending: the file being written when an
+				// acquisition stopped. No item names these bytes; the next
+				// writable open removes them.
+				res.Notices = append(res.Notices, fmt.Sprintf("blob %d: %d chunk(s) left by an interrupted acquisition; no item uses them, the next writable open removes them", b, n))
 				continue
 			}
 			add(Problem{Kind: ProblemOrphan, Detail: fmt.Sprintf("blob %d: %d chunk(s) that no evidence item owns", b, n)})

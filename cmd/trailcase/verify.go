@@ -43,6 +43,9 @@ the case file is read-only).
 				return err
 			}
 			ok := len(res.Problems) == 0
+			for _, n := range res.Notices {
+				e.info(c, "notice: %s", n)
+			}
 			summary := fmt.Sprintf("%d item(s), %d bytes re-hashed, %d custody entries checked: ", res.Items, res.Bytes, res.CustodyEntries)
 			if ok {
 				summary += "all intact"
@@ -65,7 +68,8 @@ the case file is read-only).
 					Bytes          int64           `json:"bytes"`
 					CustodyEntries int             `json:"custody_entries"`
 					Problems       []store.Problem `json:"problems"`
-				}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems}); err != nil {
+					Notices        []string        `json:"notices,omitempty"`
+				}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems, res.Notices}); err != nil {
 					return err
 				}
 			} else {
