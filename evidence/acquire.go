@@ -146,8 +146,12 @@ func Selected(path string, include, exclude []string) bool {
 	return true
 }
 
-// headSize is how much of a file is kept for kind detection.
-const headSize = 64 << 10
+// headSize is how much of a file is kept for kind detection; sniffSize is
+// how much of a gzip file's first member is inflated for it.
+const (
+	headSize  = 64 << 10
+	sniffSize = 16 << 10
+)
 
 // Acquire stores every selected file of every source in the case, then
 // indexes the events of every item not yet indexed, and records the run
@@ -490,7 +494,7 @@ func DetectKind(name string, head []byte) (kind, compression string) {
 			return store.KindUnknown, compression
 		}
 		zr.Multistream(false)
-		dec := make([]byte, headSize)
+		dec := make([]byte, sniffSize)
 		m, _ := io.ReadFull(zr, dec)
 		head = dec[:m]
 	}
