@@ -4,6 +4,12 @@
 //	go run ./cmd/tcbench gen -dir /tmp/corpus -ct 500000 -flow 3000000 -alb 500000
 //	go build -o /tmp/trailcase ./cmd/trailcase
 //	go run ./cmd/tcbench run -dir /tmp/corpus -trailcase /tmp/trailcase
+//
+// tcbench digest builds a week of signed CloudTrail digests and times
+// trailcase's offline validation against `aws cloudtrail validate-logs`
+// reading the same objects from a local moto_server:
+//
+//	go run ./cmd/tcbench digest -trailcase /tmp/trailcase -hours 168 -logs-per-hour 12
 package main
 
 import (
@@ -26,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tcbench gen|run [flags]")
+		fmt.Fprintln(os.Stderr, "usage: tcbench gen|run|digest [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -35,6 +41,8 @@ func main() {
 		err = gen(os.Args[2:])
 	case "run":
 		err = runBench(os.Args[2:])
+	case "digest":
+		err = digestBench(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -181,27 +189,7 @@ func genCloudTrail(r *rand.Rand, o genOpts, t0 time.Time) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			t := start.Add(time.Duration(i) * time.Second)
-			user := users[r.Intn(len(users))]
-			name := eventNames[r.Intn(len(eventNames))]
-			src := sources[r.Intn(len(sources))]
-			key := userKeys[user][r.Intn(2)]
-			ip := userIPs(r, user)
-			if r.Intn(10) < 3 {
-				ip = src // AWS services call on the user's behalf
-			}
-			resp := "null"
-			if name == "AssumeRole" {
-				resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/Admin/%s"}}`,
-					strings.ToUpper(hexs(r, 16)), hexs(r, 120), t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM"), strings.ToUpper(hexs(r, 16)), user, account, user)
-			}
-			errPart := ""
-			if r.Intn(20) == 0 {
-				errPart = `"errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation",`
-			}
-			fmt.Fprintf(&buf, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%s","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s"},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"%s","userAgent":"%s",%s"requestParameters":{"bucketName":"data-%s","key":"reports/%s.csv","Host":"data.s3.amazonaws.com"},"responseElements":%s,"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"%s","bytesTransferredOut":%d},"requestID":"%s","eventID":"%s","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::data-%s/reports/%s.csv"}],"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"%s","eventCategory":"Data","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"data.s3.us-east-1.amazonaws.com"}}`,
-				strings.ToUpper(hexs(r, 16)), account, user, account, key, user, t.Format(time.RFC3339), src, name, ip, agents[r.Intn(len(agents))], errPart,
-				hexs(r, 6), hexs(r, 10), resp, hexs(r, 76), r.Intn(1<<20), strings.ToUpper(hexs(r, 16)), uuid(r), hexs(r, 6), hexs(r, 10), account)
+			writeCTRecord(&buf, r, start.Add(time.Duration(i)*time.Second))
 		}
 		buf.WriteString("]}")
 		delivered := start.Add(5 * time.Minute)
@@ -213,6 +201,30 @@ func genCloudTrail(r *rand.Rand, o genOpts, t0 time.Time) error {
 		done += n
 	}
 	return nil
+}
+
+// writeCTRecord appends one realistic CloudTrail record with event time t.
+func writeCTRecord(buf *bytes.Buffer, r *rand.Rand, t time.Time) {
+	user := users[r.Intn(len(users))]
+	name := eventNames[r.Intn(len(eventNames))]
+	src := sources[r.Intn(len(sources))]
+	key := userKeys[user][r.Intn(2)]
+	ip := userIPs(r, user)
+	if r.Intn(10) < 3 {
+		ip = src // AWS services call on the user's behalf
+	}
+	resp := "null"
+	if name == "AssumeRole" {
+		resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/Admin/%s"}}`,
+			strings.ToUpper(hexs(r, 16)), hexs(r, 120), t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM"), strings.ToUpper(hexs(r, 16)), user, account, user)
+	}
+	errPart := ""
+	if r.Intn(20) == 0 {
+		errPart = `"errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation",`
+	}
+	fmt.Fprintf(buf, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%s","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s"},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"%s","userAgent":"%s",%s"requestParameters":{"bucketName":"data-%s","key":"reports/%s.csv","Host":"data.s3.amazonaws.com"},"responseElements":%s,"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"%s","bytesTransferredOut":%d},"requestID":"%s","eventID":"%s","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::data-%s/reports/%s.csv"}],"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"%s","eventCategory":"Data","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"data.s3.us-east-1.amazonaws.com"}}`,
+		strings.ToUpper(hexs(r, 16)), account, user, account, key, user, t.Format(time.RFC3339), src, name, ip, agents[r.Intn(len(agents))], errPart,
+		hexs(r, 6), hexs(r, 10), resp, hexs(r, 76), r.Intn(1<<20), strings.ToUpper(hexs(r, 16)), uuid(r), hexs(r, 6), hexs(r, 10), account)
 }
 
 func genFlow(r *rand.Rand, o genOpts, t0 time.Time) error {
