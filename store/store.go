@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"time"
 
@@ -223,13 +224,34 @@ func u64(v uint64) []byte {
 }
 
 // timeKey encodes t as 8 big-endian bytes that sort in time order, also
-// before 1970.
+// before 1970. The zero time (an event without a time) sorts first; times
+// outside what nanoseconds since 1970 can hold (before 1678, after 2261)
+// are clamped to the ends of the range.
 func timeKey(t time.Time) []byte {
-	return u64(uint64(t.UnixNano()) ^ (1 << 63))
+	if t.IsZero() {
+		return u64(0)
+	}
+	n := t.UnixNano()
+	switch {
+	case t.Before(minKeyTime):
+		n = minKeyTime.UnixNano()
+	case t.After(maxKeyTime):
+		n = maxKeyTime.UnixNano()
+	}
+	return u64(uint64(n) ^ (1 << 63))
 }
 
+var (
+	minKeyTime = time.Unix(0, math.MinInt64+1).UTC()
+	maxKeyTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
 func keyTime(b []byte) time.Time {
-	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+	v := binary.BigEndian.Uint64(b)
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(v^(1<<63))).UTC()
 }
 
 // ---- items ----
