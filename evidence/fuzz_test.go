@@ -25,7 +25,10 @@ func walkAll(t *testing.T, src Source) {
 		}
 		n, _ := io.Copy(io.Discard, rc)
 		rc.Close()
-		if e.Size >= 0 && n > e.Size+1 {
+		if e.Size < 0 {
+			t.Fatalf("entry %q: archive entry of unknown size %d", e.Path, e.Size)
+		}
+		if n > e.Size+1 {
 			t.Fatalf("entry %q: read %d bytes, declared %d", e.Path, n, e.Size)
 		}
 		return nil

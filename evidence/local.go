@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -328,16 +329,20 @@ func (s *zipSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 			}
 			continue
 		}
+		if f.UncompressedSize64 > math.MaxInt64 {
+			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("entry declares %d bytes, more than any file holds: not acquired", f.UncompressedSize64)})
+			continue
+		}
 		size := int64(f.UncompressedSize64)
 		if size > bombMin && f.CompressedSize64 > 0 && size/int64(f.CompressedSize64) > bombRatio {
 			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("suspected archive bomb: %d bytes compressed to %d", size, f.CompressedSize64)})
 			continue
 		}
-		total += size
-		if total > s.max {
+		if size > s.max-total { // not total+size: that can overflow
 			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
 			return nil
 		}
+		total += size
 		e := Entry{
 			Path:    CleanName(name),
 			URI:     CleanName(s.abs) + "!/" + CleanName(name),
@@ -494,11 +499,11 @@ func (s *tarSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 			}
 			continue
 		}
-		total += h.Size
-		if total > s.max {
+		if h.Size > s.max-total { // not total+h.Size: that can overflow
 			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
 			return nil
 		}
+		total += h.Size
 		size := h.Size
 		e := Entry{
 			Path:    CleanName(name),

@@ -361,7 +361,7 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 		e.Outcome = r.ErrorCode
 	}
 	if t, ok := parseISOTime(r.EventTime); ok {
-		e.Time = t
+		p.setTime(&e.Time, t, rec, "record", fmt.Sprintf("line %d: eventTime", line))
 	} else {
 		p.warnf(rec, "record", "line %d: eventTime %s is not a time: event kept without a time", line, quoteShort(r.EventTime))
 	}

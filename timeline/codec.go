@@ -14,12 +14,33 @@ import (
 // and decoding of every event dominated indexing and querying. The form is
 // versioned by its first byte; a stored event that starts with '{' is
 // read as JSON.
+//
+// Version 1 wrote a missing time as 0 Unix nanoseconds, so an event at the
+// Unix epoch itself read back without a time. Version 2 starts with a byte
+// of flags that says which times are set; the rest is laid out as in
+// version 1. Both are read.
 
-const codecV1 = 0x01
+const (
+	codecV1 = 0x01
+	codecV2 = 0x02
+)
+
+// Version 2 flags.
+const (
+	hasTime = 1 << iota
+	hasEnd
+)
 
 // EncodeEvent appends the stored form of e to dst.
 func EncodeEvent(dst []byte, e *Event) []byte {
-	b := append(dst, codecV1)
+	var flags byte
+	if !e.Time.IsZero() {
+		flags |= hasTime
+	}
+	if !e.End.IsZero() {
+		flags |= hasEnd
+	}
+	b := append(dst, codecV2, flags)
 	b = binary.AppendVarint(b, timeNanos(e.Time))
 	b = appendStr(b, e.Source)
 	b = appendStr(b, e.Kind)
@@ -91,11 +112,25 @@ func timeNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func nanosTime(n int64) time.Time {
-	if n == 0 {
+// nanosTime reads a stored time; set says whether it is there at all.
+func nanosTime(n int64, set bool) time.Time {
+	if !set {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+// header reads the version (and, from version 2, the flags) of a stored
+// event and returns a decoder for the rest. A version 1 event has a time
+// when its stored value is not 0.
+func header(b []byte) (d *decoder, flags byte, v1 bool, ok bool) {
+	switch {
+	case len(b) > 0 && b[0] == codecV1:
+		return &decoder{b: b[1:]}, 0, true, true
+	case len(b) > 1 && b[0] == codecV2 && b[1]&^(hasTime|hasEnd) == 0:
+		return &decoder{b: b[2:]}, b[1], false, true
+	}
+	return nil, 0, false, false
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -181,11 +216,12 @@ func DecodeEvent(b []byte) (Event, error) {
 		err := json.Unmarshal(b, &e)
 		return e, err
 	}
-	if len(b) == 0 || b[0] != codecV1 {
+	d, flags, v1, ok := header(b)
+	if !ok {
 		return e, fmt.Errorf("stored event: unknown encoding")
 	}
-	d := &decoder{b: b[1:]}
-	e.Time = nanosTime(d.varint())
+	n := d.varint()
+	e.Time = nanosTime(n, flags&hasTime != 0 || v1 && n != 0)
 	e.Source = d.str()
 	e.Kind = d.str()
 	e.Evidence = d.uvarint()
@@ -201,7 +237,8 @@ func DecodeEvent(b []byte) (Event, error) {
 	e.DstPort = int(d.varint())
 	e.Bytes = d.varint()
 	e.Packets = d.varint()
-	e.End = nanosTime(d.varint())
+	n = d.varint()
+	e.End = nanosTime(n, flags&hasEnd != 0 || v1 && n != 0)
 	e.OtherIPs = d.strs()
 	e.Annotations = d.strs()
 	if n := d.uvarint(); n > 0 && d.err == nil {
@@ -233,10 +270,10 @@ func EventSourceOf(b []byte) string {
 		_ = json.Unmarshal(b, &v)
 		return v.Source
 	}
-	if len(b) == 0 || b[0] != codecV1 {
+	d, _, _, ok := header(b)
+	if !ok {
 		return ""
 	}
-	d := &decoder{b: b[1:]}
 	d.varint()
 	s := d.str()
 	if d.err != nil {

@@ -49,10 +49,11 @@ func FuzzDecodeEvent(f *testing.F) {
 	e := Event{Source: "elb", Fields: map[string]string{"a": "b"}, Annotations: []string{"x"}, Raw: json.RawMessage(`"line"`)}
 	f.Add(EncodeEvent(nil, &e))
 	f.Add([]byte{codecV1, 0xff, 0xff})
+	f.Add([]byte{codecV2, hasTime | hasEnd, 0x00})
 	f.Add([]byte(`{"source":"vpcflow"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev, err := DecodeEvent(b)
-		if err != nil || len(b) == 0 || b[0] != codecV1 {
+		if err != nil || len(b) == 0 || b[0] == '{' {
 			return
 		}
 		again, err := DecodeEvent(EncodeEvent(nil, &ev))

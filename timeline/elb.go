@@ -264,7 +264,7 @@ func field(tok []elbToken, i int) string {
 
 func (p *parser) elbTime(e *Event, v string, rec int64) {
 	if t, ok := parseISOTime(v); ok {
-		e.Time = t
+		p.setTime(&e.Time, t, rec, "line", "time")
 		return
 	}
 	p.warnf(rec, "line", "time %s is not a time: event kept without a time", quoteShort(v))

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trailcase/trailcase/store"
 )
@@ -66,11 +69,44 @@ func checkEvent(t *testing.T, e *Event) {
 			t.Fatal("empty term")
 		}
 	}
+	// What is kept is what is stored: the case's form gives back the event.
+	if got, err := DecodeEvent(EncodeEvent(nil, e)); err != nil || !reflect.DeepEqual(got, storedForm(e)) {
+		t.Fatalf("stored form changes the event (%v):\n got %+v\nwant %+v", err, got, *e)
+	}
+	if !e.Time.IsZero() && !eventTime(e.Time) || !e.End.IsZero() && !eventTime(e.End) {
+		t.Fatalf("times %v %v outside what a case holds", e.Time, e.End)
+	}
 	_ = e.ContentHash()
 	_ = FlowDirectionHint(e)
 	if _, err := json.Marshal(e); err != nil {
 		t.Fatalf("event does not marshal: %v", err)
 	}
+}
+
+// storedForm is e as DecodeEvent returns it: times in UTC, empty lists
+// and maps as nil.
+func storedForm(e *Event) Event {
+	c := *e
+	c.Time, c.End = c.Time.UTC(), c.End.UTC()
+	if c.Time.IsZero() {
+		c.Time = time.Time{}
+	}
+	if c.End.IsZero() {
+		c.End = time.Time{}
+	}
+	if len(c.OtherIPs) == 0 {
+		c.OtherIPs = nil
+	}
+	if len(c.Annotations) == 0 {
+		c.Annotations = nil
+	}
+	if len(c.Fields) == 0 {
+		c.Fields = nil
+	}
+	if len(c.Raw) == 0 {
+		c.Raw = nil
+	}
+	return c
 }
 
 func FuzzParseCloudTrail(f *testing.F) {
@@ -116,7 +152,15 @@ func FuzzDetect(f *testing.F) {
 func FuzzParseParquet(f *testing.F) {
 	f.Add(parquetSample(f, parquetRows))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		_ = ParseParquet(context.Background(), bytes.NewReader(data), int64(len(data)), ParseOptions{Name: "fuzz"},
 			func(e *Event) error { checkEvent(t, e); return nil }, nil)
+		runtime.ReadMemStats(&after)
+		// Bounded memory: a small file never makes the reader allocate
+		// what it declares.
+		if got := after.TotalAlloc - before.TotalAlloc; got > 256<<20 {
+			t.Fatalf("allocated %d MiB for a %d-byte file", got>>20, len(data))
+		}
 	})
 }

@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,7 +50,30 @@ func guard(f func() error) (err error) {
 	return f()
 }
 
+// parquetFrame checks a Parquet file's frame before the library reads it:
+// the library allocates the footer length the file declares before
+// checking it against the file's size, so a few bytes could ask for 4 GiB.
+func parquetFrame(r io.ReaderAt, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	var tail [8]byte
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	if string(tail[4:]) != "PAR1" {
+		return errors.New("no PAR1 magic at the end of the file")
+	}
+	if n := binary.LittleEndian.Uint32(tail[:4]); int64(n) > size-12 {
+		return fmt.Errorf("footer of %d bytes does not fit in a %d-byte file", n, size)
+	}
+	return nil
+}
+
 func (p *parser) parquet(r io.ReaderAt, size int64) error {
+	if err := parquetFrame(r, size); err != nil {
+		return p.errorf("open parquet: %w", err)
+	}
 	var f *parquet.File
 	err := guard(func() error {
 		var err error

@@ -247,6 +247,29 @@ func appendJSONString(out, s []byte) []byte {
 	return append(out, '"')
 }
 
+// Event times are kept as Unix nanoseconds, in the stored events and in
+// the case's time keys, so a case holds times from 1678 to 2261 only. A
+// record with a time outside that range is kept without a time.
+var (
+	minEventTime = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEventTime = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC) // excluded
+)
+
+// eventTime reports whether a case can hold t as an event time.
+func eventTime(t time.Time) bool {
+	return !t.Before(minEventTime) && t.Before(maxEventTime)
+}
+
+// setTime sets *dst to t when a case can hold it, and otherwise warns that
+// the event is kept without it.
+func (p *parser) setTime(dst *time.Time, t time.Time, rec int64, unit, what string) {
+	if eventTime(t) {
+		*dst = t
+		return
+	}
+	p.warnf(rec, unit, "%s %s is outside the years 1678 to 2261 a case can hold: event kept without it", what, t.Format(time.RFC3339Nano))
+}
+
 // parseISOTime reads YYYY-MM-DDTHH:MM:SS[.fraction][Z|±hh:mm]; without a
 // zone the time is UTC. The result is always in UTC.
 func parseISOTime(s string) (time.Time, bool) {

@@ -270,14 +270,14 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 	}
 	if v := get(l.start); v != "" {
 		if t, ok := unixTime(v); ok {
-			e.Time = t
+			p.setTime(&e.Time, t, rec, "line", "start")
 		} else {
 			p.warnf(rec, "line", "start %s is not a Unix time: event kept without a time", quoteShort(v))
 		}
 	}
 	if v := get(l.end); v != "" {
 		if t, ok := unixTime(v); ok {
-			e.End = t
+			p.setTime(&e.End, t, rec, "line", "end")
 		} else {
 			p.warnf(rec, "line", "end %s is not a Unix time", quoteShort(v))
 		}

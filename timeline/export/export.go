@@ -137,15 +137,25 @@ func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn f
 			}
 		}
 		prog.Advance(int64(len(se.Data)))
-		ev, err := timeline.DecodeEvent(se.Data)
-		if err != nil {
+		if !decodeRow(&row, se, items[se.Item]) {
 			stats.Undecodable++
-			ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
 		}
-		fillRow(&row, &ev, se, items[se.Item])
 		stats.Events++
 		return fn(&row)
 	})
+}
+
+// decodeRow fills r from a stored event. An event that cannot be decoded,
+// or whose raw record is not JSON (a damaged case), is kept with its
+// provenance, time and stored bytes only, and decodeRow returns false.
+func decodeRow(r *Row, se store.StoredEvent, p provenance) bool {
+	ev, err := timeline.DecodeEvent(se.Data)
+	ok := err == nil && (len(ev.Raw) == 0 || json.Valid(ev.Raw))
+	if !ok {
+		ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
+	}
+	fillRow(r, &ev, se, p)
+	return ok
 }
 
 func fillRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) {

@@ -51,32 +51,7 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 	}
 	rec := make([]string, len(CSVHeader))
 	err := scan(ctx, st, opts, &stats, func(r *Row) error {
-		end := ""
-		if r.EndTime != nil {
-			end = timeText(*r.EndTime)
-		}
-		fields := ""
-		if len(r.Fields) > 0 {
-			b, _ := json.Marshal(r.Fields)
-			fields = string(b)
-		}
-		raw := rawText(r.Raw)
-		if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
-			var c bytes.Buffer
-			if json.Compact(&c, r.Raw) == nil {
-				raw = c.String()
-			}
-		}
-		rec = append(rec[:0],
-			strconv.Itoa(r.SchemaVersion), timeText(r.Time), end, r.Source, r.Kind,
-			strconv.FormatUint(r.Evidence, 10), strconv.FormatInt(r.Record, 10), r.EvidenceSHA256, r.EvidenceSource,
-			r.EvidencePath, r.Account, r.Region, r.Principal, r.PrincipalType, r.AccessKeyID, r.UserName, r.Issuer,
-			r.PrincipalID, r.IdentityARN, r.SrcIP, itoa(r.SrcPort), r.DstIP, itoa(r.DstPort), strings.Join(r.OtherIPs, " "),
-			r.Action, r.Outcome, r.EventID, r.EventSource, r.UserAgent, r.Protocol, i64(r.Bytes), i64(r.Packets),
-			r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw)
-		for i, v := range rec {
-			rec[i] = defuse(v)
-		}
+		rec = csvRecord(rec, r)
 		return cw.Write(rec)
 	})
 	if err != nil {
@@ -88,6 +63,38 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 	}
 	stats.Files = 1
 	return stats, bw.Flush()
+}
+
+// csvRecord returns r as one CSV record (in CSVHeader's order), reusing
+// rec's storage.
+func csvRecord(rec []string, r *Row) []string {
+	end := ""
+	if r.EndTime != nil {
+		end = timeText(*r.EndTime)
+	}
+	fields := ""
+	if len(r.Fields) > 0 {
+		b, _ := json.Marshal(r.Fields)
+		fields = string(b)
+	}
+	raw := rawText(r.Raw)
+	if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
+		var c bytes.Buffer
+		if json.Compact(&c, r.Raw) == nil {
+			raw = c.String()
+		}
+	}
+	rec = append(rec[:0],
+		strconv.Itoa(r.SchemaVersion), timeText(r.Time), end, r.Source, r.Kind,
+		strconv.FormatUint(r.Evidence, 10), strconv.FormatInt(r.Record, 10), r.EvidenceSHA256, r.EvidenceSource,
+		r.EvidencePath, r.Account, r.Region, r.Principal, r.PrincipalType, r.AccessKeyID, r.UserName, r.Issuer,
+		r.PrincipalID, r.IdentityARN, r.SrcIP, itoa(r.SrcPort), r.DstIP, itoa(r.DstPort), strings.Join(r.OtherIPs, " "),
+		r.Action, r.Outcome, r.EventID, r.EventSource, r.UserAgent, r.Protocol, i64(r.Bytes), i64(r.Packets),
+		r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw)
+	for i, v := range rec {
+		rec[i] = defuse(v)
+	}
+	return rec
 }
 
 func i64(v int64) string {
