@@ -57,7 +57,7 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 	released := make(chan struct{})
 	go func() {
 		defer close(released)
-		t := time.NewTicker(50 * time.Millisecond)
+		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {

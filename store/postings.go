@@ -464,6 +464,9 @@ func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 				return err
 			}
 			if ok { // else removed since the postings were read
+				// Copy: the data points into a decoded block, which must
+				// not stay alive for one event.
+				e.Data = bytes.Clone(e.Data)
 				out = append(out, e)
 			}
 		}
