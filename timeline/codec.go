@@ -61,7 +61,12 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	b = appendStrs(b, e.OtherIPs)
 	b = appendStrs(b, e.Annotations)
 	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
-	if len(e.Fields) > 0 {
+	if n := len(e.fieldNames); n > 0 && n == len(e.Fields) && n == len(e.fieldValues) {
+		for i, k := range e.fieldNames {
+			b = appendStr(b, k)
+			b = appendStr(b, e.fieldValues[i])
+		}
+	} else if len(e.Fields) > 0 {
 		for _, k := range sortedKeys(e.Fields) {
 			b = appendStr(b, k)
 			b = appendStr(b, e.Fields[k])

@@ -87,6 +87,7 @@ func checkEvent(t *testing.T, e *Event) {
 // and maps as nil.
 func storedForm(e *Event) Event {
 	c := *e
+	c.fieldNames, c.fieldValues = nil, nil // an encoding hint, not stored
 	c.Time, c.End = c.Time.UTC(), c.End.UTC()
 	if c.Time.IsZero() {
 		c.Time = time.Time{}

@@ -225,6 +225,9 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 	for i, v := range vals {
 		e.Fields[l.names[i]] = v
 	}
+	if len(e.Fields) == len(vals) { // no repeated names in the header
+		e.fieldNames, e.fieldValues = l.names, append([]string(nil), vals...)
+	}
 	status := get(l.status)
 	switch {
 	case status == "NODATA" || status == "SKIPDATA":
