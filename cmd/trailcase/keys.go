@@ -136,14 +136,8 @@ func runKeysFetch(c *cli.Context, e *env) error {
 // newCloudTrailClient builds a CloudTrail client from the standard
 // credential chain and --profile, --region and --endpoint-url.
 func newCloudTrailClient(c *cli.Context) (*cloudtrail.Client, string, error) {
-	var opts []func(*config.LoadOptions) error
+	opts := awsConfigOptions(c)
 	profile := c.String("profile")
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if r := c.String("region"); r != "" {
-		opts = append(opts, config.WithRegion(r))
-	}
 	ctx := c.Context
 	if ctx == nil {
 		ctx = context.Background()

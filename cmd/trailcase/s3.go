@@ -29,14 +29,8 @@ const s3MaxAttempts = 8
 // --profile, --region and --endpoint-url. A custom endpoint is addressed
 // path-style, as S3-compatible servers expect.
 func newS3Client(c *cli.Context) (*s3.Client, string, error) {
-	var opts []func(*config.LoadOptions) error
+	opts := awsConfigOptions(c)
 	profile := c.String("profile")
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if r := c.String("region"); r != "" {
-		opts = append(opts, config.WithRegion(r))
-	}
 	opts = append(opts, config.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = s3MaxAttempts
