@@ -64,7 +64,7 @@ type AcquireOptions struct {
 	Actor      Actor
 	Args       []string // the command line, for the custody log
 	PublicKeys []store.PublicKey
-	KeysOrigin string
+	KeysOrigin string // the file the public keys came from, recorded with them
 	Progress   Progress
 	// NoIndex stores evidence without parsing it; 'trailcase index' (or
 	// the next acquire) indexes it later.
@@ -189,6 +189,11 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	rep.Run = started.Seq
 
 	if len(opts.PublicKeys) > 0 {
+		for i := range opts.PublicKeys {
+			if opts.PublicKeys[i].Origin == "" {
+				opts.PublicKeys[i].Origin = opts.KeysOrigin
+			}
+		}
 		if err := st.PutKeys(opts.PublicKeys); err != nil {
 			return rep, err
 		}
@@ -251,7 +256,7 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	end.Detail = rep.summary(opts.Note)
 	end.Data, _ = json.Marshal(map[string]any{
 		"run": started.Seq, "already_present": rep.Present, "refused": rep.Refused,
-		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys,
+		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys, "public_keys_from": opts.KeysOrigin,
 	})
 	if _, err := st.EndRun(started.Seq, end); err != nil {
 		return rep, err

@@ -212,9 +212,8 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	}
 	var events int64
 	var storeErr error
-	seq, lastRecord := int64(0), int64(0)
+	var lastRecord int64
 	emit := func(ev *timeline.Event) error {
-		seq++
 		ev.Evidence = it.ID
 		// Record numbers are the provenance key: strictly increasing
 		// within an item.
