@@ -57,12 +57,12 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 	}
 	// Items are parsed by several workers at once, each into its own
 	// bounded channel; the single writer stores them in item order. At
-	// most 2×workers items are in flight, so memory stays bounded.
+	// most 5×workers items are in flight, so memory stays bounded.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w.SetSameContent(timeline.SameStoredRecord)
 	workers := indexWorkers()
-	started := make(chan *indexJob, workers)
+	started := make(chan *indexJob, 4*workers)
 	var loadErr error
 	go func() {
 		defer close(started)
@@ -79,7 +79,7 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 				cancel()
 				return
 			}
-			j := &indexJob{it: it, out: make(chan store.EventRecord, jobBufferFor(it)), done: make(chan struct{})}
+			j := &indexJob{it: it, out: make(chan *store.EventBlock, jobBufferFor(it)), done: make(chan struct{})}
 			go func() {
 				defer func() { <-sem }()
 				j.run(ctx, st, prog)
@@ -98,8 +98,8 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 			return rep, err
 		}
 		prog.Begin("index "+it.Path, it.Size)
-		for rec := range j.out {
-			if err := w.PutEvent(rec); err != nil {
+		for blk := range j.out {
+			if err := w.PutBlock(blk); err != nil {
 				cancel()
 				prog.End()
 				return rep, err
@@ -152,11 +152,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// jobBuffer is how many parsed events one item may hold ahead of the
-// writer, at most; small items get less.
-const jobBuffer = 4096
+// jobBuffer is how many blocks of parsed events (of up to 64 events or
+// 64 KiB each) one item may hold ahead of the writer, at most; small
+// items get less.
+const jobBuffer = 32
 
-func jobBufferFor(it store.Item) int { return int(min(max(it.Size/128, 16), jobBuffer)) }
+func jobBufferFor(it store.Item) int { return int(min(max(it.Size/(128*64), 2), jobBuffer)) }
 
 // Read buffers are reused across items: case files hold many small items.
 var (
@@ -169,7 +170,7 @@ func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
 // indexJob is one item being parsed.
 type indexJob struct {
 	it     store.Item
-	out    chan store.EventRecord
+	out    chan *store.EventBlock
 	done   chan struct{}
 	events int64
 	err    error
@@ -178,9 +179,9 @@ type indexJob struct {
 func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
 	defer close(j.done)
 	defer close(j.out)
-	j.events, j.err = indexItem(ctx, st, &j.it, prog, func(rec store.EventRecord) error {
+	j.events, j.err = indexItem(ctx, st, &j.it, prog, func(blk *store.EventBlock) error {
 		select {
-		case j.out <- rec:
+		case j.out <- blk:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -188,10 +189,10 @@ func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
 	})
 }
 
-// indexItem parses one item, passing its events to put, and updates it
-// (state, counts, flags, warnings). An error is returned only when put
-// fails or ctx ends.
-func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progress, put func(store.EventRecord) error) (int64, error) {
+// indexItem parses one item, passing its events to put in blocks, and
+// updates it (state, counts, flags, warnings). An error is returned only
+// when put fails or ctx ends.
+func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progress, put func(*store.EventBlock) error) (int64, error) {
 	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
 	raw := rawReaders.Get().(*bufio.Reader)
 	raw.Reset(&countingReader{st.OpenBlob(*it), prog})
@@ -213,6 +214,8 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	var events int64
 	var storeErr error
 	var lastRecord int64
+	bb := store.NewBlockBuilder(it.ID)
+	var data []byte // reused: the builder copies it
 	emit := func(ev *timeline.Event) error {
 		ev.Evidence = it.ID
 		// Record numbers are the provenance key: strictly increasing
@@ -224,16 +227,18 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 		if ev.Kind == "" {
 			ev.Kind = it.Kind
 		}
-		data := timeline.EncodeEvent(nil, ev)
+		data = timeline.EncodeEvent(data[:0], ev)
 		rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: data}
 		if k := ev.DedupKey(); k != "" {
 			rec.DedupKey, rec.ContentHash = k, ev.ContentHash()
 		}
-		if err := put(rec); err != nil {
-			storeErr = err
-			return err
-		}
 		events++
+		if blk := bb.Add(&rec); blk != nil {
+			if err := put(blk); err != nil {
+				storeErr = err
+				return err
+			}
+		}
 		return nil
 	}
 	warn := func(wn timeline.Warning) {
@@ -254,6 +259,11 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	}
 	if err := ctx.Err(); err != nil {
 		return events, err
+	}
+	if blk := bb.Finish(); blk != nil {
+		if err := put(blk); err != nil {
+			return events, err
+		}
 	}
 	if zr != nil {
 		// Read the rest of the first member, then look for anything after it.

@@ -36,11 +36,12 @@ type Writer struct {
 }
 
 type op struct {
-	kind   byte // 'p' put, 'd' delete, 'e' event, 'x' delete events of item, 'b' delete blob, 'f' write postings
+	kind   byte // 'p' put, 'd' delete, 'e' event, 'k' event block, 'x' delete events of item, 'b' delete blob, 'f' write postings
 	bucket []byte
 	key    []byte
 	val    []byte
 	ev     *EventRecord
+	blk    *EventBlock
 }
 
 var (
@@ -85,6 +86,9 @@ func (w *Writer) add(o op) error {
 	if o.ev != nil {
 		w.size += len(o.ev.Data) + 64*len(o.ev.Terms)
 	}
+	if o.blk != nil {
+		w.size += o.blk.opSize()
+	}
 	if w.size >= w.limit {
 		return w.Flush()
 	}
@@ -117,6 +121,8 @@ func (w *Writer) Flush() error {
 				err = tx.Bucket(o.bucket).Delete(o.key)
 			case 'e':
 				err = w.putEvent(tx, o.ev)
+			case 'k':
+				err = w.putBlock(tx, o.blk)
 			case 'f':
 				err = w.writePostings(tx)
 			case 'x':
@@ -143,6 +149,7 @@ func (w *Writer) Flush() error {
 		}
 		return nil
 	})
+	clear(w.ops) // drop references to flushed events
 	w.ops = w.ops[:0]
 	w.size = 0
 	w.flushes++

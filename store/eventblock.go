@@ -1,0 +1,264 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/s2"
+	bolt "go.etcd.io/bbolt"
+)
+
+// A BlockBuilder does on the caller's goroutine what PutEvent leaves to
+// the writer: it lays out and compresses blocks of consecutive events of
+// one item and groups their index terms. Parsers run on several
+// goroutines, the Writer on one; moving the per-event work out of the
+// writer lets indexing use every core. The stored form is the same as
+// PutEvent's.
+type BlockBuilder struct {
+	item  uint64
+	cur   *EventBlock
+	terms map[string]uint16 // term -> index in cur.terms
+}
+
+// EventBlock is a sealed block of events of one item, ready for
+// Writer.PutBlock.
+type EventBlock struct {
+	item    uint64
+	entries []byte // count byte, then (uvarint record, uvarint len, value)…
+	evs     []blockEv
+	terms   []string
+	refs    []uint32 // term index << 8 | event index, sorted after sealing
+	comp    []byte   // blockMagic + s2(entries)
+}
+
+type blockEv struct {
+	rec      uint64
+	t        uint64 // timeKey
+	off, end int    // the entry (record, length, value) within entries
+	dedupKey string
+	hash     SHA256
+}
+
+// NewBlockBuilder returns a builder for the events of one item.
+func NewBlockBuilder(item uint64) *BlockBuilder {
+	return &BlockBuilder{item: item, terms: map[string]uint16{}}
+}
+
+// Add appends an event (ev.Item must be the builder's item, ev.Record
+// greater than the previous one) and returns the block it completed, if
+// any. ev.Data is copied: the caller may reuse it.
+func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
+	var done *EventBlock
+	if b := bb.cur; b != nil && (len(b.evs) >= maxBlockEvents || len(b.entries) >= maxBlockBytes || ev.Record <= b.evs[len(b.evs)-1].rec) {
+		done = bb.seal()
+	}
+	b := bb.cur
+	if b == nil {
+		b = &EventBlock{item: bb.item, entries: make([]byte, 1, 4096), evs: make([]blockEv, 0, 16)}
+		bb.cur = b
+		clear(bb.terms)
+	}
+	i := len(b.evs)
+	off := len(b.entries)
+	b.entries = binary.AppendUvarint(b.entries, ev.Record)
+	b.entries = binary.AppendUvarint(b.entries, uint64(eventValueLen(ev)))
+	b.entries = appendEventValue(b.entries, ev)
+	b.evs = append(b.evs, blockEv{rec: ev.Record, t: binary.BigEndian.Uint64(timeKey(ev.Time)), off: off, end: len(b.entries),
+		dedupKey: ev.DedupKey, hash: ev.ContentHash})
+	for _, t := range ev.Terms {
+		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
+			continue
+		}
+		ti, ok := bb.terms[t]
+		if !ok {
+			ti = uint16(len(b.terms))
+			bb.terms[t] = ti
+			b.terms = append(b.terms, t)
+		}
+		b.refs = append(b.refs, uint32(ti)<<8|uint32(i))
+	}
+	return done
+}
+
+// Finish returns the last, partial block, or nil.
+func (bb *BlockBuilder) Finish() *EventBlock {
+	if bb.cur == nil {
+		return nil
+	}
+	return bb.seal()
+}
+
+func (bb *BlockBuilder) seal() *EventBlock {
+	b := bb.cur
+	bb.cur = nil
+	b.entries[0] = byte(len(b.evs)) // maxBlockEvents < 128: one uvarint byte
+	b.comp = compressBlock(b.entries)
+	slices.Sort(b.refs) // group by term, events in order within a term
+	return b
+}
+
+func compressBlock(payload []byte) []byte {
+	v := make([]byte, 1+s2.MaxEncodedLen(len(payload)))
+	v[0] = blockMagic
+	return v[:1+len(s2.Encode(v[1:], payload))]
+}
+
+// Events is the number of events in the block.
+func (b *EventBlock) Events() int { return len(b.evs) }
+
+// PutBlock buffers a block from a BlockBuilder.
+func (w *Writer) PutBlock(b *EventBlock) error {
+	return w.add(op{kind: 'k', blk: b})
+}
+
+func (b *EventBlock) opSize() int {
+	return len(b.entries) + len(b.comp) + 24*len(b.refs) + 64*len(b.evs)
+}
+
+// putBlock stores a block: duplicates (by dedup key) are dropped from it
+// first, then the block is put and its postings gathered.
+func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
+	if err := w.blockFlush(tx); err != nil { // a PutEvent block comes first
+		return err
+	}
+	st := w.stats[b.item]
+	if st == nil {
+		st = &EventStats{}
+		w.stats[b.item] = st
+	}
+	var drop uint64 // bit i: event i is a duplicate
+	var d *bolt.Bucket
+	for i := range b.evs {
+		e := &b.evs[i]
+		if e.dedupKey == "" {
+			continue
+		}
+		if d == nil {
+			d = tx.Bucket(bEvDedup)
+		}
+		dup, err := w.dedup(tx, d, b, i)
+		if err != nil {
+			return err
+		}
+		if dup {
+			drop |= 1 << i
+		}
+	}
+	kept := len(b.evs) - bits.OnesCount64(drop)
+	if kept == 0 {
+		return nil
+	}
+	v, first := b.comp, b.evs[0].rec
+	if drop != 0 {
+		payload := []byte{byte(kept)}
+		first = 0
+		for i := range b.evs {
+			if drop&(1<<i) == 0 {
+				if first == 0 {
+					first = b.evs[i].rec
+				}
+				payload = append(payload, b.entries[b.evs[i].off:b.evs[i].end]...)
+			}
+		}
+		v = compressBlock(payload)
+	}
+	evb := tx.Bucket(bEvents)
+	evb.FillPercent = 0.95
+	if err := evb.Put(eventKey(b.item, first), v); err != nil {
+		return err
+	}
+	for i := range b.evs {
+		if drop&(1<<i) == 0 {
+			w.addPosting(allTerm, posting{b.evs[i].t, b.item, b.evs[i].rec})
+		}
+	}
+	for j := 0; j < len(b.refs); {
+		ti := b.refs[j] >> 8
+		var list *[]posting
+		for ; j < len(b.refs) && b.refs[j]>>8 == ti; j++ {
+			i := b.refs[j] & 0xff
+			if drop&(1<<i) != 0 {
+				continue
+			}
+			if list == nil {
+				list = w.postingList(b.terms[ti])
+			}
+			*list = append(*list, posting{b.evs[i].t, b.item, b.evs[i].rec})
+		}
+	}
+	st.Stored += int64(kept)
+	return nil
+}
+
+// dedup decides whether event i of b repeats an event stored earlier (or
+// earlier in b), recording its key when it is new.
+func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool, error) {
+	e := &b.evs[i]
+	st := w.stats[b.item]
+	ek := eventKey(b.item, e.rec)
+	dk := append(binary.BigEndian.AppendUint64(nil, e.t), e.dedupKey...)
+	v := d.Get(dk)
+	if len(v) != 48 {
+		val := make([]byte, 0, 48)
+		val = append(val, ek...)
+		val = append(val, e.hash[:]...)
+		return false, d.Put(dk, val)
+	}
+	if bytes.Equal(v[16:], e.hash[:]) {
+		if !bytes.Equal(v[:16], ek) {
+			st.Duplicates++
+		}
+		return true, nil
+	}
+	if w.same != nil {
+		item, rec := binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16])
+		var stored []byte
+		ok := false
+		if item == b.item {
+			for j := range i {
+				if b.evs[j].rec == rec {
+					stored, ok = b.entryData(j)
+				}
+			}
+		}
+		if !ok {
+			var err error
+			if stored, ok, err = w.storedData(tx, item, rec); err != nil {
+				return false, err
+			}
+		}
+		if ok {
+			incoming, _ := b.entryData(i)
+			if w.same(stored, incoming) {
+				st.Duplicates++
+				return true, nil
+			}
+		}
+	}
+	st.Conflicts++
+	return false, nil
+}
+
+// entryData returns the event data of entry i.
+func (b *EventBlock) entryData(i int) ([]byte, bool) {
+	p := b.entries[b.evs[i].off:b.evs[i].end]
+	_, l := binary.Uvarint(p)
+	p = p[l:]
+	_, l = binary.Uvarint(p)
+	ev, err := entryEvent(b.item, blockEntry{b.evs[i].rec, p[l:]})
+	return ev.Data, err == nil
+}
+
+// postingList returns the list of term's postings in this flush.
+func (w *Writer) postingList(term string) *[]posting {
+	i, ok := w.postIdx[term]
+	if !ok {
+		i = len(w.postLists)
+		w.postIdx[term] = i
+		w.postLists = append(w.postLists, nil)
+	}
+	return &w.postLists[i]
+}
