@@ -77,13 +77,20 @@ func ctField(w *walker, key []byte, r *ctRecord) bool {
 	case "recipientAccountId":
 		dst = &r.RecipientAccountID
 	case "userIdentity":
-		return w.object(func(span []byte) bool {
+		if w.null() {
+			r.UserIdentity = nil
+			return true
+		}
+		// A repeated key fills the same value, as encoding/json does.
+		if r.UserIdentity == nil {
 			r.UserIdentity = new(ctIdentity)
-			return json.Unmarshal(span, r.UserIdentity) == nil
-		}, func() { r.UserIdentity = nil })
+		}
+		return ctIdentityFast(w, r.UserIdentity)
 	case "insightDetails":
 		return w.object(func(span []byte) bool {
-			r.InsightDetails = new(ctInsight)
+			if r.InsightDetails == nil {
+				r.InsightDetails = new(ctInsight)
+			}
 			return json.Unmarshal(span, r.InsightDetails) == nil
 		}, func() { r.InsightDetails = nil })
 	case "CloudTrailEvent":
@@ -104,34 +111,159 @@ func ctField(w *walker, key []byte, r *ctRecord) bool {
 		r.DigestStartTime = json.RawMessage(bytes.Clone(w.b[start:w.i]))
 		return true
 	default:
-		if ctKeyFolds(key) {
+		if foldsAny(key, ctKeys) {
 			return false // encoding/json would match it case-insensitively
 		}
 		return w.value(0)
 	}
-	if w.null() {
-		*dst = ""
-		return true
-	}
-	s, ok := w.str()
-	if ok {
-		*dst = s
-	}
-	return ok
+	return w.strInto(dst)
 }
 
 // ctKeys are the top-level names ctRecord decodes.
-var ctKeys = []string{"eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
+var ctKeys = newCTNameSet("eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
 	"errorCode", "eventID", "eventType", "recipientAccountId", "userIdentity", "insightDetails",
-	"CloudTrailEvent", "digestStartTime"}
+	"CloudTrailEvent", "digestStartTime")
 
-func ctKeyFolds(key []byte) bool {
-	for _, k := range ctKeys {
-		if len(k) == len(key) && strings.EqualFold(k, string(key)) {
+// The names ctIdentity decodes, level by level.
+var (
+	ctIdentityKeys = newCTNameSet("type", "principalId", "arn", "accountId", "accessKeyId", "userName",
+		"invokedBy", "identityProvider", "onBehalfOf", "sessionContext")
+	ctOnBehalfOfKeys = newCTNameSet("userId")
+	ctSessionKeys    = newCTNameSet("sessionIssuer")
+	ctIssuerKeys     = newCTNameSet("arn", "userName")
+)
+
+// The nested parts of ctIdentity.
+type (
+	ctOnBehalfOf = struct {
+		UserID string `json:"userId"`
+	}
+	ctSessionIssuer = struct {
+		ARN      string `json:"arn"`
+		UserName string `json:"userName"`
+	}
+	ctSessionContext = struct {
+		SessionIssuer *ctSessionIssuer `json:"sessionIssuer"`
+	}
+)
+
+// ctNameSet is a list of ASCII field names.
+type ctNameSet struct {
+	names []string
+	lens  uint64 // bit n: a name is n bytes long (n < 64)
+}
+
+func newCTNameSet(names ...string) ctNameSet {
+	k := ctNameSet{names: names}
+	for _, n := range names {
+		k.lens |= 1 << len(n)
+	}
+	return k
+}
+
+// foldsAny reports whether key equals one of the names under Unicode case
+// folding, the way encoding/json matches a key that is not an exact field
+// name.
+func foldsAny(key []byte, set ctNameSet) bool {
+	ascii := true
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	// ASCII text folds only to text of the same length.
+	if ascii && (len(key) >= 64 || set.lens&(1<<len(key)) == 0) {
+		return false
+	}
+	for _, k := range set.names {
+		if ascii && len(k) != len(key) {
+			continue
+		}
+		if strings.EqualFold(k, string(key)) {
 			return true
 		}
 	}
 	return false
+}
+
+// ctIdentityFast reads a userIdentity object into id, which may hold the
+// values of an earlier userIdentity key. Like ctFast it returns false for
+// anything encoding/json might read differently.
+func ctIdentityFast(w *walker, id *ctIdentity) bool {
+	return w.fields(func(key []byte) bool {
+		var dst *string
+		switch string(key) {
+		case "type":
+			dst = &id.Type
+		case "principalId":
+			dst = &id.PrincipalID
+		case "arn":
+			dst = &id.ARN
+		case "accountId":
+			dst = &id.AccountID
+		case "accessKeyId":
+			dst = &id.AccessKeyID
+		case "userName":
+			dst = &id.UserName
+		case "invokedBy":
+			dst = &id.InvokedBy
+		case "identityProvider":
+			dst = &id.IdentityProvider
+		case "onBehalfOf":
+			if w.null() {
+				id.OnBehalfOf = nil
+				return true
+			}
+			if id.OnBehalfOf == nil {
+				id.OnBehalfOf = new(ctOnBehalfOf)
+			}
+			ob := id.OnBehalfOf
+			return w.fields(func(key []byte) bool {
+				if string(key) == "userId" {
+					return w.strInto(&ob.UserID)
+				}
+				return !foldsAny(key, ctOnBehalfOfKeys) && w.value(2)
+			})
+		case "sessionContext":
+			if w.null() {
+				id.SessionContext = nil
+				return true
+			}
+			if id.SessionContext == nil {
+				id.SessionContext = new(ctSessionContext)
+			}
+			return ctSessionFast(w, id.SessionContext)
+		default:
+			return !foldsAny(key, ctIdentityKeys) && w.value(1)
+		}
+		return w.strInto(dst)
+	})
+}
+
+func ctSessionFast(w *walker, sc *ctSessionContext) bool {
+	return w.fields(func(key []byte) bool {
+		if string(key) != "sessionIssuer" {
+			return !foldsAny(key, ctSessionKeys) && w.value(2)
+		}
+		if w.null() {
+			sc.SessionIssuer = nil
+			return true
+		}
+		if sc.SessionIssuer == nil {
+			sc.SessionIssuer = new(ctSessionIssuer)
+		}
+		si := sc.SessionIssuer
+		return w.fields(func(key []byte) bool {
+			switch string(key) {
+			case "arn":
+				return w.strInto(&si.ARN)
+			case "userName":
+				return w.strInto(&si.UserName)
+			}
+			return !foldsAny(key, ctIssuerKeys) && w.value(3)
+		})
+	})
 }
 
 // walker is a validating JSON reader over one value.
@@ -175,6 +307,51 @@ func (w *walker) null() bool {
 	return false
 }
 
+// fields reads an object, calling f for each member with w at its value
+// (after white space); f must read the value.
+func (w *walker) fields(f func(key []byte) bool) bool {
+	if !w.eat('{') {
+		return false
+	}
+	w.ws()
+	if w.eat('}') {
+		return true
+	}
+	for {
+		w.ws()
+		key, ok := w.key()
+		if !ok {
+			return false
+		}
+		w.ws()
+		if !w.eat(':') {
+			return false
+		}
+		w.ws()
+		if !f(key) {
+			return false
+		}
+		w.ws()
+		if w.eat(',') {
+			continue
+		}
+		return w.eat('}')
+	}
+}
+
+// strInto reads a string value into dst. A null leaves dst as it is, as
+// encoding/json does.
+func (w *walker) strInto(dst *string) bool {
+	if w.null() {
+		return true
+	}
+	s, ok := w.str()
+	if ok {
+		*dst = s
+	}
+	return ok
+}
+
 // key reads an object key without escapes.
 func (w *walker) key() ([]byte, bool) {
 	if !w.eat('"') {
@@ -197,42 +374,48 @@ func (w *walker) key() ([]byte, bool) {
 }
 
 // skipString validates a string, the opening quote already read. It
-// reports whether the string holds escapes.
-func (w *walker) skipString() (escaped, ok bool) {
-	for w.i < len(w.b) {
-		c := w.b[w.i]
-		switch {
-		case c == '"':
-			w.i++
-			return escaped, true
-		case c < 0x20:
-			return false, false
-		case c == '\\':
+// reports whether the string holds escapes or bytes beyond ASCII.
+func (w *walker) skipString() (escaped, ascii, ok bool) {
+	b := w.b
+	i := w.i
+	var or byte
+	for i < len(b) {
+		c := b[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			or |= c
+			i++
+			continue
+		}
+		switch c {
+		case '"':
+			w.i = i + 1
+			return escaped, or < utf8.RuneSelf, true
+		case '\\':
 			escaped = true
-			if w.i+1 >= len(w.b) {
-				return false, false
+			if i+1 >= len(b) {
+				return false, false, false
 			}
-			switch w.b[w.i+1] {
+			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				w.i += 2
+				i += 2
 			case 'u':
-				if w.i+6 > len(w.b) {
-					return false, false
+				if i+6 > len(b) {
+					return false, false, false
 				}
-				for _, h := range w.b[w.i+2 : w.i+6] {
+				for _, h := range b[i+2 : i+6] {
 					if !isHex(h) {
-						return false, false
+						return false, false, false
 					}
 				}
-				w.i += 6
+				i += 6
 			default:
-				return false, false
+				return false, false, false
 			}
-		default:
-			w.i++
+		default: // a control byte
+			return false, false, false
 		}
 	}
-	return false, false
+	return false, false, false
 }
 
 func isHex(c byte) bool {
@@ -245,11 +428,11 @@ func (w *walker) str() (string, bool) {
 	if !w.eat('"') {
 		return "", false
 	}
-	escaped, ok := w.skipString()
+	escaped, ascii, ok := w.skipString()
 	if !ok {
 		return "", false
 	}
-	if !escaped && utf8.Valid(w.b[start+1:w.i-1]) {
+	if !escaped && (ascii || utf8.Valid(w.b[start+1:w.i-1])) {
 		return string(w.b[start+1 : w.i-1]), true
 	}
 	var s string
@@ -283,7 +466,7 @@ func (w *walker) value(depth int) bool {
 	switch c := w.b[w.i]; {
 	case c == '"':
 		w.i++
-		_, ok := w.skipString()
+		_, _, ok := w.skipString()
 		return ok
 	case c == '{':
 		w.i++
@@ -296,7 +479,7 @@ func (w *walker) value(depth int) bool {
 			if !w.eat('"') {
 				return false
 			}
-			if _, ok := w.skipString(); !ok {
+			if _, _, ok := w.skipString(); !ok {
 				return false
 			}
 			w.ws()

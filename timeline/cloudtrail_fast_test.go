@@ -73,6 +73,7 @@ func TestCTFastEdgeCases(t *testing.T) {
 func FuzzCTFast(f *testing.F) {
 	f.Add([]byte(`{"eventName":"AssumeRole","userIdentity":{"arn":"x"},"requestParameters":{"a":[1,{"b":null}]}}`))
 	f.Add([]byte(`{"eventTime":"2024-05-01T10:00:00Z","x":-1.5E+3}`))
+	seedCTFast(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkFastAgrees(t, raw)
 	})

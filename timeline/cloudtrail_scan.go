@@ -94,7 +94,13 @@ var newline = []byte{'\n'}
 // consume takes buf[pos:pos+n], capturing it when asked.
 func (s *jsonScanner) consume(n int) {
 	chunk := s.buf[s.pos : s.pos+n]
-	s.line += int64(bytes.Count(chunk, newline))
+	if n == 1 {
+		if chunk[0] == '\n' {
+			s.line++
+		}
+	} else {
+		s.line += int64(bytes.Count(chunk, newline))
+	}
 	if s.capture && !s.over {
 		if len(s.cap)+n > s.limit {
 			s.over = true
@@ -151,42 +157,70 @@ func (s *jsonScanner) eof(err error) error {
 }
 
 // skipString consumes a string whose opening quote is next; when key is
-// non-nil the raw contents (without quotes) are appended to it, up to 64
-// bytes.
+// non-nil the raw contents (without quotes, escapes left as they are) are
+// appended to it, up to 64 bytes.
 func (s *jsonScanner) skipString(key *[]byte) error {
 	s.consume(1) // opening quote
+	esc := false
 	for {
 		if err := s.fill(); err != nil {
 			return s.eof(err)
 		}
-		// The next quote, or an earlier backslash.
-		i := s.end
-		if q := bytes.IndexByte(s.buf[s.pos:s.end], '"'); q >= 0 {
-			i = s.pos + q
-		}
-		if b := bytes.IndexByte(s.buf[s.pos:i], '\\'); b >= 0 {
-			i = s.pos + b
-		}
+		start := s.pos
+		next, in, e := stringEnd(s.buf[:s.end], start, esc)
+		esc = e
 		if key != nil && len(*key) < 64 {
-			*key = append(*key, s.buf[s.pos:min(i, s.pos+64)]...)
+			stop := next
+			if !in {
+				stop-- // the closing quote
+			}
+			*key = append(*key, s.buf[start:min(stop, start+64-len(*key))]...)
 		}
-		s.consume(i - s.pos)
-		if s.pos == s.end {
-			continue
-		}
-		if s.buf[s.pos] == '"' {
-			s.consume(1)
+		s.consume(next - start)
+		if !in {
 			return nil
 		}
-		// Backslash: take it and the escaped byte.
-		if key != nil {
-			*key = append(*key, '\\')
+	}
+}
+
+// stringEnd scans string contents in buf from i, where esc says that the
+// byte at i is escaped (its backslash ended the previous fill). It returns
+// the index just past the closing quote and in == false, or len(buf) and
+// in == true when the string goes on, with escOut reporting a backslash
+// that escapes the first byte of the next fill.
+func stringEnd(buf []byte, i int, esc bool) (next int, in, escOut bool) {
+	if esc {
+		i++
+		if i > len(buf) {
+			return len(buf), true, true
 		}
-		s.consume(1)
-		if err := s.fill(); err != nil {
-			return s.eof(err)
+	}
+	for {
+		q := bytes.IndexByte(buf[i:], '"')
+		end := len(buf)
+		if q >= 0 {
+			end = i + q
 		}
-		s.consume(1)
+		// Each backslash before the quote escapes the byte after it.
+		for {
+			b := bytes.IndexByte(buf[i:end], '\\')
+			if b < 0 {
+				break
+			}
+			i += b + 2
+			if i > end {
+				break
+			}
+		}
+		switch {
+		case i <= end && q < 0:
+			return len(buf), true, false
+		case i <= end:
+			return end + 1, false, false
+		case i > len(buf):
+			return len(buf), true, true // the backslash ends buf
+		}
+		// The quote at end was escaped: look for the next one.
 	}
 }
 
@@ -226,44 +260,41 @@ func (s *jsonScanner) skipValue() error {
 }
 
 // skipNested consumes an object or array whose opening bracket is next.
+// It keeps its string, escape and nesting state across buffer fills and
+// consumes each fill once.
 func (s *jsonScanner) skipNested() error {
-	var stack [64]byte
-	deep := 0 // nesting beyond the fixed stack is tracked by count only
+	var stack [64]byte // open brackets; deeper nesting is counted only
 	depth := 0
-	push := func(c byte) {
-		if depth < len(stack) {
-			stack[depth] = c
-		} else {
-			deep++
-		}
-		depth++
-	}
+	inStr, esc := false, false
 	for {
 		if err := s.fill(); err != nil {
 			return s.eof(err)
 		}
+		buf := s.buf[:s.end]
 		i := s.pos
-	scan:
-		for i < s.end {
-			switch c := s.buf[i]; c {
+		for i < len(buf) {
+			if inStr {
+				i, inStr, esc = stringEnd(buf, i, esc)
+				continue
+			}
+			c := buf[i]
+			switch c {
 			case '"':
-				break scan
+				inStr = true
 			case '{', '[':
-				push(c)
+				if depth < len(stack) {
+					stack[depth] = c
+				}
+				depth++
 			case '}', ']':
 				if depth == 0 {
 					s.consume(i - s.pos)
 					return s.fail("unexpected %q", c)
 				}
 				depth--
-				if depth < len(stack) {
-					open := stack[depth]
-					if (open == '{') != (c == '}') {
-						s.consume(i - s.pos)
-						return s.fail("mismatched %q", c)
-					}
-				} else {
-					deep--
+				if depth < len(stack) && (stack[depth] == '{') != (c == '}') {
+					s.consume(i - s.pos)
+					return s.fail("mismatched %q", c)
 				}
 				if depth == 0 {
 					s.consume(i + 1 - s.pos)
@@ -273,11 +304,6 @@ func (s *jsonScanner) skipNested() error {
 			i++
 		}
 		s.consume(i - s.pos)
-		if s.pos < s.end && s.buf[s.pos] == '"' {
-			if err := s.skipString(nil); err != nil {
-				return err
-			}
-		}
 	}
 }
 
