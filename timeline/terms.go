@@ -101,6 +101,11 @@ func ipTerm(s string) string {
 	if err != nil {
 		return ""
 	}
+	if a.Is4() {
+		// ParseAddr takes only the canonical dotted form of IPv4 (no
+		// leading zeros): s is already the address's String.
+		return TermIP + s
+	}
 	return TermIP + a.Unmap().WithZone("").String()
 }
 
