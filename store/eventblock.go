@@ -21,6 +21,7 @@ type BlockBuilder struct {
 	item  uint64
 	cur   *EventBlock
 	terms map[string]uint16 // term -> index in cur.terms
+	buf   []byte            // entries of the block being built, reused
 }
 
 // EventBlock is a sealed block of events of one item, ready for
@@ -57,7 +58,10 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 	}
 	b := bb.cur
 	if b == nil {
-		b = &EventBlock{item: bb.item, entries: make([]byte, 1, 4096), evs: make([]blockEv, 0, 16)}
+		if bb.buf == nil {
+			bb.buf = make([]byte, 0, maxBlockBytes+4096)
+		}
+		b = &EventBlock{item: bb.item, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, maxBlockEvents), refs: make([]uint32, 0, 4*maxBlockEvents)}
 		bb.cur = b
 		clear(bb.terms)
 	}
@@ -96,8 +100,19 @@ func (bb *BlockBuilder) seal() *EventBlock {
 	bb.cur = nil
 	b.entries[0] = byte(len(b.evs)) // maxBlockEvents < 128: one uvarint byte
 	b.comp = compressBlock(b.entries)
+	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
+	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
 	return b
+}
+
+// uncompressed returns the block's entries, decompressing them when they
+// are needed (to drop duplicates or compare contents).
+func (b *EventBlock) uncompressed() []byte {
+	if b.entries == nil {
+		b.entries, _ = s2.Decode(nil, b.comp[1:]) // our own encoding
+	}
+	return b.entries
 }
 
 func compressBlock(payload []byte) []byte {
@@ -109,13 +124,25 @@ func compressBlock(payload []byte) []byte {
 // Events is the number of events in the block.
 func (b *EventBlock) Events() int { return len(b.evs) }
 
+// MemSize estimates the memory the block holds.
+func (b *EventBlock) MemSize() int {
+	n := 128 + len(b.comp) + len(b.entries) + 4*len(b.refs) + 80*len(b.evs)
+	for i := range b.evs {
+		n += len(b.evs[i].dedupKey)
+	}
+	for _, t := range b.terms {
+		n += 16 + len(t)
+	}
+	return n
+}
+
 // PutBlock buffers a block from a BlockBuilder.
 func (w *Writer) PutBlock(b *EventBlock) error {
 	return w.add(op{kind: 'k', blk: b})
 }
 
 func (b *EventBlock) opSize() int {
-	return len(b.entries) + len(b.comp) + 24*len(b.refs) + 64*len(b.evs)
+	return b.MemSize() + 24*len(b.refs)
 }
 
 // putBlock stores a block: duplicates (by dedup key) are dropped from it
@@ -155,12 +182,13 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	if drop != 0 {
 		payload := []byte{byte(kept)}
 		first = 0
+		entries := b.uncompressed()
 		for i := range b.evs {
 			if drop&(1<<i) == 0 {
 				if first == 0 {
 					first = b.evs[i].rec
 				}
-				payload = append(payload, b.entries[b.evs[i].off:b.evs[i].end]...)
+				payload = append(payload, entries[b.evs[i].off:b.evs[i].end]...)
 			}
 		}
 		v = compressBlock(payload)
@@ -244,7 +272,7 @@ func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool,
 
 // entryData returns the event data of entry i.
 func (b *EventBlock) entryData(i int) ([]byte, bool) {
-	p := b.entries[b.evs[i].off:b.evs[i].end]
+	p := b.uncompressed()[b.evs[i].off:b.evs[i].end]
 	_, l := binary.Uvarint(p)
 	p = p[l:]
 	_, l = binary.Uvarint(p)
