@@ -56,10 +56,12 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 		return rep, err
 	}
 	// Items are parsed by several workers at once, each into its own
-	// bounded channel; the single writer stores them in item order. At
-	// most 5×workers items are in flight, so memory stays bounded.
+	// queue; the single writer stores them in item order. At most
+	// 5×workers items are in flight, and their queues are bounded in
+	// bytes (indexqueue.go), so memory stays bounded.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	fl := newFlight(ctx)
 	w.SetSameContent(timeline.SameStoredRecord)
 	workers := indexWorkers()
 	started := make(chan *indexJob, 4*workers)
@@ -79,7 +81,7 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 				cancel()
 				return
 			}
-			j := &indexJob{it: it, out: make(chan *store.EventBlock, jobBufferFor(it)), done: make(chan struct{})}
+			j := &indexJob{it: it, out: &blockQueue{f: fl}, done: make(chan struct{})}
 			go func() {
 				defer func() { <-sem }()
 				j.run(ctx, st, prog)
@@ -98,7 +100,8 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 			return rep, err
 		}
 		prog.Begin("index "+it.Path, it.Size)
-		for blk := range j.out {
+		j.out.makeHead()
+		for blk := j.out.pop(); blk != nil; blk = j.out.pop() {
 			if err := w.PutBlock(blk); err != nil {
 				cancel()
 				prog.End()
@@ -152,13 +155,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// jobBuffer is how many blocks of parsed events (of up to 64 events or
-// 64 KiB each) one item may hold ahead of the writer, at most; small
-// items get less.
-const jobBuffer = 32
-
-func jobBufferFor(it store.Item) int { return int(min(max(it.Size/(128*64), 2), jobBuffer)) }
-
 // Read buffers are reused across items: case files hold many small items.
 var (
 	rawReaders   = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
@@ -170,7 +166,7 @@ func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
 // indexJob is one item being parsed.
 type indexJob struct {
 	it     store.Item
-	out    chan *store.EventBlock
+	out    *blockQueue
 	done   chan struct{}
 	events int64
 	err    error
@@ -178,14 +174,12 @@ type indexJob struct {
 
 func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
 	defer close(j.done)
-	defer close(j.out)
+	defer j.out.close()
 	j.events, j.err = indexItem(ctx, st, &j.it, prog, func(blk *store.EventBlock) error {
-		select {
-		case j.out <- blk:
-			return nil
-		case <-ctx.Done():
+		if !j.out.push(blk) {
 			return ctx.Err()
 		}
+		return nil
 	})
 }
 
