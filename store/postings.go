@@ -454,11 +454,26 @@ func timeBounds(from, to time.Time) (uint64, uint64) {
 
 // fetch reads the events for ps (in order) in one read transaction.
 func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
-	out := make([]StoredEvent, 0, len(ps))
+	// Postings come in time order, which jumps between items; events are
+	// stored in item order. Read them in storage order, so each block is
+	// decoded once, and hand them back in the postings' order.
+	order := make([]int32, len(ps))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(ps[a].item, ps[b].item); c != 0 {
+			return c
+		}
+		return cmp.Compare(ps[a].rec, ps[b].rec)
+	})
+	got := make([]StoredEvent, len(ps))
+	found := make([]bool, len(ps))
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		var bc blockCache
-		for _, p := range ps {
+		for _, i := range order {
+			p := ps[i]
 			e, ok, err := bc.lookup(c, p.item, p.rec)
 			if err != nil {
 				return err
@@ -467,11 +482,18 @@ func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 				// Copy: the data points into a decoded block, which must
 				// not stay alive for one event.
 				e.Data = bytes.Clone(e.Data)
-				out = append(out, e)
+				got[i], found[i] = e, true
 			}
 		}
 		return nil
 	})
+	out := got[:0]
+	for i := range got {
+		if found[i] {
+			out = append(out, got[i])
+		}
+	}
+	clear(got[len(out):])
 	return out, err
 }
 
@@ -482,6 +504,7 @@ func (s *Store) emit(ps []posting, fn func(StoredEvent) error) error {
 		if err != nil {
 			return err
 		}
+		s.releaseMapped() // the pages just read are not needed again
 		for _, e := range evs {
 			if err := fn(e); err != nil {
 				return err
