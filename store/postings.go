@@ -472,7 +472,10 @@ func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		var bc blockCache
-		for _, i := range order {
+		for n, i := range order {
+			if n%512 == 511 {
+				s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
+			}
 			p := ps[i]
 			e, ok, err := bc.lookup(c, p.item, p.rec)
 			if err != nil {

@@ -14,18 +14,24 @@ import (
 // hand, not by the size of the case.
 func (s *Store) releaseMapped() {
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		// The read transaction holds bbolt's mmap lock: the mapping cannot
-		// move while we advise on it.
-		size := tx.Size()
-		if size <= 0 {
-			return nil
-		}
-		info := s.db.Info()
-		// info.Data is the address of the mapping, which is not Go
-		// memory: reading it as a pointer is safe.
-		base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
-		b := unsafe.Slice((*byte)(base), size)
-		_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
+		s.releaseMappedTx(tx)
 		return nil
 	})
+}
+
+// releaseMappedTx is releaseMapped within a read transaction, which holds
+// bbolt's mmap lock: the mapping cannot move while we advise on it. Slices
+// read through tx stay valid: their pages come back from the page cache
+// on the next access.
+func (s *Store) releaseMappedTx(tx *bolt.Tx) {
+	size := tx.Size()
+	if size <= 0 {
+		return
+	}
+	info := s.db.Info()
+	// info.Data is the address of the mapping, which is not Go memory:
+	// reading it as a pointer is safe.
+	base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
+	b := unsafe.Slice((*byte)(base), size)
+	_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
 }

@@ -2,4 +2,8 @@
 
 package store
 
+import bolt "go.etcd.io/bbolt"
+
 func (s *Store) releaseMapped() {}
+
+func (s *Store) releaseMappedTx(*bolt.Tx) {}
