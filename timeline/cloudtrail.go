@@ -381,7 +381,10 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 		var d ctDetail
 		// Type mismatches leave the fields that did decode; the record
 		// itself already decoded, so syntax is fine.
-		_ = json.Unmarshal(raw, &d)
+		if !ctDetailFast(raw, &d) {
+			d = ctDetail{}
+			_ = json.Unmarshal(raw, &d)
+		}
 		if credentialEvents[r.EventName] {
 			if c := d.ResponseElements.Credentials; c != nil {
 				e.IssuedAccessKey = c.AccessKeyID

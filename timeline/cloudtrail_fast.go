@@ -567,3 +567,225 @@ func (w *walker) digits() bool {
 	}
 	return w.i > start
 }
+
+// ctDetailFast reads the fields of ctDetail from one record in a single
+// pass, as json.Unmarshal(raw, d) would fill a zero d. Like ctFast it
+// returns false for anything outside the common shape (invalid JSON, a
+// decoded field of an unexpected type, keys that differ only in case,
+// escaped keys); d may then be partly filled and the caller decodes again
+// with encoding/json.
+func ctDetailFast(raw []byte, d *ctDetail) bool {
+	w := walker{b: raw}
+	w.ws()
+	ok := w.fields(func(key []byte) bool {
+		switch string(key) {
+		case "requestParameters":
+			// A null leaves a struct as it is; a repeated key merges.
+			return w.null() || ctRequestFast(&w, &d.RequestParameters)
+		case "responseElements":
+			return w.null() || ctResponseFast(&w, &d.ResponseElements)
+		}
+		return !foldsAny(key, ctDetailKeys) && w.value(1)
+	})
+	return ok && w.end()
+}
+
+// The names ctDetail decodes, level by level.
+var (
+	ctDetailKeys    = newCTNameSet("requestParameters", "responseElements")
+	ctRequestKeys   = newCTNameSet("enableLogFileValidation", "attributes", "loadBalancerAttributes", "bucketName", "name", "key")
+	ctAttributeKeys = newCTNameSet("key", "value")
+	ctLBAttrKeys    = newCTNameSet("accessLog")
+	ctAccessLogKeys = newCTNameSet("enabled")
+	ctResponseKeys  = newCTNameSet("credentials", "assumedRoleUser", "federatedUser", "ConsoleLogin")
+	ctCredKeys      = newCTNameSet("accessKeyId")
+	ctARNKeys       = newCTNameSet("arn")
+)
+
+// The nested parts of ctDetail.
+type (
+	ctRequest = struct {
+		EnableLogFileValidation *flexBool     `json:"enableLogFileValidation"`
+		Attributes              []ctAttribute `json:"attributes"`
+		LoadBalancerAttributes  *ctLBAttrs    `json:"loadBalancerAttributes"`
+		BucketName              string        `json:"bucketName"`
+		Name                    string        `json:"name"`
+		Key                     string        `json:"key"`
+	}
+	ctAttribute = struct {
+		Key   string   `json:"key"`
+		Value flexBool `json:"value"`
+	}
+	ctLBAttrs = struct {
+		AccessLog *ctAccessLog `json:"accessLog"`
+	}
+	ctAccessLog = struct {
+		Enabled *flexBool `json:"enabled"`
+	}
+	ctResponse = struct {
+		Credentials     *ctCredentials `json:"credentials"`
+		AssumedRoleUser *ctARN         `json:"assumedRoleUser"`
+		FederatedUser   *ctARN         `json:"federatedUser"`
+		ConsoleLogin    string         `json:"ConsoleLogin"`
+	}
+	ctCredentials = struct {
+		AccessKeyID string `json:"accessKeyId"`
+	}
+	ctARN = struct {
+		ARN string `json:"arn"`
+	}
+)
+
+func ctRequestFast(w *walker, rp *ctRequest) bool {
+	return w.fields(func(key []byte) bool {
+		switch string(key) {
+		case "enableLogFileValidation":
+			return w.flexPtr(&rp.EnableLogFileValidation, 2)
+		case "attributes":
+			return ctAttributesFast(w, &rp.Attributes)
+		case "loadBalancerAttributes":
+			return ptrFields(w, &rp.LoadBalancerAttributes, func(la *ctLBAttrs, key []byte) bool {
+				if string(key) != "accessLog" {
+					return !foldsAny(key, ctLBAttrKeys) && w.value(3)
+				}
+				return ptrFields(w, &la.AccessLog, func(al *ctAccessLog, key []byte) bool {
+					if string(key) != "enabled" {
+						return !foldsAny(key, ctAccessLogKeys) && w.value(4)
+					}
+					return w.flexPtr(&al.Enabled, 4)
+				})
+			})
+		case "bucketName":
+			return w.strInto(&rp.BucketName)
+		case "name":
+			return w.strInto(&rp.Name)
+		case "key":
+			return w.strInto(&rp.Key)
+		}
+		return !foldsAny(key, ctRequestKeys) && w.value(2)
+	})
+}
+
+// ctAttributesFast reads an array of attributes the way encoding/json
+// fills a slice: a null sets it nil, [] makes it empty (not nil), and
+// otherwise element i is decoded into what the slice's backing array
+// already holds at i, even beyond its length (a repeated key), before the
+// length is cut to the array's.
+func ctAttributesFast(w *walker, dst *[]ctAttribute) bool {
+	if w.null() {
+		*dst = nil
+		return true
+	}
+	if !w.eat('[') {
+		return false
+	}
+	s := *dst
+	n := 0
+	w.ws()
+	if !w.eat(']') {
+		for {
+			w.ws()
+			if n < cap(s) {
+				s = s[:n+1]
+			} else {
+				s = append(s[:n], ctAttribute{})
+			}
+			a := &s[n]
+			n++
+			// A null element leaves the struct as it is.
+			if !w.null() && !w.fields(func(key []byte) bool {
+				switch string(key) {
+				case "key":
+					return w.strInto(&a.Key)
+				case "value":
+					start := w.i
+					if !w.value(4) {
+						return false
+					}
+					return a.Value.UnmarshalJSON(w.b[start:w.i]) == nil
+				}
+				return !foldsAny(key, ctAttributeKeys) && w.value(4)
+			}) {
+				return false
+			}
+			w.ws()
+			if w.eat(',') {
+				continue
+			}
+			if !w.eat(']') {
+				return false
+			}
+			break
+		}
+	}
+	if n == 0 {
+		s = make([]ctAttribute, 0)
+	}
+	*dst = s[:n]
+	return true
+}
+
+func ctResponseFast(w *walker, re *ctResponse) bool {
+	return w.fields(func(key []byte) bool {
+		switch string(key) {
+		case "credentials":
+			return ptrFields(w, &re.Credentials, func(c *ctCredentials, key []byte) bool {
+				if string(key) == "accessKeyId" {
+					return w.strInto(&c.AccessKeyID)
+				}
+				return !foldsAny(key, ctCredKeys) && w.value(3)
+			})
+		case "assumedRoleUser":
+			return ctARNFast(w, &re.AssumedRoleUser)
+		case "federatedUser":
+			return ctARNFast(w, &re.FederatedUser)
+		case "ConsoleLogin":
+			return w.strInto(&re.ConsoleLogin)
+		}
+		return !foldsAny(key, ctResponseKeys) && w.value(2)
+	})
+}
+
+func ctARNFast(w *walker, p **ctARN) bool {
+	return ptrFields(w, p, func(u *ctARN, key []byte) bool {
+		if string(key) == "arn" {
+			return w.strInto(&u.ARN)
+		}
+		return !foldsAny(key, ctARNKeys) && w.value(3)
+	})
+}
+
+// ptrFields reads an object into *p, allocating it if nil (a repeated key
+// fills the same value), or a null, which sets *p to nil.
+func ptrFields[T any](w *walker, p **T, f func(v *T, key []byte) bool) bool {
+	if w.null() {
+		*p = nil
+		return true
+	}
+	if w.i >= len(w.b) || w.b[w.i] != '{' {
+		return false
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	v := *p
+	return w.fields(func(key []byte) bool { return f(v, key) })
+}
+
+// flexPtr reads any value into a *flexBool the way encoding/json does: a
+// null sets it nil; anything else allocates it if nil and hands the
+// value's text to UnmarshalJSON.
+func (w *walker) flexPtr(p **flexBool, depth int) bool {
+	if w.null() {
+		*p = nil
+		return true
+	}
+	start := w.i
+	if !w.value(depth) {
+		return false
+	}
+	if *p == nil {
+		*p = new(flexBool)
+	}
+	return (*p).UnmarshalJSON(w.b[start:w.i]) == nil
+}
