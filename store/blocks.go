@@ -20,7 +20,7 @@ import (
 const (
 	blockMagic     = 'B'
 	maxBlockEvents = 64
-	maxBlockBytes  = 16 << 10
+	maxBlockBytes  = 64 << 10
 )
 
 type blockBuilder struct {
