@@ -202,16 +202,34 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 
 	w := st.NewWriter(0)
 	a := &acquirer{st: st, w: w, opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20), cmpBuf: make([]byte, 1<<20)}
+	// Items are indexed while acquisition goes on: as soon as they are
+	// committed, they go to an indexer with its own writer (bbolt runs
+	// one write transaction at a time, so the two never interleave).
+	var idx *indexer
+	gate := &progressGate{p: opts.Progress}
+	if !opts.NoIndex {
+		pending, err := pendingItems(st) // from interrupted earlier runs
+		if err != nil {
+			return rep, err
+		}
+		idx = startIndexer(ctx, st, gate, pending)
+		a.idx = idx
+		defer idx.stop()
+	}
 	var runErr error
 	for _, src := range opts.Sources {
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
-		err := src.Walk(ctx, func(e Entry) error { return a.entry(ctx, src, e) },
-			func(r Refusal) {
-				r.Path = src.Root() + ": " + r.Path
-				rep.Refused = append(rep.Refused, r)
-			})
+		err := src.Walk(ctx, func(e Entry) error {
+			if err := a.entry(ctx, src, e); err != nil {
+				return err
+			}
+			return a.handOver(false)
+		}, func(r Refusal) {
+			r.Path = src.Root() + ": " + r.Path
+			rep.Refused = append(rep.Refused, r)
+		})
 		if ch, ok := src.(ContainerHasher); ok {
 			if sum, size, ok := ch.Container(); ok {
 				rep.Containers = append(rep.Containers, Container{Source: src.Root(), Size: size, SHA256: sum})
@@ -222,16 +240,20 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 				runErr = ctx.Err()
 				break
 			}
+			if errors.Is(err, errIndexStopped) {
+				break
+			}
 			rep.Failed = append(rep.Failed, FileError{Source: src.Root(), Error: err.Error()})
 		}
 	}
-	if err := w.Flush(); err != nil {
+	if err := a.handOver(true); err != nil && !errors.Is(err, errIndexStopped) {
 		return rep, err
 	}
-	if runErr == nil && !opts.NoIndex {
-		ir, err := Index(ctx, st, w, opts.Progress)
+	gate.open() // acquisition is done: indexing progress is shown
+	if idx != nil {
+		ir, err := idx.wait()
 		rep.Index = ir
-		if err != nil {
+		if err != nil && runErr == nil {
 			runErr = err
 		}
 	}
@@ -274,13 +296,16 @@ func (r *AcquireReport) summary(note string) string {
 }
 
 type acquirer struct {
-	st     *store.Store
-	w      *store.Writer
-	opts   AcquireOptions
-	rep    *AcquireReport
-	seen   map[string]bool // URI 0 sha stored in this run
-	buf    []byte
-	cmpBuf []byte
+	st        *store.Store
+	w         *store.Writer
+	idx       *indexer    // nil with NoIndex
+	fresh     []freshItem // items put but not yet handed to idx
+	lastFlush time.Time
+	opts      AcquireOptions
+	rep       *AcquireReport
+	seen      map[string]bool // URI 0 sha stored in this run
+	buf       []byte
+	cmpBuf    []byte
 }
 
 // previous returns the newest item stored from e's source with e's size.
@@ -479,9 +504,18 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 	default:
 		it.ParseState = store.ParseSkipped
 	}
+	before := a.w.Flushes()
 	id, err := a.w.PutItem(it, e.Sidecar)
 	if err != nil {
 		return err
+	}
+	if it.ParseState == store.ParsePending {
+		// Committed by the next flush, or already if PutItem flushed.
+		at := a.w.Flushes()
+		if at == before {
+			at++
+		}
+		a.fresh = append(a.fresh, freshItem{id, at})
 	}
 	a.rep.Bytes += n
 	a.rep.Stored = append(a.rep.Stored, StoredItem{ID: id, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: n, SHA256: sum})

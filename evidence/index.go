@@ -41,10 +41,15 @@ type FlaggedItem struct {
 // removed first) and stores their normalised events with index terms.
 // Parse problems are recorded on the item; they never stop indexing.
 func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress) (IndexReport, error) {
-	if prog == nil {
-		prog = NoProgress{}
+	pending, err := pendingItems(st)
+	if err != nil {
+		return IndexReport{Flagged: []FlaggedItem{}}, err
 	}
-	rep := IndexReport{Flagged: []FlaggedItem{}}
+	return indexItems(ctx, st, w, prog, pending, nil)
+}
+
+// pendingItems lists the items waiting to be indexed.
+func pendingItems(st *store.Store) ([]uint64, error) {
 	var pending []uint64
 	err := st.Items(func(it store.Item) error {
 		if it.ParseState == store.ParsePending {
@@ -52,24 +57,52 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 		}
 		return nil
 	})
-	if err != nil {
-		return rep, err
+	return pending, err
+}
+
+// indexItems indexes the items pending, then those that arrive on more
+// (committed items, in id order) until it is closed; more may be nil.
+func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog Progress, pending []uint64, more <-chan uint64) (IndexReport, error) {
+	if prog == nil {
+		prog = NoProgress{}
 	}
+	rep := IndexReport{Flagged: []FlaggedItem{}}
 	// Items are parsed by several workers at once, each into its own
-	// queue; the single writer stores them in item order. At most
-	// 5×workers items are in flight, and their queues are bounded in
-	// bytes (indexqueue.go), so memory stays bounded.
+	// queue; the single writer stores them in item order. Workers may run
+	// up to maxAhead items ahead of the writer, so they keep parsing while
+	// it commits; the queues are bounded in bytes (indexqueue.go), so
+	// memory stays bounded.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fl := newFlight(ctx)
 	w.SetSameContent(timeline.SameStoredRecord)
 	workers := indexWorkers()
-	started := make(chan *indexJob, 4*workers)
+	started := make(chan *indexJob, maxAhead)
 	var loadErr error
 	go func() {
 		defer close(started)
 		sem := make(chan struct{}, workers)
-		for _, id := range pending {
+		next := func() (uint64, bool) {
+			if len(pending) > 0 {
+				id := pending[0]
+				pending = pending[1:]
+				return id, true
+			}
+			if more == nil {
+				return 0, false
+			}
+			select {
+			case id, ok := <-more:
+				return id, ok
+			case <-ctx.Done():
+				return 0, false
+			}
+		}
+		for {
+			id, ok := next()
+			if !ok {
+				return
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -93,8 +126,10 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 			}
 		}
 	}()
+	var done []uint64
 	for j := range started {
 		it := &j.it
+		done = append(done, it.ID)
 		// Remove what an interrupted earlier indexing of this item left.
 		if err := w.DeleteItemEvents(it.ID); err != nil {
 			return rep, err
@@ -136,7 +171,7 @@ func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress)
 	if err := w.Flush(); err != nil {
 		return rep, err
 	}
-	for _, id := range pending {
+	for _, id := range done {
 		s := w.Stats(id)
 		rep.Duplicates += s.Duplicates
 		rep.Conflicts += s.Conflicts
@@ -160,6 +195,9 @@ var (
 	rawReaders   = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
 	parseReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
 )
+
+// maxAhead is how many parsed items may wait for the writer.
+const maxAhead = 256
 
 func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
 

@@ -19,24 +19,45 @@ const (
 	headBudget  = 16 << 20 // blocks queued by the head
 )
 
-// flight is the shared state of all queues: one mutex, one condition.
+// flight is the shared state of all queues. Waking goroutines costs: the
+// writer is woken only when it waits for the block just queued, workers
+// only when budget was freed while some wait for it.
 type flight struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	ahead  int // bytes queued by non-head items
-	closed bool
+	mu       sync.Mutex
+	room     *sync.Cond // budget freed
+	data     *sync.Cond // a block (or the end) for the writer
+	ahead    int        // bytes queued by non-head items
+	pushWait int        // workers waiting for room
+	popWait  bool       // the writer waits for data
+	closed   bool
 }
 
 func newFlight(ctx context.Context) *flight {
 	f := &flight{}
-	f.cond = sync.NewCond(&f.mu)
+	f.room = sync.NewCond(&f.mu)
+	f.data = sync.NewCond(&f.mu)
 	context.AfterFunc(ctx, func() {
 		f.mu.Lock()
 		f.closed = true
-		f.cond.Broadcast()
+		f.room.Broadcast()
+		f.data.Broadcast()
 		f.mu.Unlock()
 	})
 	return f
+}
+
+// freed wakes workers waiting for room; f.mu is held.
+func (f *flight) freed() {
+	if f.pushWait > 0 {
+		f.room.Broadcast()
+	}
+}
+
+// arrived wakes the writer if it waits; f.mu is held.
+func (f *flight) arrived() {
+	if f.popWait {
+		f.data.Signal()
+	}
 }
 
 // blockQueue holds one item's parsed blocks.
@@ -56,17 +77,20 @@ func (q *blockQueue) push(b *store.EventBlock) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for !f.closed && len(q.q) > 0 && !q.fits(n) {
-		f.cond.Wait()
+		f.pushWait++
+		f.room.Wait()
+		f.pushWait--
 	}
 	if f.closed {
 		return false
 	}
 	q.q = append(q.q, b)
 	q.bytes += n
-	if !q.head {
+	if q.head {
+		f.arrived()
+	} else {
 		f.ahead += n
 	}
-	f.cond.Broadcast()
 	return true
 }
 
@@ -81,7 +105,9 @@ func (q *blockQueue) fits(n int) bool {
 func (q *blockQueue) close() {
 	q.f.mu.Lock()
 	q.closed = true
-	q.f.cond.Broadcast()
+	if q.head {
+		q.f.arrived()
+	}
 	q.f.mu.Unlock()
 }
 
@@ -92,7 +118,7 @@ func (q *blockQueue) makeHead() {
 	f.mu.Lock()
 	q.head = true
 	f.ahead -= q.bytes
-	f.cond.Broadcast()
+	f.freed()
 	f.mu.Unlock()
 }
 
@@ -103,7 +129,9 @@ func (q *blockQueue) pop() *store.EventBlock {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for len(q.q) == 0 && !q.closed && !f.closed {
-		f.cond.Wait()
+		f.popWait = true
+		f.data.Wait()
+		f.popWait = false
 	}
 	if len(q.q) == 0 {
 		return nil
@@ -112,6 +140,6 @@ func (q *blockQueue) pop() *store.EventBlock {
 	q.q[0] = nil
 	q.q = q.q[1:]
 	q.bytes -= b.MemSize()
-	f.cond.Broadcast()
+	f.freed() // the head's own pusher may wait for its budget
 	return b
 }

@@ -95,6 +95,10 @@ func (w *Writer) add(o op) error {
 	return nil
 }
 
+// Flushes is the number of Flush calls so far: items put before a call
+// that returned without error are committed once it has grown.
+func (w *Writer) Flushes() int { return w.flushes }
+
 // SetSameContent sets the test for two events that share a dedup key but
 // not a content hash: when it reports them the same, the second is a
 // duplicate. Without it, they are a conflict and both are kept.
