@@ -72,36 +72,49 @@ type blockEntry struct {
 
 // decodeBlock returns the entries of a stored block, in record order.
 func decodeBlock(k, v []byte) ([]blockEntry, error) {
+	_, es, err := decodeBlockInto(nil, nil, k, v)
+	return es, err
+}
+
+// decodeBlockInto is decodeBlock reusing buf and es (which the entries
+// then point into); it returns the buffer used.
+func decodeBlockInto(buf []byte, es []blockEntry, k, v []byte) ([]byte, []blockEntry, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("event block %x: %w: %s", k, ErrCorrupted, why)
 	}
 	if len(k) != 16 || len(v) < 2 || v[0] != blockMagic {
-		return nil, bad("not a block")
+		return buf, nil, bad("not a block")
 	}
-	p, err := s2.Decode(nil, v[1:])
+	if n, err := s2.DecodedLen(v[1:]); err == nil && n <= cap(buf) {
+		buf = buf[:n]
+	} else {
+		buf = nil
+	}
+	p, err := s2.Decode(buf, v[1:])
 	if err != nil {
-		return nil, bad(err.Error())
+		return buf, nil, bad(err.Error())
 	}
+	buf = p
 	n, l := binary.Uvarint(p)
 	if l <= 0 || n > uint64(len(p)) {
-		return nil, bad("count")
+		return buf, nil, bad("count")
 	}
 	p = p[l:]
-	out := make([]blockEntry, 0, n)
+	out := es[:0]
 	for i := uint64(0); i < n; i++ {
 		rec, l := binary.Uvarint(p)
 		if l <= 0 {
-			return nil, bad("record number")
+			return buf, nil, bad("record number")
 		}
 		p = p[l:]
 		m, l := binary.Uvarint(p)
 		if l <= 0 || m > uint64(len(p)-l) {
-			return nil, bad("record length")
+			return buf, nil, bad("record length")
 		}
 		out = append(out, blockEntry{rec, p[l : l+int(m)]})
 		p = p[l+int(m):]
 	}
-	return out, nil
+	return buf, out, nil
 }
 
 func entryEvent(item uint64, e blockEntry) (StoredEvent, error) {
@@ -112,10 +125,13 @@ func entryEvent(item uint64, e blockEntry) (StoredEvent, error) {
 	return StoredEvent{Item: item, Record: e.rec, Time: h.time, Terms: h.terms, Data: h.rest}, nil
 }
 
-// blockCache keeps the last few decoded blocks of a read.
+// blockCache keeps the last few decoded blocks of a read. Events it
+// returns point into its buffers: callers copy what they keep.
 type blockCache struct {
 	keys    [][]byte
 	entries [][]blockEntry
+	bufs    [][]byte
+	next    int // slot to reuse when full
 }
 
 const blockCacheSize = 16
@@ -124,7 +140,7 @@ const blockCacheSize = 16
 func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool, error) {
 	want := eventKey(item, rec)
 	for i, k := range bc.keys {
-		if bytes.Compare(k, want) <= 0 && bytes.Equal(k[:8], want[:8]) {
+		if len(k) == 16 && bytes.Compare(k, want) <= 0 && bytes.Equal(k[:8], want[:8]) {
 			if e, ok := findEntry(bc.entries[i], rec); ok {
 				ev, err := entryEvent(item, e)
 				return ev, err == nil, err
@@ -138,15 +154,23 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 	if k == nil || !bytes.Equal(k[:8], want[:8]) {
 		return StoredEvent{}, false, nil
 	}
-	entries, err := decodeBlock(k, v)
+	slot := len(bc.keys)
+	if slot == blockCacheSize {
+		slot = bc.next
+		bc.next = (bc.next + 1) % blockCacheSize
+	} else {
+		bc.keys = append(bc.keys, nil)
+		bc.entries = append(bc.entries, nil)
+		bc.bufs = append(bc.bufs, nil)
+	}
+	buf, entries, err := decodeBlockInto(bc.bufs[slot], bc.entries[slot], k, v)
+	bc.bufs[slot] = buf
 	if err != nil {
+		bc.keys[slot], bc.entries[slot] = nil, nil
 		return StoredEvent{}, false, err
 	}
-	if len(bc.keys) == blockCacheSize {
-		bc.keys, bc.entries = bc.keys[1:], bc.entries[1:]
-	}
-	bc.keys = append(bc.keys, bytes.Clone(k))
-	bc.entries = append(bc.entries, entries)
+	bc.keys[slot] = append(bc.keys[slot][:0], k...)
+	bc.entries[slot] = entries
 	e, ok := findEntry(entries, rec)
 	if !ok {
 		return StoredEvent{}, false, nil
