@@ -22,6 +22,7 @@ type BlockBuilder struct {
 	cur   *EventBlock
 	terms map[string]uint16 // term -> index in cur.terms
 	buf   []byte            // entries of the block being built, reused
+	zbuf  []byte            // compression scratch, reused
 }
 
 // EventBlock is a sealed block of events of one item, ready for
@@ -99,7 +100,7 @@ func (bb *BlockBuilder) seal() *EventBlock {
 	b := bb.cur
 	bb.cur = nil
 	b.entries[0] = byte(len(b.evs)) // maxBlockEvents < 128: one uvarint byte
-	b.comp = compressBlock(b.entries)
+	bb.zbuf, b.comp = compressBlockInto(bb.zbuf, b.entries)
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
@@ -116,9 +117,23 @@ func (b *EventBlock) uncompressed() []byte {
 }
 
 func compressBlock(payload []byte) []byte {
-	v := make([]byte, 1+s2.MaxEncodedLen(len(payload)))
+	_, v := compressBlockInto(nil, payload)
+	return v
+}
+
+// compressBlockInto compresses payload using scratch (returned, perhaps
+// grown, for reuse) and returns the stored value in a slice of its own
+// exact size: blocks wait in queues, and the scratch is mostly slack.
+func compressBlockInto(scratch, payload []byte) ([]byte, []byte) {
+	if n := 1 + s2.MaxEncodedLen(len(payload)); cap(scratch) < n {
+		scratch = make([]byte, n)
+	}
+	scratch = scratch[:cap(scratch)]
+	z := s2.Encode(scratch[1:], payload)
+	v := make([]byte, 1+len(z))
 	v[0] = blockMagic
-	return v[:1+len(s2.Encode(v[1:], payload))]
+	copy(v[1:], z)
+	return scratch, v
 }
 
 // Events is the number of events in the block.

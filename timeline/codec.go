@@ -60,6 +60,15 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	b = binary.AppendVarint(b, timeNanos(e.End))
 	b = appendStrs(b, e.OtherIPs)
 	b = appendStrs(b, e.Annotations)
+	if len(e.Fields) == 0 && len(e.fieldNames) > 0 && len(e.fieldNames) == len(e.fieldValues) {
+		// Fields left as an ordered list (ParseOptions.NoFieldMap).
+		b = binary.AppendUvarint(b, uint64(len(e.fieldNames)))
+		for i, k := range e.fieldNames {
+			b = appendStr(b, k)
+			b = appendStr(b, e.fieldValues[i])
+		}
+		return append(b, e.Raw...)
+	}
 	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
 	if n := len(e.fieldNames); n > 0 && n == len(e.Fields) && n == len(e.fieldValues) {
 		for i, k := range e.fieldNames {

@@ -76,3 +76,19 @@ type Event struct {
 	// the file's own order, so encoding needs no map walk or sort.
 	fieldNames, fieldValues []string
 }
+
+// field returns a field by name, from Fields or, when a parser left the
+// map out (ParseOptions.NoFieldMap), from the ordered list.
+func (e *Event) field(name string) (string, bool) {
+	if v, ok := e.Fields[name]; ok {
+		return v, true
+	}
+	if e.Fields == nil {
+		for i, n := range e.fieldNames {
+			if n == name && i < len(e.fieldValues) {
+				return e.fieldValues[i], true
+			}
+		}
+	}
+	return "", false
+}

@@ -31,6 +31,10 @@ type Warning = store.Warning
 type ParseOptions struct {
 	Evidence uint64 // evidence item id, copied into every event
 	Name     string // file name or key, used in warnings and errors
+	// NoFieldMap lets parsers that keep a record's fields in order leave
+	// Event.Fields nil: EncodeEvent stores the fields all the same, and
+	// DecodeEvent restores the map. For callers that only encode events.
+	NoFieldMap bool
 }
 
 // MaxLineBytes is the longest text line (or JSON record) the parsers read;

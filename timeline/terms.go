@@ -88,7 +88,7 @@ func (e *Event) isGap() bool {
 	if e.Outcome == "NODATA" || e.Outcome == "SKIPDATA" {
 		return true
 	}
-	st := e.Fields["log-status"]
+	st, _ := e.field("log-status")
 	return st == "NODATA" || st == "SKIPDATA"
 }
 

@@ -56,13 +56,21 @@ var flowKnownFields = func() map[string]bool {
 // flowLayout maps the columns of a flow log to the event's fields.
 type flowLayout struct {
 	names                                         []string
+	unique                                        bool // no name twice
 	src, dst, sport, dport, proto, packets, bytes int
 	start, end, action, status, account, region   int
 	psrc, pdst                                    int
 }
 
 func newFlowLayout(names []string) *flowLayout {
-	l := &flowLayout{names: names}
+	l := &flowLayout{names: names, unique: true}
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if seen[n] {
+			l.unique = false
+		}
+		seen[n] = true
+	}
 	for _, p := range []*int{&l.src, &l.dst, &l.sport, &l.dport, &l.proto, &l.packets, &l.bytes,
 		&l.start, &l.end, &l.action, &l.status, &l.account, &l.region, &l.psrc, &l.pdst} {
 		*p = -1
@@ -220,13 +228,15 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 		SrcIP:   get(l.src),
 		DstIP:   get(l.dst),
 		Action:  get(l.action),
-		Fields:  make(map[string]string, len(vals)),
 	}
-	for i, v := range vals {
-		e.Fields[l.names[i]] = v
-	}
-	if len(e.Fields) == len(vals) { // no repeated names in the header
+	if l.unique {
 		e.fieldNames, e.fieldValues = l.names, append([]string(nil), vals...)
+	}
+	if !l.unique || !p.opts.NoFieldMap {
+		e.Fields = make(map[string]string, len(vals))
+		for i, v := range vals {
+			e.Fields[l.names[i]] = v
+		}
 	}
 	status := get(l.status)
 	switch {
@@ -342,7 +352,7 @@ func FlowDirectionHint(e *Event) FlowDirection {
 	if e.Source != SourceVPCFlow || e.isGap() {
 		return FlowUnknown
 	}
-	if f, ok := e.Fields["tcp-flags"]; ok {
+	if f, ok := e.field("tcp-flags"); ok {
 		if n, err := strconv.Atoi(f); err == nil {
 			switch {
 			case n&18 == 18:
