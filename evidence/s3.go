@@ -466,6 +466,10 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(R
 			return j.fatal
 		}
 		err := fn(j.entry)
+		if err == nil && j.fatal != nil {
+			// Opening a streamed entry failed for the whole bucket.
+			err = j.fatal
+		}
 		if j.file != "" {
 			os.Remove(j.file)
 		}
@@ -527,51 +531,52 @@ func failEntry(e Entry, err error) Entry {
 }
 
 // fetch captures one object's metadata and downloads it (or finds it in
-// the case already).
+// the case already). An object version costs one GetObject: its answer
+// carries the metadata HeadObject would show. Only objects listed without
+// a version id in a bucket that may hold versions are asked about with
+// HeadObject first, because their version id, and so whether the case
+// holds them, is not known otherwise.
 func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 	l := j.l
 	uri := S3ObjectURI(s.bucket, l.key, l.versionID)
 	j.entry = Entry{Path: l.key, URI: uri, Size: l.size, ModTime: l.lastModified}
-	fail := func(err error) {
-		if f := fatalS3(s.bucket, s.opts.Endpoint, err); f != nil {
-			j.fatal = f
-			return
-		}
-		s.count(func(st *S3Stats) { st.Failed++ })
-		j.entry = failEntry(j.entry, err)
-	}
 	if ctx.Err() != nil {
 		j.fatal = ctx.Err()
 		return
 	}
-	if l.versionKnown && s.present(j, uri, l.etag, l.size) {
-		return
-	}
-	obj, err := s.capture(ctx, l)
-	if err != nil {
-		fail(err)
-		return
-	}
-	uri = S3ObjectURI(s.bucket, l.key, obj.VersionID)
-	j.entry.URI, j.entry.S3, j.entry.Size = uri, obj, obj.Size
-	if !l.versionKnown && s.present(j, uri, obj.ETag, obj.Size) {
-		return
-	}
-	if obj.Size > s.opts.PrefetchMax {
-		// Too big to hold ahead: stream it when its turn comes.
-		j.entry.Open = func(ctx context.Context) (io.ReadCloser, error) {
-			body, err := s.get(ctx, l.key, obj)
-			if err != nil {
-				return nil, err
-			}
-			s.count(func(st *S3Stats) { st.Downloaded++; st.Bytes += obj.Size })
-			return &etagCheckReader{rc: body, md5: md5.New(), want: plainMD5(obj), uri: uri}, nil
+	_, versioning := s.bucketState()
+	var obj *store.S3Object // captured ahead of the download, or nil
+	if l.versionKnown || versioning == "" {
+		// The listing named the version, or the bucket never had
+		// versioning: every object is version "null".
+		if s.present(j, uri, l.etag, l.size) {
+			return
 		}
+	} else {
+		var err error
+		if obj, err = s.capture(ctx, l); err != nil {
+			s.fail(j, err)
+			return
+		}
+		uri = S3ObjectURI(s.bucket, l.key, obj.VersionID)
+		j.entry.URI, j.entry.S3, j.entry.Size = uri, obj, obj.Size
+		if s.present(j, uri, obj.ETag, obj.Size) {
+			return
+		}
+	}
+	size := l.size
+	if obj != nil {
+		size = obj.Size
+	}
+	if size > s.opts.PrefetchMax {
+		// Too big to hold ahead: stream it when its turn comes.
+		s.stream(j, l, obj)
 		return
 	}
+	captured := obj != nil
 	var lastErr error
 	for attempt := 0; attempt < s3BodyAttempts; attempt++ {
-		lastErr = s.download(ctx, tmp, l.key, obj, j)
+		obj, lastErr = s.download(ctx, tmp, l, obj, j)
 		if lastErr == nil || ctx.Err() != nil || s3Code(lastErr) != "" || errors.Is(lastErr, errChecksum) {
 			break
 		}
@@ -581,8 +586,13 @@ func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 			j.fatal = ctx.Err()
 			return
 		}
-		fail(lastErr)
+		s.fail(j, lastErr)
 		return
+	}
+	if !captured {
+		s.captureLock(ctx, obj)
+		uri = S3ObjectURI(s.bucket, l.key, obj.VersionID)
+		j.entry.URI, j.entry.S3, j.entry.Size = uri, obj, obj.Size
 	}
 	s.count(func(st *S3Stats) { st.Downloaded++; st.Bytes += obj.Size })
 	file, mem, sum := j.file, j.mem, j.sum
@@ -598,6 +608,57 @@ func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 			r = io.NopCloser(bytes.NewReader(mem))
 		}
 		return &sumCheckReader{rc: r, h: sha256.New(), want: sum, uri: uri}, nil
+	}
+}
+
+// fail records that j's object could not be acquired. An error that
+// stops all work on the bucket stops the walk; any other makes the entry
+// fail. It returns the error to report.
+func (s *S3Source) fail(j *s3Job, err error) error {
+	if f := fatalS3(s.bucket, s.opts.Endpoint, err); f != nil {
+		j.fatal = f
+		return f
+	}
+	s.count(func(st *S3Stats) { st.Failed++ })
+	j.entry = failEntry(j.entry, err)
+	return err
+}
+
+// stream makes j's entry download the object when it is opened. obj is
+// the object's captured metadata, or nil when the download's answer
+// provides it.
+func (s *S3Source) stream(j *s3Job, l listed, obj *store.S3Object) {
+	captured := obj != nil
+	if !captured {
+		// Filled in by Open, before the entry's bytes are read.
+		obj = &store.S3Object{}
+		j.entry.S3 = obj
+	}
+	uri := j.entry.URI
+	j.entry.Open = func(ctx context.Context) (io.ReadCloser, error) {
+		vid, etag := listedVersion(l), l.etag
+		if captured {
+			vid, etag = obj.VersionID, obj.ETag
+		}
+		out, err := s.getObject(ctx, l.key, vid, etag)
+		if err != nil {
+			if !captured {
+				// The object's first request: as when capturing it.
+				return nil, s.fail(j, err)
+			}
+			return nil, err
+		}
+		if !captured {
+			got := s.fromGet(l, out)
+			if u := S3ObjectURI(s.bucket, l.key, got.VersionID); u != uri {
+				out.Body.Close()
+				return nil, s.fail(j, fmt.Errorf("%s: changed while it was acquired (now %s)", uri, u))
+			}
+			s.captureLock(ctx, got)
+			*obj = *got
+		}
+		s.count(func(st *S3Stats) { st.Downloaded++; st.Bytes += obj.Size })
+		return &etagCheckReader{rc: out.Body, md5: md5.New(), want: plainMD5(obj), uri: uri}, nil
 	}
 }
 
@@ -625,27 +686,61 @@ func (s *S3Source) present(j *s3Job, uri, etag string, size int64) bool {
 	return false
 }
 
-// capture reads one object version's metadata with HeadObject and its
-// lock state.
-func (s *S3Source) capture(ctx context.Context, l listed) (*store.S3Object, error) {
-	in := &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(l.key)}
-	if l.versionKnown && l.versionID != "null" {
-		in.VersionId = aws.String(l.versionID)
+// bucketState returns the captured Object Lock and versioning states of
+// the bucket, "unknown" before they were captured.
+func (s *S3Source) bucketState() (lockEnabled, versioning string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == nil {
+		return "unknown", "unknown"
 	}
-	head, err := s.client.HeadObject(ctx, in, s.regionOpt()...)
-	if err != nil {
-		return nil, objectError(s.bucket, l, "HeadObject", err)
+	return s.state.ObjectLockEnabled, s.state.Versioning
+}
+
+// objectHeaders are the metadata headers of a HeadObject or GetObject
+// answer.
+type objectHeaders struct {
+	versionID, etag string
+	lastModified    time.Time
+	size            *int64
+	sse, kmsKeyID   string
+	storageClass    string
+	metadata        map[string]string
+	lock            lockHeaders
+}
+
+func headHeaders(h *s3.HeadObjectOutput) objectHeaders {
+	return objectHeaders{
+		versionID: aws.ToString(h.VersionId), etag: aws.ToString(h.ETag), lastModified: aws.ToTime(h.LastModified),
+		size: h.ContentLength, sse: string(h.ServerSideEncryption), kmsKeyID: aws.ToString(h.SSEKMSKeyId),
+		storageClass: string(h.StorageClass), metadata: h.Metadata,
+		lock: lockHeaders{mode: string(h.ObjectLockMode), until: aws.ToTime(h.ObjectLockRetainUntilDate), hold: string(h.ObjectLockLegalHoldStatus)},
 	}
+}
+
+func getHeaders(g *s3.GetObjectOutput) objectHeaders {
+	return objectHeaders{
+		versionID: aws.ToString(g.VersionId), etag: aws.ToString(g.ETag), lastModified: aws.ToTime(g.LastModified),
+		size: g.ContentLength, sse: string(g.ServerSideEncryption), kmsKeyID: aws.ToString(g.SSEKMSKeyId),
+		storageClass: string(g.StorageClass), metadata: g.Metadata,
+		lock: lockHeaders{mode: string(g.ObjectLockMode), until: aws.ToTime(g.ObjectLockRetainUntilDate), hold: string(g.ObjectLockLegalHoldStatus)},
+	}
+}
+
+// newObject records the metadata of listed object l from the headers of
+// a request for it; the lock headers are applied, the lock calls are
+// left to captureLock.
+func (s *S3Source) newObject(l listed, h objectHeaders) *store.S3Object {
 	obj := &store.S3Object{
 		Bucket:       s.bucket,
 		Key:          l.key,
-		VersionID:    aws.ToString(head.VersionId),
-		ETag:         aws.ToString(head.ETag),
-		LastModified: aws.ToTime(head.LastModified).UTC(),
-		Size:         aws.ToInt64(head.ContentLength),
-		SSE:          string(head.ServerSideEncryption),
-		SSEKMSKeyID:  aws.ToString(head.SSEKMSKeyId),
-		StorageClass: string(head.StorageClass),
+		VersionID:    h.versionID,
+		ETag:         h.etag,
+		LastModified: h.lastModified.UTC(),
+		Size:         aws.ToInt64(h.size),
+		SSE:          h.sse,
+		SSEKMSKeyID:  h.kmsKeyID,
+		StorageClass: h.storageClass,
 		CapturedFrom: "s3",
 		CapturedAt:   time.Now().UTC(),
 	}
@@ -658,24 +753,48 @@ func (s *S3Source) capture(ctx context.Context, l listed) (*store.S3Object, erro
 	if obj.StorageClass == "" {
 		obj.StorageClass = l.storageClass
 	}
-	if len(head.Metadata) > 0 {
-		obj.Metadata = make(map[string]string, len(head.Metadata))
-		for k, v := range head.Metadata {
+	if len(h.metadata) > 0 {
+		obj.Metadata = make(map[string]string, len(h.metadata))
+		for k, v := range h.metadata {
 			obj.Metadata[strings.ToLower(strings.TrimPrefix(strings.ToLower(k), "x-amz-meta-"))] = v
 		}
 	}
-	lockHeaders{
-		mode:  string(head.ObjectLockMode),
-		until: aws.ToTime(head.ObjectLockRetainUntilDate),
-		hold:  string(head.ObjectLockLegalHoldStatus),
-	}.apply(obj)
-	lockEnabled := "unknown"
-	s.mu.Lock()
-	if s.state != nil {
-		lockEnabled = s.state.ObjectLockEnabled
+	h.lock.apply(obj)
+	return obj
+}
+
+// fromGet records the metadata of listed object l from a GetObject
+// answer.
+func (s *S3Source) fromGet(l listed, out *s3.GetObjectOutput) *store.S3Object {
+	obj := s.newObject(l, getHeaders(out))
+	if out.ContentLength == nil {
+		// No length announced (chunked, by an S3-compatible server): the
+		// listing's size is the expected one.
+		obj.Size = l.size
 	}
-	s.mu.Unlock()
+	return obj
+}
+
+// captureLock completes obj's lock state, as far as its lock headers left
+// it open, for the bucket's Object Lock state.
+func (s *S3Source) captureLock(ctx context.Context, obj *store.S3Object) {
+	lockEnabled, _ := s.bucketState()
 	captureLock(ctx, s.client, obj, lockEnabled, s.regionOpt()...)
+}
+
+// capture reads one object version's metadata with HeadObject and its
+// lock state.
+func (s *S3Source) capture(ctx context.Context, l listed) (*store.S3Object, error) {
+	in := &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(l.key)}
+	if l.versionKnown && l.versionID != "null" {
+		in.VersionId = aws.String(l.versionID)
+	}
+	head, err := s.client.HeadObject(ctx, in, s.regionOpt()...)
+	if err != nil {
+		return nil, objectError(s.bucket, l, "HeadObject", err)
+	}
+	obj := s.newObject(l, headHeaders(head))
+	s.captureLock(ctx, obj)
 	return obj, nil
 }
 
@@ -693,21 +812,29 @@ func objectError(bucket string, l listed, op string, err error) error {
 	return fmt.Errorf("%s: %s: %w", uri, op, err)
 }
 
-// get starts the download of obj's exact version (or, for unversioned
-// objects, of the content with the captured ETag).
-func (s *S3Source) get(ctx context.Context, key string, obj *store.S3Object) (io.ReadCloser, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
-	if obj.VersionID != "" && obj.VersionID != "null" {
-		in.VersionId = aws.String(obj.VersionID)
+// listedVersion is the version id the listing gave l, or "".
+func listedVersion(l listed) string {
+	if l.versionKnown {
+		return l.versionID
 	}
-	if obj.ETag != "" {
-		in.IfMatch = aws.String(obj.ETag)
+	return ""
+}
+
+// getObject starts the download of key's version vid ("" or "null": the
+// current version), provided its ETag is still etag (when not "").
+func (s *S3Source) getObject(ctx context.Context, key, vid, etag string) (*s3.GetObjectOutput, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	if vid != "" && vid != "null" {
+		in.VersionId = aws.String(vid)
+	}
+	if etag != "" {
+		in.IfMatch = aws.String(etag)
 	}
 	out, err := s.client.GetObject(ctx, in, s.regionOpt()...)
 	if err != nil {
-		return nil, objectError(s.bucket, listed{key: key, versionID: obj.VersionID}, "GetObject", err)
+		return nil, objectError(s.bucket, listed{key: key, versionID: vid}, "GetObject", err)
 	}
-	return out.Body, nil
+	return out, nil
 }
 
 var errChecksum = errors.New("downloaded bytes do not match")
@@ -725,12 +852,25 @@ func plainMD5(o *store.S3Object) string {
 	return strings.ToLower(e)
 }
 
-func (s *S3Source) download(ctx context.Context, tmp, key string, obj *store.S3Object, j *s3Job) error {
-	body, err := s.get(ctx, key, obj)
-	if err != nil {
-		return err
+// download fetches listed object l into memory or a temporary file. obj
+// is its metadata when captured already (by HeadObject or an earlier
+// attempt): the download then asks for that version and ETag. Otherwise
+// it asks for the listed version and ETag, and the answer's headers give
+// the returned metadata, also when the body could not be read.
+func (s *S3Source) download(ctx context.Context, tmp string, l listed, obj *store.S3Object, j *s3Job) (*store.S3Object, error) {
+	vid, etag := listedVersion(l), l.etag
+	if obj != nil {
+		vid, etag = obj.VersionID, obj.ETag
 	}
+	out, err := s.getObject(ctx, l.key, vid, etag)
+	if err != nil {
+		return obj, err
+	}
+	body := out.Body
 	defer body.Close()
+	if obj == nil {
+		obj = s.fromGet(l, out)
+	}
 	sh, mh := sha256.New(), md5.New()
 	var w io.Writer
 	var f *os.File
@@ -741,7 +881,7 @@ func (s *S3Source) download(ctx context.Context, tmp, key string, obj *store.S3O
 	} else {
 		f, err = os.CreateTemp(tmp, "obj-")
 		if err != nil {
-			return fmt.Errorf("temporary file: %w", err)
+			return obj, fmt.Errorf("temporary file: %w", err)
 		}
 		w = f
 	}
@@ -754,22 +894,22 @@ func (s *S3Source) download(ctx context.Context, tmp, key string, obj *store.S3O
 			os.Remove(f.Name())
 		}
 	}
-	uri := S3ObjectURI(s.bucket, key, obj.VersionID)
+	uri := S3ObjectURI(s.bucket, l.key, obj.VersionID)
 	if err != nil {
-		return fmt.Errorf("%s: download: %w", uri, err)
+		return obj, fmt.Errorf("%s: download: %w", uri, err)
 	}
 	if n != obj.Size {
 		if f != nil {
 			os.Remove(f.Name())
 		}
-		return fmt.Errorf("%s: download: read %d bytes, S3 announced %d", uri, n, obj.Size)
+		return obj, fmt.Errorf("%s: download: read %d bytes, S3 announced %d", uri, n, obj.Size)
 	}
 	if want := plainMD5(obj); want != "" {
 		if got := hex.EncodeToString(mh.Sum(nil)); got != want {
 			if f != nil {
 				os.Remove(f.Name())
 			}
-			return fmt.Errorf("%s: %w its ETag (MD5 %s, ETag %s)", uri, errChecksum, got, want)
+			return obj, fmt.Errorf("%s: %w its ETag (MD5 %s, ETag %s)", uri, errChecksum, got, want)
 		}
 	}
 	sh.Sum(j.sum[:0])
@@ -778,7 +918,7 @@ func (s *S3Source) download(ctx context.Context, tmp, key string, obj *store.S3O
 	} else {
 		j.mem = buf.Bytes()
 	}
-	return nil
+	return obj, nil
 }
 
 // sumCheckReader re-checks a downloaded copy's SHA-256 as it is stored.
@@ -830,7 +970,8 @@ func (r *etagCheckReader) Read(p []byte) (int, error) {
 
 func (r *etagCheckReader) Close() error { return r.rc.Close() }
 
-// lockHeaders are the x-amz-object-lock-* headers of a HeadObject answer.
+// lockHeaders are the x-amz-object-lock-* headers of a HeadObject or
+// GetObject answer.
 type lockHeaders struct {
 	mode  string
 	until time.Time
@@ -850,7 +991,7 @@ func (h lockHeaders) apply(o *store.S3Object) {
 }
 
 // captureLock asks S3 for the version's retention and legal hold, on top
-// of what HeadObject showed. lockEnabled is the bucket's Object Lock state
+// of what the lock headers showed. lockEnabled is the bucket's Object Lock state
 // ("Enabled", "" when not configured, "unknown"). Failed calls are
 // recorded in CaptureErrors and leave the state unknown unless a header
 // told it.

@@ -21,23 +21,34 @@ import (
 func BenchmarkS3Acquire(b *testing.B) {
 	const objects, size = 200, 1 << 20
 	srv := s3test.Moto(b)
-	client := s3test.Client(srv.URL)
+	raw := s3test.Client(srv.URL)
 	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
+	if _, err := raw.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
 		b.Fatal(err)
 	}
 	body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 	for i := range objects {
 		body[0] = byte(i)
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("obj/%04d.log", i)),
+		if _, err := raw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("obj/%04d.log", i)),
 			Body: bytes.NewReader(body)}); err != nil {
 			b.Fatal(err)
+		}
+	}
+	// Requests per object, reported as metrics.
+	client := newCountingS3(raw)
+	report := func(b *testing.B) {
+		n := client.take()
+		per := float64(b.N * objects)
+		for _, op := range []string{"GetObject", "HeadObject"} {
+			b.ReportMetric(float64(n[op])/per, op+"/object")
 		}
 	}
 	// Download only (no case): what S3 and the pipeline deliver.
 	for _, conc := range []int{1, 8} {
 		b.Run(fmt.Sprintf("walk/concurrency=%d", conc), func(b *testing.B) {
 			b.SetBytes(objects * size)
+			client.take()
+			defer report(b)
 			buf := make([]byte, 1<<20)
 			for b.Loop() {
 				src, err := evidence.NewS3Source(client, "s3://bench/obj/", evidence.S3Options{Concurrency: conc})
@@ -68,6 +79,8 @@ func BenchmarkS3Acquire(b *testing.B) {
 	for _, conc := range []int{1, 8} {
 		b.Run(fmt.Sprintf("acquire/concurrency=%d", conc), func(b *testing.B) {
 			b.SetBytes(objects * size)
+			client.take()
+			defer report(b)
 			for i := 0; b.Loop(); i++ {
 				st, err := store.Create(filepath.Join(b.TempDir(), fmt.Sprintf("c%d.tcase", i)), store.CaseInfo{Name: "b", Examiner: "e"})
 				if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
@@ -45,12 +47,21 @@ type fakeS3 struct {
 	lockDenied  bool              // GetObjectLockConfiguration refused
 	requests    map[string]int    // "METHOD key" -> count
 	extraHeader map[string]string // key -> header values
+	// versioning is the bucket's versioning status when not "" (else
+	// Enabled with lock, none without).
+	versioning     string
+	versionsDenied bool              // ListObjectVersions refused: ListObjectsV2 is used
+	unversioned    bool              // no version ids: "null" in listings, no x-amz-version-id
+	afterList      map[string]string // key -> body it gets once listed
+	afterHead      map[string]string // key -> body it gets after a HEAD
+	ifMatch        map[string]string // key -> If-Match of its last GET
 }
 
 func newFakeS3(bucket string) *fakeS3 {
 	return &fakeS3{bucket: bucket, objects: map[string]string{}, retained: map[string]string{}, holds: map[string]string{},
 		denied: map[string]bool{}, gone: map[string]bool{}, slowDowns: map[string]int{}, corrupt: map[string]bool{},
-		retDenied: map[string]bool{}, ret500: map[string]bool{}, requests: map[string]int{}}
+		retDenied: map[string]bool{}, ret500: map[string]bool{}, requests: map[string]int{},
+		afterList: map[string]string{}, afterHead: map[string]string{}, ifMatch: map[string]string{}}
 }
 
 func etagOf(body string) string {
@@ -100,11 +111,32 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			fmt.Fprint(w, `<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Years>7</Years></DefaultRetention></Rule></ObjectLockConfiguration>`)
 		case q.Has("versioning"):
-			if f.lock {
+			if f.versioning != "" {
+				fmt.Fprintf(w, `<VersioningConfiguration><Status>%s</Status></VersioningConfiguration>`, f.versioning)
+			} else if f.lock {
 				fmt.Fprint(w, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
 			} else {
 				fmt.Fprint(w, `<VersioningConfiguration/>`)
 			}
+		case q.Has("versions") && f.versionsDenied:
+			s3Err(w, 403, "AccessDenied")
+		case q.Get("list-type") == "2":
+			keys := make([]string, 0, len(f.objects))
+			for k := range f.objects {
+				if strings.HasPrefix(k, q.Get("prefix")) {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			var b strings.Builder
+			fmt.Fprintf(&b, `<ListBucketResult><Name>%s</Name><IsTruncated>false</IsTruncated><KeyCount>%d</KeyCount>`, f.bucket, len(keys))
+			for _, k := range keys {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><LastModified>2024-05-01T10:00:00.000Z</LastModified><ETag>%s</ETag><Size>%d</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+					k, etagOf(f.objects[k]), len(f.objects[k]))
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+			f.changeListed(keys)
 		case q.Has("versions"):
 			keys := make([]string, 0, len(f.objects))
 			for k := range f.objects {
@@ -116,11 +148,16 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			var b strings.Builder
 			fmt.Fprintf(&b, `<ListVersionsResult><Name>%s</Name><IsTruncated>false</IsTruncated>`, f.bucket)
 			for _, k := range keys {
-				fmt.Fprintf(&b, `<Version><Key>%s</Key><VersionId>v-%s</VersionId><IsLatest>true</IsLatest><LastModified>2024-05-01T10:00:00.000Z</LastModified><ETag>%s</ETag><Size>%d</Size><StorageClass>STANDARD</StorageClass></Version>`,
-					k, strings.ReplaceAll(k, "/", "_"), etagOf(f.objects[k]), len(f.objects[k]))
+				vid := "v-" + strings.ReplaceAll(k, "/", "_")
+				if f.unversioned {
+					vid = "null"
+				}
+				fmt.Fprintf(&b, `<Version><Key>%s</Key><VersionId>%s</VersionId><IsLatest>true</IsLatest><LastModified>2024-05-01T10:00:00.000Z</LastModified><ETag>%s</ETag><Size>%d</Size><StorageClass>STANDARD</StorageClass></Version>`,
+					k, vid, etagOf(f.objects[k]), len(f.objects[k]))
 			}
 			b.WriteString(`</ListVersionsResult>`)
 			fmt.Fprint(w, b.String())
+			f.changeListed(keys)
 		default:
 			s3Err(w, 400, "InvalidRequest")
 		}
@@ -170,11 +207,26 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s3Err(w, 403, "AccessDenied")
 		return
 	}
+	if m := r.Header.Get("If-Match"); m != "" {
+		if r.Method == http.MethodGet {
+			f.ifMatch[key] = m
+		}
+		if m != etagOf(body) {
+			if r.Method == http.MethodHead {
+				w.WriteHeader(412)
+				return
+			}
+			s3Err(w, 412, "PreconditionFailed")
+			return
+		}
+	}
 	h := w.Header()
 	h.Set("ETag", etagOf(body))
 	h.Set("Last-Modified", lastMod)
 	h.Set("Content-Length", fmt.Sprint(len(body)))
-	h.Set("x-amz-version-id", "v-"+strings.ReplaceAll(key, "/", "_"))
+	if !f.unversioned {
+		h.Set("x-amz-version-id", "v-"+strings.ReplaceAll(key, "/", "_"))
+	}
 	h.Set("x-amz-meta-Signature", "abc123")
 	h.Set("x-amz-server-side-encryption", "aws:kms")
 	h.Set("x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:eu-west-1:111122223333:key/k1")
@@ -184,6 +236,10 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Del("x-amz-server-side-encryption-aws-kms-key-id")
 	}
 	if r.Method == http.MethodHead {
+		if b, ok := f.afterHead[key]; ok {
+			f.objects[key] = b
+			delete(f.afterHead, key)
+		}
 		return
 	}
 	if f.slowDowns[key] > 0 {
@@ -195,6 +251,16 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body = strings.ToUpper(body)
 	}
 	fmt.Fprint(w, body)
+}
+
+// changeListed gives the listed keys named in afterList their new body.
+func (f *fakeS3) changeListed(keys []string) {
+	for _, k := range keys {
+		if b, ok := f.afterList[k]; ok {
+			f.objects[k] = b
+			delete(f.afterList, k)
+		}
+	}
 }
 
 func (f *fakeS3) count(method, key string) int {
@@ -241,8 +307,8 @@ func TestS3Faults(t *testing.T) {
 	rep, src := acquireS3(t, st, client, "s3://logs/a/", evidence.S3Options{Concurrency: 3})
 	failed := failedPaths(rep)
 	want := map[string]string{
-		"a/denied.log":  "access denied (HeadObject: Forbidden",
-		"a/gone.log":    "deleted after it was listed (HeadObject: NotFound",
+		"a/denied.log":  "access denied (GetObject: AccessDenied, HTTP 403)",
+		"a/gone.log":    "deleted after it was listed (GetObject: NoSuchKey, HTTP 404)",
 		"a/corrupt.log": "downloaded bytes do not match its ETag",
 	}
 	if len(failed) != len(want) {
@@ -584,4 +650,342 @@ func (w walkHook) Walk(ctx context.Context, fn func(evidence.Entry) error, refus
 		w.hook()
 		return err
 	}, refuse)
+}
+
+// countingS3 counts the requests made through it, per operation.
+type countingS3 struct {
+	evidence.S3API
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func newCountingS3(c evidence.S3API) *countingS3 { return &countingS3{S3API: c, n: map[string]int{}} }
+
+func (c *countingS3) add(op string) {
+	c.mu.Lock()
+	c.n[op]++
+	c.mu.Unlock()
+}
+
+// take returns the counts so far and starts again from zero.
+func (c *countingS3) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = map[string]int{}
+	return n
+}
+
+func (c *countingS3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, o ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
+	c.add("HeadBucket")
+	return c.S3API.HeadBucket(ctx, in, o...)
+}
+
+func (c *countingS3) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, o ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
+	c.add("GetObjectLockConfiguration")
+	return c.S3API.GetObjectLockConfiguration(ctx, in, o...)
+}
+
+func (c *countingS3) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, o ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	c.add("GetBucketVersioning")
+	return c.S3API.GetBucketVersioning(ctx, in, o...)
+}
+
+func (c *countingS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, o ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	c.add("ListObjectVersions")
+	return c.S3API.ListObjectVersions(ctx, in, o...)
+}
+
+func (c *countingS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	c.add("ListObjectsV2")
+	return c.S3API.ListObjectsV2(ctx, in, o...)
+}
+
+func (c *countingS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	c.add("HeadObject")
+	return c.S3API.HeadObject(ctx, in, o...)
+}
+
+func (c *countingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	c.add("GetObject")
+	return c.S3API.GetObject(ctx, in, o...)
+}
+
+func (c *countingS3) GetObjectRetention(ctx context.Context, in *s3.GetObjectRetentionInput, o ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error) {
+	c.add("GetObjectRetention")
+	return c.S3API.GetObjectRetention(ctx, in, o...)
+}
+
+func (c *countingS3) GetObjectLegalHold(ctx context.Context, in *s3.GetObjectLegalHoldInput, o ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error) {
+	c.add("GetObjectLegalHold")
+	return c.S3API.GetObjectLegalHold(ctx, in, o...)
+}
+
+// TestS3RequestCounts: an object version to download costs one GetObject
+// (and the lock calls of a locked bucket), no HeadObject; one the case
+// holds already costs no object request at all.
+func TestS3RequestCounts(t *testing.T) {
+	const n = 12
+	bucketOps := map[string]int{"HeadBucket": 1, "GetObjectLockConfiguration": 1, "GetBucketVersioning": 1, "ListObjectVersions": 1}
+	withListV2 := map[string]int{"ListObjectsV2": 1}
+	for _, tc := range []struct {
+		name         string
+		opts         evidence.S3Options
+		setup        func(*fakeS3)
+		first, again map[string]int // object requests of the first and the second run
+		extra        map[string]int // bucket requests beyond bucketOps, each run
+		versionID    string         // of the first object
+	}{
+		{name: "memory", opts: evidence.S3Options{Concurrency: 4},
+			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
+		{name: "temporary files", opts: evidence.S3Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()},
+			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
+		{name: "streamed", opts: evidence.S3Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1},
+			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
+		{name: "unversioned bucket", setup: func(f *fakeS3) { f.unversioned = true },
+			first: map[string]int{"GetObject": n}, versionID: "null"},
+		{name: "listed without versions, bucket never versioned", setup: func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true },
+			first: map[string]int{"GetObject": n}, extra: withListV2, versionID: "null"},
+		{name: "listed without versions, streamed", opts: evidence.S3Options{PrefetchMax: 1},
+			setup: func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true },
+			first: map[string]int{"GetObject": n}, extra: withListV2, versionID: "null"},
+		// The version id is only known by asking: HeadObject, then the
+		// download if the case lacks that version.
+		{name: "listed without versions, versioned bucket", setup: func(f *fakeS3) { f.versioning, f.versionsDenied = "Enabled", true },
+			first: map[string]int{"HeadObject": n, "GetObject": n}, again: map[string]int{"HeadObject": n}, extra: withListV2, versionID: "v-k_00.log"},
+		{name: "object lock", setup: func(f *fakeS3) { f.lock = true },
+			first: map[string]int{"GetObject": n, "GetObjectRetention": n, "GetObjectLegalHold": n}, versionID: "v-k_00.log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeS3("logs")
+			for i := range n {
+				f.objects[fmt.Sprintf("k/%02d.log", i)] = strings.Repeat(fmt.Sprint(i), 50+i)
+			}
+			if tc.setup != nil {
+				tc.setup(f)
+			}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			client := newCountingS3(fastClient(srv.URL))
+			st := newTestCase(t)
+			wantRun := func(objects map[string]int) map[string]int {
+				m := map[string]int{}
+				for _, add := range []map[string]int{bucketOps, tc.extra, objects} {
+					for k, v := range add {
+						m[k] += v
+					}
+				}
+				return m
+			}
+
+			rep, src := acquireS3(t, st, client, "s3://logs/k/", tc.opts)
+			if len(rep.Stored) != n || len(rep.Failed) != 0 {
+				t.Fatalf("first run: stored %d failed %v", len(rep.Stored), rep.Failed)
+			}
+			if s := src.Stats(); s.Downloaded != n || s.Present != 0 || s.Failed != 0 {
+				t.Errorf("first run stats %+v", s)
+			}
+			if got, want := client.take(), wantRun(tc.first); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("first run requests %v, want %v", got, want)
+			}
+			it := itemByKey(t, st, "k/00.log")
+			if it.S3 == nil || it.S3.VersionID != tc.versionID || it.Source != evidence.S3ObjectURI("logs", "k/00.log", tc.versionID) ||
+				it.S3.ETag != etagOf(f.objects["k/00.log"]) || it.S3.Size != 50 || it.Size != 50 {
+				t.Errorf("item %+v s3 %+v", it, it.S3)
+			}
+			if tc.first["HeadObject"] == 0 {
+				for k := range f.objects {
+					if h := f.count("HEAD", k); h != 0 {
+						t.Errorf("%s: %d HEAD requests", k, h)
+					}
+				}
+			}
+
+			rep, src = acquireS3(t, st, client, "s3://logs/k/", tc.opts)
+			if len(rep.Stored) != 0 || len(rep.Present) != n || len(rep.Failed) != 0 {
+				t.Errorf("second run: stored %d present %d failed %v", len(rep.Stored), len(rep.Present), rep.Failed)
+			}
+			if s := src.Stats(); s.Downloaded != 0 || s.Present != n {
+				t.Errorf("second run stats %+v", s)
+			}
+			if got, want := client.take(), wantRun(tc.again); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("second run requests %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestS3ChangedBeforeDownload: an object replaced between its listing and
+// its download is reported, not acquired with other bytes than listed.
+func TestS3ChangedBeforeDownload(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  evidence.S3Options
+		setup func(*fakeS3)
+		uri   string // of the changed object
+	}{
+		{"listed without versions", evidence.S3Options{}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
+		{"listed without versions, streamed", evidence.S3Options{PrefetchMax: 1}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
+		{"unversioned listing", evidence.S3Options{}, func(f *fakeS3) { f.unversioned = true }, "s3://logs/k/b.log?versionId=null"},
+		{"versioned, HeadObject first", evidence.S3Options{}, func(f *fakeS3) { f.versioning, f.versionsDenied = "Enabled", true }, "s3://logs/k/b.log?versionId=v-k_b.log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeS3("logs")
+			f.objects["k/a.log"] = "a\n"
+			f.objects["k/b.log"] = "listed\n"
+			tc.setup(f)
+			if f.versioning == "" {
+				f.afterList["k/b.log"] = "replaced\n"
+			} else {
+				// Changed between HeadObject and GetObject.
+				f.afterHead["k/b.log"] = "replaced\n"
+			}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			client := fastClient(srv.URL)
+			st := newTestCase(t)
+			rep, src := acquireS3(t, st, client, "s3://logs/k/", tc.opts)
+			if len(rep.Stored) != 1 || rep.Stored[0].Path != "k/a.log" || len(rep.Failed) != 1 {
+				t.Fatalf("stored %+v failed %+v", rep.Stored, rep.Failed)
+			}
+			want := tc.uri + ": changed while it was acquired (ETag no longer matches)"
+			if got := rep.Failed[0].Error; rep.Failed[0].Path != "k/b.log" || !strings.HasPrefix(got, want) {
+				t.Errorf("error %q, want %q", got, want)
+			}
+			if s := src.Stats(); s.Failed != 1 || s.Downloaded != 1 {
+				t.Errorf("stats %+v", s)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if got := f.ifMatch["k/b.log"]; got != etagOf("listed\n") {
+				t.Errorf("If-Match %q, want the listed ETag %q", got, etagOf("listed\n"))
+			}
+		})
+	}
+}
+
+// sameCapture compares the metadata captured from GetObject with that
+// from HeadObject, field by field (CapturedAt aside).
+func sameCapture(t *testing.T, head, get []*store.S3Object) {
+	t.Helper()
+	if len(head) != len(get) || len(head) == 0 {
+		t.Fatalf("%d objects by HeadObject, %d by GetObject", len(head), len(get))
+	}
+	for i, h := range head {
+		g := get[i]
+		if g == nil || g.CapturedAt.IsZero() {
+			t.Errorf("%s: not captured from GetObject: %+v", h.Key, g)
+			continue
+		}
+		hv, gv := reflect.ValueOf(*h), reflect.ValueOf(*g)
+		for f := range hv.NumField() {
+			name := hv.Type().Field(f).Name
+			if name == "CapturedAt" {
+				continue
+			}
+			if a, b := hv.Field(f).Interface(), gv.Field(f).Interface(); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: %s is %#v from HeadObject, %#v from GetObject", h.Key, name, a, b)
+			}
+		}
+	}
+}
+
+func TestS3CaptureFromGet(t *testing.T) {
+	f := newFakeS3("logs")
+	for _, k := range []string{"a.log", "b.log", "c.log", "d.log"} {
+		f.objects[k] = "content of " + k
+	}
+	f.lock = true
+	f.retained["a.log"] = "COMPLIANCE"
+	f.holds["b.log"] = "ON"
+	f.retDenied["c.log"] = true
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	client := fastClient(srv.URL)
+	for _, opts := range []evidence.S3Options{{}, {PrefetchMax: 1}} {
+		head, get, err := evidence.S3CaptureBoth(context.Background(), client, "s3://logs", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameCapture(t, head, get)
+		o := get[0]
+		if o.VersionID != "v-a.log" || o.SSE != "aws:kms" || o.SSEKMSKeyID != "arn:aws:kms:eu-west-1:111122223333:key/k1" ||
+			o.Metadata["signature"] != "abc123" || o.StorageClass != "STANDARD" || o.Size != int64(len("content of a.log")) ||
+			!o.LockKnown || o.LockMode != "COMPLIANCE" || !o.LegalKnown {
+			t.Errorf("a.log %+v", o)
+		}
+		if o := get[1]; o.LegalHold != "ON" || !o.LegalKnown {
+			t.Errorf("b.log %+v", o)
+		}
+		if o := get[2]; o.LockKnown || len(o.CaptureErrors) != 1 || o.CaptureErrors[0] != "GetObjectRetention: AccessDenied, HTTP 403" {
+			t.Errorf("c.log %+v", o)
+		}
+	}
+}
+
+// TestS3StreamedErrors: a streamed object's download is its first
+// request, and its errors are classified as when capturing it first.
+func TestS3StreamedErrors(t *testing.T) {
+	f := newFakeS3("logs")
+	for _, k := range []string{"a.log", "b.log", "c.log"} {
+		f.objects[k] = "content of " + k
+	}
+	f.denied["a.log"] = true
+	f.gone["b.log"] = true
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	st := newTestCase(t)
+	rep, src := acquireS3(t, st, fastClient(srv.URL), "s3://logs", evidence.S3Options{PrefetchMax: 1})
+	failed := failedPaths(rep)
+	for k, w := range map[string]string{
+		"a.log": "s3://logs/a.log?versionId=v-a.log: access denied (GetObject: AccessDenied, HTTP 403)",
+		"b.log": "s3://logs/b.log?versionId=v-b.log: deleted after it was listed (GetObject: NoSuchKey, HTTP 404)",
+	} {
+		if !strings.HasPrefix(failed[k], w) {
+			t.Errorf("%s: error %q, want %q", k, failed[k], w)
+		}
+	}
+	if len(rep.Stored) != 1 || rep.Stored[0].Path != "c.log" || len(failed) != 2 {
+		t.Errorf("stored %+v failed %v", rep.Stored, failed)
+	}
+	if s := src.Stats(); s.Failed != 2 || s.Downloaded != 1 {
+		t.Errorf("stats %+v", s)
+	}
+
+	// Credentials rejected at the first download stop the walk (the
+	// object is reported too: its Open failed).
+	f.mu.Lock()
+	f.denied, f.gone = map[string]bool{}, map[string]bool{}
+	f.mu.Unlock()
+	expire := &expiringS3{S3API: fastClient(srv.URL)}
+	st = newTestCase(t)
+	src, err := evidence.NewS3Source(expire, "s3://logs", evidence.S3Options{Store: st, PrefetchMax: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = evidence.Acquire(context.Background(), st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: testActor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stopped bool
+	for _, fe := range rep.Failed {
+		if strings.Contains(fe.Error, `bucket "logs": credentials rejected by S3 (InvalidAccessKeyId)`) && fe.Path == "" {
+			stopped = true
+		}
+	}
+	if len(rep.Stored) != 0 || !stopped || expire.gets != 1 {
+		t.Errorf("stored %d, failed %+v, %d GetObject", len(rep.Stored), rep.Failed, expire.gets)
+	}
+}
+
+// expiringS3 answers every GetObject as S3 does once the credentials have
+// expired.
+type expiringS3 struct {
+	evidence.S3API
+	gets int
+}
+
+func (e *expiringS3) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	e.gets++
+	return nil, &smithy.GenericAPIError{Code: "InvalidAccessKeyId", Message: "expired"}
 }

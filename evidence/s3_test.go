@@ -73,7 +73,13 @@ func TestS3Moto(t *testing.T) {
 
 	t.Run("acquire locked bucket", func(t *testing.T) {
 		st := newTestCase(t)
-		rep, src := acquireS3(t, st, client, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		counted := newCountingS3(client)
+		rep, src := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		// One GetObject per object, no HeadObject; the lock calls of a
+		// locked bucket.
+		if n := counted.take(); n["GetObject"] != 5 || n["HeadObject"] != 0 || n["GetObjectRetention"] != 5 || n["GetObjectLegalHold"] != 5 {
+			t.Errorf("requests %v", n)
+		}
 		if len(rep.Stored) != 5 || len(rep.Failed) != 0 {
 			t.Fatalf("stored %d, failed %v", len(rep.Stored), rep.Failed)
 		}
@@ -143,7 +149,10 @@ func TestS3Moto(t *testing.T) {
 		}
 
 		// Running again downloads nothing and stores nothing.
-		rep2, src2 := acquireS3(t, st, client, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		rep2, src2 := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		if n := counted.take(); n["GetObject"] != 0 || n["HeadObject"] != 0 || n["GetObjectRetention"] != 0 || n["GetObjectLegalHold"] != 0 {
+			t.Errorf("second run requests %v", n)
+		}
 		if len(rep2.Stored) != 0 || len(rep2.Present) != 5 || len(rep2.Failed) != 0 {
 			t.Errorf("second run: stored %d present %d failed %v", len(rep2.Stored), len(rep2.Present), rep2.Failed)
 		}
@@ -189,6 +198,18 @@ func TestS3Moto(t *testing.T) {
 		r, _ := evidence.ObjectLockFromCase(st, evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Now())
 		if r.OK || len(r.Problems) != 1 || r.Problems[0].Kind != evidence.LockProblemMode {
 			t.Errorf("plain require governance: %+v", r.Problems)
+		}
+	})
+
+	t.Run("GetObject captures what HeadObject shows", func(t *testing.T) {
+		for _, uri := range []string{lockedURI, plainURI} {
+			for _, opts := range []evidence.S3Options{{}, {PrefetchMax: 1}} {
+				head, get, err := evidence.S3CaptureBoth(ctx, client, uri, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameCapture(t, head, get)
+			}
 		}
 	})
 
