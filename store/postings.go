@@ -55,6 +55,120 @@ func cmpPosting(a, b posting) int {
 	return cmp.Compare(a.rec, b.rec)
 }
 
+// Terms with fewer than chunkMaxPostings postings in a batch are stored
+// together in chunks of about chunkBytes, keyed (batch, 0, first term):
+// most terms (one session's access key, a rarely seen address) have a
+// posting or two, and a key per term cost more than the postings.
+// A chunk is a sequence of (uvarint len, term, uvarint n, n postings),
+// in term order.
+const (
+	chunkMaxPostings = 64
+	chunkBytes       = 32 << 10
+)
+
+func postChunkKey(batch uint64, first string) []byte {
+	k := make([]byte, 9, 9+len(first))
+	binary.BigEndian.PutUint64(k, batch)
+	return append(k, first...)
+}
+
+// readChunk calls fn for each entry of a chunk, in order, until fn
+// returns false. It reports false for a malformed chunk.
+func readChunk(v []byte, fn func(term []byte, postings []byte) bool) bool {
+	for len(v) > 0 {
+		n, l := binary.Uvarint(v)
+		if l <= 0 || n > uint64(len(v)-l) {
+			return false
+		}
+		term := v[l : l+int(n)]
+		v = v[l+int(n):]
+		m, l := binary.Uvarint(v)
+		if l <= 0 || m > uint64(len(v)-l)/postingSize {
+			return false
+		}
+		ps := v[l : l+int(m)*postingSize]
+		v = v[l+int(m)*postingSize:]
+		if !fn(term, ps) {
+			return true
+		}
+	}
+	return true
+}
+
+// termPostings returns the postings of term in a batch: its own key's
+// value, or its entry in the chunk that would hold it.
+func termPostings(pb *bolt.Bucket, batch uint64, term string) []byte {
+	if v := pb.Get(postKey(batch, term)); v != nil {
+		return v
+	}
+	want := postChunkKey(batch, term)
+	c := pb.Cursor()
+	k, v := c.Seek(want)
+	if k == nil || !bytes.Equal(k, want) {
+		k, v = c.Prev()
+	}
+	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
+		return nil
+	}
+	var found []byte
+	readChunk(v, func(t, ps []byte) bool {
+		switch c := strings.Compare(string(t), term); {
+		case c == 0:
+			found = ps
+			return false
+		case c > 0:
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// dropFromChunks removes an item's postings from a batch's chunks.
+func dropFromChunks(pb *bolt.Bucket, batch, item uint64) error {
+	prefix := postChunkKey(batch, "")
+	type rewrite struct{ k, v []byte }
+	var rw []rewrite
+	c := pb.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		out := make([]byte, 0, len(v))
+		changed := false
+		readChunk(v, func(t, ps []byte) bool {
+			keep := make([]byte, 0, len(ps))
+			for i := 0; i < len(ps)/postingSize; i++ {
+				if postingAt(ps, i).item != item {
+					keep = append(keep, ps[i*postingSize:(i+1)*postingSize]...)
+				}
+			}
+			if len(keep) != len(ps) {
+				changed = true
+			}
+			if len(keep) > 0 {
+				out = binary.AppendUvarint(out, uint64(len(t)))
+				out = append(out, t...)
+				out = binary.AppendUvarint(out, uint64(len(keep)/postingSize))
+				out = append(out, keep...)
+			}
+			return true
+		})
+		if changed {
+			rw = append(rw, rewrite{bytes.Clone(k), out})
+		}
+	}
+	for _, r := range rw {
+		var err error
+		if len(r.v) == 0 {
+			err = pb.Delete(r.k)
+		} else {
+			err = pb.Put(r.k, r.v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func postKey(batch uint64, term string) []byte {
 	k := make([]byte, 8, 8+len(term))
 	binary.BigEndian.PutUint64(k, batch)
@@ -284,11 +398,50 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	slices.Sort(terms)
 	pb := tx.Bucket(bEvPost)
 	pb.FillPercent = 1.0
+	// Terms with few postings share chunk values; the others (and the
+	// time order of the whole batch) get a key of their own. Chunk keys
+	// sort before the batch's term keys, so both are put in key order.
+	var chunk []byte
+	chunkFirst := ""
+	putChunk := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := pb.Put(postChunkKey(batch, chunkFirst), chunk)
+		chunk = nil
+		return err
+	}
+	var own []string
 	for _, t := range terms {
 		ps := w.postLists[w.postIdx[t]]
 		if !slices.IsSortedFunc(ps, cmpPosting) {
 			slices.SortFunc(ps, cmpPosting)
 		}
+		if t == allTerm || len(ps) >= chunkMaxPostings {
+			own = append(own, t)
+			continue
+		}
+		if len(chunk) == 0 {
+			chunkFirst = t
+			chunk = make([]byte, 0, chunkBytes+4096)
+		}
+		chunk = binary.AppendUvarint(chunk, uint64(len(t)))
+		chunk = append(chunk, t...)
+		chunk = binary.AppendUvarint(chunk, uint64(len(ps)))
+		for _, p := range ps {
+			chunk = p.append(chunk)
+		}
+		if len(chunk) >= chunkBytes {
+			if err := putChunk(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := putChunk(); err != nil {
+		return err
+	}
+	for _, t := range own {
+		ps := w.postLists[w.postIdx[t]]
 		buf := make([]byte, 0, len(ps)*postingSize)
 		for _, p := range ps {
 			buf = p.append(buf)
@@ -386,6 +539,9 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 			if err != nil {
 				return err
 			}
+		}
+		if err := dropFromChunks(pb, b, item); err != nil {
+			return err
 		}
 	}
 	return addTotal(tx.Bucket(bMeta), -n)
@@ -533,7 +689,7 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 	err := s.db.View(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bEvPost)
 		for _, b := range batchesIn(tx, from, to) {
-			v := pb.Get(postKey(b.id, term))
+			v := termPostings(pb, b.id, term)
 			if len(v) < postingSize {
 				continue
 			}
@@ -652,10 +808,36 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 		return tx.Bucket(bEvBatches).ForEach(func(bk, _ []byte) error {
 			seek := append(bytes.Clone(bk), prefix...)
 			for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
+				if len(k) > 8 && k[8] == 0 {
+					continue // a chunk: below
+				}
 				t := string(k[8:])
 				if t != allTerm {
 					counts[t] += len(v) / postingSize
 				}
+			}
+			// Chunks: start at the last one whose first term sorts at or
+			// before the prefix; stop at one that starts past the terms
+			// with the prefix.
+			cseek := append(append(bytes.Clone(bk), 0), prefix...)
+			k, v := c.Seek(cseek)
+			if k == nil || !bytes.Equal(k, cseek) {
+				if pk, pv := c.Prev(); len(pk) > 8 && bytes.Equal(pk[:9], cseek[:9]) {
+					k, v = pk, pv
+				} else {
+					k, v = c.Seek(cseek)
+				}
+			}
+			for ; len(k) > 8 && bytes.Equal(k[:9], cseek[:9]); k, v = c.Next() {
+				if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
+					break
+				}
+				readChunk(v, func(t, ps []byte) bool {
+					if bytes.HasPrefix(t, []byte(prefix)) {
+						counts[string(t)] += len(ps) / postingSize
+					}
+					return true
+				})
 			}
 			return nil
 		})

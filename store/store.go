@@ -17,7 +17,9 @@ import (
 )
 
 // SchemaVersion is the version of the case layout this code writes.
-const SchemaVersion = 1
+// Version 2 adds posting chunks (postings.go); it reads version 1 cases
+// and upgrades them when opened for writing.
+const SchemaVersion = 2
 
 // Errors a caller may branch on.
 var (
@@ -148,6 +150,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open case %q: %w", path, err)
 	}
 	if !opts.ReadOnly {
+		if err := s.upgradeSchema(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open case %q: %w", path, err)
+		}
 		if err := s.dropPendingBlobs(); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open case %q: %w", path, err)
@@ -194,6 +200,18 @@ func (s *Store) checkSchema() error {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %q missing", ErrCorrupted, name)
 			}
+		}
+		return nil
+	})
+}
+
+// upgradeSchema marks an older case as of this version before anything is
+// written in this version's layout (which reads the older one as is).
+func (s *Store) upgradeSchema() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if v := m.Get(kSchema); len(v) == 8 && binary.BigEndian.Uint64(v) < SchemaVersion {
+			return m.Put(kSchema, u64(SchemaVersion))
 		}
 		return nil
 	})
