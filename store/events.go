@@ -21,7 +21,7 @@ func (e StoredEvent) Key() [2]uint64 { return [2]uint64{e.Item, e.Record} }
 
 // scanBatch is how many events a query reads per read transaction, so a
 // long query never pins one transaction (and its pages) for its whole run.
-const scanBatch = 1024
+const scanBatch = 256
 
 // Event returns one event by provenance.
 func (s *Store) Event(item, record uint64) (StoredEvent, bool, error) {

@@ -676,40 +676,14 @@ func (s *Store) emit(ps []posting, fn func(StoredEvent) error) error {
 
 // EventsByTerm calls fn, in time order, for each event indexed under term
 // whose time is in [from, to). Zero times mean unbounded. It does one
-// lookup per stored batch and reads only the postings of term. Memory is
-// proportional to the number of matching events (24 bytes each). fn may
-// not write to the store.
+// lookup per stored batch and reads only the postings of term, a round at
+// a time: memory does not grow with the number of matches. fn may not
+// write to the store.
 func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEvent) error) error {
 	if term == "" || strings.IndexByte(term, 0) >= 0 {
 		return nil
 	}
-	lo, hi := timeBounds(from, to)
-	var ps []posting
-	sorted := true
-	err := s.db.View(func(tx *bolt.Tx) error {
-		pb := tx.Bucket(bEvPost)
-		for _, b := range batchesIn(tx, from, to) {
-			v := termPostings(pb, b.id, term)
-			if len(v) < postingSize {
-				continue
-			}
-			i, j := window(v, lo, hi)
-			if len(ps) > 0 && i < j && cmpPosting(postingAt(v, i), ps[len(ps)-1]) < 0 {
-				sorted = false
-			}
-			for ; i < j; i++ {
-				ps = append(ps, postingAt(v, i))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if !sorted {
-		slices.SortFunc(ps, cmpPosting)
-	}
-	return s.emit(ps, fn)
+	return s.merged(term, from, to, fn)
 }
 
 // EventsByTime calls fn for each event with time in [from, to), oldest
@@ -717,6 +691,16 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 // read back a few thousand at a time, in short read transactions. fn may
 // not write to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
+	return s.merged(allTerm, from, to, fn)
+}
+
+// mergeRound is how many postings merged reads per read transaction.
+const mergeRound = 16384
+
+// merged calls fn, in time order, for the events under term in [from,
+// to): the batches' posting lists are merged a round at a time, so memory
+// does not grow with the number of matches.
+func (s *Store) merged(term string, from, to time.Time, fn func(StoredEvent) error) error {
 	lo, hi := timeBounds(from, to)
 	type cursor struct {
 		batch    uint64
@@ -726,7 +710,7 @@ func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) err
 	err := s.db.View(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bEvPost)
 		for _, b := range batchesIn(tx, from, to) {
-			v := pb.Get(postKey(b.id, allTerm))
+			v := termPostings(pb, b.id, term)
 			i, j := window(v, lo, hi)
 			if i < j {
 				curs = append(curs, &cursor{batch: b.id, pos: i, end: j})
@@ -737,14 +721,15 @@ func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) err
 	if err != nil {
 		return err
 	}
+	ps := make([]posting, 0, min(mergeRound, 1024))
 	for len(curs) > 0 {
-		var ps []posting
+		ps = ps[:0]
 		err := s.db.View(func(tx *bolt.Tx) error {
 			pb := tx.Bucket(bEvPost)
 			vals := make([][]byte, len(curs))
 			h := &postHeap{}
 			for i, c := range curs {
-				vals[i] = pb.Get(postKey(c.batch, allTerm))
+				vals[i] = termPostings(pb, c.batch, term)
 				if c.end > len(vals[i])/postingSize {
 					c.end = len(vals[i]) / postingSize
 				}
@@ -752,7 +737,7 @@ func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) err
 					heap.Push(h, heapItem{postingAt(vals[i], c.pos), i})
 				}
 			}
-			for h.Len() > 0 && len(ps) < scanBatch {
+			for h.Len() > 0 && len(ps) < mergeRound {
 				it := heap.Pop(h).(heapItem)
 				ps = append(ps, it.p)
 				c := curs[it.cur]

@@ -15,7 +15,7 @@ const naclWindow = 11 * time.Minute
 
 // maxAnnotateBuffer bounds how many events the annotator holds back while
 // it waits for the other direction of a flow.
-const maxAnnotateBuffer = 200000
+const maxAnnotateBuffer = 50000
 
 // flowKey is a flow's 5-tuple as logged.
 type flowKey struct {
