@@ -18,7 +18,7 @@ func TestNoFieldMapEncodesTheSame(t *testing.T) {
 			"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n" +
 			"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA\n",
 		"srcaddr dstaddr tcp-flags start action log-status extra\n10.0.0.1 10.0.0.2 18 1700000000 ACCEPT OK x\n",
-		"srcaddr srcaddr start\n10.0.0.1 10.0.0.9 1700000000\n", // a name twice: the map decides
+		"srcaddr srcaddr start\n10.0.0.1 10.0.0.9 1700000000\n",                                      // a name twice: the map decides
 		"2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 50000 6 3 300 1700000000 1700000060 ACCEPT OK\n", // no header
 	}
 	for _, in := range logs {
