@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,6 +70,10 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	// unreleased counts bytes read through the memory map since mapped
+	// pages were last released, across all blob readers: many small
+	// files add up as one large one does.
+	unreleased atomic.Int64
 }
 
 // Path returns the case file's path.
@@ -401,8 +406,8 @@ func chunkKey(blob uint64, n uint32) []byte {
 	return k
 }
 
-// releaseEvery is how many chunks a blob reader reads between releases
-// of mapped pages.
+// releaseEvery is how many chunks' worth of blob bytes are read between
+// releases of mapped pages.
 const releaseEvery = 64
 
 // OpenBlob returns a reader over the stored bytes of an item. Each chunk
@@ -442,7 +447,8 @@ func (r *blobReader) Read(p []byte) (int, error) {
 			r.err = fmt.Errorf("blob %d chunk %d: %w: empty", r.blob, r.chunk, ErrCorrupted)
 		}
 		r.chunk++
-		if r.chunk%releaseEvery == 0 {
+		if r.s.unreleased.Add(int64(len(r.buf))) >= releaseEvery*ChunkSize {
+			r.s.unreleased.Store(0)
 			r.s.releaseMapped()
 		}
 	}
