@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -276,14 +278,38 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 		end.Result = store.ResultFailed
 	}
 	end.Detail = rep.summary(opts.Note)
+	// Items found already present are named by id ranges: their paths,
+	// sources and hashes are in the item records, and a re-run over a
+	// large collection must not write a custody entry of its size.
+	present := make([]uint64, 0, len(rep.Present))
+	for _, p := range rep.Present {
+		present = append(present, p.ID)
+	}
 	end.Data, _ = json.Marshal(map[string]any{
-		"run": started.Seq, "already_present": rep.Present, "refused": rep.Refused,
+		"run": started.Seq, "already_present_items": idRanges(present), "already_present": len(rep.Present), "refused": rep.Refused,
 		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys, "public_keys_from": opts.KeysOrigin,
 	})
 	if _, err := st.EndRun(started.Seq, end); err != nil {
 		return rep, err
 	}
 	return rep, runErr
+}
+
+// idRanges returns ids, sorted and without repeats, as [first, last]
+// ranges.
+func idRanges(ids []uint64) [][2]uint64 {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := [][2]uint64{}
+	for _, id := range ids {
+		if n := len(out); n > 0 && out[n-1][1]+1 == id {
+			out[n-1][1] = id
+			continue
+		}
+		out = append(out, [2]uint64{id, id})
+	}
+	return out
 }
 
 func (r *AcquireReport) summary(note string) string {
@@ -306,6 +332,7 @@ type acquirer struct {
 	seen      map[string]bool // URI 0 sha stored in this run
 	buf       []byte
 	cmpBuf    []byte
+	head      []byte // the head of the current file, for kind detection
 }
 
 // previous returns the newest item stored from e's source with e's size.
@@ -390,7 +417,10 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 		}
 	}
 	h := sha256.New()
-	head := make([]byte, 0, headSize)
+	if a.head == nil {
+		a.head = make([]byte, 0, headSize)
+	}
+	head := a.head[:0]
 	var n int64
 	for reads := 0; ; reads++ {
 		if reads%64 == 0 && ctx.Err() != nil {
@@ -528,14 +558,23 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 func DetectKind(name string, head []byte) (kind, compression string) {
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		compression = "gzip"
-		zr, err := gzip.NewReader(bytes.NewReader(head))
-		if err != nil {
+		sn := sniffers.Get().(*sniffer)
+		defer sniffers.Put(sn)
+		if err := sn.zr.Reset(bytes.NewReader(head)); err != nil {
 			return store.KindUnknown, compression
 		}
-		zr.Multistream(false)
-		dec := make([]byte, sniffSize)
-		m, _ := io.ReadFull(zr, dec)
-		head = dec[:m]
+		sn.zr.Multistream(false)
+		m, _ := io.ReadFull(&sn.zr, sn.dec)
+		head = sn.dec[:m]
 	}
 	return timeline.Detect(name, head), compression
 }
+
+// sniffer inflates the head of gzip files for DetectKind; reused, as
+// cases hold many small files.
+type sniffer struct {
+	zr  gzip.Reader
+	dec []byte
+}
+
+var sniffers = sync.Pool{New: func() any { return &sniffer{dec: make([]byte, sniffSize)} }}

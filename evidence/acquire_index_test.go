@@ -76,3 +76,14 @@ func TestAcquireIndexesWhileStoring(t *testing.T) {
 		t.Fatalf("check: %v %+v", err, res.Problems)
 	}
 }
+
+func TestIDRanges(t *testing.T) {
+	got := idRanges([]uint64{7, 3, 4, 5, 9, 10, 4, 1})
+	want := [][2]uint64{{1, 1}, {3, 5}, {7, 7}, {9, 10}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("idRanges = %v, want %v", got, want)
+	}
+	if got := idRanges(nil); len(got) != 0 {
+		t.Fatalf("idRanges(nil) = %v", got)
+	}
+}

@@ -447,7 +447,8 @@ func (r *blobReader) Read(p []byte) (int, error) {
 			r.err = fmt.Errorf("blob %d chunk %d: %w: empty", r.blob, r.chunk, ErrCorrupted)
 		}
 		r.chunk++
-		if r.s.unreleased.Add(int64(len(r.buf))) >= releaseEvery*ChunkSize {
+		// A read maps at least the 64 KiB the kernel faults in around it.
+		if r.s.unreleased.Add(int64(max(len(r.buf), 64<<10))) >= releaseEvery*ChunkSize {
 			r.s.unreleased.Store(0)
 			r.s.releaseMapped()
 		}
