@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 )
@@ -10,14 +11,28 @@ func FuzzDecodeBlock(f *testing.F) {
 	raw := append([]byte{}, appendEventValue(nil, &ev)...)
 	f.Add(raw, []byte{blockMagic, 0x01})
 	f.Add([]byte{}, []byte("B\x00"))
+	chunk := binary.AppendUvarint(nil, 5)
+	chunk = append(chunk, "ip:10"...)
+	chunk = binary.AppendUvarint(chunk, 1)
+	chunk = posting{1, 2, 3}.append(chunk)
+	f.Add(chunk, compressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	f.Fuzz(func(t *testing.T, val, block []byte) {
-		// Headers and blocks from a damaged case file never panic.
+		// Headers, blocks and posting chunks from a damaged case file
+		// never panic.
 		_, _ = decodeHeader(1, 1, val)
 		if es, err := decodeBlock(make([]byte, 16), block); err == nil {
 			for _, e := range es {
 				_, _ = entryEvent(1, e)
 			}
 		}
+		buf := make([]byte, 0, 8)
+		_, _, _ = decodeBlockInto(buf, nil, make([]byte, 16), block)
+		readChunk(val, func(term, ps []byte) bool {
+			if len(ps)%postingSize != 0 {
+				t.Fatalf("chunk entry %q: %d posting bytes", term, len(ps))
+			}
+			return true
+		})
 	})
 }
 
