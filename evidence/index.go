@@ -276,7 +276,7 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(store.Warning{Record: wn.Record, Message: wn.Message})
 	}
-	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true}
+	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true}
 	var perr error
 	br := parseReaders.Get().(*bufio.Reader)
 	br.Reset(r)

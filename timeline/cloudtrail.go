@@ -333,7 +333,7 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 			return nil
 		}
 		raw = inner
-	} else {
+	} else if !p.opts.BorrowRaw {
 		raw = bytes.Clone(raw)
 	}
 	if r.DigestStartTime != nil {

@@ -56,3 +56,30 @@ func TestNoFieldMapEncodesTheSame(t *testing.T) {
 		}
 	}
 }
+
+// TestBorrowRawEncodesTheSame: with ParseOptions.BorrowRaw, events
+// encoded during emit are the same as without it.
+func TestBorrowRawEncodesTheSame(t *testing.T) {
+	in := []byte(`{"Records":[` +
+		`{"eventTime":"2024-05-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"10.0.0.1","eventID":"a","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/alice"}},` +
+		`{"eventTime":"2024-05-01T10:00:01Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","sourceIPAddress":"10.0.0.2","eventID":"b","responseElements":{"credentials":{"accessKeyId":"ASIAX"}}},` +
+		`{"eventTime":"2024-05-01T10:00:02Z","eventName":"ConsoleLogin","eventID":"c","responseElements":{"ConsoleLogin":"Failure"}}]}`)
+	encode := func(borrow bool) [][]byte {
+		var out [][]byte
+		err := Parse(context.Background(), store.KindCloudTrail, bytes.NewReader(in), ParseOptions{Name: "ct", BorrowRaw: borrow},
+			func(e *Event) error { out = append(out, EncodeEvent(nil, e)); return nil }, func(Warning) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	a, b := encode(false), encode(true)
+	if len(a) != 3 || len(a) != len(b) {
+		t.Fatalf("%d and %d events", len(a), len(b))
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			t.Errorf("event %d differs", i)
+		}
+	}
+}

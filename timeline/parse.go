@@ -35,6 +35,9 @@ type ParseOptions struct {
 	// Event.Fields nil: EncodeEvent stores the fields all the same, and
 	// DecodeEvent restores the map. For callers that only encode events.
 	NoFieldMap bool
+	// BorrowRaw lets Event.Raw point into the parser's buffers: it is then
+	// valid only until emit returns. For callers that copy what they keep.
+	BorrowRaw bool
 }
 
 // MaxLineBytes is the longest text line (or JSON record) the parsers read;
