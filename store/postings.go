@@ -5,9 +5,12 @@ import (
 	"cmp"
 	"container/heap"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -625,27 +628,45 @@ func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 	})
 	got := make([]StoredEvent, len(ps))
 	found := make([]bool, len(ps))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		var bc blockCache
-		for n, i := range order {
-			if n%512 == 511 {
-				s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
-			}
-			p := ps[i]
-			e, ok, err := bc.lookup(c, p.item, p.rec)
-			if err != nil {
-				return err
-			}
-			if ok { // else removed since the postings were read
-				// Copy: the data points into a decoded block, which must
-				// not stay alive for one event.
-				e.Data = bytes.Clone(e.Data)
-				got[i], found[i] = e, true
-			}
-		}
-		return nil
-	})
+	// Decoding blocks is most of a query's work: with many events, parts of
+	// the storage order are read on all cores, each in its own read
+	// transaction.
+	parts := 1
+	if len(order) >= 128 {
+		parts = min(runtime.GOMAXPROCS(0), 4)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for w := range parts {
+		part := order[w*len(order)/parts : (w+1)*len(order)/parts]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = s.db.View(func(tx *bolt.Tx) error {
+				c := tx.Bucket(bEvents).Cursor()
+				var bc blockCache
+				for n, i := range part {
+					if n%512 == 511 {
+						s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
+					}
+					p := ps[i]
+					e, ok, err := bc.lookup(c, p.item, p.rec)
+					if err != nil {
+						return err
+					}
+					if ok { // else removed since the postings were read
+						// Copy: the data points into a decoded block, which must
+						// not stay alive for one event.
+						e.Data = bytes.Clone(e.Data)
+						got[i], found[i] = e, true
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
 	out := got[:0]
 	for i := range got {
 		if found[i] {
