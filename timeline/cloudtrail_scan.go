@@ -23,6 +23,7 @@ type jsonScanner struct {
 	err    error // sticky read error
 
 	capture bool   // append consumed bytes to cap
+	inBuf   int    // while capturing, where the capture starts in buf; -1 once it is in cap
 	cap     []byte // captured bytes
 	limit   int    // capture limit; beyond it capture stops and over is set
 	over    bool
@@ -35,7 +36,7 @@ var scanBufs = sync.Pool{New: func() any { return new([256 << 10]byte) }}
 
 func newJSONScanner(r io.Reader) *jsonScanner {
 	b := scanBufs.Get().(*[256 << 10]byte)
-	return &jsonScanner{r: r, buf: b[:], pooled: b, limit: maxRecordBytes}
+	return &jsonScanner{r: r, buf: b[:], pooled: b, limit: maxRecordBytes, inBuf: -1}
 }
 
 // release returns the scanner's buffer; the scanner is unusable after.
@@ -71,6 +72,17 @@ func (s *jsonScanner) fill() error {
 	if s.err != nil {
 		return s.err
 	}
+	if s.capture && s.inBuf >= 0 {
+		// The capture so far lives in buf, about to be overwritten: it
+		// moves to cap, which takes what follows.
+		part := s.buf[s.inBuf:s.end]
+		s.inBuf, s.cap = -1, s.cap[:0]
+		if len(part) > s.limit {
+			s.over = true
+		} else {
+			s.cap = append(s.cap, part...)
+		}
+	}
 	s.base += int64(s.end)
 	s.pos, s.end = 0, 0
 	for s.end == 0 {
@@ -101,7 +113,7 @@ func (s *jsonScanner) consume(n int) {
 	} else {
 		s.line += int64(bytes.Count(chunk, newline))
 	}
-	if s.capture && !s.over {
+	if s.capture && s.inBuf < 0 && !s.over {
 		if len(s.cap)+n > s.limit {
 			s.over = true
 		} else {
@@ -329,11 +341,20 @@ func (s *jsonScanner) skipLine() error {
 func (s *jsonScanner) startCapture() {
 	s.capture, s.over = true, false
 	s.cap = s.cap[:0]
+	s.inBuf = s.pos // a record within the buffer is returned from it, uncopied
 }
 
 // stopCapture ends capturing and returns the captured bytes (valid until
-// the next capture) and whether the limit was exceeded.
+// the scanner reads on) and whether the limit was exceeded.
 func (s *jsonScanner) stopCapture() ([]byte, bool) {
 	s.capture = false
+	if s.inBuf >= 0 {
+		raw := s.buf[s.inBuf:s.pos]
+		s.inBuf = -1
+		if len(raw) > s.limit {
+			return nil, true
+		}
+		return raw, false
+	}
 	return s.cap, s.over
 }
