@@ -23,48 +23,6 @@ const (
 	maxBlockBytes  = 64 << 10
 )
 
-type blockBuilder struct {
-	item, first, last uint64
-	n                 int
-	buf               []byte
-}
-
-// blockAddEvent appends one event to the block being built, writing out
-// the current block first when the event cannot join it.
-func (w *Writer) blockAddEvent(tx *bolt.Tx, ev *EventRecord) error {
-	b := &w.blk
-	if b.n > 0 && (b.item != ev.Item || ev.Record <= b.last || b.n >= maxBlockEvents || len(b.buf) >= maxBlockBytes) {
-		if err := w.blockFlush(tx); err != nil {
-			return err
-		}
-	}
-	if b.n == 0 {
-		b.item, b.first = ev.Item, ev.Record
-		b.buf = b.buf[:0]
-	}
-	b.buf = binary.AppendUvarint(b.buf, ev.Record)
-	b.buf = binary.AppendUvarint(b.buf, uint64(eventValueLen(ev)))
-	b.buf = appendEventValue(b.buf, ev)
-	b.last = ev.Record
-	b.n++
-	return nil
-}
-
-// blockFlush writes the block being built.
-func (w *Writer) blockFlush(tx *bolt.Tx) error {
-	b := &w.blk
-	if b.n == 0 {
-		return nil
-	}
-	payload := binary.AppendUvarint(nil, uint64(b.n))
-	payload = append(payload, b.buf...)
-	v := append([]byte{blockMagic}, s2.Encode(nil, payload)...)
-	evb := tx.Bucket(bEvents)
-	evb.FillPercent = 0.95
-	b.n = 0
-	return evb.Put(eventKey(b.item, b.first), v)
-}
-
 type blockEntry struct {
 	rec uint64
 	val []byte
@@ -195,30 +153,9 @@ func findEntry(es []blockEntry, rec uint64) (blockEntry, bool) {
 	return blockEntry{}, false
 }
 
-// storedData returns the data of an event stored earlier, also when it is
-// still in the block being built.
-func (w *Writer) storedData(tx *bolt.Tx, item, rec uint64) ([]byte, bool, error) {
-	b := &w.blk
-	if b.n > 0 && b.item == item && b.first <= rec && rec <= b.last {
-		p := b.buf
-		for len(p) > 0 {
-			r, l := binary.Uvarint(p)
-			if l <= 0 {
-				break
-			}
-			p = p[l:]
-			m, l := binary.Uvarint(p)
-			if l <= 0 || m > uint64(len(p)-l) {
-				break
-			}
-			if r == rec {
-				ev, err := entryEvent(item, blockEntry{r, p[l : l+int(m)]})
-				return ev.Data, err == nil, err
-			}
-			p = p[l+int(m):]
-		}
-		return nil, false, nil
-	}
+// storedData returns the data of an event stored earlier (in this
+// transaction or before it).
+func storedData(tx *bolt.Tx, item, rec uint64) ([]byte, bool, error) {
 	var bc blockCache
 	ev, ok, err := bc.lookup(tx.Bucket(bEvents).Cursor(), item, rec)
 	return ev.Data, ok, err

@@ -11,12 +11,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// A BlockBuilder does on the caller's goroutine what PutEvent leaves to
-// the writer: it lays out and compresses blocks of consecutive events of
-// one item and groups their index terms. Parsers run on several
-// goroutines, the Writer on one; moving the per-event work out of the
-// writer lets indexing use every core. The stored form is the same as
-// PutEvent's.
+// A BlockBuilder lays out and compresses blocks of consecutive events of
+// one item and groups their index terms, on the caller's goroutine.
+// Parsers run on several goroutines, the Writer on one; doing the
+// per-event work before the writer lets indexing use every core.
+// PutEvent uses one on the writer's goroutine.
 type BlockBuilder struct {
 	item  uint64
 	cur   *EventBlock
@@ -163,9 +162,6 @@ func (b *EventBlock) opSize() int {
 // putBlock stores a block: duplicates (by dedup key) are dropped from it
 // first, then the block is put and its postings gathered.
 func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
-	if err := w.blockFlush(tx); err != nil { // a PutEvent block comes first
-		return err
-	}
 	st := w.stats[b.item]
 	if st == nil {
 		st = &EventStats{}
@@ -213,9 +209,10 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	if err := evb.Put(eventKey(b.item, first), v); err != nil {
 		return err
 	}
+	all := w.postingList(allTerm)
 	for i := range b.evs {
 		if drop&(1<<i) == 0 {
-			w.addPosting(allTerm, posting{b.evs[i].t, b.item, b.evs[i].rec})
+			*all = append(*all, posting{b.evs[i].t, b.item, b.evs[i].rec})
 		}
 	}
 	for j := 0; j < len(b.refs); {
@@ -269,7 +266,7 @@ func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool,
 		}
 		if !ok {
 			var err error
-			if stored, ok, err = w.storedData(tx, item, rec); err != nil {
+			if stored, ok, err = storedData(tx, item, rec); err != nil {
 				return false, err
 			}
 		}

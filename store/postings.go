@@ -215,14 +215,43 @@ func (w *Writer) Stats(item uint64) EventStats {
 	return EventStats{}
 }
 
-// PutEvent buffers an event.
+// PutEvent buffers an event. Events of one item must come in increasing
+// record order to share blocks; PutEvent builds the blocks a BlockBuilder
+// would, on the writer's goroutine.
 func (w *Writer) PutEvent(ev EventRecord) error {
-	return w.add(op{kind: 'e', ev: &ev})
+	if w.pend != nil && w.pend.item != ev.Item {
+		if err := w.finishPending(); err != nil {
+			return err
+		}
+	}
+	if w.pend == nil {
+		w.pend = NewBlockBuilder(ev.Item)
+	}
+	if b := w.pend.Add(&ev); b != nil {
+		return w.PutBlock(b)
+	}
+	return nil
+}
+
+// finishPending buffers the block PutEvent is building.
+func (w *Writer) finishPending() error {
+	if w.pend == nil {
+		return nil
+	}
+	b := w.pend.Finish()
+	w.pend = nil
+	if b == nil {
+		return nil
+	}
+	return w.PutBlock(b)
 }
 
 // DeleteItemEvents buffers the removal of every event of an item and its
 // postings, to re-index an item whose indexing was interrupted.
 func (w *Writer) DeleteItemEvents(item uint64) error {
+	if err := w.finishPending(); err != nil {
+		return err
+	}
 	delete(w.stats, item)
 	return w.add(op{kind: 'x', key: u64(item)})
 }
@@ -286,58 +315,6 @@ func dedupBucketKey(t time.Time, key string) []byte {
 	return append(timeKey(t), key...)
 }
 
-func (w *Writer) putEvent(tx *bolt.Tx, ev *EventRecord) error {
-	st := w.stats[ev.Item]
-	if st == nil {
-		st = &EventStats{}
-		w.stats[ev.Item] = st
-	}
-	ek := eventKey(ev.Item, ev.Record)
-	if ev.DedupKey != "" {
-		d := tx.Bucket(bEvDedup)
-		dk := dedupBucketKey(ev.Time, ev.DedupKey)
-		if v := d.Get(dk); len(v) == 48 {
-			if bytes.Equal(v[16:], ev.ContentHash[:]) {
-				if !bytes.Equal(v[:16], ek) {
-					st.Duplicates++
-				}
-				return nil
-			}
-			if w.same != nil {
-				stored, ok, err := w.storedData(tx, binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16]))
-				if err != nil {
-					return err
-				}
-				if ok && w.same(stored, ev.Data) {
-					st.Duplicates++
-					return nil
-				}
-			}
-			st.Conflicts++
-		} else {
-			val := make([]byte, 0, 48)
-			val = append(val, ek...)
-			val = append(val, ev.ContentHash[:]...)
-			if err := d.Put(dk, val); err != nil {
-				return err
-			}
-		}
-	}
-	if err := w.blockAddEvent(tx, ev); err != nil {
-		return err
-	}
-	p := posting{binary.BigEndian.Uint64(timeKey(ev.Time)), ev.Item, ev.Record}
-	w.addPosting(allTerm, p)
-	for _, t := range ev.Terms {
-		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
-			continue
-		}
-		w.addPosting(t, p)
-	}
-	st.Stored++
-	return nil
-}
-
 // eventValueLen is the length appendEventValue adds.
 func eventValueLen(ev *EventRecord) int {
 	n := 8 + uvarintLen(uint64(len(ev.Terms))) + uvarintLen(uint64(len(ev.DedupKey))) + len(ev.DedupKey) + len(ev.Data)
@@ -369,22 +346,8 @@ func appendEventValue(b []byte, ev *EventRecord) []byte {
 	return append(b, ev.Data...)
 }
 
-// addPosting adds p to term's postings of this flush.
-func (w *Writer) addPosting(term string, p posting) {
-	i, ok := w.postIdx[term]
-	if !ok {
-		i = len(w.postLists)
-		w.postIdx[term] = i
-		w.postLists = append(w.postLists, nil)
-	}
-	w.postLists[i] = append(w.postLists[i], p)
-}
-
 // writePostings writes the postings gathered in this flush as one batch.
 func (w *Writer) writePostings(tx *bolt.Tx) error {
-	if err := w.blockFlush(tx); err != nil {
-		return err
-	}
 	if len(w.postLists) == 0 {
 		return nil
 	}

@@ -29,18 +29,17 @@ type Writer struct {
 	stats     map[uint64]*EventStats
 	postIdx   map[string]int // term -> index in postLists, for the batch being flushed
 	postLists [][]posting
-	blk       blockBuilder // event block being built
-	flushes   int          // number of Flush calls that committed
+	pend      *BlockBuilder // the block PutEvent is building
+	flushes   int           // number of Flush calls that committed
 	same      func(stored, incoming []byte) bool
 	chunk     []byte // reusable chunk buffer
 }
 
 type op struct {
-	kind   byte // 'p' put, 'd' delete, 'e' event, 'k' event block, 'x' delete events of item, 'b' delete blob, 'f' write postings
+	kind   byte // 'p' put, 'd' delete, 'k' event block, 'x' delete events of item, 'b' delete blob, 'f' write postings
 	bucket []byte
 	key    []byte
 	val    []byte
-	ev     *EventRecord
 	blk    *EventBlock
 }
 
@@ -83,9 +82,6 @@ func (w *Writer) loadCounters() error {
 func (w *Writer) add(o op) error {
 	w.ops = append(w.ops, o)
 	w.size += len(o.key) + len(o.val) + 64
-	if o.ev != nil {
-		w.size += len(o.ev.Data) + 64*len(o.ev.Terms)
-	}
 	if o.blk != nil {
 		w.size += o.blk.opSize()
 	}
@@ -106,6 +102,12 @@ func (w *Writer) SetSameContent(f func(stored, incoming []byte) bool) { w.same =
 
 // Flush commits everything buffered.
 func (w *Writer) Flush() error {
+	if w.pend != nil { // the block PutEvent is building goes too
+		if b := w.pend.Finish(); b != nil {
+			w.ops = append(w.ops, op{kind: 'k', blk: b})
+		}
+		w.pend = nil
+	}
 	if len(w.ops) == 0 {
 		return nil
 	}
@@ -123,16 +125,12 @@ func (w *Writer) Flush() error {
 				err = b.Put(o.key, o.val)
 			case 'd':
 				err = tx.Bucket(o.bucket).Delete(o.key)
-			case 'e':
-				err = w.putEvent(tx, o.ev)
 			case 'k':
 				err = w.putBlock(tx, o.blk)
 			case 'f':
 				err = w.writePostings(tx)
 			case 'x':
-				if err = w.blockFlush(tx); err == nil {
-					err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
-				}
+				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
 			case 'b':
 				if err = deleteChunks(tx, binary.BigEndian.Uint64(o.key)); err == nil {
 					err = tx.Bucket(bPending).Delete(o.key)
