@@ -20,36 +20,8 @@ import (
 func ctFast(raw []byte, r *ctRecord) bool {
 	w := walker{b: raw}
 	w.ws()
-	if !w.eat('{') {
-		return false
-	}
-	w.ws()
-	if w.eat('}') {
-		return w.end()
-	}
-	for {
-		w.ws()
-		key, ok := w.key()
-		if !ok {
-			return false
-		}
-		w.ws()
-		if !w.eat(':') {
-			return false
-		}
-		w.ws()
-		if !ctField(&w, key, r) {
-			return false
-		}
-		w.ws()
-		if w.eat(',') {
-			continue
-		}
-		if w.eat('}') {
-			return w.end()
-		}
-		return false
-	}
+	ok := w.fields(func(key []byte) bool { return ctField(&w, key, r) })
+	return ok && w.end()
 }
 
 // ctField reads the value of one top-level member.
@@ -77,15 +49,8 @@ func ctField(w *walker, key []byte, r *ctRecord) bool {
 	case "recipientAccountId":
 		dst = &r.RecipientAccountID
 	case "userIdentity":
-		if w.null() {
-			r.UserIdentity = nil
-			return true
-		}
 		// A repeated key fills the same value, as encoding/json does.
-		if r.UserIdentity == nil {
-			r.UserIdentity = new(ctIdentity)
-		}
-		return ctIdentityFast(w, r.UserIdentity)
+		return ptrFields(w, &r.UserIdentity, func(id *ctIdentity, key []byte) bool { return ctIdentityField(w, id, key) })
 	case "insightDetails":
 		return w.object(func(span []byte) bool {
 			if r.InsightDetails == nil {
@@ -187,83 +152,54 @@ func foldsAny(key []byte, set ctNameSet) bool {
 	return false
 }
 
-// ctIdentityFast reads a userIdentity object into id, which may hold the
-// values of an earlier userIdentity key. Like ctFast it returns false for
-// anything encoding/json might read differently.
-func ctIdentityFast(w *walker, id *ctIdentity) bool {
-	return w.fields(func(key []byte) bool {
-		var dst *string
-		switch string(key) {
-		case "type":
-			dst = &id.Type
-		case "principalId":
-			dst = &id.PrincipalID
-		case "arn":
-			dst = &id.ARN
-		case "accountId":
-			dst = &id.AccountID
-		case "accessKeyId":
-			dst = &id.AccessKeyID
-		case "userName":
-			dst = &id.UserName
-		case "invokedBy":
-			dst = &id.InvokedBy
-		case "identityProvider":
-			dst = &id.IdentityProvider
-		case "onBehalfOf":
-			if w.null() {
-				id.OnBehalfOf = nil
-				return true
+// ctIdentityField reads one member of a userIdentity object into id,
+// which may hold the values of an earlier userIdentity key. Like ctFast it
+// returns false for anything encoding/json might read differently.
+func ctIdentityField(w *walker, id *ctIdentity, key []byte) bool {
+	var dst *string
+	switch string(key) {
+	case "type":
+		dst = &id.Type
+	case "principalId":
+		dst = &id.PrincipalID
+	case "arn":
+		dst = &id.ARN
+	case "accountId":
+		dst = &id.AccountID
+	case "accessKeyId":
+		dst = &id.AccessKeyID
+	case "userName":
+		dst = &id.UserName
+	case "invokedBy":
+		dst = &id.InvokedBy
+	case "identityProvider":
+		dst = &id.IdentityProvider
+	case "onBehalfOf":
+		return ptrFields(w, &id.OnBehalfOf, func(ob *ctOnBehalfOf, key []byte) bool {
+			if string(key) == "userId" {
+				return w.strInto(&ob.UserID)
 			}
-			if id.OnBehalfOf == nil {
-				id.OnBehalfOf = new(ctOnBehalfOf)
-			}
-			ob := id.OnBehalfOf
-			return w.fields(func(key []byte) bool {
-				if string(key) == "userId" {
-					return w.strInto(&ob.UserID)
-				}
-				return !foldsAny(key, ctOnBehalfOfKeys) && w.value(2)
-			})
-		case "sessionContext":
-			if w.null() {
-				id.SessionContext = nil
-				return true
-			}
-			if id.SessionContext == nil {
-				id.SessionContext = new(ctSessionContext)
-			}
-			return ctSessionFast(w, id.SessionContext)
-		default:
-			return !foldsAny(key, ctIdentityKeys) && w.value(1)
-		}
-		return w.strInto(dst)
-	})
-}
-
-func ctSessionFast(w *walker, sc *ctSessionContext) bool {
-	return w.fields(func(key []byte) bool {
-		if string(key) != "sessionIssuer" {
-			return !foldsAny(key, ctSessionKeys) && w.value(2)
-		}
-		if w.null() {
-			sc.SessionIssuer = nil
-			return true
-		}
-		if sc.SessionIssuer == nil {
-			sc.SessionIssuer = new(ctSessionIssuer)
-		}
-		si := sc.SessionIssuer
-		return w.fields(func(key []byte) bool {
-			switch string(key) {
-			case "arn":
-				return w.strInto(&si.ARN)
-			case "userName":
-				return w.strInto(&si.UserName)
-			}
-			return !foldsAny(key, ctIssuerKeys) && w.value(3)
+			return !foldsAny(key, ctOnBehalfOfKeys) && w.value(2)
 		})
-	})
+	case "sessionContext":
+		return ptrFields(w, &id.SessionContext, func(sc *ctSessionContext, key []byte) bool {
+			if string(key) != "sessionIssuer" {
+				return !foldsAny(key, ctSessionKeys) && w.value(2)
+			}
+			return ptrFields(w, &sc.SessionIssuer, func(si *ctSessionIssuer, key []byte) bool {
+				switch string(key) {
+				case "arn":
+					return w.strInto(&si.ARN)
+				case "userName":
+					return w.strInto(&si.UserName)
+				}
+				return !foldsAny(key, ctIssuerKeys) && w.value(3)
+			})
+		})
+	default:
+		return !foldsAny(key, ctIdentityKeys) && w.value(1)
+	}
+	return w.strInto(dst)
 }
 
 // walker is a validating JSON reader over one value.
