@@ -60,25 +60,22 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	b = binary.AppendVarint(b, timeNanos(e.End))
 	b = appendStrs(b, e.OtherIPs)
 	b = appendStrs(b, e.Annotations)
-	if len(e.Fields) == 0 && len(e.fieldNames) > 0 && len(e.fieldNames) == len(e.fieldValues) {
-		// Fields left as an ordered list (ParseOptions.NoFieldMap).
-		b = binary.AppendUvarint(b, uint64(len(e.fieldNames)))
+	// Fields a parser kept in order (as a list only, with
+	// ParseOptions.NoFieldMap, or beside the map) are written in that
+	// order; others sorted by name.
+	if n := len(e.fieldNames); n > 0 && n == len(e.fieldValues) && (len(e.Fields) == 0 || len(e.Fields) == n) {
+		b = binary.AppendUvarint(b, uint64(n))
 		for i, k := range e.fieldNames {
 			b = appendStr(b, k)
 			b = appendStr(b, e.fieldValues[i])
 		}
-		return append(b, e.Raw...)
-	}
-	b = binary.AppendUvarint(b, uint64(len(e.Fields)))
-	if n := len(e.fieldNames); n > 0 && n == len(e.Fields) && n == len(e.fieldValues) {
-		for i, k := range e.fieldNames {
-			b = appendStr(b, k)
-			b = appendStr(b, e.fieldValues[i])
-		}
-	} else if len(e.Fields) > 0 {
-		for _, k := range sortedKeys(e.Fields) {
-			b = appendStr(b, k)
-			b = appendStr(b, e.Fields[k])
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+		if len(e.Fields) > 0 {
+			for _, k := range sortedKeys(e.Fields) {
+				b = appendStr(b, k)
+				b = appendStr(b, e.Fields[k])
+			}
 		}
 	}
 	return append(b, e.Raw...)
