@@ -640,34 +640,13 @@ func (s *Store) fetch(ps []posting) ([]StoredEvent, error) {
 	return out, err
 }
 
-func (s *Store) emit(ps []posting, fn func(StoredEvent) error) error {
-	for len(ps) > 0 {
-		n := min(len(ps), scanBatch)
-		evs, err := s.fetch(ps[:n])
-		if err != nil {
-			return err
-		}
-		s.releaseMapped() // the pages just read are not needed again
-		for _, e := range evs {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		ps = ps[n:]
-	}
-	return nil
-}
-
 // EventsByTerm calls fn, in time order, for each event indexed under term
 // whose time is in [from, to). Zero times mean unbounded. It does one
 // lookup per stored batch and reads only the postings of term, a round at
 // a time: memory does not grow with the number of matches. fn may not
 // write to the store.
 func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEvent) error) error {
-	if term == "" || strings.IndexByte(term, 0) >= 0 {
-		return nil
-	}
-	return s.merged(term, from, to, fn)
+	return s.EventsByTerms([]TermRange{{Term: term, From: from, To: to}}, func(e StoredEvent, _ []int) error { return fn(e) })
 }
 
 // EventsByTime calls fn for each event with time in [from, to), oldest
@@ -675,29 +654,101 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 // read back a few thousand at a time, in short read transactions. fn may
 // not write to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
-	return s.merged(allTerm, from, to, fn)
+	return s.merged([]TermRange{{Term: allTerm, From: from, To: to}}, func(e StoredEvent, _ []int) error { return fn(e) })
+}
+
+// TermRange selects the events indexed under Term with time in [From,
+// To); zero times mean unbounded.
+type TermRange struct {
+	Term     string
+	From, To time.Time
+}
+
+// EventsByTerms calls fn, in time order, once for each event selected by
+// any of the ranges, with the indexes in rs of the ranges that select it
+// (ascending; fn must not keep the slice). The ranges' postings are merged
+// together, so each stored block is read once per round however many
+// ranges reach into it. Memory stays bounded as for EventsByTerm. fn may
+// not write to the store.
+func (s *Store) EventsByTerms(rs []TermRange, fn func(StoredEvent, []int) error) error {
+	ok := make([]TermRange, 0, len(rs))
+	idx := make([]int, 0, len(rs))
+	for i, r := range rs {
+		if r.Term != "" && strings.IndexByte(r.Term, 0) < 0 {
+			ok = append(ok, r)
+			idx = append(idx, i)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	if len(ok) == len(rs) {
+		return s.merged(rs, fn)
+	}
+	var in []int
+	return s.merged(ok, func(e StoredEvent, which []int) error {
+		in = in[:0]
+		for _, w := range which {
+			in = append(in, idx[w])
+		}
+		return fn(e, in)
+	})
 }
 
 // mergeRound is how many postings merged reads per read transaction.
-const mergeRound = 16384
+var mergeRound = 16384
 
-// merged calls fn, in time order, for the events under term in [from,
-// to): the batches' posting lists are merged a round at a time, so memory
-// does not grow with the number of matches.
-func (s *Store) merged(term string, from, to time.Time, fn func(StoredEvent) error) error {
-	lo, hi := timeBounds(from, to)
-	type cursor struct {
-		batch    uint64
-		pos, end int
+// mergeCursor walks one range's postings in one batch.
+type mergeCursor struct {
+	rng      int    // index of the range
+	batch    uint64 // batch id
+	pos, end int    // next posting and end of the window
+	next     posting
+	val      []byte // the posting list, valid in round valRound
+	valRound int
+}
+
+// mergeHeap orders cursors by their next posting, then range.
+type mergeHeap []*mergeCursor
+
+func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Less(i, j int) bool {
+	if c := cmpPosting(h[i].next, h[j].next); c != 0 {
+		return c < 0
 	}
-	var curs []*cursor
+	return h[i].rng < h[j].rng
+}
+func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(*mergeCursor)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return c
+}
+
+// merged calls fn, in time order, for the events of the ranges: the
+// batches' posting lists are merged a round at a time in short read
+// transactions, so memory does not grow with the number of matches. A
+// cursor's posting list is looked up again in a round only when the
+// round reaches it.
+func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error {
+	h := mergeHeap{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bEvPost)
-		for _, b := range batchesIn(tx, from, to) {
-			v := termPostings(pb, b.id, term)
-			i, j := window(v, lo, hi)
-			if i < j {
-				curs = append(curs, &cursor{batch: b.id, pos: i, end: j})
+		all := batchesIn(tx, time.Time{}, time.Time{})
+		for ri, r := range rs {
+			lo, hi := timeBounds(r.From, r.To)
+			for _, b := range all {
+				if b.max < lo || b.min >= hi {
+					continue
+				}
+				v := termPostings(pb, b.id, r.Term)
+				i, j := window(v, lo, hi)
+				if i < j {
+					h = append(h, &mergeCursor{rng: ri, batch: b.id, pos: i, end: j, next: postingAt(v, i), valRound: -1})
+				}
 			}
 		}
 		return nil
@@ -705,66 +756,130 @@ func (s *Store) merged(term string, from, to time.Time, fn func(StoredEvent) err
 	if err != nil {
 		return err
 	}
+	heap.Init(&h)
+	var fs fetchSizer
 	ps := make([]posting, 0, min(mergeRound, 1024))
-	for len(curs) > 0 {
-		ps = ps[:0]
+	// ins[ends[k-1]:ends[k]] are the ranges of ps[k].
+	var ins []int
+	var ends []int
+	for round := 0; h.Len() > 0; round++ {
+		ps, ins, ends = ps[:0], ins[:0], ends[:0]
 		err := s.db.View(func(tx *bolt.Tx) error {
 			pb := tx.Bucket(bEvPost)
-			vals := make([][]byte, len(curs))
-			h := &postHeap{}
-			for i, c := range curs {
-				vals[i] = termPostings(pb, c.batch, term)
-				if c.end > len(vals[i])/postingSize {
-					c.end = len(vals[i]) / postingSize
+			for h.Len() > 0 {
+				c := h[0]
+				n := len(ps)
+				if n >= mergeRound && ps[n-1] != c.next {
+					break // (an event's ranges all go in one round)
 				}
-				if c.pos < c.end {
-					heap.Push(h, heapItem{postingAt(vals[i], c.pos), i})
+				if n > 0 && ps[n-1] == c.next {
+					if ins[len(ins)-1] != c.rng {
+						ins = append(ins, c.rng)
+						ends[n-1] = len(ins)
+					}
+				} else {
+					ps = append(ps, c.next)
+					ins = append(ins, c.rng)
+					ends = append(ends, len(ins))
 				}
-			}
-			for h.Len() > 0 && len(ps) < mergeRound {
-				it := heap.Pop(h).(heapItem)
-				ps = append(ps, it.p)
-				c := curs[it.cur]
 				c.pos++
+				if c.valRound != round {
+					c.val, c.valRound = termPostings(pb, c.batch, rs[c.rng].Term), round
+					c.end = min(c.end, len(c.val)/postingSize)
+				}
 				if c.pos < c.end {
-					heap.Push(h, heapItem{postingAt(vals[it.cur], c.pos), it.cur})
+					c.next = postingAt(c.val, c.pos)
+					heap.Fix(&h, 0)
+				} else {
+					heap.Pop(&h)
 				}
 			}
 			return nil
 		})
+		for _, c := range h {
+			c.val = nil // not valid past the transaction
+		}
 		if err != nil {
 			return err
 		}
-		kept := curs[:0]
-		for _, c := range curs {
-			if c.pos < c.end {
-				kept = append(kept, c)
-			}
-		}
-		curs = kept
-		if err := s.emit(ps, fn); err != nil {
+		if err := s.emit(&fs, ps, ins, ends, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-type heapItem struct {
-	p   posting
-	cur int
+// A round's postings are fetched together, in storage order, so the
+// more are fetched at once, the more of each decoded block is used before
+// it is dropped: a principal's events are spread thinly over the blocks
+// of many files. The events fetched are held until handed on, so how many
+// go together is set by their size: the first fetch of a query takes
+// fetchMin, later ones as many as fit fetchBytes at the sizes seen so far
+// (growing at most fourfold a time), never more than fetchMax.
+const (
+	fetchMin   = 256
+	fetchMax   = 16384
+	fetchBytes = 24 << 20
+)
+
+// fetchSizer picks the size of a query's next fetch.
+type fetchSizer struct {
+	n            int // next fetch size
+	events, size int64
 }
 
-type postHeap []heapItem
+func (f *fetchSizer) next() int {
+	if f.n == 0 {
+		f.n = fetchMin
+	}
+	return f.n
+}
 
-func (h postHeap) Len() int           { return len(h) }
-func (h postHeap) Less(i, j int) bool { return cmpPosting(h[i].p, h[j].p) < 0 }
-func (h postHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *postHeap) Push(x any)        { *h = append(*h, x.(heapItem)) }
-func (h *postHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// saw records a fetch's events and sizes the next.
+func (f *fetchSizer) saw(evs []StoredEvent) {
+	for _, e := range evs {
+		f.size += int64(len(e.Data)) + storedEventOverhead
+	}
+	f.events += int64(len(evs))
+	if f.events == 0 {
+		return
+	}
+	avg := max(1, f.size/f.events)
+	f.n = int(min(int64(f.next())*4, max(fetchMin, min(fetchMax, fetchBytes/avg))))
+}
+
+// storedEventOverhead is what a fetched event costs besides its data.
+const storedEventOverhead = 160
+
+func (s *Store) emit(fs *fetchSizer, ps []posting, ins, ends []int, fn func(StoredEvent, []int) error) error {
+	for off := 0; off < len(ps); {
+		n := min(len(ps)-off, fs.next())
+		evs, err := s.fetch(ps[off : off+n])
+		if err != nil {
+			return err
+		}
+		s.releaseMapped() // the pages just read are not needed again
+		fs.saw(evs)
+		// fetch drops events removed since the postings were read; match
+		// the rest back to their postings, which are in the same order.
+		k := off
+		for i, e := range evs {
+			for k < off+n && (ps[k].item != e.Item || ps[k].rec != e.Record) {
+				k++
+			}
+			start := 0
+			if k > 0 {
+				start = ends[k-1]
+			}
+			if err := fn(e, ins[start:ends[k]]); err != nil {
+				return err
+			}
+			evs[i] = StoredEvent{} // let it go
+			k++
+		}
+		off += n
+	}
+	return nil
 }
 
 // TermValues calls fn, in term order, for each distinct term starting

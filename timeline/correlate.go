@@ -1,11 +1,9 @@
 package timeline
 
 import (
-	"container/heap"
 	"context"
-	"errors"
 	"fmt"
-	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,23 +63,55 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		sum.add(m)
 		return fn(m)
 	})
-	var streams []*stream
 	q := &c.q
-	switch {
-	case q.All:
-		streams = append(streams, &stream{seq: timeSeq(c.src, q.From, q.To), why: func(*Event) (string, bool) { return "", true }})
-	case q.IP != "":
-		ip, _ := NormalizeIP(q.IP)
-		streams = append(streams, &stream{seq: termSeq(c.src, TermIP+ip, q.From, q.To), why: ipWhy(ip)})
-	default:
-		streams = c.principalStreams()
-	}
-	err := merge(ctx, streams, func(ev *Event, why []string) error {
+	n := 0
+	// handle decodes a selected event and passes it on with the reasons
+	// of the ranges that include it (whys[i] for range i).
+	var whys []func(*Event) (string, bool)
+	handle := func(se store.StoredEvent, in []int) error {
+		if n++; n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ev, err := DecodeEvent(se.Data)
+		if err != nil {
+			sum.undecodable++
+			return nil
+		}
 		if !q.wantSource(ev.Source) {
 			return nil
 		}
-		return ann.push(&Match{Event: ev, Why: why})
-	}, &sum.undecodable)
+		var why []string
+		include := in == nil // the whole case
+		for _, i := range in {
+			w, ok := whys[i](&ev)
+			if !ok {
+				continue
+			}
+			include = true
+			if w != "" && !slices.Contains(why, w) {
+				why = append(why, w)
+			}
+		}
+		if !include {
+			return nil
+		}
+		return ann.push(&Match{Event: &ev, Why: why})
+	}
+	var err error
+	switch {
+	case q.All:
+		err = c.src.EventsByTime(q.From, q.To, func(se store.StoredEvent) error { return handle(se, nil) })
+	case q.IP != "":
+		ip, _ := NormalizeIP(q.IP)
+		whys = append(whys, ipWhy(ip))
+		err = c.src.EventsByTerms([]store.TermRange{{Term: TermIP + ip, From: q.From, To: q.To}}, handle)
+	default:
+		var ranges []store.TermRange
+		ranges, whys = c.principalRanges()
+		err = c.src.EventsByTerms(ranges, handle)
+	}
 	if err == nil {
 		err = ann.flush()
 	}
@@ -114,18 +144,22 @@ func sameIP(s, norm string) bool {
 	return ok && n == norm
 }
 
-// principalStreams returns the index ranges of a resolved principal: its
-// own events, the events of each credential it obtained, and the flow and
-// ELB events of each address it used.
-func (c *Correlation) principalStreams() []*stream {
+// principalRanges returns the index ranges of a resolved principal: its
+// own terms, the access keys it obtained and the addresses it used (for
+// their network events, in the window it used them, widened by the
+// network margin), each with the reason its events are included.
+func (c *Correlation) principalRanges() ([]store.TermRange, []func(*Event) (string, bool)) {
 	q, r := &c.q, c.Resolution
-	var out []*stream
+	var rs []store.TermRange
+	var whys []func(*Event) (string, bool)
 	for _, t := range principalTerms(q.Principal) {
-		out = append(out, &stream{seq: termSeq(c.src, t, q.From, q.To), why: func(*Event) (string, bool) { return "own event", true }})
+		rs = append(rs, store.TermRange{Term: t, From: q.From, To: q.To})
+		whys = append(whys, func(*Event) (string, bool) { return "own event", true })
 	}
 	for _, cr := range r.Credentials {
 		why := cr.Why
-		out = append(out, &stream{seq: termSeq(c.src, TermAccessKey+cr.AccessKey, q.From, q.To), why: func(*Event) (string, bool) { return why, true }})
+		rs = append(rs, store.TermRange{Term: TermAccessKey + cr.AccessKey, From: q.From, To: q.To})
+		whys = append(whys, func(*Event) (string, bool) { return why, true })
 	}
 	for _, u := range r.IPs {
 		from, to := q.From, q.To
@@ -136,11 +170,12 @@ func (c *Correlation) principalStreams() []*stream {
 			to = u.Last.Add(q.NetworkMargin + time.Nanosecond)
 		}
 		why := "network: IP " + u.IP + " used by principal"
-		out = append(out, &stream{seq: termSeq(c.src, TermIP+u.IP, from, to), why: func(e *Event) (string, bool) {
+		rs = append(rs, store.TermRange{Term: TermIP + u.IP, From: from, To: to})
+		whys = append(whys, func(e *Event) (string, bool) {
 			return why, e.Source != SourceCloudTrail
-		}})
+		})
 	}
-	return out
+	return rs, whys
 }
 
 // principalTerms returns the index terms of a principal as given.
@@ -264,168 +299,3 @@ func hasPrincipalTerm(terms []string) bool {
 	return false
 }
 
-// stream is one time-ordered index range of a query and the reason its
-// events are included.
-type stream struct {
-	seq iter.Seq2[store.StoredEvent, error]
-	// why returns the reason an event of this stream is included, and
-	// false when the stream only brings it along (it is then left out
-	// unless another stream includes it).
-	why func(*Event) (string, bool)
-
-	next func() (store.StoredEvent, error, bool)
-	stop func()
-	cur  store.StoredEvent
-}
-
-var errStopScan = errors.New("stop scan")
-
-// termSeq yields the events under term in [from, to).
-func termSeq(src EventSource, term string, from, to time.Time) iter.Seq2[store.StoredEvent, error] {
-	return func(yield func(store.StoredEvent, error) bool) {
-		err := src.EventsByTerm(term, from, to, func(e store.StoredEvent) error {
-			if !yield(e, nil) {
-				return errStopScan
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStopScan) {
-			yield(store.StoredEvent{}, err)
-		}
-	}
-}
-
-// timeSeq yields every event in [from, to).
-func timeSeq(src EventSource, from, to time.Time) iter.Seq2[store.StoredEvent, error] {
-	return func(yield func(store.StoredEvent, error) bool) {
-		err := src.EventsByTime(from, to, func(e store.StoredEvent) error {
-			if !yield(e, nil) {
-				return errStopScan
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStopScan) {
-			yield(store.StoredEvent{}, err)
-		}
-	}
-}
-
-// eventLess orders stored events as the indexes do: time, then item, then
-// record.
-func eventLess(a, b *store.StoredEvent) bool {
-	ta, tb := a.Time.UnixNano(), b.Time.UnixNano()
-	if ta != tb {
-		return ta < tb
-	}
-	if a.Item != b.Item {
-		return a.Item < b.Item
-	}
-	return a.Record < b.Record
-}
-
-type streamHeap []*stream
-
-func (h streamHeap) Len() int           { return len(h) }
-func (h streamHeap) Less(i, j int) bool { return eventLess(&h[i].cur, &h[j].cur) }
-func (h streamHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *streamHeap) Push(x any)        { *h = append(*h, x.(*stream)) }
-func (h *streamHeap) Pop() any {
-	old := *h
-	s := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return s
-}
-
-// advance pulls the stream's next event; false at its end.
-func (s *stream) advance() (bool, error) {
-	e, err, ok := s.next()
-	if !ok {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	s.cur = e
-	return true, nil
-}
-
-// merge k-way merges the streams by (time, item, record), decodes each
-// distinct event once, and passes it to emit with the reasons of every
-// stream that includes it. Events no stream includes are dropped.
-func merge(ctx context.Context, streams []*stream, emit func(*Event, []string) error, undecodable *int) error {
-	h := make(streamHeap, 0, len(streams))
-	defer func() {
-		for _, s := range streams {
-			if s.stop != nil {
-				s.stop()
-			}
-		}
-	}()
-	for _, s := range streams {
-		s.next, s.stop = iter.Pull2(s.seq)
-		ok, err := s.advance()
-		if err != nil {
-			return err
-		}
-		if ok {
-			h = append(h, s)
-		}
-	}
-	heap.Init(&h)
-	var group []*stream
-	n := 0
-	for h.Len() > 0 {
-		if n++; n&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		first := heap.Pop(&h).(*stream)
-		group = append(group[:0], first)
-		key := first.cur.Key()
-		for h.Len() > 0 && h[0].cur.Key() == key && h[0].cur.Time.Equal(first.cur.Time) {
-			group = append(group, heap.Pop(&h).(*stream))
-		}
-		ev, err := DecodeEvent(first.cur.Data)
-		if err != nil {
-			*undecodable++
-		} else {
-			var why []string
-			include := false
-			for _, s := range group {
-				w, ok := s.why(&ev)
-				if !ok {
-					continue
-				}
-				include = true
-				if w != "" && !containsString(why, w) {
-					why = append(why, w)
-				}
-			}
-			if include {
-				if err := emit(&ev, why); err != nil {
-					return err
-				}
-			}
-		}
-		for _, s := range group {
-			ok, err := s.advance()
-			if err != nil {
-				return err
-			}
-			if ok {
-				heap.Push(&h, s)
-			}
-		}
-	}
-	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

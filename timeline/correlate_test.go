@@ -167,6 +167,13 @@ func (g *scanGuard) EventsByTerm(term string, from, to time.Time, fn func(store.
 	return g.Store.EventsByTerm(term, from, to, fn)
 }
 
+func (g *scanGuard) EventsByTerms(rs []store.TermRange, fn func(store.StoredEvent, []int) error) error {
+	for _, r := range rs {
+		g.terms = append(g.terms, r.Term)
+	}
+	return g.Store.EventsByTerms(rs, fn)
+}
+
 func TestQueryIP(t *testing.T) {
 	st := newTestStore(t, incidentEvents())
 	g := &scanGuard{Store: st}

@@ -13,6 +13,9 @@ import (
 // ranges by term and by time (store.Store implements it).
 type EventSource interface {
 	EventsByTerm(term string, from, to time.Time, fn func(store.StoredEvent) error) error
+	// EventsByTerms merges several ranges: each event once, in time
+	// order, with the indexes of the ranges that select it.
+	EventsByTerms(rs []store.TermRange, fn func(store.StoredEvent, []int) error) error
 	EventsByTime(from, to time.Time, fn func(store.StoredEvent) error) error
 }
 

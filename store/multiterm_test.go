@@ -1,0 +1,157 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEventsByTerms checks merged ranges against a model: each selected
+// event once, in (time, item, record) order, with exactly the ranges that
+// select it, whatever the round size (so an event's ranges that fall at a
+// round's end stay together), across batches, with time windows, an
+// unusable term and a term nothing has.
+func TestEventsByTerms(t *testing.T) {
+	st, _ := newCase(t)
+	w := st.NewWriter(256 << 10) // several batches
+	r := rand.New(rand.NewPCG(7, 8))
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	type ev struct {
+		item, rec uint64
+		t         time.Time
+		terms     []string
+	}
+	var all []ev
+	for item := uint64(1); item <= 4; item++ {
+		for rec := uint64(1); rec <= 3000; rec++ {
+			e := ev{item: item, rec: rec, t: t0.Add(time.Duration(r.IntN(5000)) * time.Second)}
+			e.terms = []string{fmt.Sprintf("ip:10.0.0.%d", r.IntN(6)), fmt.Sprintf("ip:10.0.1.%d", r.IntN(40))}
+			if r.IntN(2) == 0 {
+				e.terms = append(e.terms, fmt.Sprintf("p:user%d", r.IntN(3)))
+			}
+			all = append(all, e)
+			data := fmt.Appendf(nil, "%d/%d", item, rec)
+			if err := w.PutEvent(EventRecord{Item: item, Record: rec, Time: e.t, Terms: e.terms, Data: data}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(all, func(a, b ev) int {
+		if c := a.t.Compare(b.t); c != 0 {
+			return c
+		}
+		if a.item != b.item {
+			return int(a.item) - int(b.item)
+		}
+		return int(a.rec) - int(b.rec)
+	})
+	ranges := []TermRange{
+		{Term: "p:user1"},
+		{Term: "ip:10.0.0.2", From: t0.Add(1000 * time.Second), To: t0.Add(3000 * time.Second)},
+		{Term: "bad\x00term"},
+		{Term: "ip:10.0.1.7"},
+		{Term: "ip:10.0.0.2", From: t0.Add(2000 * time.Second)}, // overlaps range 1
+		{Term: "ip:192.0.2.1"},
+		{Term: "p:user1", To: t0.Add(500 * time.Second)}, // inside range 0
+	}
+	var want []string
+	for _, e := range all {
+		var in []string
+		for i, rg := range ranges {
+			if slices.Contains(e.terms, rg.Term) && (rg.From.IsZero() || !e.t.Before(rg.From)) && (rg.To.IsZero() || e.t.Before(rg.To)) {
+				in = append(in, fmt.Sprint(i))
+			}
+		}
+		if in != nil {
+			want = append(want, fmt.Sprintf("%d/%d %s", e.item, e.rec, strings.Join(in, ",")))
+		}
+	}
+	if len(want) < 2000 {
+		t.Fatalf("model selects only %d events", len(want))
+	}
+	defer func(n int) { mergeRound = n }(mergeRound)
+	for _, round := range []int{1, 2, 3, 7, 1000, 16384} {
+		mergeRound = round
+		var got []string
+		err := st.EventsByTerms(ranges, func(e StoredEvent, in []int) error {
+			if string(e.Data) != fmt.Sprintf("%d/%d", e.Item, e.Record) {
+				return fmt.Errorf("event %d/%d has data %q", e.Item, e.Record, e.Data)
+			}
+			var s []string
+			for _, i := range in {
+				s = append(s, fmt.Sprint(i))
+			}
+			got = append(got, fmt.Sprintf("%d/%d %s", e.Item, e.Record, strings.Join(s, ",")))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Fatalf("round %d: event %d is %q, want %q (%d vs %d events)", round, i, got[i], want[i], len(got), len(want))
+				}
+			}
+			t.Fatalf("round %d: %d events, want %d", round, len(got), len(want))
+		}
+	}
+	// One range is EventsByTerm.
+	var n int
+	if err := st.EventsByTerm("ip:10.0.1.7", time.Time{}, time.Time{}, func(StoredEvent) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	m := 0
+	for _, e := range all {
+		if slices.Contains(e.terms, "ip:10.0.1.7") {
+			m++
+		}
+	}
+	if n != m || n == 0 {
+		t.Fatalf("EventsByTerm: %d events, want %d", n, m)
+	}
+}
+
+// TestFetchSizer checks that fetches start small, grow at most fourfold,
+// stay within fetchBytes at the sizes seen and within [fetchMin, fetchMax].
+func TestFetchSizer(t *testing.T) {
+	evs := func(n, size int) []StoredEvent {
+		out := make([]StoredEvent, n)
+		for i := range out {
+			out[i].Data = make([]byte, size)
+		}
+		return out
+	}
+	var f fetchSizer
+	if f.next() != fetchMin {
+		t.Fatalf("first fetch %d, want %d", f.next(), fetchMin)
+	}
+	f.saw(evs(fetchMin, 100))
+	if got := f.next(); got != 4*fetchMin {
+		t.Fatalf("after small events: %d, want %d", got, 4*fetchMin)
+	}
+	for range 10 {
+		f.saw(evs(f.next(), 100))
+	}
+	if got := f.next(); got != fetchMax {
+		t.Fatalf("small events: %d, want %d", got, fetchMax)
+	}
+	var g fetchSizer
+	g.saw(evs(fetchMin, 1<<20)) // 1 MiB events
+	if got := g.next(); got != fetchMin {
+		t.Fatalf("large events: %d, want %d", got, fetchMin)
+	}
+	var h fetchSizer
+	for range 10 {
+		h.saw(evs(h.next(), 4000))
+	}
+	if got, want := h.next(), fetchBytes/(4000+storedEventOverhead); got != want {
+		t.Fatalf("4 KB events: %d, want %d", got, want)
+	}
+}
