@@ -298,4 +298,3 @@ func hasPrincipalTerm(terms []string) bool {
 	}
 	return false
 }
-
