@@ -81,6 +81,7 @@ func gen(args []string) error {
 		return fmt.Errorf("gen needs -dir")
 	}
 	r := rand.New(rand.NewSource(o.seed))
+	ctSeq = 0
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	if err := genCloudTrail(r, o, t0); err != nil {
 		return err
@@ -97,6 +98,7 @@ var userKeys = func() map[string][2]string {
 	for _, u := range users {
 		m[u] = [2]string{"AKIA" + strings.ToUpper(hexs(r, 16)), "AKIA" + strings.ToUpper(hexs(r, 16))}
 	}
+	m[incidentUser] = [2]string{"AKIA" + strings.ToUpper(hexs(r, 16)), "AKIA" + strings.ToUpper(hexs(r, 16))}
 	return m
 }()
 
@@ -205,9 +207,24 @@ func genCloudTrail(r *rand.Rand, o genOpts, t0 time.Time) error {
 	return nil
 }
 
+// ctSeq counts the CloudTrail records generated.
+var ctSeq int
+
+// incidentUser makes one call in incidentEvery: a principal with an
+// ordinary number of events, as the one under investigation usually is
+// (the six regular users each make a sixth of all calls). Chosen by
+// position, so the rest of the corpus is the same with or without it.
+const (
+	incidentUser  = "mallory"
+	incidentEvery = 997
+)
+
 // writeCTRecord appends one realistic CloudTrail record with event time t.
 func writeCTRecord(buf *bytes.Buffer, r *rand.Rand, t time.Time) {
 	user := users[r.Intn(len(users))]
+	if ctSeq++; ctSeq%incidentEvery == 0 {
+		user = incidentUser
+	}
 	name := eventNames[r.Intn(len(eventNames))]
 	src := sources[r.Intn(len(sources))]
 	key := userKeys[user][r.Intn(2)]
@@ -357,7 +374,7 @@ func runBench(args []string) error {
 	tc := fs.String("trailcase", "trailcase", "trailcase binary")
 	work := fs.String("work", "", "scratch directory for cases (default: a temp dir)")
 	ip := fs.String("ip", "", "IP for the query benchmark (default: one from the corpus)")
-	principal := fs.String("principal", "", "also time a principal query (its result can be a large share of the corpus)")
+	principal := fs.String("principal", "", "also time principal queries (comma-separated; the generated corpus has "+incidentUser+", with an ordinary number of events, and six users who each make a sixth of all calls)")
 	fs.Parse(args)
 	if *dir == "" {
 		return fmt.Errorf("run needs -dir")
@@ -444,12 +461,32 @@ func runBench(args []string) error {
 		lines++
 	}
 	fmt.Printf("  (%d events for %s)\n", lines, *ip)
+	var principals []string
 	if *principal != "" {
+		principals = strings.Split(*principal, ",")
+	}
+	for _, p := range principals {
+		// The median of three, unless one run already takes seconds.
+		name := "trailcase timeline --principal " + p
 		var pout countWriter
-		if err := add(measure("trailcase timeline --principal", *work, &pout, *tc, "timeline", "--case", caseB, "--principal", *principal, "--format", "jsonl")); err != nil {
-			fmt.Println("timeline:", err)
+		var qs []result
+		for range 3 {
+			pout = countWriter{}
+			r, err := measure(name, *work, &pout, *tc, "timeline", "--case", caseB, "--principal", p, "--format", "jsonl")
+			if err != nil {
+				fmt.Println("timeline:", err)
+				break
+			}
+			qs = append(qs, r)
+			if r.wall > 5*time.Second {
+				break
+			}
 		}
-		fmt.Printf("  (%d events, %.0f MB of JSON Lines for %s)\n", pout.lines, float64(pout.n)/1e6, *principal)
+		if len(qs) > 0 {
+			slices.SortFunc(qs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
+			add(qs[len(qs)/2], nil)
+		}
+		fmt.Printf("  (%d events, %.0f MB of JSON Lines for %s)\n", pout.lines, float64(pout.n)/1e6, p)
 	}
 
 	by := map[string]time.Duration{}
@@ -468,8 +505,8 @@ func runBench(args []string) error {
 	fmt.Println("  acquire CloudTrail / jq pass:        ", ratio("trailcase acquire (CloudTrail)", "jq -c .Records[] (CloudTrail)"))
 	fmt.Println("  acquire all / zcat:                  ", ratio("trailcase acquire (all)", "zcat"))
 	fmt.Println("  timeline --ip / zcat:                ", ratio("trailcase timeline --ip", "zcat"))
-	if *principal != "" {
-		fmt.Println("  timeline --principal / zcat:         ", ratio("trailcase timeline --principal", "zcat"))
+	for _, p := range principals {
+		fmt.Printf("  timeline --principal %s / zcat: %s\n", p, ratio("trailcase timeline --principal "+p, "zcat"))
 	}
 	return nil
 }
