@@ -15,6 +15,14 @@ import (
 // round's end stay together), across batches, with time windows, an
 // unusable term and a term nothing has.
 func TestEventsByTerms(t *testing.T) {
+	for _, mode := range []string{"delta", "fixed", "mixed"} {
+		t.Run(mode, func(t *testing.T) { testEventsByTerms(t, mode) })
+	}
+}
+
+func testEventsByTerms(t *testing.T, mode string) {
+	defer func() { writeDelta = true }()
+	writeDelta = mode == "delta"
 	st, _ := newCase(t)
 	w := st.NewWriter(256 << 10) // several batches
 	r := rand.New(rand.NewPCG(7, 8))
@@ -26,6 +34,12 @@ func TestEventsByTerms(t *testing.T) {
 	}
 	var all []ev
 	for item := uint64(1); item <= 4; item++ {
+		if mode == "mixed" && item == 3 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			writeDelta = true
+		}
 		for rec := uint64(1); rec <= 3000; rec++ {
 			e := ev{item: item, rec: rec, t: t0.Add(time.Duration(r.IntN(5000)) * time.Second)}
 			e.terms = []string{fmt.Sprintf("ip:10.0.0.%d", r.IntN(6)), fmt.Sprintf("ip:10.0.1.%d", r.IntN(40))}

@@ -8,12 +8,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestPostingChunks checks term lookups and term counts against a model,
 // with terms that have postings of their own and many that share chunks
 // (several chunks per batch), across batches and after a deletion.
+//
+// Batches are written delta-encoded, fixed (as schema 2 wrote them), or
+// the first two items fixed and the rest delta-encoded, as in a case
+// written before and after an upgrade.
 func TestPostingChunks(t *testing.T) {
+	for _, mode := range []string{"delta", "fixed", "mixed"} {
+		t.Run(mode, func(t *testing.T) { testPostingChunks(t, mode) })
+	}
+}
+
+func testPostingChunks(t *testing.T, mode string) {
+	defer func() { writeDelta = true }()
+	writeDelta = mode == "delta"
 	st, _ := newCase(t)
 	w := st.NewWriter(2 << 20)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -26,6 +40,12 @@ func TestPostingChunks(t *testing.T) {
 	}
 	var all []ev
 	for item := uint64(1); item <= 5; item++ {
+		if mode == "mixed" && item == 3 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			writeDelta = true
+		}
 		for rec := uint64(1); rec <= 6000; rec++ {
 			e := ev{item: item, rec: rec, t: t0.Add(time.Duration(r.IntN(100000)) * time.Second)}
 			// a few frequent terms, many rare ones
@@ -100,6 +120,20 @@ func TestPostingChunks(t *testing.T) {
 			}
 		}
 	}
+	var fixed, delta int
+	st.db.View(func(tx *bolt.Tx) error {
+		for _, b := range batchesIn(tx, time.Time{}, time.Time{}) {
+			if b.delta {
+				delta++
+			} else {
+				fixed++
+			}
+		}
+		return nil
+	})
+	if (mode == "fixed") != (delta == 0) || (mode == "delta") != (fixed == 0) || fixed+delta < 3 {
+		t.Fatalf("%s: %d fixed and %d delta-encoded batches", mode, fixed, delta)
+	}
 	model = build(0)
 	check(model, "stored")
 	w.DeleteItemEvents(2)
@@ -110,8 +144,8 @@ func TestPostingChunks(t *testing.T) {
 }
 
 // TestOlderSchemaUpgradedOnWrite: a version 1 case (no posting chunks)
-// reads as is; opened for writing, it is marked version 2 before anything
-// is written, so an older trailcase refuses it afterwards.
+// reads as is; opened for writing, it is marked the current version before
+// anything is written, so an older trailcase refuses it afterwards.
 func TestOlderSchemaUpgradedOnWrite(t *testing.T) {
 	st, p := newCase(t)
 	if err := st.db.Update(func(tx *bbtx) error { return tx.Bucket(bMeta).Put(kSchema, u64(1)) }); err != nil {

@@ -76,8 +76,11 @@ func postChunkKey(batch uint64, first string) []byte {
 }
 
 // readChunk calls fn for each entry of a chunk, in order, until fn
-// returns false. It reports false for a malformed chunk.
-func readChunk(v []byte, fn func(term []byte, postings []byte) bool) bool {
+// returns false. It reports false for a malformed chunk. An entry is
+// (uvarint len, term, list): in a batch of fixed postings the list is
+// uvarint n and n postings, in a delta-encoded batch uvarint len and the
+// list (see plist).
+func readChunk(v []byte, delta bool, fn func(term []byte, list []byte) bool) bool {
 	for len(v) > 0 {
 		n, l := binary.Uvarint(v)
 		if l <= 0 || n > uint64(len(v)-l) {
@@ -86,11 +89,15 @@ func readChunk(v []byte, fn func(term []byte, postings []byte) bool) bool {
 		term := v[l : l+int(n)]
 		v = v[l+int(n):]
 		m, l := binary.Uvarint(v)
-		if l <= 0 || m > uint64(len(v)-l)/postingSize {
+		size := uint64(postingSize)
+		if delta {
+			size = 1
+		}
+		if l <= 0 || m > uint64(len(v)-l)/size {
 			return false
 		}
-		ps := v[l : l+int(m)*postingSize]
-		v = v[l+int(m)*postingSize:]
+		ps := v[l : l+int(m*size)]
+		v = v[l+int(m*size):]
 		if !fn(term, ps) {
 			return true
 		}
@@ -98,9 +105,22 @@ func readChunk(v []byte, fn func(term []byte, postings []byte) bool) bool {
 	return true
 }
 
+// appendChunkEntry appends one chunk entry.
+func appendChunkEntry(b []byte, term string, ps []posting, delta bool) []byte {
+	b = binary.AppendUvarint(b, uint64(len(term)))
+	b = append(b, term...)
+	if !delta {
+		b = binary.AppendUvarint(b, uint64(len(ps)))
+		return appendFixed(b, ps)
+	}
+	list := appendPlist(nil, ps)
+	b = binary.AppendUvarint(b, uint64(len(list)))
+	return append(b, list...)
+}
+
 // termPostings returns the postings of term in a batch: its own key's
 // value, or its entry in the chunk that would hold it.
-func termPostings(pb *bolt.Bucket, batch uint64, term string) []byte {
+func termPostings(pb *bolt.Bucket, batch uint64, term string, delta bool) []byte {
 	if v := pb.Get(postKey(batch, term)); v != nil {
 		return v
 	}
@@ -114,7 +134,7 @@ func termPostings(pb *bolt.Bucket, batch uint64, term string) []byte {
 		return nil
 	}
 	var found []byte
-	readChunk(v, func(t, ps []byte) bool {
+	readChunk(v, delta, func(t, ps []byte) bool {
 		switch c := strings.Compare(string(t), term); {
 		case c == 0:
 			found = ps
@@ -128,7 +148,7 @@ func termPostings(pb *bolt.Bucket, batch uint64, term string) []byte {
 }
 
 // dropFromChunks removes an item's postings from a batch's chunks.
-func dropFromChunks(pb *bolt.Bucket, batch, item uint64) error {
+func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
 	prefix := postChunkKey(batch, "")
 	type rewrite struct{ k, v []byte }
 	var rw []rewrite
@@ -136,21 +156,19 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64) error {
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		out := make([]byte, 0, len(v))
 		changed := false
-		readChunk(v, func(t, ps []byte) bool {
-			keep := make([]byte, 0, len(ps))
-			for i := 0; i < len(ps)/postingSize; i++ {
-				if postingAt(ps, i).item != item {
-					keep = append(keep, ps[i*postingSize:(i+1)*postingSize]...)
-				}
+		readChunk(v, delta, func(t, raw []byte) bool {
+			l, ok := parsePlist(raw, delta)
+			if !ok {
+				out = appendChunkRaw(out, t, raw, delta) // kept as found
+				return true
 			}
-			if len(keep) != len(ps) {
+			ps, _ := l.all()
+			keep := slices.DeleteFunc(ps, func(p posting) bool { return p.item == item })
+			if len(keep) != l.Len() {
 				changed = true
 			}
 			if len(keep) > 0 {
-				out = binary.AppendUvarint(out, uint64(len(t)))
-				out = append(out, t...)
-				out = binary.AppendUvarint(out, uint64(len(keep)/postingSize))
-				out = append(out, keep...)
+				out = appendChunkEntry(out, string(t), keep, delta)
 			}
 			return true
 		})
@@ -170,6 +188,18 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64) error {
 		}
 	}
 	return nil
+}
+
+// appendChunkRaw appends a chunk entry whose list is already encoded.
+func appendChunkRaw(b, term, list []byte, delta bool) []byte {
+	b = binary.AppendUvarint(b, uint64(len(term)))
+	b = append(b, term...)
+	if delta {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(list)/postingSize))
+	}
+	return append(b, list...)
 }
 
 func postKey(batch uint64, term string) []byte {
@@ -391,12 +421,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 			chunkFirst = t
 			chunk = make([]byte, 0, chunkBytes+4096)
 		}
-		chunk = binary.AppendUvarint(chunk, uint64(len(t)))
-		chunk = append(chunk, t...)
-		chunk = binary.AppendUvarint(chunk, uint64(len(ps)))
-		for _, p := range ps {
-			chunk = p.append(chunk)
-		}
+		chunk = appendChunkEntry(chunk, t, ps, writeDelta)
 		if len(chunk) >= chunkBytes {
 			if err := putChunk(); err != nil {
 				return err
@@ -408,18 +433,17 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	}
 	for _, t := range own {
 		ps := w.postLists[w.postIdx[t]]
-		buf := make([]byte, 0, len(ps)*postingSize)
-		for _, p := range ps {
-			buf = p.append(buf)
-		}
-		if err := pb.Put(postKey(batch, t), buf); err != nil {
+		if err := pb.Put(postKey(batch, t), appendList(make([]byte, 0, 16+len(ps)*6), ps, writeDelta)); err != nil {
 			return err
 		}
 	}
-	info := make([]byte, 0, 24)
+	info := make([]byte, 0, 25)
 	info = binary.BigEndian.AppendUint64(info, all[0].t)
 	info = binary.BigEndian.AppendUint64(info, all[len(all)-1].t)
 	info = binary.BigEndian.AppendUint64(info, uint64(len(all)))
+	if writeDelta {
+		info = append(info, batchDelta)
+	}
 	if err := tx.Bucket(bEvBatches).Put(u64(batch), info); err != nil {
 		return err
 	}
@@ -475,38 +499,29 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 	}
 	// Drop the item's postings from every batch.
 	pb := tx.Bucket(bEvPost)
-	var batches []uint64
-	_ = tx.Bucket(bEvBatches).ForEach(func(k, _ []byte) error {
-		batches = append(batches, binary.BigEndian.Uint64(k))
-		return nil
-	})
-	for _, b := range batches {
+	for _, b := range batchesIn(tx, time.Time{}, time.Time{}) {
 		for t := range terms {
-			k := postKey(b, t)
-			v := pb.Get(k)
-			if v == nil {
+			k := postKey(b.id, t)
+			l, ok := parsePlist(pb.Get(k), b.delta)
+			if !ok || l.Len() == 0 {
 				continue
 			}
-			kept := make([]byte, 0, len(v))
-			for i := 0; i < len(v)/postingSize; i++ {
-				if postingAt(v, i).item != item {
-					kept = append(kept, v[i*postingSize:(i+1)*postingSize]...)
-				}
-			}
-			if len(kept) == len(v) {
+			ps, _ := l.all()
+			kept := slices.DeleteFunc(ps, func(p posting) bool { return p.item == item })
+			if len(kept) == l.Len() {
 				continue
 			}
 			var err error
 			if len(kept) == 0 {
 				err = pb.Delete(k)
 			} else {
-				err = pb.Put(k, kept)
+				err = pb.Put(k, appendList(nil, kept, b.delta))
 			}
 			if err != nil {
 				return err
 			}
 		}
-		if err := dropFromChunks(pb, b, item); err != nil {
+		if err := dropFromChunks(pb, b.id, item, b.delta); err != nil {
 			return err
 		}
 	}
@@ -518,7 +533,15 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 type batchInfo struct {
 	id       uint64
 	min, max uint64
+	delta    bool // posting lists delta-encoded (else fixed)
 }
+
+// batchDelta, after a batch's time range and count, marks its posting
+// lists delta-encoded; batches written by schema 2 lack it.
+const batchDelta = 1
+
+// writeDelta is false only in tests, to write batches as schema 2 did.
+var writeDelta = true
 
 func batchesIn(tx *bolt.Tx, from, to time.Time) []batchInfo {
 	var lo, hi uint64 = 0, ^uint64(0)
@@ -533,20 +556,13 @@ func batchesIn(tx *bolt.Tx, from, to time.Time) []batchInfo {
 		if len(k) != 8 || len(v) < 16 {
 			return nil
 		}
-		b := batchInfo{binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+		b := batchInfo{binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), len(v) > 24 && v[24] == batchDelta}
 		if b.max >= lo && b.min < hi {
 			out = append(out, b)
 		}
 		return nil
 	})
 	return out
-}
-
-// window returns the index range [i, j) of postings in v with time in
-// [lo, hi).
-func window(v []byte, lo, hi uint64) (int, int) {
-	n := len(v) / postingSize
-	return searchPostings(v, n, lo), searchPostings(v, n, hi)
 }
 
 // searchPostings returns the first index whose time is >= t.
@@ -702,10 +718,12 @@ var mergeRound = 16384
 type mergeCursor struct {
 	rng      int    // index of the range
 	batch    uint64 // batch id
-	pos, end int    // next posting and end of the window
+	delta    bool   // the batch's encoding
+	cur      pcur   // the position after next
+	end      int    // end of the window (an index)
 	next     posting
-	val      []byte // the posting list, valid in round valRound
-	valRound int
+	list     plist // valid in round listRound
+	lisRound int
 }
 
 // mergeHeap orders cursors by their next posting, then range.
@@ -744,10 +762,15 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 				if b.max < lo || b.min >= hi {
 					continue
 				}
-				v := termPostings(pb, b.id, r.Term)
-				i, j := window(v, lo, hi)
-				if i < j {
-					h = append(h, &mergeCursor{rng: ri, batch: b.id, pos: i, end: j, next: postingAt(v, i), valRound: -1})
+				l, ok := parsePlist(termPostings(pb, b.id, r.Term, b.delta), b.delta)
+				if !ok || l.Len() == 0 {
+					continue
+				}
+				c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.seek(lo), end: l.index(hi), lisRound: -1}
+				if c.cur.i < c.end {
+					if c.next, ok = l.next(&c.cur); ok {
+						h = append(h, c)
+					}
 				}
 			}
 		}
@@ -782,13 +805,17 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 					ins = append(ins, c.rng)
 					ends = append(ends, len(ins))
 				}
-				c.pos++
-				if c.valRound != round {
-					c.val, c.valRound = termPostings(pb, c.batch, rs[c.rng].Term), round
-					c.end = min(c.end, len(c.val)/postingSize)
+				more := c.cur.i < c.end
+				if more && c.lisRound != round {
+					l, ok := parsePlist(termPostings(pb, c.batch, rs[c.rng].Term, c.delta), c.delta)
+					c.list, c.lisRound = l, round
+					c.end = min(c.end, l.Len())
+					more = ok && c.cur.i < c.end
 				}
-				if c.pos < c.end {
-					c.next = postingAt(c.val, c.pos)
+				if more {
+					c.next, more = c.list.next(&c.cur)
+				}
+				if more {
 					heap.Fix(&h, 0)
 				} else {
 					heap.Pop(&h)
@@ -797,7 +824,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 			return nil
 		})
 		for _, c := range h {
-			c.val = nil // not valid past the transaction
+			c.list = plist{} // not valid past the transaction
 		}
 		if err != nil {
 			return err
@@ -889,15 +916,16 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 	counts := map[string]int{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvPost).Cursor()
-		return tx.Bucket(bEvBatches).ForEach(func(bk, _ []byte) error {
+		return tx.Bucket(bEvBatches).ForEach(func(bk, bv []byte) error {
+			delta := len(bv) > 24 && bv[24] == batchDelta
 			seek := append(bytes.Clone(bk), prefix...)
 			for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
 				if len(k) > 8 && k[8] == 0 {
 					continue // a chunk: below
 				}
 				t := string(k[8:])
-				if t != allTerm {
-					counts[t] += len(v) / postingSize
+				if l, ok := parsePlist(v, delta); ok && t != allTerm {
+					counts[t] += l.Len()
 				}
 			}
 			// Chunks: start at the last one whose first term sorts at or
@@ -916,9 +944,9 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 				if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
 					break
 				}
-				readChunk(v, func(t, ps []byte) bool {
-					if bytes.HasPrefix(t, []byte(prefix)) {
-						counts[string(t)] += len(ps) / postingSize
+				readChunk(v, delta, func(t, list []byte) bool {
+					if l, ok := parsePlist(list, delta); ok && bytes.HasPrefix(t, []byte(prefix)) {
+						counts[string(t)] += l.Len()
 					}
 					return true
 				})
