@@ -374,6 +374,7 @@ func runBench(args []string) error {
 	tc := fs.String("trailcase", "trailcase", "trailcase binary")
 	work := fs.String("work", "", "scratch directory for cases (default: a temp dir)")
 	ip := fs.String("ip", "", "IP for the query benchmark (default: one from the corpus)")
+	runs := fs.Int("runs", 3, "rounds of the ingest commands and their baselines (medians are reported)")
 	principal := fs.String("principal", "", "also time principal queries (comma-separated; the generated corpus has "+incidentUser+", with an ordinary number of events, and six users who each make a sixth of all calls)")
 	fs.Parse(args)
 	if *dir == "" {
@@ -410,29 +411,84 @@ func runBench(args []string) error {
 		fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
 		return nil
 	}
-	if err := add(measure("sha256sum", *work, nil, "sh", "-c", "xargs sha256sum < files.txt")); err != nil {
-		return err
+	// Ingest and its baselines, in rounds: each round runs every command
+	// once, so a slow spell of the machine falls on both sides of a ratio;
+	// the report uses each command's median and the range of the ratios
+	// taken within a round.
+	rounds := map[string][]result{}
+	round := func(r result, err error) error {
+		if err != nil {
+			return err
+		}
+		rounds[r.name] = append(rounds[r.name], r)
+		fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
+		return nil
 	}
-	if err := add(measure("zcat", *work, nil, "sh", "-c", "xargs zcat < files.txt")); err != nil {
-		return err
-	}
-	if err := add(measure("jq -c .Records[] (CloudTrail)", *work, nil, "sh", "-c", "xargs zcat < ct.txt | jq -c '.Records[]'")); err != nil {
-		return err
-	}
-	caseA := filepath.Join(*work, "store.tcase")
-	measure("init", *work, nil, *tc, "init", "--case", caseA, "--name", "bench", "--examiner", "bench")
-	if err := add(measure("trailcase acquire --no-index", *work, nil, *tc, "acquire", "--quiet", "--case", caseA, "--no-index", abs)); err != nil {
-		return err
-	}
-	caseCT := filepath.Join(*work, "ct.tcase")
-	measure("init", *work, nil, *tc, "init", "--case", caseCT, "--name", "bench", "--examiner", "bench")
-	if err := add(measure("trailcase acquire (CloudTrail)", *work, nil, *tc, "acquire", "--quiet", "--case", caseCT, "--include", "**/CloudTrail/**", abs)); err != nil {
-		return err
+	freshCase := func(name string) (string, error) {
+		p := filepath.Join(*work, name)
+		os.Remove(p)
+		_, err := measure("init", *work, nil, *tc, "init", "--case", p, "--name", "bench", "--examiner", "bench")
+		return p, err
 	}
 	caseB := filepath.Join(*work, "full.tcase")
-	measure("init", *work, nil, *tc, "init", "--case", caseB, "--name", "bench", "--examiner", "bench")
-	if err := add(measure("trailcase acquire (all)", *work, nil, *tc, "acquire", "--quiet", "--case", caseB, abs)); err != nil {
-		return err
+	for i := range *runs {
+		if *runs > 1 {
+			fmt.Printf("round %d of %d\n", i+1, *runs)
+		}
+		if err := round(measure("sha256sum", *work, nil, "sh", "-c", "xargs sha256sum < files.txt")); err != nil {
+			return err
+		}
+		if err := round(measure("zcat", *work, nil, "sh", "-c", "xargs zcat < files.txt")); err != nil {
+			return err
+		}
+		if err := round(measure("jq -c .Records[] (CloudTrail)", *work, nil, "sh", "-c", "xargs zcat < ct.txt | jq -c '.Records[]'")); err != nil {
+			return err
+		}
+		caseA, err := freshCase("store.tcase")
+		if err != nil {
+			return err
+		}
+		if err := round(measure("trailcase acquire --no-index", *work, nil, *tc, "acquire", "--quiet", "--case", caseA, "--no-index", abs)); err != nil {
+			return err
+		}
+		caseCT, err := freshCase("ct.tcase")
+		if err != nil {
+			return err
+		}
+		if err := round(measure("trailcase acquire (CloudTrail)", *work, nil, *tc, "acquire", "--quiet", "--case", caseCT, "--include", "**/CloudTrail/**", abs)); err != nil {
+			return err
+		}
+		if _, err := freshCase("full.tcase"); err != nil {
+			return err
+		}
+		if err := round(measure("trailcase acquire (all)", *work, nil, *tc, "acquire", "--quiet", "--case", caseB, abs)); err != nil {
+			return err
+		}
+	}
+	names := []string{"sha256sum", "zcat", "jq -c .Records[] (CloudTrail)", "trailcase acquire --no-index", "trailcase acquire (CloudTrail)", "trailcase acquire (all)"}
+	if *runs > 1 {
+		fmt.Printf("medians of %d rounds:\n", *runs)
+	}
+	for _, n := range names {
+		rs := rounds[n]
+		walls := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			walls[i] = r.wall
+		}
+		slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
+		med := rs[len(rs)/2]
+		med.wall = median(walls)
+		for _, r := range rs {
+			med.maxRSS = max(med.maxRSS, r.maxRSS) // the peak of all rounds
+		}
+		add(med, nil)
+	}
+	paired := func(a, b string) string {
+		var rs []string
+		for i := range min(len(rounds[a]), len(rounds[b])) {
+			rs = append(rs, fmt.Sprintf("%.2f", rounds[a][i].wall.Seconds()/rounds[b][i].wall.Seconds()))
+		}
+		return strings.Join(rs, ", ")
 	}
 	if err := add(measure("trailcase verify", *work, nil, *tc, "verify", "--quiet", "--no-record", "--case", caseB)); err != nil {
 		return err
@@ -500,10 +556,10 @@ func runBench(args []string) error {
 		return fmt.Sprintf("%.2f×", by[a].Seconds()/by[b].Seconds())
 	}
 	fmt.Println()
-	fmt.Println("ratios:")
-	fmt.Println("  acquire --no-index / sha256sum:      ", ratio("trailcase acquire --no-index", "sha256sum"))
-	fmt.Println("  acquire CloudTrail / jq pass:        ", ratio("trailcase acquire (CloudTrail)", "jq -c .Records[] (CloudTrail)"))
-	fmt.Println("  acquire all / zcat:                  ", ratio("trailcase acquire (all)", "zcat"))
+	fmt.Println("ratios (of medians; in brackets, within each round):")
+	fmt.Println("  acquire --no-index / sha256sum:      ", ratio("trailcase acquire --no-index", "sha256sum"), "["+paired("trailcase acquire --no-index", "sha256sum")+"]")
+	fmt.Println("  acquire CloudTrail / jq pass:        ", ratio("trailcase acquire (CloudTrail)", "jq -c .Records[] (CloudTrail)"), "["+paired("trailcase acquire (CloudTrail)", "jq -c .Records[] (CloudTrail)")+"]")
+	fmt.Println("  acquire all / zcat:                  ", ratio("trailcase acquire (all)", "zcat"), "["+paired("trailcase acquire (all)", "zcat")+"]")
 	fmt.Println("  timeline --ip / zcat:                ", ratio("trailcase timeline --ip", "zcat"))
 	for _, p := range principals {
 		fmt.Printf("  timeline --principal %s / zcat: %s\n", p, ratio("trailcase timeline --principal "+p, "zcat"))
