@@ -107,15 +107,22 @@ func readChunk(v []byte, delta bool, fn func(term []byte, list []byte) bool) boo
 
 // appendChunkEntry appends one chunk entry.
 func appendChunkEntry(b []byte, term string, ps []posting, delta bool) []byte {
+	b, _ = appendChunkEntryScratch(b, nil, term, ps, delta)
+	return b
+}
+
+// appendChunkEntryScratch is appendChunkEntry encoding a delta list in
+// scratch (returned for reuse) first, for its length.
+func appendChunkEntryScratch(b, scratch []byte, term string, ps []posting, delta bool) ([]byte, []byte) {
 	b = binary.AppendUvarint(b, uint64(len(term)))
 	b = append(b, term...)
 	if !delta {
 		b = binary.AppendUvarint(b, uint64(len(ps)))
-		return appendFixed(b, ps)
+		return appendFixed(b, ps), scratch
 	}
-	list := appendPlist(nil, ps)
-	b = binary.AppendUvarint(b, uint64(len(list)))
-	return append(b, list...)
+	scratch = appendPlist(scratch[:0], ps)
+	b = binary.AppendUvarint(b, uint64(len(scratch)))
+	return append(b, scratch...), scratch
 }
 
 // termPostings returns the postings of term in a batch: its own key's
@@ -387,11 +394,15 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	if v := m.Get(kNextBatch); len(v) == 8 {
 		batch = binary.BigEndian.Uint64(v)
 	}
-	terms := make([]string, 0, len(w.postIdx))
-	for t := range w.postIdx {
-		terms = append(terms, t)
+	type termList struct {
+		term string
+		i    int
 	}
-	slices.Sort(terms)
+	terms := make([]termList, 0, len(w.postIdx))
+	for t, i := range w.postIdx {
+		terms = append(terms, termList{t, i})
+	}
+	slices.SortFunc(terms, func(a, b termList) int { return strings.Compare(a.term, b.term) })
 	pb := tx.Bucket(bEvPost)
 	pb.FillPercent = 1.0
 	// Terms with few postings share chunk values; the others (and the
@@ -407,21 +418,22 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 		chunk = nil
 		return err
 	}
-	var own []string
-	for _, t := range terms {
-		ps := w.postLists[w.postIdx[t]]
+	var own []termList
+	var scratch []byte
+	for _, tl := range terms {
+		t, ps := tl.term, w.postLists[tl.i]
 		if !slices.IsSortedFunc(ps, cmpPosting) {
 			slices.SortFunc(ps, cmpPosting)
 		}
 		if t == allTerm || len(ps) >= chunkMaxPostings {
-			own = append(own, t)
+			own = append(own, tl)
 			continue
 		}
 		if len(chunk) == 0 {
 			chunkFirst = t
 			chunk = make([]byte, 0, chunkBytes+4096)
 		}
-		chunk = appendChunkEntry(chunk, t, ps, writeDelta)
+		chunk, scratch = appendChunkEntryScratch(chunk, scratch, t, ps, writeDelta)
 		if len(chunk) >= chunkBytes {
 			if err := putChunk(); err != nil {
 				return err
@@ -431,9 +443,9 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	if err := putChunk(); err != nil {
 		return err
 	}
-	for _, t := range own {
-		ps := w.postLists[w.postIdx[t]]
-		if err := pb.Put(postKey(batch, t), appendList(make([]byte, 0, 16+len(ps)*6), ps, writeDelta)); err != nil {
+	for _, tl := range own {
+		ps := w.postLists[tl.i]
+		if err := pb.Put(postKey(batch, tl.term), appendList(make([]byte, 0, 16+len(ps)*6), ps, writeDelta)); err != nil {
 			return err
 		}
 	}
