@@ -61,7 +61,7 @@ func (e *Event) Terms() []string {
 	if e.Source == SourceCloudTrail {
 		for _, s := range []string{e.Principal, e.IdentityARN, e.AccessKeyID, e.UserName, e.Issuer, e.PrincipalID} {
 			if s != "" && s != hiddenUserName {
-				add(TermPrincipal + strings.ToLower(s))
+				add(lowerTerm(TermPrincipal, s))
 			}
 		}
 		if e.AccessKeyID != "" {
@@ -78,6 +78,25 @@ func (e *Event) Terms() []string {
 		}
 	}
 	return terms
+}
+
+// lowerTerm returns prefix + strings.ToLower(s) in one allocation when s
+// is ASCII (principal keys nearly always are).
+func lowerTerm(prefix, s string) string {
+	var b strings.Builder
+	b.Grow(len(prefix) + len(s))
+	b.WriteString(prefix)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return prefix + strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // isGap reports a flow record that only says nothing was logged.

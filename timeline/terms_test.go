@@ -1,6 +1,9 @@
 package timeline
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIPTerm(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -17,6 +20,14 @@ func TestIPTerm(t *testing.T) {
 	} {
 		if got := ipTerm(c.in); got != c.want {
 			t.Errorf("ipTerm(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestLowerTerm(t *testing.T) {
+	for _, s := range []string{"", "arn:aws:iam::111122223333:user/Alice", "AKIAIOSFODNN7EXAMPLE", "already-lower", "ÄRN:ÉTÉ", "mixed Ünicode Name", "\xff\xfeBAD"} {
+		if got, want := lowerTerm(TermPrincipal, s), TermPrincipal+strings.ToLower(s); got != want {
+			t.Errorf("lowerTerm(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
