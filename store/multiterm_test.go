@@ -169,3 +169,62 @@ func TestFetchSizer(t *testing.T) {
 		t.Fatalf("4 KB events: %d, want %d", got, want)
 	}
 }
+
+// TestMergeOpensBatchesLazily: batches written in time order (as an
+// acquisition of a chronological source writes them) are opened only
+// when the merge reaches them, so the cursors held stay those of a batch
+// or two, not of every batch; the events still come out complete and in
+// order.
+func TestMergeOpensBatchesLazily(t *testing.T) {
+	st, _ := newCase(t)
+	w := st.NewWriter(1 << 30) // flushed by hand: one batch per hour
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	const batches, perBatch = 40, 50
+	rec := uint64(0)
+	for b := range batches {
+		for i := range perBatch {
+			rec++
+			e := EventRecord{Item: 2, Record: rec, Time: t0.Add(time.Duration(b)*time.Hour + time.Duration(i)*time.Second),
+				Terms: []string{fmt.Sprintf("ip:10.0.0.%d", i%5)}, Data: []byte("x")}
+			if err := w.PutEvent(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A last batch starts at the very time the one before it starts, with
+	// an event that sorts first there (a lower item id).
+	if err := w.PutEvent(EventRecord{Item: 1, Record: 1, Time: t0.Add((batches - 1) * time.Hour), Terms: []string{"ip:10.0.0.0"}, Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var rs []TermRange
+	for i := range 5 {
+		rs = append(rs, TermRange{Term: fmt.Sprintf("ip:10.0.0.%d", i)})
+	}
+	most := 0
+	mergeOpened = func(n int) { most = max(most, n) }
+	defer func() { mergeOpened = nil }()
+	var last StoredEvent
+	n := 0
+	if err := st.EventsByTerms(rs, func(e StoredEvent, in []int) error {
+		if n > 0 && (e.Time.Before(last.Time) || e.Time.Equal(last.Time) && e.Item < last.Item) || len(in) != 1 {
+			return fmt.Errorf("event %d/%d at %v after %d/%d at %v, ranges %v", e.Item, e.Record, e.Time, last.Item, last.Record, last.Time, in)
+		}
+		last = e
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != batches*perBatch+1 {
+		t.Fatalf("%d events, want %d", n, batches*perBatch+1)
+	}
+	if most > 2*len(rs) || most == 0 {
+		t.Fatalf("the merge held up to %d cursors; one batch has %d ranges", most, len(rs))
+	}
+}

@@ -761,51 +761,73 @@ func (h *mergeHeap) Pop() any {
 // merged calls fn, in time order, for the events of the ranges: the
 // batches' posting lists are merged a round at a time in short read
 // transactions, so memory does not grow with the number of matches. A
+// batch is opened only when the merge reaches its first time (nothing in
+// it can come before), so the cursors held are those of the ranges in
+// the batches that overlap the time being merged, not of every batch. A
 // cursor's posting list is looked up again in a round only when the
 // round reaches it.
 func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error {
+	type bounds struct{ lo, hi uint64 }
+	bs := make([]bounds, len(rs))
+	for i, r := range rs {
+		bs[i].lo, bs[i].hi = timeBounds(r.From, r.To)
+	}
+	var pending []batchInfo // batches not opened yet, by first time
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		pending = batchesIn(tx, time.Time{}, time.Time{})
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(pending, func(a, b batchInfo) int {
+		if c := cmp.Compare(a.min, b.min); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
 	h := mergeHeap{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		pb := tx.Bucket(bEvPost)
-		all := batchesIn(tx, time.Time{}, time.Time{})
+	open := func(pb *bolt.Bucket, b batchInfo, round int) {
 		for ri, r := range rs {
-			lo, hi := timeBounds(r.From, r.To)
-			for _, b := range all {
-				if b.max < lo || b.min >= hi {
-					continue
-				}
-				l, ok := parsePlist(termPostings(pb, b.id, r.Term, b.delta), b.delta)
-				if !ok || l.Len() == 0 {
-					continue
-				}
-				c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.seek(lo), end: l.index(hi), lisRound: -1}
-				if c.cur.i < c.end {
-					if c.next, ok = l.next(&c.cur); ok {
-						h = append(h, c)
-					}
+			lo, hi := bs[ri].lo, bs[ri].hi
+			if b.max < lo || b.min >= hi {
+				continue
+			}
+			l, ok := parsePlist(termPostings(pb, b.id, r.Term, b.delta), b.delta)
+			if !ok || l.Len() == 0 {
+				continue
+			}
+			c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.seek(lo), end: l.index(hi), list: l, lisRound: round}
+			if c.cur.i < c.end {
+				if c.next, ok = l.next(&c.cur); ok {
+					heap.Push(&h, c)
 				}
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if mergeOpened != nil {
+			mergeOpened(h.Len())
+		}
 	}
-	heap.Init(&h)
 	var fs fetchSizer
 	ps := make([]posting, 0, min(mergeRound, 1024))
 	// ins[ends[k-1]:ends[k]] are the ranges of ps[k].
 	var ins []int
 	var ends []int
-	for round := 0; h.Len() > 0; round++ {
+	for round := 0; h.Len() > 0 || len(pending) > 0; round++ {
 		ps, ins, ends = ps[:0], ins[:0], ends[:0]
 		err := s.db.View(func(tx *bolt.Tx) error {
 			pb := tx.Bucket(bEvPost)
-			for h.Len() > 0 {
+			for {
+				for len(pending) > 0 && (h.Len() == 0 || pending[0].min <= h[0].next.t) {
+					open(pb, pending[0], round)
+					pending = pending[1:]
+				}
+				if h.Len() == 0 {
+					return nil
+				}
 				c := h[0]
 				n := len(ps)
 				if n >= mergeRound && ps[n-1] != c.next {
-					break // (an event's ranges all go in one round)
+					return nil // (an event's ranges all go in one round)
 				}
 				if n > 0 && ps[n-1] == c.next {
 					if ins[len(ins)-1] != c.rng {
@@ -833,7 +855,6 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 					heap.Pop(&h)
 				}
 			}
-			return nil
 		})
 		for _, c := range h {
 			c.list = plist{} // not valid past the transaction
@@ -847,6 +868,10 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 	}
 	return nil
 }
+
+// mergeOpened, when set (by tests), is told how many cursors a merge
+// holds after opening a batch.
+var mergeOpened func(cursors int)
 
 // A round's postings are fetched together, in storage order, so the
 // more are fetched at once, the more of each decoded block is used before
