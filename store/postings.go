@@ -931,6 +931,9 @@ func (s *Store) emit(fs *fetchSizer, ps []posting, ins, ends []int, fn func(Stor
 			for k < off+n && (ps[k].item != e.Item || ps[k].rec != e.Record) {
 				k++
 			}
+			if k == off+n {
+				return fmt.Errorf("case %q: event %d/%d was fetched for no posting", s.path, e.Item, e.Record)
+			}
 			start := 0
 			if k > 0 {
 				start = ends[k-1]
