@@ -177,6 +177,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 		if d == nil {
 			d = tx.Bucket(bEvDedup)
 			d.FillPercent = dedupFill
+			w.useFilter(d)
 		}
 		dup, err := w.dedup(tx, d, b, i)
 		if err != nil {
@@ -246,11 +247,15 @@ func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool,
 	st := w.stats[b.item]
 	ek := eventKey(b.item, e.rec)
 	dk := append(binary.BigEndian.AppendUint64(nil, e.t), e.dedupKey...)
-	v := d.Get(dk)
+	var v []byte
+	if w.filter == nil || w.filter.has(dk) {
+		v = d.Get(dk)
+	}
 	if len(v) != 48 {
 		val := make([]byte, 0, 48)
 		val = append(val, ek...)
 		val = append(val, e.hash[:]...)
+		w.noteKey(dk)
 		return false, d.Put(dk, val)
 	}
 	if bytes.Equal(v[16:], e.hash[:]) {

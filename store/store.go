@@ -76,6 +76,7 @@ type Store struct {
 	// pages were last released, across all blob readers: many small
 	// files add up as one large one does.
 	unreleased atomic.Int64
+	dedup      dedupClaim // the writer whose duplicate-key filter is valid
 }
 
 // Path returns the case file's path.

@@ -33,6 +33,10 @@ type Writer struct {
 	flushes   int           // number of Flush calls that committed
 	same      func(stored, incoming []byte) bool
 	chunk     []byte // reusable chunk buffer
+	// filter answers "certainly new" for duplicate keys while this writer
+	// is the only one that put any (dedupfilter.go).
+	filter      *keyFilter
+	filterTried bool
 }
 
 type op struct {
