@@ -218,3 +218,19 @@ func TestCloudTrailStub(t *testing.T) {
 		t.Errorf("calls() = %q, want %q", got, want)
 	}
 }
+
+func TestSummarizeKeepsRounds(t *testing.T) {
+	a := []result{{name: "x", wall: 6 * time.Second, maxRSS: 10}, {name: "x", wall: 4 * time.Second, maxRSS: 30}, {name: "x", wall: 5 * time.Second, maxRSS: 20}}
+	b := []result{{wall: 20 * time.Second}, {wall: 40 * time.Second}, {wall: 25 * time.Second}}
+	m := summarize(a)
+	if m.wall != 5*time.Second || m.maxRSS != 30 {
+		t.Fatalf("summary %+v, want 5s and the highest RSS", m)
+	}
+	got := roundRatios(a, b)
+	want := []float64{0.3, 0.1, 0.2}
+	for i := range want {
+		if got[i] < want[i]-1e-9 || got[i] > want[i]+1e-9 {
+			t.Fatalf("ratios %v, want %v: rounds must stay paired", got, want)
+		}
+	}
+}

@@ -342,6 +342,31 @@ func measure(name string, dir string, stdout io.Writer, args ...string) (result,
 	return res, nil
 }
 
+// summarize returns the median run of rs (its wall time the median of
+// all) with the highest peak RSS of them. rs is left in round order.
+func summarize(rs []result) result {
+	walls := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		walls[i] = r.wall
+	}
+	sorted := slices.SortedFunc(slices.Values(rs), func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
+	med := sorted[len(sorted)/2]
+	med.wall = median(walls)
+	for _, r := range rs {
+		med.maxRSS = max(med.maxRSS, r.maxRSS)
+	}
+	return med
+}
+
+// roundRatios returns a[i]/b[i] for each round both ran.
+func roundRatios(a, b []result) []float64 {
+	var out []float64
+	for i := range min(len(a), len(b)) {
+		out = append(out, a[i].wall.Seconds()/b[i].wall.Seconds())
+	}
+	return out
+}
+
 // countWriter counts bytes and lines written to it.
 type countWriter struct{ n, lines int64 }
 
@@ -470,23 +495,12 @@ func runBench(args []string) error {
 		fmt.Printf("medians of %d rounds:\n", *runs)
 	}
 	for _, n := range names {
-		rs := rounds[n]
-		walls := make([]time.Duration, len(rs))
-		for i, r := range rs {
-			walls[i] = r.wall
-		}
-		slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
-		med := rs[len(rs)/2]
-		med.wall = median(walls)
-		for _, r := range rs {
-			med.maxRSS = max(med.maxRSS, r.maxRSS) // the peak of all rounds
-		}
-		add(med, nil)
+		add(summarize(rounds[n]), nil)
 	}
 	paired := func(a, b string) string {
 		var rs []string
-		for i := range min(len(rounds[a]), len(rounds[b])) {
-			rs = append(rs, fmt.Sprintf("%.2f", rounds[a][i].wall.Seconds()/rounds[b][i].wall.Seconds()))
+		for _, r := range roundRatios(rounds[a], rounds[b]) {
+			rs = append(rs, fmt.Sprintf("%.2f", r))
 		}
 		return strings.Join(rs, ", ")
 	}
