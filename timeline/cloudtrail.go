@@ -172,16 +172,24 @@ func (p *parser) ctArray(s *jsonScanner, rec *int64) error {
 		line := s.line + 1
 		*rec++
 		if c == '{' {
-			s.startCapture()
-			err := s.skipNested()
-			raw, over := s.stopCapture()
-			if err != nil {
-				return err
+			// Usually the record is whole in the read buffer: reading its
+			// fields finds its end too, in one pass. Anything else (a
+			// record past the buffer, one the field reader declines) is
+			// split first and decoded as before.
+			done := false
+			if !p.opts.splitFirst {
+				var raw []byte
+				var r *ctRecord
+				if raw, r, done = s.fastRecord(); done {
+					if err := p.ctEvent(raw, r, *rec, line); err != nil {
+						return err
+					}
+				}
 			}
-			if over {
-				p.warnf(*rec, "record", "record (line %d) is larger than %d bytes: skipped", line, maxRecordBytes)
-			} else if err := p.ctRecord(raw, *rec, line); err != nil {
-				return err
+			if !done {
+				if err := p.ctSplitRecord(s, *rec, line); err != nil {
+					return err
+				}
 			}
 		} else {
 			if err := s.skipValue(); err != nil {
@@ -320,12 +328,34 @@ var detailEvents = map[string]bool{
 	"DeleteBucketLifecycle": true,
 }
 
+// ctSplitRecord finds the end of the record at the scanner's position,
+// tolerating malformed JSON inside it, and decodes it.
+func (p *parser) ctSplitRecord(s *jsonScanner, rec, line int64) error {
+	s.startCapture()
+	err := s.skipNested()
+	raw, over := s.stopCapture()
+	if err != nil {
+		return err
+	}
+	if over {
+		p.warnf(rec, "record", "record (line %d) is larger than %d bytes: skipped", line, maxRecordBytes)
+		return nil
+	}
+	return p.ctRecord(raw, rec, line)
+}
+
 // ctRecord turns one record's JSON into an event.
 func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 	var r ctRecord
 	if !p.ctDecode(raw, &r, rec, line) {
 		return nil
 	}
+	return p.ctEvent(raw, &r, rec, line)
+}
+
+// ctEvent turns one decoded record into an event.
+func (p *parser) ctEvent(raw []byte, rp *ctRecord, rec, line int64) error {
+	r := *rp
 	if r.CloudTrailEvent != nil {
 		inner := []byte(*r.CloudTrailEvent)
 		r = ctRecord{}

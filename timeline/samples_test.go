@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -658,4 +659,46 @@ func walkShared(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// TestCTSinglePassOnSamples: on every CloudTrail sample (the copied ones
+// and those read in place), reading records in one pass gives what
+// splitting them first gives, through a reader that returns short reads
+// too (records then straddle the read buffer).
+func TestCTSinglePassOnSamples(t *testing.T) {
+	n := 0
+	for _, tc := range sampleCases {
+		if tc.kind != store.KindCloudTrail && tc.kind != store.KindCloudTrailInsight {
+			continue
+		}
+		var b []byte
+		if tc.shared {
+			b = shared(t, tc.path)
+		} else {
+			b = sample(t, tc.path)
+		}
+		checkSinglePass(t, gunzip(t, b))
+		n++
+	}
+	if n < 5 {
+		t.Fatalf("only %d CloudTrail samples", n)
+	}
+	// Many records, pretty-printed and not: several read buffers' worth,
+	// so records straddle them on whole reads too.
+	for _, sep := range []string{"", "\n  "} {
+		var b bytes.Buffer
+		b.WriteString(`{"Records":[`)
+		for i := range 3000 {
+			if i > 0 {
+				b.WriteString("," + sep)
+			}
+			fmt.Fprintf(&b, `{"eventVersion":"1.09",%s"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d","accessKeyId":"AKIA%016d"},"eventTime":"2024-05-01T10:%02d:%02dZ","eventName":"GetObject","sourceIPAddress":"10.0.%d.%d","requestParameters":{"bucketName":"b","key":"k\"%d"},"eventID":"e-%d"}`,
+				sep, i%7, i, (i/60)%60, i%60, i%8, i%250, i, i)
+		}
+		b.WriteString("]}")
+		if b.Len() < 3*256<<10 {
+			t.Fatalf("synthetic input is only %d bytes", b.Len())
+		}
+		checkSinglePass(t, b.Bytes())
+	}
 }
