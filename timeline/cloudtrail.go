@@ -172,24 +172,8 @@ func (p *parser) ctArray(s *jsonScanner, rec *int64) error {
 		line := s.line + 1
 		*rec++
 		if c == '{' {
-			// Usually the record is whole in the read buffer: reading its
-			// fields finds its end too, in one pass. Anything else (a
-			// record past the buffer, one the field reader declines) is
-			// split first and decoded as before.
-			done := false
-			if !p.opts.splitFirst {
-				var raw []byte
-				var r *ctRecord
-				if raw, r, done = s.fastRecord(); done {
-					if err := p.ctEvent(raw, r, *rec, line); err != nil {
-						return err
-					}
-				}
-			}
-			if !done {
-				if err := p.ctSplitRecord(s, *rec, line); err != nil {
-					return err
-				}
+			if err := p.ctObject(s, *rec, line); err != nil {
+				return err
 			}
 		} else {
 			if err := s.skipValue(); err != nil {
@@ -328,9 +312,17 @@ var detailEvents = map[string]bool{
 	"DeleteBucketLifecycle": true,
 }
 
-// ctSplitRecord finds the end of the record at the scanner's position,
-// tolerating malformed JSON inside it, and decodes it.
-func (p *parser) ctSplitRecord(s *jsonScanner, rec, line int64) error {
+// ctObject reads the record object at the scanner's position. Usually the
+// record is whole in the read buffer: reading its fields finds its end
+// too, in one pass. Anything else (a record past the buffer, one the field
+// reader declines) is split first, tolerating malformed JSON inside it,
+// and then decoded.
+func (p *parser) ctObject(s *jsonScanner, rec, line int64) error {
+	if !p.opts.splitFirst {
+		if raw, r, ok := s.fastRecord(); ok {
+			return p.ctEvent(raw, *r, rec, line)
+		}
+	}
 	s.startCapture()
 	err := s.skipNested()
 	raw, over := s.stopCapture()
@@ -350,12 +342,11 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 	if !p.ctDecode(raw, &r, rec, line) {
 		return nil
 	}
-	return p.ctEvent(raw, &r, rec, line)
+	return p.ctEvent(raw, r, rec, line)
 }
 
 // ctEvent turns one decoded record into an event.
-func (p *parser) ctEvent(raw []byte, rp *ctRecord, rec, line int64) error {
-	r := *rp
+func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 	if r.CloudTrailEvent != nil {
 		inner := []byte(*r.CloudTrailEvent)
 		r = ctRecord{}

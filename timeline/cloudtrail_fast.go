@@ -20,8 +20,12 @@ import (
 func ctFast(raw []byte, r *ctRecord) bool {
 	w := walker{b: raw}
 	w.ws()
-	ok := w.fields(func(key []byte) bool { return ctField(&w, key, r) })
-	return ok && w.end()
+	return w.ctFields(r) && w.end()
+}
+
+// ctFields reads one record object into r, leaving w just past it.
+func (w *walker) ctFields(r *ctRecord) bool {
+	return w.fields(func(key []byte) bool { return ctField(w, key, r) })
 }
 
 // ctField reads the value of one top-level member.

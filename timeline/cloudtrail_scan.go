@@ -347,7 +347,7 @@ func (s *jsonScanner) fastRecord() ([]byte, *ctRecord, bool) {
 	w := walker{b: s.buf[s.pos:s.end]}
 	r := &s.rec
 	*r = ctRecord{}
-	if !w.fields(func(key []byte) bool { return ctField(&w, key, r) }) || w.i > s.limit {
+	if !w.ctFields(r) || w.i > s.limit {
 		return nil, nil, false
 	}
 	raw := s.buf[s.pos : s.pos+w.i]
