@@ -238,7 +238,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 // dedupFill is how full the duplicate-key bucket's pages are left when
 // split: keys arrive roughly in time order, so pages split at bbolt's
 // default (half full) mostly stay half empty.
-var dedupFill = 0.9
+const dedupFill = 0.9
 
 // dedup decides whether event i of b repeats an event stored earlier (or
 // earlier in b), recording its key when it is new.

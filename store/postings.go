@@ -105,24 +105,23 @@ func readChunk(v []byte, delta bool, fn func(term []byte, list []byte) bool) boo
 	return true
 }
 
-// appendChunkEntry appends one chunk entry.
-func appendChunkEntry(b []byte, term string, ps []posting, delta bool) []byte {
-	b, _ = appendChunkEntryScratch(b, nil, term, ps, delta)
-	return b
+// appendChunkEntry appends one chunk entry, encoding its list in scratch
+// (returned for reuse) first.
+func appendChunkEntry(b, scratch []byte, term string, ps []posting, delta bool) ([]byte, []byte) {
+	scratch = appendList(scratch[:0], ps, delta)
+	return appendChunkRaw(b, term, scratch, delta), scratch
 }
 
-// appendChunkEntryScratch is appendChunkEntry encoding a delta list in
-// scratch (returned for reuse) first, for its length.
-func appendChunkEntryScratch(b, scratch []byte, term string, ps []posting, delta bool) ([]byte, []byte) {
+// appendChunkRaw appends a chunk entry whose list is already encoded.
+func appendChunkRaw(b []byte, term string, list []byte, delta bool) []byte {
 	b = binary.AppendUvarint(b, uint64(len(term)))
 	b = append(b, term...)
-	if !delta {
-		b = binary.AppendUvarint(b, uint64(len(ps)))
-		return appendFixed(b, ps), scratch
+	if delta {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(list)/postingSize))
 	}
-	scratch = appendPlist(scratch[:0], ps)
-	b = binary.AppendUvarint(b, uint64(len(scratch)))
-	return append(b, scratch...), scratch
+	return append(b, list...)
 }
 
 // termPostings returns the postings of term in a batch: its own key's
@@ -162,11 +161,12 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
 	c := pb.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		out := make([]byte, 0, len(v))
+		var scratch []byte
 		changed := false
 		readChunk(v, delta, func(t, raw []byte) bool {
 			l, ok := parsePlist(raw, delta)
 			if !ok {
-				out = appendChunkRaw(out, t, raw, delta) // kept as found
+				out = appendChunkRaw(out, string(t), raw, delta) // kept as found
 				return true
 			}
 			ps, _ := l.all()
@@ -175,7 +175,7 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
 				changed = true
 			}
 			if len(keep) > 0 {
-				out = appendChunkEntry(out, string(t), keep, delta)
+				out, scratch = appendChunkEntry(out, scratch, string(t), keep, delta)
 			}
 			return true
 		})
@@ -195,18 +195,6 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
 		}
 	}
 	return nil
-}
-
-// appendChunkRaw appends a chunk entry whose list is already encoded.
-func appendChunkRaw(b, term, list []byte, delta bool) []byte {
-	b = binary.AppendUvarint(b, uint64(len(term)))
-	b = append(b, term...)
-	if delta {
-		b = binary.AppendUvarint(b, uint64(len(list)))
-	} else {
-		b = binary.AppendUvarint(b, uint64(len(list)/postingSize))
-	}
-	return append(b, list...)
 }
 
 func postKey(batch uint64, term string) []byte {
@@ -433,7 +421,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 			chunkFirst = t
 			chunk = make([]byte, 0, chunkBytes+4096)
 		}
-		chunk, scratch = appendChunkEntryScratch(chunk, scratch, t, ps, writeDelta)
+		chunk, scratch = appendChunkEntry(chunk, scratch, t, ps, writeDelta)
 		if len(chunk) >= chunkBytes {
 			if err := putChunk(); err != nil {
 				return err
