@@ -723,7 +723,7 @@ type mergeCursor struct {
 	end      int    // end of the window (an index)
 	next     posting
 	list     plist // valid in round listRound
-	lisRound int
+	listRound int
 }
 
 // mergeHeap orders cursors by their next posting, then range.
@@ -784,7 +784,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 			if !ok || l.Len() == 0 {
 				continue
 			}
-			c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.seek(lo), end: l.index(hi), list: l, lisRound: round}
+			c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.seek(lo), end: l.index(hi), list: l, listRound: round}
 			if c.cur.i < c.end {
 				if c.next, ok = l.next(&c.cur); ok {
 					heap.Push(&h, c)
@@ -828,9 +828,9 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 					ends = append(ends, len(ins))
 				}
 				more := c.cur.i < c.end
-				if more && c.lisRound != round {
+				if more && c.listRound != round {
 					l, ok := parsePlist(termPostings(pb, c.batch, rs[c.rng].Term, c.delta), c.delta)
-					c.list, c.lisRound = l, round
+					c.list, c.listRound = l, round
 					c.end = min(c.end, l.Len())
 					more = ok && c.cur.i < c.end
 				}

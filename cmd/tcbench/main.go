@@ -342,6 +342,10 @@ func measure(name string, dir string, stdout io.Writer, args ...string) (result,
 	return res, nil
 }
 
+func printResult(r result) {
+	fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
+}
+
 // summarize returns the median run of rs (its wall time the median of
 // all) with the highest peak RSS of them. rs is left in round order.
 func summarize(rs []result) result {
@@ -433,7 +437,7 @@ func runBench(args []string) error {
 			return err
 		}
 		results = append(results, r)
-		fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
+		printResult(r)
 		return nil
 	}
 	// Ingest and its baselines, in rounds: each round runs every command
@@ -446,7 +450,7 @@ func runBench(args []string) error {
 			return err
 		}
 		rounds[r.name] = append(rounds[r.name], r)
-		fmt.Printf("%-28s %8.2fs  %7.0f MB RSS   %s\n", r.name, r.wall.Seconds(), float64(r.maxRSS)/1024, r.command)
+		printResult(r)
 		return nil
 	}
 	freshCase := func(name string) (string, error) {
