@@ -716,13 +716,13 @@ var mergeRound = 16384
 
 // mergeCursor walks one range's postings in one batch.
 type mergeCursor struct {
-	rng      int    // index of the range
-	batch    uint64 // batch id
-	delta    bool   // the batch's encoding
-	cur      pcur   // the position after next
-	end      int    // end of the window (an index)
-	next     posting
-	list     plist // valid in round listRound
+	rng       int    // index of the range
+	batch     uint64 // batch id
+	delta     bool   // the batch's encoding
+	cur       pcur   // the position after next
+	end       int    // end of the window (an index)
+	next      posting
+	list      plist // valid in round listRound
 	listRound int
 }
 
