@@ -10,12 +10,12 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // weekOfDigests builds a week of hourly digests listing about 2,000 logs
 // of about 30 kB each inflated (about 60 MB inflated), in memory.
-func weekOfDigests(b *testing.B) ([]digest.Object, []store.PublicKey, int64) {
+func weekOfDigests(b *testing.B) ([]digest.Object, []evidence.PublicKey, int64) {
 	key := testKey(b, "test-key.pem")
 	c := digesttest.NewChain(key, testAccount, "us-east-1", testTrail, testBucket, testPrefix)
 	c.Start = time.Date(2026, 3, 2, 0, 36, 49, 0, time.UTC)
@@ -50,9 +50,9 @@ func weekOfDigests(b *testing.B) ([]digest.Object, []store.PublicKey, int64) {
 		if strings.HasSuffix(k, digesttest.SidecarSuffix) {
 			continue
 		}
-		o := bytesObject(k, store.KindCloudTrail, body, nil)
+		o := bytesObject(k, evidence.KindCloudTrail, body, nil)
 		if strings.Contains(k, "CloudTrail-Digest/") {
-			o.Kind = store.KindCloudTrailDigest
+			o.Kind = evidence.KindCloudTrailDigest
 		}
 		objs = append(objs, o)
 	}

@@ -3,6 +3,7 @@ package digest
 import (
 	"io"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -17,7 +18,7 @@ func FromCase(st *store.Store) ([]Object, error) {
 	var objs []Object
 	for _, it := range items {
 		switch it.Kind {
-		case store.KindCloudTrail, store.KindCloudTrailDigest, store.KindCloudTrailInsight:
+		case evidence.KindCloudTrail, evidence.KindCloudTrailDigest, evidence.KindCloudTrailInsight:
 		default:
 			continue
 		}

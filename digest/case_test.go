@@ -8,6 +8,8 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -16,16 +18,16 @@ import (
 func TestFromCase(t *testing.T) {
 	for _, name := range []string{"digest-rewritten", "log-appended-member"} {
 		t.Run(name, func(t *testing.T) {
-			st, err := store.Create(filepath.Join(t.TempDir(), "case.db"), store.CaseInfo{Name: "t", Examiner: "e"})
+			st, err := store.Create(filepath.Join(t.TempDir(), "case.db"), evidence.CaseInfo{Name: "t", Examiner: "e"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			src, err := evidence.OpenLocal(filepath.Join(corpusDir, name, "bucket"), 0)
+			src, err := acquire.OpenLocal(filepath.Join(corpusDir, name, "bucket"), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := evidence.Acquire(context.Background(), st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: evidence.Actor{Examiner: "e"}}); err != nil {
+			if _, err := acquire.Acquire(context.Background(), st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}}); err != nil {
 				t.Fatal(err)
 			}
 			objs, err := digest.FromCase(st)
@@ -34,7 +36,7 @@ func TestFromCase(t *testing.T) {
 			}
 			signed := 0
 			for _, o := range objs {
-				if o.Item == 0 || (o.Kind == store.KindCloudTrailDigest && o.Metadata["signature"] == "") {
+				if o.Item == 0 || (o.Kind == evidence.KindCloudTrailDigest && o.Metadata["signature"] == "") {
 					t.Errorf("object %+v", o)
 				}
 				if o.Metadata["signature"] != "" {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed digest corpus and goldens")
@@ -347,7 +347,7 @@ func buildCorpus(t testing.TB) []corpus {
 }
 
 func sha256hex(b []byte) string {
-	s := store.Sum256(b)
+	s := evidence.Sum256(b)
 	return s.String()
 }
 
@@ -415,12 +415,12 @@ func loadDir(t testing.TB, dir string) []digest.Object {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		o := digest.Object{Key: filepath.ToSlash(rel), Kind: store.KindUnknown}
+		o := digest.Object{Key: filepath.ToSlash(rel), Kind: evidence.KindUnknown}
 		switch {
 		case strings.Contains(o.Key, "/CloudTrail-Digest/"):
-			o.Kind = store.KindCloudTrailDigest
+			o.Kind = evidence.KindCloudTrailDigest
 		case strings.Contains(o.Key, "/CloudTrail/"):
-			o.Kind = store.KindCloudTrail
+			o.Kind = evidence.KindCloudTrail
 		}
 		if sc, err := os.ReadFile(p + digesttest.SidecarSuffix); err == nil {
 			var h struct{ Metadata map[string]string }
@@ -440,7 +440,7 @@ func loadDir(t testing.TB, dir string) []digest.Object {
 	return objs
 }
 
-func loadKeys(t testing.TB) []store.PublicKey {
+func loadKeys(t testing.TB) []evidence.PublicKey {
 	t.Helper()
 	f, err := os.Open(filepath.Join(corpusDir, "public-keys.json"))
 	if err != nil {

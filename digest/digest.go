@@ -4,7 +4,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // Problem kinds. The names are part of the product contract.
@@ -56,7 +56,7 @@ type Object struct {
 	Item     uint64            // evidence item id (0 outside a case)
 	Bucket   string            // S3 bucket when known (S3 acquisition or sidecar), else ""
 	Key      string            // S3 key, or the path relative to the source root for local copies
-	Kind     string            // store.KindCloudTrailDigest, store.KindCloudTrail, ...
+	Kind     string            // evidence.KindCloudTrailDigest, evidence.KindCloudTrail, ...
 	Metadata map[string]string // S3 user metadata when captured ("signature", "signature-algorithm"), else nil
 	// Open returns the exact stored bytes (normally gzip).
 	Open func() (io.ReadCloser, error)
@@ -71,7 +71,7 @@ type Options struct {
 	// (no signature known, no public keys) a problem instead of a notice.
 	RequireSignatures bool
 	// Keys are the CloudTrail public keys to verify signatures with.
-	Keys []store.PublicKey
+	Keys []evidence.PublicKey
 	// Progress, when set, is called after each digest and each log is
 	// checked, from any goroutine, with running totals.
 	Progress func(digests, logs int64)

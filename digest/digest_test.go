@@ -20,7 +20,7 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // The aws-cli test vector for the string to sign.
@@ -74,9 +74,9 @@ func TestElasticSample(t *testing.T) {
 		obj  digest.Object
 		want []expectFinder
 	}{
-		{"where it says", bytesObject(key, store.KindCloudTrailDigest, b, nil), []expectFinder{
+		{"where it says", bytesObject(key, evidence.KindCloudTrailDigest, b, nil), []expectFinder{
 			{digest.LogMissing, logs[0]}, {digest.LogMissing, logs[1]}, {digest.LogMissing, logs[2]}, {digest.DigestInvalid, key}}},
-		{"as found", bytesObject("test-cloudtrail-digest-json.log", store.KindCloudTrailDigest, b, nil), []expectFinder{
+		{"as found", bytesObject("test-cloudtrail-digest-json.log", evidence.KindCloudTrailDigest, b, nil), []expectFinder{
 			{digest.LogMissing, logs[0]}, {digest.LogMissing, logs[1]}, {digest.LogMissing, logs[2]},
 			{digest.DigestInvalid, "test-cloudtrail-digest-json.log"}, {digest.DigestMoved, "test-cloudtrail-digest-json.log"}}},
 	} {
@@ -151,7 +151,7 @@ func TestParseKeyFile(t *testing.T) {
 func TestWriteKeyFileRoundTrip(t *testing.T) {
 	key := testKey(t, "test-key.pem")
 	der := x509.MarshalPKCS1PublicKey(&key.PublicKey)
-	in := []store.PublicKey{{Fingerprint: digest.Fingerprint(der), Value: der,
+	in := []evidence.PublicKey{{Fingerprint: digest.Fingerprint(der), Value: der,
 		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}}
 	var b bytes.Buffer
 	if err := digest.WriteKeyFile(&b, in); err != nil {
@@ -201,10 +201,10 @@ func TestBadDigests(t *testing.T) {
 	}
 	other := testKey(t, "test-key.pem")
 	der := x509.MarshalPKCS1PublicKey(&other.PublicKey)
-	keys := []store.PublicKey{{Fingerprint: digest.Fingerprint(der), Value: der}}
+	keys := []evidence.PublicKey{{Fingerprint: digest.Fingerprint(der), Value: der}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := digest.Verify(context.Background(), []digest.Object{bytesObject(key, store.KindCloudTrailDigest, tt.body, tt.meta)}, digest.Options{Keys: keys})
+			r, err := digest.Verify(context.Background(), []digest.Object{bytesObject(key, evidence.KindCloudTrailDigest, tt.body, tt.meta)}, digest.Options{Keys: keys})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,7 +241,7 @@ func TestNoDigests(t *testing.T) {
 type errObject struct{}
 
 func TestReadError(t *testing.T) {
-	o := digest.Object{Key: "AWSLogs/1/CloudTrail-Digest/r/2026/01/01/1_CloudTrail-Digest_r_t_r_20260101T010000Z.json.gz", Kind: store.KindCloudTrailDigest,
+	o := digest.Object{Key: "AWSLogs/1/CloudTrail-Digest/r/2026/01/01/1_CloudTrail-Digest_r_t_r_20260101T010000Z.json.gz", Kind: evidence.KindCloudTrailDigest,
 		Open: func() (io.ReadCloser, error) { return nil, os.ErrPermission }}
 	_, err := digest.Verify(context.Background(), []digest.Object{o}, digest.Options{})
 	if err == nil || !strings.Contains(err.Error(), `read "AWSLogs/1/`) || !strings.Contains(err.Error(), "permission denied") {
@@ -313,7 +313,7 @@ func TestDuplicates(t *testing.T) {
 	var extra []digest.Object
 	for i, o := range objs {
 		objs[i].Item = uint64(i + 1)
-		if o.Kind == store.KindCloudTrailDigest && strings.Contains(o.Key, "us-west-2") {
+		if o.Kind == evidence.KindCloudTrailDigest && strings.Contains(o.Key, "us-west-2") {
 			c := o
 			c.Key = "copy/" + o.Key
 			c.Metadata = nil
@@ -323,7 +323,7 @@ func TestDuplicates(t *testing.T) {
 	}
 	var log digest.Object
 	for _, o := range objs {
-		if o.Kind == store.KindCloudTrail {
+		if o.Kind == evidence.KindCloudTrail {
 			log = o
 			break
 		}
@@ -418,9 +418,9 @@ func TestChainShapes(t *testing.T) {
 				json.Unmarshal(sc, &h)
 				meta = h.Metadata
 			}
-			kind := store.KindCloudTrail
+			kind := evidence.KindCloudTrail
 			if strings.Contains(k, "CloudTrail-Digest/") {
-				kind = store.KindCloudTrailDigest
+				kind = evidence.KindCloudTrailDigest
 			}
 			objs = append(objs, bytesObject(k, kind, b, meta))
 		}

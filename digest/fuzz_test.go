@@ -10,7 +10,7 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // FuzzDigest feeds arbitrary bytes to Verify as a digest (gzip or plain)
@@ -37,8 +37,8 @@ func FuzzDigest(f *testing.F) {
 			b = digesttest.Gzip(b)
 		}
 		objs := []digest.Object{
-			bytesObject(key, store.KindCloudTrailDigest, b, map[string]string{"signature": strings.Repeat("ab", 256)}),
-			bytesObject("ct/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/10/111122223333_CloudTrail_us-east-1_20260310T0656Z_mKdRnNnlIpCqLb0y.json.gz", store.KindCloudTrail, log, nil),
+			bytesObject(key, evidence.KindCloudTrailDigest, b, map[string]string{"signature": strings.Repeat("ab", 256)}),
+			bytesObject("ct/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/10/111122223333_CloudTrail_us-east-1_20260310T0656Z_mKdRnNnlIpCqLb0y.json.gz", evidence.KindCloudTrail, log, nil),
 		}
 		r, err := digest.Verify(context.Background(), objs, digest.Options{Keys: keys})
 		if err != nil {

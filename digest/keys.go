@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // SignatureAlgorithm is the only digest signature algorithm CloudTrail uses.
@@ -91,7 +91,7 @@ const maxKeyFile = 16 << 20
 // ParseKeyFile reads the JSON printed by `aws cloudtrail list-public-keys`
 // (CLI v1 epoch or v2 ISO times). Each key's fingerprint is recomputed as
 // the MD5 of its DER bytes and must match the one in the file.
-func ParseKeyFile(r io.Reader) ([]store.PublicKey, error) {
+func ParseKeyFile(r io.Reader) ([]evidence.PublicKey, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxKeyFile+1))
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func ParseKeyFile(r io.Reader) ([]store.PublicKey, error) {
 	if len(*f.PublicKeyList) == 0 {
 		return nil, errors.New("no public keys in the file")
 	}
-	var keys []store.PublicKey
+	var keys []evidence.PublicKey
 	for i, e := range *f.PublicKeyList {
 		k, err := e.key()
 		if err != nil {
@@ -121,8 +121,8 @@ func ParseKeyFile(r io.Reader) ([]store.PublicKey, error) {
 	return keys, nil
 }
 
-func (e keyEntry) key() (store.PublicKey, error) {
-	var k store.PublicKey
+func (e keyEntry) key() (evidence.PublicKey, error) {
+	var k evidence.PublicKey
 	if e.Value == nil || *e.Value == "" {
 		return k, errors.New(`no "Value"`)
 	}
@@ -186,7 +186,7 @@ func epoch(f float64) (time.Time, error) {
 // WriteKeyFile writes keys in the JSON shape of `aws cloudtrail
 // list-public-keys` (CLI v2: ISO times), so ParseKeyFile and the aws CLI
 // agree on it.
-func WriteKeyFile(w io.Writer, keys []store.PublicKey) error {
+func WriteKeyFile(w io.Writer, keys []evidence.PublicKey) error {
 	type entry struct {
 		Value             string `json:"Value"`
 		ValidityStartTime string `json:"ValidityStartTime,omitempty"`
@@ -215,12 +215,12 @@ func WriteKeyFile(w io.Writer, keys []store.PublicKey) error {
 type keyRing map[string]*ringKey
 
 type ringKey struct {
-	key store.PublicKey
+	key evidence.PublicKey
 	pub *rsa.PublicKey
 	err error
 }
 
-func newKeyRing(keys []store.PublicKey) keyRing {
+func newKeyRing(keys []evidence.PublicKey) keyRing {
 	r := keyRing{}
 	for _, k := range keys {
 		fp := strings.ToLower(k.Fingerprint)

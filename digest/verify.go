@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // maxDigestSize bounds a decompressed digest file.
@@ -109,7 +109,7 @@ func (v *verifier) run() (*Result, error) {
 	v.listed = make([]atomic.Bool, len(v.objs))
 	var digests []int
 	for i, o := range v.objs {
-		if o.Kind == store.KindCloudTrailDigest {
+		if o.Kind == evidence.KindCloudTrailDigest {
 			digests = append(digests, i)
 			continue
 		}
@@ -705,7 +705,7 @@ func (v *verifier) unlistedLogs() {
 	}
 	uncovered := 0
 	for i, o := range v.objs {
-		if o.Kind != store.KindCloudTrail || v.listed[i].Load() {
+		if o.Kind != evidence.KindCloudTrail || v.listed[i].Load() {
 			continue
 		}
 		loc, ok := parseLogName(o.Key)

@@ -1,8 +1,10 @@
-// Package evidence acquires evidence into a case: it walks sources (local
-// directories, files, zip and tar archives, S3 prefixes), stores every file
-// verbatim with its SHA-256, records S3 metadata and .head.json sidecars,
-// detects each item's kind, indexes its events and writes the custody log.
+// Package evidence is trailcase's vocabulary for evidence: an item's
+// identity (SHA256, kinds, S3 metadata, flags), the case, the custody log
+// entry, a source of files and the progress of long work.
 //
-// It never modifies a source, never follows a path out of a source root,
-// and never prints: results and problems are returned to the caller.
+// It holds values and small methods on them only. It never reads a file,
+// opens a case or talks to AWS; the packages below it do: acquire (storing
+// evidence), s3 (the S3 API), objectlock (retention checks), custody (the
+// chain of custody), index (parsing stored items into events) and report
+// (the custody report).
 package evidence

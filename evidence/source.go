@@ -2,10 +2,11 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Entry is one file offered by a source.
@@ -20,7 +21,7 @@ type Entry struct {
 	Size    int64
 	ModTime time.Time
 	// S3 holds captured S3 metadata, when the source is S3.
-	S3 *store.S3Object
+	S3 *S3Object
 	// Sidecar and SidecarPath are a .head.json file found with the entry.
 	Sidecar     []byte
 	SidecarPath string
@@ -56,5 +57,38 @@ type Source interface {
 // or a single log): after Walk, Container reports that file's own SHA-256
 // and size, recorded in the custody log.
 type ContainerHasher interface {
-	Container() (sum store.SHA256, size int64, ok bool)
+	Container() (sum SHA256, size int64, ok bool)
+}
+
+// ValidatePatterns checks doublestar patterns.
+func ValidatePatterns(patterns []string) error {
+	for _, p := range patterns {
+		if !doublestar.ValidatePattern(p) {
+			return fmt.Errorf("invalid glob %q", p)
+		}
+	}
+	return nil
+}
+
+// Selected reports whether path passes the include and exclude patterns:
+// with includes, it must match one; it must match no exclude.
+func Selected(path string, include, exclude []string) bool {
+	if len(include) > 0 {
+		ok := false
+		for _, p := range include {
+			if m, _ := doublestar.Match(p, path); m {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, p := range exclude {
+		if m, _ := doublestar.Match(p, path); m {
+			return false
+		}
+	}
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -124,7 +125,7 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 		case n != it.Size:
 			add(Problem{Kind: ProblemSizeMismatch, Item: id, Object: it.Path, Detail: fmt.Sprintf("stored %d bytes, recorded size %d", n, it.Size)})
 		default:
-			var got SHA256
+			var got evidence.SHA256
 			h.Sum(got[:0])
 			if got != it.SHA256 {
 				add(Problem{Kind: ProblemHashMismatch, Item: id, Object: it.Path, Detail: fmt.Sprintf("stored bytes hash to %s, recorded %s", got, it.SHA256)})
@@ -137,8 +138,8 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 				add(Problem{Kind: ProblemSidecar, Item: id, Object: it.Sidecar.Path, Detail: err.Error()})
 			case sc == nil:
 				add(Problem{Kind: ProblemSidecar, Item: id, Object: it.Sidecar.Path, Detail: "sidecar bytes missing from the case"})
-			case Sum256(sc) != it.Sidecar.SHA256:
-				add(Problem{Kind: ProblemSidecar, Item: id, Object: it.Sidecar.Path, Detail: fmt.Sprintf("sidecar hashes to %s, recorded %s", Sum256(sc), it.Sidecar.SHA256)})
+			case evidence.Sum256(sc) != it.Sidecar.SHA256:
+				add(Problem{Kind: ProblemSidecar, Item: id, Object: it.Sidecar.Path, Detail: fmt.Sprintf("sidecar hashes to %s, recorded %s", evidence.Sum256(sc), it.Sidecar.SHA256)})
 			}
 		}
 		// a chunk beyond the recorded size
@@ -213,11 +214,11 @@ func (s *Store) Check(ctx context.Context, progress func(done int64)) (CheckResu
 	}
 	// Items must be named by the custody log.
 	named := map[uint64]bool{}
-	_ = s.Custody(func(e CustodyEntry) error {
+	_ = s.Custody(func(e evidence.CustodyEntry) error {
 		named[e.Seq] = true
 		return nil
 	})
-	_ = s.Items(func(it Item) error {
+	_ = s.Items(func(it evidence.Item) error {
 		if !named[it.Custody] {
 			add(Problem{Kind: ProblemCustody, Item: it.ID, Object: it.Path, Detail: fmt.Sprintf("item claims custody entry %d, which is not in the log", it.Custody)})
 		}

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 )
 
 // AppendCustody appends e to the custody log, filling in Seq, Prev and
 // Hash, and returns the stored entry.
-func (s *Store) AppendCustody(e CustodyEntry) (CustodyEntry, error) {
+func (s *Store) AppendCustody(e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
 		e, err = appendCustody(tx, e)
@@ -20,13 +21,13 @@ func (s *Store) AppendCustody(e CustodyEntry) (CustodyEntry, error) {
 	return e, err
 }
 
-func appendCustody(tx *bolt.Tx, e CustodyEntry) (CustodyEntry, error) {
+func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
 	b := tx.Bucket(bCustody)
 	k, v := b.Cursor().Last()
-	e.Prev = SHA256{}
+	e.Prev = evidence.SHA256{}
 	e.Seq = 1
 	if k != nil {
-		var last CustodyEntry
+		var last evidence.CustodyEntry
 		if err := json.Unmarshal(v, &last); err != nil {
 			return e, fmt.Errorf("custody entry %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
 		}
@@ -39,10 +40,10 @@ func appendCustody(tx *bolt.Tx, e CustodyEntry) (CustodyEntry, error) {
 }
 
 // Custody calls fn for each custody entry, oldest first.
-func (s *Store) Custody(fn func(CustodyEntry) error) error {
+func (s *Store) Custody(fn func(evidence.CustodyEntry) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCustody).ForEach(func(k, v []byte) error {
-			var e CustodyEntry
+			var e evidence.CustodyEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("custody entry %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
 			}
@@ -63,7 +64,7 @@ type CustodyProblem struct {
 // read. It never stops at the first problem.
 func (s *Store) CheckCustody() (entries int, problems []CustodyProblem, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		var prev SHA256
+		var prev evidence.SHA256
 		var want uint64 = 1
 		return tx.Bucket(bCustody).ForEach(func(k, v []byte) error {
 			entries++
@@ -72,10 +73,10 @@ func (s *Store) CheckCustody() (entries int, problems []CustodyProblem, err erro
 				problems = append(problems, CustodyProblem{seq, fmt.Sprintf("entry %d follows entry %d: the log has a gap", seq, want-1)})
 			}
 			want = seq + 1
-			var e CustodyEntry
+			var e evidence.CustodyEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				problems = append(problems, CustodyProblem{seq, "entry cannot be decoded: " + err.Error()})
-				prev = SHA256{}
+				prev = evidence.SHA256{}
 				return nil
 			}
 			if e.Seq != seq {
@@ -98,8 +99,8 @@ func (s *Store) CheckCustody() (entries int, problems []CustodyProblem, err erro
 // evidence, and marks the run open until EndRun. Items stored during the
 // run carry the returned sequence number. If the process dies before
 // EndRun, the next writable open records the interruption.
-func (s *Store) BeginRun(e CustodyEntry) (CustodyEntry, error) {
-	e.Result = ResultStarted
+func (s *Store) BeginRun(e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
+	e.Result = evidence.ResultStarted
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
 		e, err = appendCustody(tx, e)
@@ -112,7 +113,7 @@ func (s *Store) BeginRun(e CustodyEntry) (CustodyEntry, error) {
 }
 
 // EndRun appends the final custody entry of the run begun as seq.
-func (s *Store) EndRun(seq uint64, e CustodyEntry) (CustodyEntry, error) {
+func (s *Store) EndRun(seq uint64, e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
 		if e.Data == nil {
@@ -130,20 +131,20 @@ func (s *Store) EndRun(seq uint64, e CustodyEntry) (CustodyEntry, error) {
 // RecoverRun records, once, that a run begun earlier never finished: it
 // appends an "interrupted" entry naming the items that run stored. It
 // returns the entry, or ok=false when no run was open.
-func (s *Store) RecoverRun(base CustodyEntry) (e CustodyEntry, ok bool, err error) {
+func (s *Store) RecoverRun(base evidence.CustodyEntry) (e evidence.CustodyEntry, ok bool, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bMeta).Get(kOpenRun)
 		if v == nil {
 			return nil
 		}
 		seq := binary.BigEndian.Uint64(v)
-		var started CustodyEntry
+		var started evidence.CustodyEntry
 		if raw := tx.Bucket(bCustody).Get(u64(seq)); raw != nil {
 			_ = json.Unmarshal(raw, &started)
 		}
 		var items []uint64
 		err := tx.Bucket(bItems).ForEach(func(_, raw []byte) error {
-			var it Item
+			var it evidence.Item
 			if json.Unmarshal(raw, &it) == nil && it.Custody == seq {
 				items = append(items, it.ID)
 			}
@@ -161,7 +162,7 @@ func (s *Store) RecoverRun(base CustodyEntry) (e CustodyEntry, ok bool, err erro
 		if e.End.IsZero() {
 			e.End = time.Now()
 		}
-		e.Result = ResultInterrupted
+		e.Result = evidence.ResultInterrupted
 		e.Detail = fmt.Sprintf("run %d did not finish (the process was stopped); %d item(s) it had stored are kept, complete and hashed", seq, len(items))
 		e.Data, _ = json.Marshal(map[string]uint64{"run": seq})
 		e, err = appendCustody(tx, e)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // TestKeyFilter: no key added is ever reported absent, through several
@@ -59,7 +61,7 @@ func TestDedupFilterTwoWriters(t *testing.T) {
 		t.Helper()
 		data := []byte("record " + key)
 		if err := w.PutEvent(EventRecord{Item: item, Record: rec, Time: t0, Terms: []string{"ip:1.1.1.1"}, Data: data,
-			DedupKey: key, ContentHash: Sum256(data)}); err != nil {
+			DedupKey: key, ContentHash: evidence.Sum256(data)}); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Flush(); err != nil {

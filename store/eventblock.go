@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/s2"
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -40,7 +41,7 @@ type blockEv struct {
 	t        uint64 // timeKey
 	off, end int    // the entry (record, length, value) within entries
 	dedupKey string
-	hash     SHA256
+	hash     evidence.SHA256
 }
 
 // NewBlockBuilder returns a builder for the events of one item.

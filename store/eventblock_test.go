@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // dump renders everything a reader can see of a case's events.
@@ -76,7 +78,7 @@ func TestBlockBuilderMatchesPutEvent(t *testing.T) {
 						Terms: []string{fmt.Sprintf("ip:10.0.0.%d", id%7), fmt.Sprintf("p:u%d", r.IntN(4))}, Data: []byte(data)}
 					if r.IntN(3) > 0 {
 						ev.DedupKey = fmt.Sprintf("ct:%d", id)
-						ev.ContentHash = Sum256(ev.Data)
+						ev.ContentHash = evidence.Sum256(ev.Data)
 					}
 					if r.IntN(20) == 0 {
 						ev.Terms = append(ev.Terms, "", allTerm, "bad\x00term", ev.Terms[0]) // ignored or repeated
@@ -93,7 +95,7 @@ func TestBlockBuilderMatchesPutEvent(t *testing.T) {
 			w2 := blk.NewWriter(limit)
 			w2.SetSameContent(same)
 			for _, st := range []*Store{one, blk} {
-				if _, err := st.AppendCustody(CustodyEntry{Action: "acquire"}); err != nil {
+				if _, err := st.AppendCustody(evidence.CustodyEntry{Action: "acquire"}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -221,7 +222,7 @@ type EventRecord struct {
 	// stored; one with the same key and time but another ContentHash is
 	// stored and counted as a conflict.
 	DedupKey    string
-	ContentHash SHA256
+	ContentHash evidence.SHA256
 }
 
 // EventStats counts what happened to one item's events.

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -86,7 +87,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // Create makes a new case file at path. It refuses to touch an existing file.
-func Create(path string, info CaseInfo) (*Store, error) {
+func Create(path string, info evidence.CaseInfo) (*Store, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
@@ -229,8 +230,8 @@ func (s *Store) upgradeSchema() error {
 func (s *Store) Close() error { return s.db.Close() }
 
 // Info returns the case description.
-func (s *Store) Info() (CaseInfo, error) {
-	var info CaseInfo
+func (s *Store) Info() (evidence.CaseInfo, error) {
+	var info evidence.CaseInfo
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return json.Unmarshal(tx.Bucket(bMeta).Get(kCase), &info)
 	})
@@ -283,8 +284,8 @@ func keyTime(b []byte) time.Time {
 // ---- items ----
 
 // Item returns the item with the given id.
-func (s *Store) Item(id uint64) (Item, error) {
-	var it Item
+func (s *Store) Item(id uint64) (evidence.Item, error) {
+	var it evidence.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bItems).Get(u64(id))
 		if v == nil {
@@ -296,10 +297,10 @@ func (s *Store) Item(id uint64) (Item, error) {
 }
 
 // Items calls fn for every item in id order. fn must not write to the store.
-func (s *Store) Items(fn func(Item) error) error {
+func (s *Store) Items(fn func(evidence.Item) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
-			var it Item
+			var it evidence.Item
 			if err := json.Unmarshal(v, &it); err != nil {
 				return fmt.Errorf("item %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
 			}
@@ -309,14 +310,14 @@ func (s *Store) Items(fn func(Item) error) error {
 }
 
 // AllItems returns every item in id order.
-func (s *Store) AllItems() ([]Item, error) {
-	var out []Item
-	err := s.Items(func(it Item) error { out = append(out, it); return nil })
+func (s *Store) AllItems() ([]evidence.Item, error) {
+	var out []evidence.Item
+	err := s.Items(func(it evidence.Item) error { out = append(out, it); return nil })
 	return out, err
 }
 
 // FindItem returns the id of the item holding exactly sum from source, or 0.
-func (s *Store) FindItem(source string, sum SHA256) (uint64, error) {
+func (s *Store) FindItem(source string, sum evidence.SHA256) (uint64, error) {
 	var id uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bItemSrc).Get(srcKey(source, sum)); v != nil {
@@ -328,8 +329,8 @@ func (s *Store) FindItem(source string, sum SHA256) (uint64, error) {
 }
 
 // ItemsFromSource returns the items acquired from source, any content.
-func (s *Store) ItemsFromSource(source string) ([]Item, error) {
-	var out []Item
+func (s *Store) ItemsFromSource(source string) ([]evidence.Item, error) {
+	var out []evidence.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(source), 0)
 		c := tx.Bucket(bItemSrc).Cursor()
@@ -337,7 +338,7 @@ func (s *Store) ItemsFromSource(source string) ([]Item, error) {
 			if len(k) != len(prefix)+32 {
 				continue
 			}
-			var it Item
+			var it evidence.Item
 			if raw := tx.Bucket(bItems).Get(v); raw != nil {
 				if err := json.Unmarshal(raw, &it); err != nil {
 					return err
@@ -350,7 +351,7 @@ func (s *Store) ItemsFromSource(source string) ([]Item, error) {
 	return out, err
 }
 
-func srcKey(source string, sum SHA256) []byte {
+func srcKey(source string, sum evidence.SHA256) []byte {
 	k := make([]byte, 0, len(source)+1+32)
 	k = append(k, source...)
 	k = append(k, 0)
@@ -359,14 +360,14 @@ func srcKey(source string, sum SHA256) []byte {
 
 // UpdateItem rewrites an existing item's record (parse state, warnings,
 // flags). Identity fields (source, size, hash, blob) must not change.
-func (s *Store) UpdateItem(it Item) error {
+func (s *Store) UpdateItem(it evidence.Item) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bItems)
 		old := b.Get(u64(it.ID))
 		if old == nil {
 			return fmt.Errorf("item %d: %w", it.ID, ErrNotFound)
 		}
-		var prev Item
+		var prev evidence.Item
 		if err := json.Unmarshal(old, &prev); err != nil {
 			return err
 		}
@@ -416,7 +417,7 @@ const releaseEvery = 64
 // OpenBlob returns a reader over the stored bytes of an item. Each chunk
 // is copied out in its own read transaction, so the reader may be held
 // while the store is written.
-func (s *Store) OpenBlob(it Item) io.Reader {
+func (s *Store) OpenBlob(it evidence.Item) io.Reader {
 	return &blobReader{s: s, blob: it.Blob, size: it.Size}
 }
 
@@ -496,7 +497,7 @@ func deleteChunks(tx *bolt.Tx, blob uint64) error {
 // ---- checks, keys, buckets ----
 
 // PutCheck stores the result of a check run.
-func (s *Store) PutCheck(c Check) error {
+func (s *Store) PutCheck(c CheckRecord) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		k := append([]byte(c.Name), 0)
 		k = append(k, timeKey(c.Time)...)
@@ -505,8 +506,8 @@ func (s *Store) PutCheck(c Check) error {
 }
 
 // LatestCheck returns the newest stored result of the named check.
-func (s *Store) LatestCheck(name string) (Check, bool, error) {
-	var c Check
+func (s *Store) LatestCheck(name string) (CheckRecord, bool, error) {
+	var c CheckRecord
 	var found bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(name), 0)
@@ -525,7 +526,7 @@ func (s *Store) LatestCheck(name string) (Check, bool, error) {
 }
 
 // PutKeys stores public keys, replacing any with the same fingerprint.
-func (s *Store) PutKeys(keys []PublicKey) error {
+func (s *Store) PutKeys(keys []evidence.PublicKey) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, k := range keys {
 			if err := putJSON(tx.Bucket(bKeys), []byte(k.Fingerprint), k); err != nil {
@@ -537,11 +538,11 @@ func (s *Store) PutKeys(keys []PublicKey) error {
 }
 
 // Keys returns the stored public keys.
-func (s *Store) Keys() ([]PublicKey, error) {
-	var out []PublicKey
+func (s *Store) Keys() ([]evidence.PublicKey, error) {
+	var out []evidence.PublicKey
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bKeys).ForEach(func(_, v []byte) error {
-			var k PublicKey
+			var k evidence.PublicKey
 			if err := json.Unmarshal(v, &k); err != nil {
 				return err
 			}
@@ -553,18 +554,18 @@ func (s *Store) Keys() ([]PublicKey, error) {
 }
 
 // PutBucket stores the captured state of an S3 bucket.
-func (s *Store) PutBucket(b Bucket) error {
+func (s *Store) PutBucket(b evidence.Bucket) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bS3Buckets), []byte(b.Name), b)
 	})
 }
 
 // Buckets returns the captured S3 bucket states.
-func (s *Store) Buckets() ([]Bucket, error) {
-	var out []Bucket
+func (s *Store) Buckets() ([]evidence.Bucket, error) {
+	var out []evidence.Bucket
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bS3Buckets).ForEach(func(_, v []byte) error {
-			var b Bucket
+			var b evidence.Bucket
 			if err := json.Unmarshal(v, &b); err != nil {
 				return err
 			}

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 func newCase(t *testing.T) (*Store, string) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "case.tcase")
-	st, err := Create(p, CaseInfo{Name: "t", Examiner: "e", Created: time.Now()})
+	st, err := Create(p, evidence.CaseInfo{Name: "t", Examiner: "e", Created: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,7 @@ func newCase(t *testing.T) (*Store, string) {
 }
 
 // putBlob stores data as a new item from source and returns it.
-func putBlob(t *testing.T, st *Store, w *Writer, source string, data []byte) Item {
+func putBlob(t *testing.T, st *Store, w *Writer, source string, data []byte) evidence.Item {
 	t.Helper()
 	bw, err := w.NewBlob()
 	if err != nil {
@@ -38,7 +40,7 @@ func putBlob(t *testing.T, st *Store, w *Writer, source string, data []byte) Ite
 	if err := bw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	it := Item{Source: source, Path: filepath.Base(source), Size: int64(len(data)), SHA256: Sum256(data), Kind: KindUnknown, Blob: bw.ID(), Custody: 1}
+	it := evidence.Item{Source: source, Path: filepath.Base(source), Size: int64(len(data)), SHA256: evidence.Sum256(data), Kind: evidence.KindUnknown, Blob: bw.ID(), Custody: 1}
 	id, err := w.PutItem(it, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +51,7 @@ func putBlob(t *testing.T, st *Store, w *Writer, source string, data []byte) Ite
 
 func TestCreateRefusesExisting(t *testing.T) {
 	_, p := newCase(t)
-	if _, err := Create(p, CaseInfo{}); !errors.Is(err, ErrExists) {
+	if _, err := Create(p, evidence.CaseInfo{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("Create over existing: %v, want ErrExists", err)
 	}
 }
@@ -109,12 +111,12 @@ func TestLockTimeout(t *testing.T) {
 
 func TestBlobRoundTripAndCheck(t *testing.T) {
 	st, _ := newCase(t)
-	if _, err := st.AppendCustody(CustodyEntry{Action: "init"}); err != nil {
+	if _, err := st.AppendCustody(evidence.CustodyEntry{Action: "init"}); err != nil {
 		t.Fatal(err)
 	}
 	w := st.NewWriter(3 * ChunkSize) // force flushes mid-blob
 	big := bytes.Repeat([]byte("0123456789abcdef"), (5*ChunkSize)/16+77)
-	items := []Item{
+	items := []evidence.Item{
 		putBlob(t, st, w, "/src/big", big),
 		putBlob(t, st, w, "/src/empty", nil),
 		putBlob(t, st, w, "/src/small", []byte("hello")),
@@ -149,7 +151,7 @@ func TestBlobRoundTripAndCheck(t *testing.T) {
 
 func TestCheckFindsEveryTamperedItem(t *testing.T) {
 	st, _ := newCase(t)
-	st.AppendCustody(CustodyEntry{Action: "init"})
+	st.AppendCustody(evidence.CustodyEntry{Action: "init"})
 	w := st.NewWriter(0)
 	a := putBlob(t, st, w, "/a", []byte("aaaa"))
 	b := putBlob(t, st, w, "/b", bytes.Repeat([]byte("b"), ChunkSize+10))
@@ -183,7 +185,7 @@ func TestCheckFindsEveryTamperedItem(t *testing.T) {
 
 func TestAbandonedAndInterruptedBlobsLeaveNoTrace(t *testing.T) {
 	st, p := newCase(t)
-	st.AppendCustody(CustodyEntry{Action: "init"})
+	st.AppendCustody(evidence.CustodyEntry{Action: "init"})
 	w := st.NewWriter(ChunkSize) // every chunk commits
 	keep := putBlob(t, st, w, "/keep", []byte("keep"))
 	bw, _ := w.NewBlob()
@@ -214,7 +216,7 @@ func TestAbandonedAndInterruptedBlobsLeaveNoTrace(t *testing.T) {
 func TestCustodyChain(t *testing.T) {
 	st, _ := newCase(t)
 	for i := 0; i < 5; i++ {
-		if _, err := st.AppendCustody(CustodyEntry{Action: "step", Detail: strings.Repeat("x", i)}); err != nil {
+		if _, err := st.AppendCustody(evidence.CustodyEntry{Action: "step", Detail: strings.Repeat("x", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -236,7 +238,7 @@ func TestCustodyChain(t *testing.T) {
 	// A recomputed hash still breaks the next link.
 	st.db.Update(func(tx *bbtx) error {
 		b := tx.Bucket(bCustody)
-		var e CustodyEntry
+		var e evidence.CustodyEntry
 		jsonUnmarshal(b.Get(u64(3)), &e)
 		e.Hash = e.ComputeHash()
 		return putJSON(b, u64(3), e)
@@ -249,7 +251,7 @@ func TestCustodyChain(t *testing.T) {
 
 func TestRunRecovery(t *testing.T) {
 	st, _ := newCase(t)
-	started, err := st.BeginRun(CustodyEntry{Action: "acquire", Start: time.Now()})
+	started, err := st.BeginRun(evidence.CustodyEntry{Action: "acquire", Start: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,17 +259,17 @@ func TestRunRecovery(t *testing.T) {
 	bw, _ := w.NewBlob()
 	bw.Write([]byte("data"))
 	bw.Close()
-	w.PutItem(Item{Source: "/x", Size: 4, SHA256: Sum256([]byte("data")), Blob: bw.ID(), Custody: started.Seq}, nil)
+	w.PutItem(evidence.Item{Source: "/x", Size: 4, SHA256: evidence.Sum256([]byte("data")), Blob: bw.ID(), Custody: started.Seq}, nil)
 	w.Flush()
 	// The process "dies" here: no EndRun.
-	e, ok, err := st.RecoverRun(CustodyEntry{})
+	e, ok, err := st.RecoverRun(evidence.CustodyEntry{})
 	if err != nil || !ok {
 		t.Fatalf("RecoverRun: ok=%v err=%v", ok, err)
 	}
-	if e.Result != ResultInterrupted || len(e.Items) != 1 || e.Action != "acquire" {
+	if e.Result != evidence.ResultInterrupted || len(e.Items) != 1 || e.Action != "acquire" {
 		t.Fatalf("recovery entry %+v", e)
 	}
-	if _, ok, _ := st.RecoverRun(CustodyEntry{}); ok {
+	if _, ok, _ := st.RecoverRun(evidence.CustodyEntry{}); ok {
 		t.Fatal("recovered twice")
 	}
 }
@@ -279,7 +281,7 @@ func TestEventsIndexAndDedup(t *testing.T) {
 	put := func(item, rec uint64, minutes int, terms []string, dk string, content string) {
 		t.Helper()
 		if err := w.PutEvent(EventRecord{Item: item, Record: rec, Time: t0.Add(time.Duration(minutes) * time.Minute),
-			Terms: terms, Data: []byte(content), DedupKey: dk, ContentHash: Sum256([]byte(content))}); err != nil {
+			Terms: terms, Data: []byte(content), DedupKey: dk, ContentHash: evidence.Sum256([]byte(content))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -337,7 +339,7 @@ func TestEventsIndexAndDedup(t *testing.T) {
 
 func TestReadOnlyOpenLeavesFileUnchanged(t *testing.T) {
 	st, p := newCase(t)
-	st.AppendCustody(CustodyEntry{Action: "init"})
+	st.AppendCustody(evidence.CustodyEntry{Action: "init"})
 	w := st.NewWriter(0)
 	putBlob(t, st, w, "/a", []byte("abc"))
 	w.Flush()
@@ -403,7 +405,7 @@ func TestEventsAcrossBatches(t *testing.T) {
 
 func BenchmarkPutEvents(b *testing.B) {
 	p := filepath.Join(b.TempDir(), "b.tcase")
-	st, _ := Create(p, CaseInfo{})
+	st, _ := Create(p, evidence.CaseInfo{})
 	defer st.Close()
 	w := st.NewWriter(0)
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -412,7 +414,7 @@ func BenchmarkPutEvents(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		w.PutEvent(EventRecord{Item: uint64(i/1000 + 1), Record: uint64(i%1000 + 1), Time: t0.Add(time.Duration(i) * time.Second),
 			Terms: []string{fmt.Sprintf("ip:10.%d.%d.%d", i%7, i%251, i%13), fmt.Sprintf("p:user%d", i%17), "ak:AKIA" + fmt.Sprint(i%29)},
-			Data:  data, DedupKey: fmt.Sprintf("ct:%08x", i*2654435761), ContentHash: SHA256{byte(i)}})
+			Data:  data, DedupKey: fmt.Sprintf("ct:%08x", i*2654435761), ContentHash: evidence.SHA256{byte(i)}})
 	}
 	w.Flush()
 }
@@ -426,7 +428,7 @@ func TestDedupSameContentCallback(t *testing.T) {
 	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	put := func(item, rec uint64, data string) {
 		w.PutEvent(EventRecord{Item: item, Record: rec, Time: t0, Terms: []string{"ip:1.1.1.1"}, Data: []byte(data),
-			DedupKey: "k", ContentHash: Sum256([]byte(data))})
+			DedupKey: "k", ContentHash: evidence.Sum256([]byte(data))})
 	}
 	put(1, 1, "record")
 	put(2, 1, "RECORD") // same in another layout, same flush (still in the block being built)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -257,7 +258,7 @@ func (b *BlobWriter) Abandon() error {
 
 // PutItem buffers a new item whose blob has been written and closed. It
 // assigns and returns the item id.
-func (w *Writer) PutItem(it Item, sidecar []byte) (uint64, error) {
+func (w *Writer) PutItem(it evidence.Item, sidecar []byte) (uint64, error) {
 	if err := w.loadCounters(); err != nil {
 		return 0, err
 	}
@@ -285,7 +286,7 @@ func (w *Writer) PutItem(it Item, sidecar []byte) (uint64, error) {
 }
 
 // UpdateItem buffers a rewrite of an item's record (after parsing).
-func (w *Writer) UpdateItem(it Item) error {
+func (w *Writer) UpdateItem(it evidence.Item) error {
 	raw, err := json.Marshal(it)
 	if err != nil {
 		return err

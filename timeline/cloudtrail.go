@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // cloudTrail reads every shape of CloudTrail JSON: {"Records":[…]} files,
@@ -366,7 +366,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 	}
 	e := &Event{
 		Source:      SourceCloudTrail,
-		Kind:        store.KindCloudTrail,
+		Kind:        evidence.KindCloudTrail,
 		Record:      rec,
 		Region:      r.AWSRegion,
 		Account:     r.RecipientAccountID,
@@ -390,7 +390,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 		fillIdentity(e, id)
 	}
 	if r.InsightDetails != nil || r.EventType == "AwsCloudTrailInsight" {
-		e.Kind = store.KindCloudTrailInsight
+		e.Kind = evidence.KindCloudTrailInsight
 		if d := r.InsightDetails; d != nil {
 			e.Action = d.EventName
 			e.EventSource = d.EventSource

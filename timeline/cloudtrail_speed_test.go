@@ -15,7 +15,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // ctSampleFiles lists the CloudTrail files under testdata/samples and,
@@ -270,7 +270,7 @@ type ctParseResult struct {
 
 func parseCTFrom(r io.Reader) ctParseResult {
 	var res ctParseResult
-	err := Parse(context.Background(), store.KindCloudTrail, r, ParseOptions{Evidence: 3, Name: "ct.json"},
+	err := Parse(context.Background(), evidence.KindCloudTrail, r, ParseOptions{Evidence: 3, Name: "ct.json"},
 		func(e *Event) error { res.events = append(res.events, *e); return nil },
 		func(w Warning) { res.warns = append(res.warns, w.Message) })
 	if err != nil {

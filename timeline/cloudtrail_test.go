@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 func parseCT(t *testing.T, in string) result {
 	t.Helper()
-	return parseBytes(t, store.KindCloudTrail, "ct.json", []byte(in))
+	return parseBytes(t, evidence.KindCloudTrail, "ct.json", []byte(in))
 }
 
 func TestCloudTrailPrincipal(t *testing.T) {

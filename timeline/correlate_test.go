@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -20,7 +21,7 @@ var t0 = time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
 // Terms as index terms) and returns the open store.
 func newTestStore(t testing.TB, events []*Event) *store.Store {
 	t.Helper()
-	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), store.CaseInfo{Name: "t", Examiner: "t"})
+	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), evidence.CaseInfo{Name: "t", Examiner: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +440,7 @@ func TestQueryStopsOnError(t *testing.T) {
 }
 
 func TestUndecodableEvent(t *testing.T) {
-	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), store.CaseInfo{Name: "t", Examiner: "t"})
+	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), evidence.CaseInfo{Name: "t", Examiner: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}

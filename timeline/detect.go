@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // DetectHeadBytes is how much of a file's decompressed start Detect wants.
@@ -15,19 +15,19 @@ const DetectHeadBytes = 64 << 10
 // Detect returns the evidence kind of a file from head, the first bytes
 // (up to DetectHeadBytes) of its decompressed content. The name (path or
 // S3 key) is only a hint: it tells Insights files apart, and recognises
-// ELB test files. Content that matches no known format is store.KindUnknown.
+// ELB test files. Content that matches no known format is evidence.KindUnknown.
 func Detect(name string, head []byte) string {
 	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
 	if base == "ELBAccessLogTestFile" {
-		return store.KindUnknown
+		return evidence.KindUnknown
 	}
 	if bytes.HasPrefix(head, []byte("PAR1")) {
-		return store.KindVPCFlow
+		return evidence.KindVPCFlow
 	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	c, ok := firstNonSpace(head)
 	if !ok {
-		return store.KindUnknown
+		return evidence.KindUnknown
 	}
 	if c == '{' || c == '[' {
 		return detectJSON(name, head)
@@ -42,7 +42,7 @@ func detectJSON(name string, head []byte) string {
 	if c, _ := firstNonSpace(head); c == '[' {
 		// A bare array of records.
 		if tok, err := d.Token(); err != nil || tok != json.Delim('[') || !d.More() {
-			return store.KindUnknown
+			return evidence.KindUnknown
 		}
 		return classifyRecordKeys(name, recordKeys(d))
 	}
@@ -50,13 +50,13 @@ func detectJSON(name string, head []byte) string {
 	switch {
 	case keys.has("Records"):
 		if keys.insight || strings.Contains(name, "CloudTrail-Insight") {
-			return store.KindCloudTrailInsight
+			return evidence.KindCloudTrailInsight
 		}
-		return store.KindCloudTrail
+		return evidence.KindCloudTrail
 	case keys.has("digestStartTime") || keys.has("logFiles") && keys.has("digestEndTime"):
-		return store.KindCloudTrailDigest
+		return evidence.KindCloudTrailDigest
 	case keys.has("Events"), keys.has("CloudTrailEvent"):
-		return store.KindCloudTrail
+		return evidence.KindCloudTrail
 	}
 	return classifyRecordKeys(name, keys)
 }
@@ -64,15 +64,15 @@ func detectJSON(name string, head []byte) string {
 func classifyRecordKeys(name string, keys keySet) string {
 	switch {
 	case keys.has("digestStartTime"):
-		return store.KindCloudTrailDigest
+		return evidence.KindCloudTrailDigest
 	case keys.has("CloudTrailEvent"):
-		return store.KindCloudTrail
+		return evidence.KindCloudTrail
 	case keys.insight && keys.has("eventTime"):
-		return store.KindCloudTrailInsight
+		return evidence.KindCloudTrailInsight
 	case keys.has("eventID") || keys.has("eventTime") && keys.has("eventName") || keys.has("eventVersion") && keys.has("eventTime"):
-		return store.KindCloudTrail
+		return evidence.KindCloudTrail
 	}
-	return store.KindUnknown
+	return evidence.KindUnknown
 }
 
 // keySet is what detection learned about the first JSON object.
@@ -177,18 +177,18 @@ func detectText(head []byte) string {
 		}
 		words = splitFields(words, s)
 		if isFlowHeader(words) {
-			return store.KindVPCFlow
+			return evidence.KindVPCFlow
 		}
 		tok = splitELB(tok, s)
 		if k := classifyELB(tok); k != "" {
 			return k
 		}
 		if looksLikeHeaderlessFlow(words) {
-			return store.KindVPCFlow
+			return evidence.KindVPCFlow
 		}
-		return store.KindUnknown
+		return evidence.KindUnknown
 	}
-	return store.KindUnknown
+	return evidence.KindUnknown
 }
 
 // looksLikeHeaderlessFlow reports a default-format (or all-fields) flow

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // Field names of each ELB log line, in order (FORMATS.md §5). Extra
@@ -110,17 +110,17 @@ func classifyELB(tok []elbToken) string {
 	t0 := tok[0].v
 	switch {
 	case albTypes[t0]:
-		return store.KindELBALB
+		return evidence.KindELBALB
 	case t0 == "tls" && len(tok) > 1 && tok[1].v == "2.0":
-		return store.KindELBNLB
+		return evidence.KindELBNLB
 	case isISOZ(t0):
 		if len(tok) > 1 && isIP(tok[1].v) {
-			return store.KindELBALBConn
+			return evidence.KindELBALBConn
 		}
 		if len(tok) > 3 && isDigits(tok[2].v) && isDigits(tok[3].v) {
-			return store.KindELBALBConn
+			return evidence.KindELBALBConn
 		}
-		return store.KindELBCLB
+		return evidence.KindELBCLB
 	}
 	return ""
 }
@@ -161,13 +161,13 @@ func (p *parser) elb(r io.Reader) error {
 		}
 		var e *Event
 		switch kind := classifyELB(tok); kind {
-		case store.KindELBALB:
+		case evidence.KindELBALB:
 			e = p.albEvent(tok, n)
-		case store.KindELBCLB:
+		case evidence.KindELBCLB:
 			e = p.clbEvent(tok, n)
-		case store.KindELBNLB:
+		case evidence.KindELBNLB:
 			e = p.nlbEvent(tok, n)
-		case store.KindELBALBConn:
+		case evidence.KindELBALBConn:
 			e = p.connEvent(tok, n)
 		default:
 			p.warnf(n, "line", "not an ELB log line (starts with %s): skipped", quoteShort(tok[0].v))
@@ -339,7 +339,7 @@ func (p *parser) albEvent(tok []elbToken, rec int64) *Event {
 	if tok = p.anchorRequest(tok, albRequestIndex, 3, rec); tok == nil {
 		return nil
 	}
-	e := p.httpEvent(store.KindELBALB, albFields, tok, rec, 1)
+	e := p.httpEvent(evidence.KindELBALB, albFields, tok, rec, 1)
 	e.Protocol = tok[0].v
 	if e.Outcome == "" {
 		e.Outcome = field(tok, 24) // error_reason
@@ -362,7 +362,7 @@ func (p *parser) clbEvent(tok []elbToken, rec int64) *Event {
 	if tok = p.anchorRequest(tok, clbRequestIndex, 2, rec); tok == nil {
 		return nil
 	}
-	return p.httpEvent(store.KindELBCLB, clbFields, tok, rec, 0)
+	return p.httpEvent(evidence.KindELBCLB, clbFields, tok, rec, 0)
 }
 
 func (p *parser) nlbEvent(tok []elbToken, rec int64) *Event {
@@ -372,7 +372,7 @@ func (p *parser) nlbEvent(tok []elbToken, rec int64) *Event {
 	}
 	e := &Event{
 		Source:   SourceELB,
-		Kind:     store.KindELBNLB,
+		Kind:     evidence.KindELBNLB,
 		Record:   rec,
 		Protocol: "tls",
 		Fields:   elbFields(nlbFields, tok),
@@ -414,7 +414,7 @@ func (p *parser) connEvent(tok []elbToken, rec int64) *Event {
 	}
 	e := &Event{
 		Source: SourceELB,
-		Kind:   store.KindELBALBConn,
+		Kind:   evidence.KindELBALBConn,
 		Record: rec,
 		Fields: elbFields(connFields, tok),
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 const albLine = `https 2024-05-01T10:00:00.123456Z app/web/abc 203.0.113.7:51000 10.0.1.5:8080 0.001 0.020 0.000 200 200 120 3400 "GET https://shop.example.com:443/search?q=a b HTTP/1.1" "curl/8.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1 "Root=1-x" "shop.example.com" "arn:aws:acm:eu-west-1:123456789012:certificate/c" 1 2024-05-01T10:00:00.100000Z "forward" "-" "-" "10.0.1.5:8080 10.0.1.6:8080" "200 200" "-" "-" TID_1 "-" "-" "-"`
@@ -117,7 +117,7 @@ func TestELB(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := parseBytes(t, store.KindELBALB, "elb.log", []byte(tt.in))
+			r := parseBytes(t, evidence.KindELBALB, "elb.log", []byte(tt.in))
 			if r.err != nil {
 				t.Fatal(r.err)
 			}

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // TestNoFieldMapEncodesTheSame parses flow logs with and without
@@ -24,7 +24,7 @@ func TestNoFieldMapEncodesTheSame(t *testing.T) {
 	for _, in := range logs {
 		parse := func(lean bool) []*Event {
 			var evs []*Event
-			err := Parse(context.Background(), store.KindVPCFlow, bytes.NewReader([]byte(in)), ParseOptions{Name: "f", NoFieldMap: lean},
+			err := Parse(context.Background(), evidence.KindVPCFlow, bytes.NewReader([]byte(in)), ParseOptions{Name: "f", NoFieldMap: lean},
 				func(e *Event) error { evs = append(evs, e); return nil }, func(Warning) {})
 			if err != nil {
 				t.Fatal(err)
@@ -66,7 +66,7 @@ func TestBorrowRawEncodesTheSame(t *testing.T) {
 		`{"eventTime":"2024-05-01T10:00:02Z","eventName":"ConsoleLogin","eventID":"c","responseElements":{"ConsoleLogin":"Failure"}}]}`)
 	encode := func(borrow bool) [][]byte {
 		var out [][]byte
-		err := Parse(context.Background(), store.KindCloudTrail, bytes.NewReader(in), ParseOptions{Name: "ct", BorrowRaw: borrow},
+		err := Parse(context.Background(), evidence.KindCloudTrail, bytes.NewReader(in), ParseOptions{Name: "ct", BorrowRaw: borrow},
 			func(e *Event) error { out = append(out, EncodeEvent(nil, e)); return nil }, func(Warning) {})
 		if err != nil {
 			t.Fatal(err)

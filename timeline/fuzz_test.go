@@ -16,7 +16,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // seedSamples adds the copied samples whose path contains one of words.
@@ -119,7 +119,7 @@ func FuzzParseCloudTrail(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventTime":"2024-01-02T03:04:05Z","eventName":"AssumeRole","eventID":"1","responseElements":{"credentials":{"accessKeyId":"A"}}}]}`))
 	f.Add([]byte(`{"EventId":"1","CloudTrailEvent":"{\"eventTime\":\"2024-01-02T03:04:05Z\",\"eventID\":\"1\"}"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkParse(t, store.KindCloudTrail, data)
+		checkParse(t, evidence.KindCloudTrail, data)
 		checkSinglePass(t, data)
 	})
 }
@@ -129,7 +129,7 @@ func FuzzParseCloudTrail(f *testing.F) {
 func checkSinglePass(t *testing.T, data []byte) {
 	t.Helper()
 	run := func(r io.Reader, split bool) (evs [][]byte, ws []string, err error) {
-		err = Parse(context.Background(), store.KindCloudTrail, r, ParseOptions{Evidence: 1, Name: "fuzz", BorrowRaw: true, splitFirst: split},
+		err = Parse(context.Background(), evidence.KindCloudTrail, r, ParseOptions{Evidence: 1, Name: "fuzz", BorrowRaw: true, splitFirst: split},
 			func(e *Event) error { evs = append(evs, EncodeEvent(nil, e)); return nil },
 			func(w Warning) { ws = append(ws, fmt.Sprintf("%d %s", w.Record, w.Message)) })
 		return evs, ws, err
@@ -153,7 +153,7 @@ func FuzzParseVPCFlow(f *testing.F) {
 	seedSamples(f, "vpcflow", "vpc_flow", "vpc-flow")
 	f.Add([]byte("version srcaddr dstaddr start log-status\n2 ::ffff:1.2.3.4 10.0.0.1 1 OK\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkParse(t, store.KindVPCFlow, data)
+		checkParse(t, evidence.KindVPCFlow, data)
 	})
 }
 
@@ -161,7 +161,7 @@ func FuzzParseELB(f *testing.F) {
 	seedSamples(f, "elb", "alb", "nlb", "clb")
 	f.Add([]byte(albLine))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkParse(t, store.KindELBALB, data)
+		checkParse(t, evidence.KindELBALB, data)
 	})
 }
 
@@ -171,8 +171,8 @@ func FuzzDetect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		kind := Detect("fuzz", data)
 		switch kind {
-		case store.KindCloudTrail, store.KindCloudTrailDigest, store.KindCloudTrailInsight, store.KindVPCFlow,
-			store.KindELBALB, store.KindELBNLB, store.KindELBCLB, store.KindELBALBConn, store.KindUnknown:
+		case evidence.KindCloudTrail, evidence.KindCloudTrailDigest, evidence.KindCloudTrailInsight, evidence.KindVPCFlow,
+			evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn, evidence.KindUnknown:
 		default:
 			t.Fatalf("Detect returned %q", kind)
 		}

@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
-
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // flowRow is a Parquet flow log row as AWS writes it (names with '_').
@@ -51,7 +50,7 @@ var parquetRows = []flowRow{
 
 func TestParseParquet(t *testing.T) {
 	b := parquetSample(t, parquetRows)
-	eq(t, "Detect", Detect("x.parquet", b), store.KindVPCFlow)
+	eq(t, "Detect", Detect("x.parquet", b), evidence.KindVPCFlow)
 	var events []*Event
 	var warns []Warning
 	err := ParseParquet(context.Background(), bytes.NewReader(b), int64(len(b)), ParseOptions{Evidence: 3, Name: "x.parquet"},
@@ -82,7 +81,7 @@ func TestParseParquet(t *testing.T) {
 	eq(t, "gap terms", len(g.Terms()), 0)
 
 	// The same bytes through Parse (a stream) give the same events.
-	r := parseBytes(t, store.KindVPCFlow, "x.parquet", b)
+	r := parseBytes(t, evidence.KindVPCFlow, "x.parquet", b)
 	if r.err != nil || len(r.events) != 2 || r.events[0].SrcIP != "198.51.100.4" {
 		t.Fatalf("Parse: %d events, err %v", len(r.events), r.err)
 	}

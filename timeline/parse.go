@@ -20,12 +20,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // Warning is a problem with one record: the record was skipped (or kept
 // with a partial value) and parsing went on.
-type Warning = store.Warning
+type Warning = evidence.Warning
 
 // ParseOptions says where the bytes came from.
 type ParseOptions struct {
@@ -73,17 +73,17 @@ func Parse(ctx context.Context, kind string, r io.Reader, opts ParseOptions, emi
 	}
 	p := &parser{ctx: ctx, opts: opts, emit: emit, warn: warn}
 	switch kind {
-	case store.KindCloudTrail, store.KindCloudTrailInsight:
+	case evidence.KindCloudTrail, evidence.KindCloudTrailInsight:
 		return p.cloudTrail(r)
-	case store.KindVPCFlow:
+	case evidence.KindVPCFlow:
 		br := bufio.NewReaderSize(r, 256<<10)
 		if head, _ := br.Peek(4); string(head) == "PAR1" {
 			return p.parquetFromReader(br)
 		}
 		return p.vpcFlow(br)
-	case store.KindELBALB, store.KindELBNLB, store.KindELBCLB, store.KindELBALBConn:
+	case evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn:
 		return p.elb(r)
-	case store.KindCloudTrailDigest, store.KindUnknown:
+	case evidence.KindCloudTrailDigest, evidence.KindUnknown:
 		return nil
 	default:
 		return fmt.Errorf("parse %q as %q: %w", opts.Name, kind, ErrUnknownKind)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // benchCloudTrail builds a {"Records":[…]} file of n varied records.
@@ -63,7 +63,7 @@ func benchParse(b *testing.B, kind string, data []byte, records int) {
 }
 
 func BenchmarkParseCloudTrail(b *testing.B) {
-	benchParse(b, store.KindCloudTrail, benchCloudTrail(10000), 10000)
+	benchParse(b, evidence.KindCloudTrail, benchCloudTrail(10000), 10000)
 }
 
 // BenchmarkCloudTrailIndexing adds what indexing needs per event: terms,
@@ -73,7 +73,7 @@ func BenchmarkCloudTrailIndexing(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		err := Parse(context.Background(), store.KindCloudTrail, bytes.NewReader(data), ParseOptions{},
+		err := Parse(context.Background(), evidence.KindCloudTrail, bytes.NewReader(data), ParseOptions{},
 			func(e *Event) error { _ = e.Terms(); _ = e.DedupKey(); _ = e.ContentHash(); return nil }, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -82,9 +82,9 @@ func BenchmarkCloudTrailIndexing(b *testing.B) {
 }
 
 func BenchmarkParseVPC(b *testing.B) {
-	benchParse(b, store.KindVPCFlow, benchVPC(50000), 50000)
+	benchParse(b, evidence.KindVPCFlow, benchVPC(50000), 50000)
 }
 
 func BenchmarkParseALB(b *testing.B) {
-	benchParse(b, store.KindELBALB, benchALB(20000), 20000)
+	benchParse(b, evidence.KindELBALB, benchALB(20000), 20000)
 }

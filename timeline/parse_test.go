@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // result is what one Parse call produced.
@@ -205,7 +205,7 @@ func TestLineReaderCapsLongLines(t *testing.T) {
 }
 
 func TestParseUnknownKinds(t *testing.T) {
-	for _, kind := range []string{store.KindUnknown, store.KindCloudTrailDigest} {
+	for _, kind := range []string{evidence.KindUnknown, evidence.KindCloudTrailDigest} {
 		r := parseBytes(t, kind, "x", []byte(`{"digestStartTime":"2020-01-01T00:00:00Z"}`))
 		if r.err != nil || len(r.events) != 0 || len(r.warns) != 0 {
 			t.Errorf("%s: %d events, %d warnings, err %v; want nothing", kind, len(r.events), len(r.warns), r.err)
@@ -221,7 +221,7 @@ func TestParseStopsOnEmitError(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
 	in := "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n"
-	err := Parse(context.Background(), store.KindVPCFlow, strings.NewReader(in), ParseOptions{},
+	err := Parse(context.Background(), evidence.KindVPCFlow, strings.NewReader(in), ParseOptions{},
 		func(*Event) error { n++; return stop }, nil)
 	if !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("err %v after %d events, want stop after 1", err, n)
@@ -232,7 +232,7 @@ func TestParseCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in := strings.Repeat("2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n", 5000)
-	err := Parse(ctx, store.KindVPCFlow, strings.NewReader(in), ParseOptions{}, func(*Event) error { return nil }, nil)
+	err := Parse(ctx, evidence.KindVPCFlow, strings.NewReader(in), ParseOptions{}, func(*Event) error { return nil }, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

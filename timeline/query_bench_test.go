@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -23,7 +24,7 @@ func benchStore(b *testing.B) *store.Store {
 	benchDir := b.TempDir()
 	var benchErr error
 	func() {
-		st, err := store.Create(filepath.Join(benchDir, "bench.tcase"), store.CaseInfo{Name: "bench", Examiner: "b"})
+		st, err := store.Create(filepath.Join(benchDir, "bench.tcase"), evidence.CaseInfo{Name: "bench", Examiner: "b"})
 		if err != nil {
 			benchErr = err
 			return

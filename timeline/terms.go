@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // Index term prefixes. A term is a prefix followed by a value.
@@ -151,8 +151,8 @@ func (e *Event) DedupKey() string {
 // AWS delivers twice are byte for byte alike; copies written differently
 // (an event-history export of the same record) are recognised on a
 // collision by SameRecord.
-func (e *Event) ContentHash() store.SHA256 {
-	return store.SHA256(sha256.Sum256(e.Raw))
+func (e *Event) ContentHash() evidence.SHA256 {
+	return evidence.SHA256(sha256.Sum256(e.Raw))
 }
 
 // SameRecord reports whether two raw CloudTrail records are the same

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // A time a case cannot hold (its time keys and stored events use Unix
@@ -28,15 +28,15 @@ func TestEventTimeRange(t *testing.T) {
 		time, end        time.Time // want
 		warn             string    // a warning holding this, or none
 	}{
-		{"cloudtrail year 1000", store.KindCloudTrail, ct("1000-01-02T03:04:05Z"), time.Time{}, time.Time{}, `"x" record 1: line 1: eventTime 1000-01-02T03:04:05Z is outside the years 1678 to 2261`},
-		{"cloudtrail year 0", store.KindCloudTrail, ct("0000-01-02T03:04:05Z"), time.Time{}, time.Time{}, "eventTime 0000-01-02T03:04:05Z is outside"},
-		{"cloudtrail 2262", store.KindCloudTrail, ct("2262-01-01T00:00:00Z"), time.Time{}, time.Time{}, "is outside the years"},
-		{"cloudtrail last second", store.KindCloudTrail, ct("2261-12-31T23:59:59.999999999Z"), time.Date(2261, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Time{}, ""},
-		{"cloudtrail first second", store.KindCloudTrail, ct("1678-01-01T00:00:00Z"), time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, ""},
-		{"flow year 9999", store.KindVPCFlow, flow("253402300799", "1714557660"), time.Time{}, time.Unix(1714557660, 0).UTC(), `"x" line 2: start 9999-12-31T23:59:59Z is outside`},
-		{"flow end year 3000", store.KindVPCFlow, flow("1714557600", "32503680000"), time.Unix(1714557600, 0).UTC(), time.Time{}, "end 3000-01-01T00:00:00Z is outside"},
-		{"flow at the epoch", store.KindVPCFlow, flow("0", "0"), time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC(), ""},
-		{"alb year 0001", store.KindELBALB, alb("0001-01-01T00:00:00.000000Z"), time.Time{}, time.Time{}, `"x" line 1: time 0001-01-01T00:00:00Z is outside`},
+		{"cloudtrail year 1000", evidence.KindCloudTrail, ct("1000-01-02T03:04:05Z"), time.Time{}, time.Time{}, `"x" record 1: line 1: eventTime 1000-01-02T03:04:05Z is outside the years 1678 to 2261`},
+		{"cloudtrail year 0", evidence.KindCloudTrail, ct("0000-01-02T03:04:05Z"), time.Time{}, time.Time{}, "eventTime 0000-01-02T03:04:05Z is outside"},
+		{"cloudtrail 2262", evidence.KindCloudTrail, ct("2262-01-01T00:00:00Z"), time.Time{}, time.Time{}, "is outside the years"},
+		{"cloudtrail last second", evidence.KindCloudTrail, ct("2261-12-31T23:59:59.999999999Z"), time.Date(2261, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Time{}, ""},
+		{"cloudtrail first second", evidence.KindCloudTrail, ct("1678-01-01T00:00:00Z"), time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, ""},
+		{"flow year 9999", evidence.KindVPCFlow, flow("253402300799", "1714557660"), time.Time{}, time.Unix(1714557660, 0).UTC(), `"x" line 2: start 9999-12-31T23:59:59Z is outside`},
+		{"flow end year 3000", evidence.KindVPCFlow, flow("1714557600", "32503680000"), time.Unix(1714557600, 0).UTC(), time.Time{}, "end 3000-01-01T00:00:00Z is outside"},
+		{"flow at the epoch", evidence.KindVPCFlow, flow("0", "0"), time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC(), ""},
+		{"alb year 0001", evidence.KindELBALB, alb("0001-01-01T00:00:00.000000Z"), time.Time{}, time.Time{}, `"x" line 1: time 0001-01-01T00:00:00Z is outside`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // flowFieldOrder lists the VPC flow log fields in the order AWS numbers
@@ -221,7 +221,7 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 	}
 	e := &Event{
 		Source:  SourceVPCFlow,
-		Kind:    store.KindVPCFlow,
+		Kind:    evidence.KindVPCFlow,
 		Record:  rec,
 		Account: get(l.account),
 		Region:  get(l.region),

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 func TestVPCFlow(t *testing.T) {
@@ -62,7 +62,7 @@ func TestVPCFlow(t *testing.T) {
 				"6 TransitGateway 111 tgw-1 tgw-attach-1 222 333 10.1.0.1 10.2.0.1 4000 443 6 10 900 1700000000 1700000060 OK IPv4 0\n", 1, 0,
 			func(t *testing.T, r result) {
 				e := r.events[0]
-				eq(t, "kind", e.Kind, store.KindVPCFlow)
+				eq(t, "kind", e.Kind, evidence.KindVPCFlow)
 				eq(t, "tgw-id", e.Fields["tgw-id"], "tgw-1")
 				eq(t, "no action", e.Action, "")
 				eq(t, "outcome", e.Outcome, "OK")
@@ -86,7 +86,7 @@ func TestVPCFlow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := parseBytes(t, store.KindVPCFlow, "flow.log", []byte(tt.in))
+			r := parseBytes(t, evidence.KindVPCFlow, "flow.log", []byte(tt.in))
 			if r.err != nil {
 				t.Fatal(r.err)
 			}

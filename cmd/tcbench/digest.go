@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailcase/trailcase/digest/digesttest"
 	"github.com/trailcase/trailcase/evidence/s3test"
@@ -351,7 +351,7 @@ func buildChain(o digestOpts, key *rsa.PrivateKey, t0 time.Time) (*digesttest.Ch
 func upload(endpoint, bucket string, c *digesttest.Chain) error {
 	ctx := context.Background()
 	cl := s3test.Client(endpoint)
-	if _, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := cl.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		return fmt.Errorf("create bucket %q: %w", bucket, err)
 	}
 	type obj struct {
@@ -367,7 +367,7 @@ func upload(endpoint, bucket string, c *digesttest.Chain) error {
 		go func() {
 			defer wg.Done()
 			for ob := range objs {
-				_, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(ob.key),
+				_, err := cl.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(ob.key),
 					Body: bytes.NewReader(ob.body), ContentLength: aws.Int64(int64(len(ob.body))), Metadata: ob.meta})
 				if err != nil {
 					select {

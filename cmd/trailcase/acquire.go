@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -23,7 +24,7 @@ func acquireCommand(e *env) *cli.Command {
 		&cli.StringSliceFlag{Name: "exclude", Usage: "skip paths matching `GLOB`; repeatable"},
 		&cli.StringFlag{Name: "note", Usage: "free `TEXT` recorded with the items and in the custody log"},
 		&cli.StringFlag{Name: "public-keys", Usage: "store CloudTrail public keys from `FILE` (output of 'aws cloudtrail list-public-keys' or 'trailcase keys fetch')"},
-		&cli.Int64Flag{Name: "max-archive-bytes", Value: evidence.DefaultMaxArchiveBytes, Usage: "refuse archive content past this many `BYTES` (archive bomb guard)"},
+		&cli.Int64Flag{Name: "max-archive-bytes", Value: acquire.DefaultMaxArchiveBytes, Usage: "refuse archive content past this many `BYTES` (archive bomb guard)"},
 		&cli.BoolFlag{Name: "no-index", Usage: "store and hash only; parse and index events later with 'trailcase index'"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "parallel S3 downloads"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "S3: acquire every version of every key, not only the current one"},
@@ -51,7 +52,7 @@ cannot be parsed are kept and flagged.
 			if err := evidence.ValidatePatterns(append(append([]string{}, include...), exclude...)); err != nil {
 				return usageError{err.Error()}
 			}
-			var keys []store.PublicKey
+			var keys []evidence.PublicKey
 			if p := c.String("public-keys"); p != "" {
 				f, err := os.Open(p)
 				if err != nil {
@@ -81,14 +82,14 @@ cannot be parsed are kept and flagged.
 					sources = append(sources, src)
 					continue
 				}
-				src, err := evidence.OpenLocal(arg, c.Int64("max-archive-bytes"))
+				src, err := acquire.OpenLocal(arg, c.Int64("max-archive-bytes"))
 				if err != nil {
 					return err
 				}
 				sources = append(sources, src)
 			}
 			prog := e.progress(c)
-			rep, err := evidence.Acquire(c.Context, st, evidence.AcquireOptions{
+			rep, err := acquire.Acquire(c.Context, st, acquire.AcquireOptions{
 				Sources: sources, Include: include, Exclude: exclude, Note: c.String("note"),
 				Actor: e.actor(c, st), Args: os.Args[1:], PublicKeys: keys, KeysOrigin: c.String("public-keys"),
 				Progress: prog, NoIndex: c.Bool("no-index"),
@@ -118,7 +119,7 @@ cannot be parsed are kept and flagged.
 	}
 }
 
-func (e *env) printAcquire(c *cli.Context, st *store.Store, rep *evidence.AcquireReport) {
+func (e *env) printAcquire(c *cli.Context, st *store.Store, rep *acquire.AcquireReport) {
 	if rep.Recovered != nil {
 		e.info(c, "an earlier run (custody entry %s) was interrupted: recorded in the custody log", strings.TrimPrefix(rep.Recovered.Detail, "run "))
 	}

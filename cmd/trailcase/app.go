@@ -15,7 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -176,9 +176,9 @@ func (e *env) openCaseForRecord(c *cli.Context, noRecord bool) (*store.Store, er
 }
 
 // actor describes who is running the command.
-func (e *env) actor(c *cli.Context, st *store.Store) evidence.Actor {
+func (e *env) actor(c *cli.Context, st *store.Store) custody.Actor {
 	ver, rev := buildInfo()
-	a := evidence.Actor{Examiner: gString(c, "examiner"), ToolVersion: ver, Revision: rev}
+	a := custody.Actor{Examiner: gString(c, "examiner"), ToolVersion: ver, Revision: rev}
 	if a.Examiner == "" && st != nil {
 		if info, err := st.Info(); err == nil {
 			a.Examiner = info.Examiner
@@ -195,7 +195,7 @@ func (e *env) actor(c *cli.Context, st *store.Store) evidence.Actor {
 
 // record appends a custody entry for a command that ran against the case
 // (when the case is writable) and stores the check result if one is given.
-func (e *env) record(c *cli.Context, st *store.Store, action string, start time.Time, result, detail string, check *store.Check) {
+func (e *env) record(c *cli.Context, st *store.Store, action string, start time.Time, result, detail string, check *store.CheckRecord) {
 	if st == nil || st.ReadOnly() {
 		return
 	}

@@ -3,9 +3,8 @@ package main
 import (
 	"strings"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/urfave/cli/v2"
-
-	"github.com/trailcase/trailcase/store"
 )
 
 func init() { register("custody", custodyCommand) }
@@ -27,8 +26,8 @@ Opens the case read-only; 'trailcase verify' checks the chain.
 				return err
 			}
 			defer st.Close()
-			entries := []store.CustodyEntry{}
-			if err := st.Custody(func(ce store.CustodyEntry) error { entries = append(entries, ce); return nil }); err != nil {
+			entries := []evidence.CustodyEntry{}
+			if err := st.Custody(func(ce evidence.CustodyEntry) error { entries = append(entries, ce); return nil }); err != nil {
 				return err
 			}
 			if jsonOut(c) {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/report"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
@@ -108,7 +110,7 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	start := time.Now().UTC()
 	var id [16]byte
 	_, _ = rand.Read(id[:])
-	st, err := store.Create(casePath, store.CaseInfo{ID: hex.EncodeToString(id[:]), Name: "demo: leaked CI access key",
+	st, err := store.Create(casePath, evidence.CaseInfo{ID: hex.EncodeToString(id[:]), Name: "demo: leaked CI access key",
 		Examiner: examiner, Description: "built-in sample incident", Created: start})
 	if err != nil {
 		return err
@@ -116,7 +118,7 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	defer st.Close()
 	actor := e.actor(c, st)
 	ent := actor.Entry("init", os.Args[1:])
-	ent.Start, ent.End, ent.Result, ent.Detail = start, time.Now().UTC(), store.ResultOK, "case created: demo"
+	ent.Start, ent.End, ent.Result, ent.Detail = start, time.Now().UTC(), evidence.ResultOK, "case created: demo"
 	if _, err := st.AppendCustody(ent); err != nil {
 		return err
 	}
@@ -137,13 +139,13 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	}
 	var sources []evidence.Source
 	for _, b := range []string{incident.CloudTrailBucket, incident.NetworkBucket} {
-		src, err := evidence.OpenLocal(filepath.Join(evDir, b), evidence.DefaultMaxArchiveBytes)
+		src, err := acquire.OpenLocal(filepath.Join(evDir, b), acquire.DefaultMaxArchiveBytes)
 		if err != nil {
 			return err
 		}
 		sources = append(sources, src)
 	}
-	rep, err := evidence.Acquire(ctx, st, evidence.AcquireOptions{Sources: sources, Actor: actor, Args: os.Args[1:],
+	rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{Sources: sources, Actor: actor, Args: os.Args[1:],
 		PublicKeys: keys, KeysOrigin: keysPath, Note: "trailcase demo", Progress: e.progress(c)})
 	if err != nil {
 		return err
@@ -156,7 +158,7 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 		kinds[it.Kind]++
 	}
 	e.out(c, "   stored %d items (%s): %d cloudtrail, %d cloudtrail-digest, %d vpcflow, %d elb-alb; %d public key(s)\n",
-		len(rep.Stored), humanBytes(rep.Bytes), kinds[store.KindCloudTrail], kinds[store.KindCloudTrailDigest], kinds[store.KindVPCFlow], kinds[store.KindELBALB], rep.Keys)
+		len(rep.Stored), humanBytes(rep.Bytes), kinds[evidence.KindCloudTrail], kinds[evidence.KindCloudTrailDigest], kinds[evidence.KindVPCFlow], kinds[evidence.KindELBALB], rep.Keys)
 	e.out(c, "   indexed %d events from %d items, %d flagged\n", rep.Index.Events, rep.Index.Items, len(rep.Index.Flagged))
 	e.demoProved(c, "every file is in the case byte for byte with its SHA-256; its S3 metadata came from the sidecars")
 
@@ -170,7 +172,7 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	}
 	vsum := fmt.Sprintf("%d item(s), %d bytes re-hashed, %d custody entries checked: %d problem(s)", vres.Items, vres.Bytes, vres.CustodyEntries, len(vres.Problems))
 	raw, _ := json.Marshal(vres)
-	e.record(c, st, "verify", vstart, resultOf(len(vres.Problems) == 0), vsum, &store.Check{Name: "verify", OK: len(vres.Problems) == 0, Summary: vsum, Result: raw})
+	e.record(c, st, "verify", vstart, resultOf(len(vres.Problems) == 0), vsum, &store.CheckRecord{Name: "verify", OK: len(vres.Problems) == 0, Summary: vsum, Result: raw})
 	e.out(c, "   %s\n", vsum)
 	if len(vres.Problems) == 0 {
 		e.demoProved(c, "nothing changed since acquisition, and the custody log is unbroken")
@@ -195,7 +197,7 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	}
 	dsum := dres.Summary()
 	raw, _ = json.Marshal(dres)
-	e.record(c, st, "digest verify", dstart, resultOf(dres.Valid), dsum, &store.Check{Name: "digest", OK: dres.Valid, Summary: dsum, Result: raw})
+	e.record(c, st, "digest verify", dstart, resultOf(dres.Valid), dsum, &store.CheckRecord{Name: "digest", OK: dres.Valid, Summary: dsum, Result: raw})
 	e.out(c, "   %s\n", dsum)
 	for _, n := range dres.Notices {
 		e.out(c, "   note: %s\n", n)
@@ -213,13 +215,13 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 	// 6. Object Lock.
 	e.demoStep(c, 6, "objectlock")
 	ostart := time.Now().UTC()
-	lrep, err := evidence.ObjectLockFromCase(st, evidence.LockRequirements{}, ostart)
+	lrep, err := objectlock.FromCase(st, objectlock.Requirements{}, ostart)
 	if err != nil {
 		return err
 	}
 	osum := lrep.SummaryLine()
 	raw, _ = json.Marshal(lrep)
-	e.record(c, st, "objectlock", ostart, resultOf(lrep.OK), osum, &store.Check{Name: "objectlock", OK: lrep.OK, Summary: osum, Result: raw})
+	e.record(c, st, "objectlock", ostart, resultOf(lrep.OK), osum, &store.CheckRecord{Name: "objectlock", OK: lrep.OK, Summary: osum, Result: raw})
 	e.out(c, "   %s\n", osum)
 	if lrep.OK {
 		e.demoProved(c, "the CloudTrail copies are under COMPLIANCE retention until %s: nobody, root included,",
@@ -279,9 +281,9 @@ func (e *env) runDemo(c *cli.Context, dir string) error {
 
 func resultOf(ok bool) string {
 	if ok {
-		return store.ResultOK
+		return evidence.ResultOK
 	}
-	return store.ResultProblems
+	return evidence.ResultProblems
 }
 
 // shellQuote quotes a path for a command line when it needs it.

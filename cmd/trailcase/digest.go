@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/digest"
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -67,7 +68,7 @@ func runDigestVerify(c *cli.Context, e *env) error {
 		return usagef("--to %s is not after --from %s", fmtTime(opts.To), fmtTime(opts.From))
 	}
 	opts.RequireSignatures = c.Bool("require-signatures")
-	var fileKeys []store.PublicKey
+	var fileKeys []evidence.PublicKey
 	if p := c.String("public-keys"); p != "" {
 		f, err := os.Open(p)
 		if err != nil {
@@ -95,16 +96,16 @@ func runDigestVerify(c *cli.Context, e *env) error {
 	}
 	res, err := digest.Verify(c.Context, objs, opts)
 	if err != nil {
-		e.record(c, st, "digest verify", start, store.ResultFailed, err.Error(), nil)
+		e.record(c, st, "digest verify", start, evidence.ResultFailed, err.Error(), nil)
 		return err
 	}
 	summary := res.Summary()
 	raw, _ := json.Marshal(res)
-	result := store.ResultOK
+	result := evidence.ResultOK
 	if !res.Valid {
-		result = store.ResultProblems
+		result = evidence.ResultProblems
 	}
-	e.record(c, st, "digest verify", start, result, summary, &store.Check{Name: "digest", OK: res.Valid, Summary: summary, Result: raw})
+	e.record(c, st, "digest verify", start, result, summary, &store.CheckRecord{Name: "digest", OK: res.Valid, Summary: summary, Result: raw})
 
 	if jsonOut(c) {
 		if err := e.printJSON(res); err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence/index"
 )
 
 func init() { register("index", indexCommand) }
@@ -32,11 +32,11 @@ itself unless --no-index is given.
 			}
 			defer st.Close()
 			prog := e.progress(c)
-			rep, err := evidence.Index(c.Context, st, st.NewWriter(0), prog)
+			rep, err := index.Run(c.Context, st, st.NewWriter(0), prog)
 			finishProgress(prog)
-			result := store.ResultOK
+			result := evidence.ResultOK
 			if err != nil {
-				result = store.ResultFailed
+				result = evidence.ResultFailed
 			}
 			summary := fmt.Sprintf("indexed %d event(s) from %d item(s); %d flagged", rep.Events, rep.Items, len(rep.Flagged))
 			e.record(c, st, "index", start, result, summary, nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -43,7 +44,7 @@ The first custody log entry records who created the case, where and when.
 			var id [16]byte
 			_, _ = rand.Read(id[:])
 			start := time.Now().UTC()
-			info := store.CaseInfo{
+			info := evidence.CaseInfo{
 				ID: hex.EncodeToString(id[:]), Name: c.String("name"), Number: c.String("number"),
 				Examiner: examiner, Description: c.String("description"), Created: start,
 			}
@@ -56,7 +57,7 @@ The first custody log entry records who created the case, where and when.
 			}
 			defer st.Close()
 			ent := e.actor(c, st).Entry("init", os.Args[1:])
-			ent.Start, ent.End, ent.Result = start, time.Now().UTC(), store.ResultOK
+			ent.Start, ent.End, ent.Result = start, time.Now().UTC(), evidence.ResultOK
 			ent.Detail = "case created: " + info.Name
 			if _, err := st.AppendCustody(ent); err != nil {
 				return err

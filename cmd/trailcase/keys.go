@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/digest"
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -78,7 +79,7 @@ func runKeysFetch(c *cli.Context, e *env) error {
 	keys, err := fetchPublicKeys(c.Context, client, from, to, region)
 	if err != nil {
 		if st != nil {
-			e.record(c, st, "keys fetch", start, store.ResultFailed, err.Error(), nil)
+			e.record(c, st, "keys fetch", start, evidence.ResultFailed, err.Error(), nil)
 		}
 		return withHint(fmt.Errorf("list CloudTrail public keys in %s: %w", region, err), "check credentials (--profile), --region and network access; keys can also be saved with 'aws cloudtrail list-public-keys > FILE'")
 	}
@@ -99,7 +100,7 @@ func runKeysFetch(c *cli.Context, e *env) error {
 		if err := st.PutKeys(keys); err != nil {
 			return fmt.Errorf("store public keys in the case: %w", err)
 		}
-		e.record(c, st, "keys fetch", start, store.ResultOK, summary, nil)
+		e.record(c, st, "keys fetch", start, evidence.ResultOK, summary, nil)
 	}
 	if jsonOut(c) {
 		type key struct {
@@ -163,7 +164,7 @@ func newCloudTrailClient(c *cli.Context) (*cloudtrail.Client, string, error) {
 
 // fetchPublicKeys lists the keys of a period, following NextToken, and
 // checks each one's fingerprint.
-func fetchPublicKeys(ctx context.Context, client cloudtrail.ListPublicKeysAPIClient, from, to time.Time, region string) ([]store.PublicKey, error) {
+func fetchPublicKeys(ctx context.Context, client cloudtrail.ListPublicKeysAPIClient, from, to time.Time, region string) ([]evidence.PublicKey, error) {
 	in := &cloudtrail.ListPublicKeysInput{}
 	if !from.IsZero() {
 		in.StartTime = aws.Time(from)
@@ -171,7 +172,7 @@ func fetchPublicKeys(ctx context.Context, client cloudtrail.ListPublicKeysAPICli
 	if !to.IsZero() {
 		in.EndTime = aws.Time(to)
 	}
-	var keys []store.PublicKey
+	var keys []evidence.PublicKey
 	seen := map[string]bool{}
 	p := cloudtrail.NewListPublicKeysPaginator(client, in)
 	for p.HasMorePages() {
@@ -191,7 +192,7 @@ func fetchPublicKeys(ctx context.Context, client cloudtrail.ListPublicKeysAPICli
 				continue
 			}
 			seen[fp] = true
-			pk := store.PublicKey{Fingerprint: fp, Value: k.Value, Region: region, Origin: "cloudtrail:ListPublicKeys " + region}
+			pk := evidence.PublicKey{Fingerprint: fp, Value: k.Value, Region: region, Origin: "cloudtrail:ListPublicKeys " + region}
 			if k.ValidityStartTime != nil {
 				pk.Start = k.ValidityStartTime.UTC()
 			}

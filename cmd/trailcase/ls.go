@@ -3,9 +3,8 @@ package main
 import (
 	"strings"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/urfave/cli/v2"
-
-	"github.com/trailcase/trailcase/store"
 )
 
 func init() { register("ls", lsCommand) }
@@ -32,8 +31,8 @@ With --json, a JSON array of the full item records. Opens the case read-only.
 			for _, k := range c.StringSlice("kind") {
 				kinds[k] = true
 			}
-			items := []store.Item{}
-			err = st.Items(func(it store.Item) error {
+			items := []evidence.Item{}
+			err = st.Items(func(it evidence.Item) error {
 				if len(kinds) == 0 || kinds[it.Kind] {
 					items = append(items, it)
 				}

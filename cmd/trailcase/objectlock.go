@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/objectlock"
+	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -18,9 +20,9 @@ func init() { register("objectlock", objectlockCommand) }
 // objectlockOptions are the flags of one objectlock run.
 type objectlockOptions struct {
 	uri      string // "" for the offline check of the case
-	req      evidence.LockRequirements
+	req      objectlock.Requirements
 	noRecord bool
-	live     evidence.LiveLockOptions
+	live     objectlock.LiveOptions
 }
 
 func objectlockCommand(e *env) *cli.Command {
@@ -31,7 +33,7 @@ func objectlockCommand(e *env) *cli.Command {
 		&cli.StringSliceFlag{Name: "include", Usage: "live: check only keys matching `GLOB` (doublestar); repeatable"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "live: skip keys matching `GLOB`; repeatable"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "live: check every version of every key, not only the current one"},
-		&cli.IntFlag{Name: "concurrency", Value: evidence.DefaultS3Concurrency, Usage: "live: parallel S3 requests"},
+		&cli.IntFlag{Name: "concurrency", Value: s3.DefaultConcurrency, Usage: "live: parallel S3 requests"},
 	}
 	flags = append(flags, awsFlags()...)
 	return &cli.Command{
@@ -64,13 +66,13 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 			case 0:
 			case 1:
 				o.uri = c.Args().First()
-				if _, _, err := evidence.ParseS3URI(o.uri); err != nil {
+				if _, _, err := s3.ParseURI(o.uri); err != nil {
 					return usageError{err.Error()}
 				}
 			default:
 				return usagef("objectlock takes at most one s3://bucket[/prefix] argument")
 			}
-			mode, err := evidence.ParseLockMode(c.String("require-mode"))
+			mode, err := objectlock.ParseMode(c.String("require-mode"))
 			if err != nil {
 				return usageError{"--require-mode: " + err.Error()}
 			}
@@ -79,7 +81,7 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 				return err
 			}
 			o.noRecord = c.Bool("no-record")
-			o.live = evidence.LiveLockOptions{
+			o.live = objectlock.LiveOptions{
 				Include: c.StringSlice("include"), Exclude: c.StringSlice("exclude"),
 				Concurrency: c.Int("concurrency"), AllVersions: c.Bool("all-versions"),
 			}
@@ -97,7 +99,7 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
 	start := time.Now().UTC()
 	var st *store.Store
-	var rep *evidence.LockReport
+	var rep *objectlock.Report
 	var err error
 	if o.uri == "" || gString(c, "case") != "" {
 		st, err = e.openCaseForRecord(c, o.noRecord)
@@ -107,14 +109,14 @@ func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
 		defer st.Close()
 	}
 	if o.uri == "" {
-		rep, err = evidence.ObjectLockFromCase(st, o.req, start)
+		rep, err = objectlock.FromCase(st, o.req, start)
 	} else {
 		client, endpoint, cerr := newS3Client(c)
 		if cerr != nil {
 			return cerr
 		}
 		o.live.Endpoint = endpoint
-		rep, err = evidence.ObjectLockLive(c.Context, client, o.uri, o.live, o.req, start)
+		rep, err = objectlock.Live(c.Context, client, o.uri, o.live, o.req, start)
 		if err != nil {
 			err = s3Hint(err)
 		}
@@ -125,15 +127,15 @@ func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
 	summary := rep.SummaryLine()
 	if st != nil {
 		raw, _ := json.Marshal(recordedLockReport(rep))
-		result := store.ResultOK
+		result := evidence.ResultOK
 		if !rep.OK {
-			result = store.ResultProblems
+			result = evidence.ResultProblems
 		}
 		detail := summary
 		if o.uri != "" {
 			detail = o.uri + ": " + summary
 		}
-		e.record(c, st, "objectlock", start, result, detail, &store.Check{Name: "objectlock", OK: rep.OK, Summary: detail, Result: raw})
+		e.record(c, st, "objectlock", start, result, detail, &store.CheckRecord{Name: "objectlock", OK: rep.OK, Summary: detail, Result: raw})
 	}
 	if jsonOut(c) {
 		if err := e.printJSON(rep); err != nil {
@@ -148,7 +150,7 @@ func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
 	return nil
 }
 
-func (e *env) printObjectlock(c *cli.Context, rep *evidence.LockReport) {
+func (e *env) printObjectlock(c *cli.Context, rep *objectlock.Report) {
 	for _, b := range rep.Buckets {
 		e.out(c, "%s\n", bucketLine(b))
 	}
@@ -199,11 +201,11 @@ func (e *env) printObjectlock(c *cli.Context, rep *evidence.LockReport) {
 // s3Hint adds a hint to the errors that stop all work on a bucket.
 func s3Hint(err error) error {
 	switch {
-	case errors.Is(err, evidence.ErrS3Credentials):
+	case errors.Is(err, s3.ErrCredentials):
 		return withHint(err, "give --profile, or refresh the session (aws sso login, new STS credentials)")
-	case errors.Is(err, evidence.ErrS3Unreachable):
+	case errors.Is(err, s3.ErrUnreachable):
 		return withHint(err, "check --endpoint-url, the network and any proxy settings")
-	case errors.Is(err, evidence.ErrS3Region):
+	case errors.Is(err, s3.ErrRegion):
 		return withHint(err, "give the bucket's --region")
 	}
 	return err
@@ -214,7 +216,7 @@ func s3Hint(err error) error {
 // them all).
 const maxRecordedObjects = 5000
 
-func recordedLockReport(rep *evidence.LockReport) *evidence.LockReport {
+func recordedLockReport(rep *objectlock.Report) *objectlock.Report {
 	if len(rep.Objects) <= maxRecordedObjects {
 		return rep
 	}

@@ -12,10 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -28,7 +29,7 @@ const s3MaxAttempts = 8
 // newS3Client builds an S3 client from the standard credential chain and
 // --profile, --region and --endpoint-url. A custom endpoint is addressed
 // path-style, as S3-compatible servers expect.
-func newS3Client(c *cli.Context) (*s3.Client, string, error) {
+func newS3Client(c *cli.Context) (*awss3.Client, string, error) {
 	opts := awsConfigOptions(c)
 	profile := c.String("profile")
 	opts = append(opts, config.WithRetryer(func() aws.Retryer {
@@ -60,7 +61,7 @@ func newS3Client(c *cli.Context) (*s3.Client, string, error) {
 		cfg.Region = "us-east-1"
 	}
 	endpoint := c.String("endpoint-url")
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+	client := awss3.NewFromConfig(cfg, func(o *awss3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
@@ -87,7 +88,7 @@ func wrongEndpoint(err error) aws.Ternary {
 
 // openS3Source returns the source for acquire s3://bucket[/prefix].
 func openS3Source(c *cli.Context, e *env, st *store.Store, uri string, include, exclude []string) (evidence.Source, error) {
-	if _, _, err := evidence.ParseS3URI(uri); err != nil {
+	if _, _, err := s3.ParseURI(uri); err != nil {
 		return nil, usageError{err.Error()}
 	}
 	client, endpoint, err := newS3Client(c)
@@ -95,7 +96,7 @@ func openS3Source(c *cli.Context, e *env, st *store.Store, uri string, include, 
 		return nil, err
 	}
 	actor := e.actor(c, st)
-	src, err := evidence.NewS3Source(client, uri, evidence.S3Options{
+	src, err := s3.NewSource(client, uri, s3.Options{
 		Include: include, Exclude: exclude,
 		Concurrency: c.Int("concurrency"),
 		AllVersions: c.Bool("all-versions"),
@@ -104,20 +105,20 @@ func openS3Source(c *cli.Context, e *env, st *store.Store, uri string, include, 
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	return &reportingS3Source{S3Source: src, e: e, c: c}, nil
+	return &reportingS3Source{Source: src, e: e, c: c}, nil
 }
 
 // reportingS3Source tells, after the walk, what the bucket looked like
 // and how many objects were downloaded or found in the case already.
 type reportingS3Source struct {
-	*evidence.S3Source
+	*s3.Source
 	e *env
 	c *cli.Context
 }
 
 func (r *reportingS3Source) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	start := time.Now()
-	err := r.S3Source.Walk(ctx, fn, refuse)
+	err := r.Source.Walk(ctx, fn, refuse)
 	if b, ok := r.Bucket(); ok {
 		r.e.info(r.c, "%s", bucketLine(b))
 	}
@@ -135,7 +136,7 @@ func (r *reportingS3Source) Walk(ctx context.Context, fn func(evidence.Entry) er
 }
 
 // bucketLine describes a captured bucket state.
-func bucketLine(b store.Bucket) string {
+func bucketLine(b evidence.Bucket) string {
 	lock := b.ObjectLockEnabled
 	switch lock {
 	case "":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -53,11 +54,11 @@ the case file is read-only).
 				summary += fmt.Sprintf("%d problem(s)", len(res.Problems))
 			}
 			raw, _ := json.Marshal(res)
-			result := store.ResultOK
+			result := evidence.ResultOK
 			if !ok {
-				result = store.ResultProblems
+				result = evidence.ResultProblems
 			}
-			e.record(c, st, "verify", start, result, summary, &store.Check{Name: "verify", OK: ok, Summary: summary, Result: raw})
+			e.record(c, st, "verify", start, result, summary, &store.CheckRecord{Name: "verify", OK: ok, Summary: summary, Result: raw})
 			if jsonOut(c) {
 				if res.Problems == nil {
 					res.Problems = []store.Problem{}

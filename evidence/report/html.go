@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 //go:embed report.html.tmpl
@@ -35,7 +35,7 @@ var funcs = map[string]any{
 		}
 		return "middle"
 	},
-	"len64":     func(w []store.Warning) int64 { return int64(len(w)) },
+	"len64":     func(w []evidence.Warning) int64 { return int64(len(w)) },
 	"minus":     func(a, b int64) int64 { return a - b },
 	"itemRange": itemRange,
 }

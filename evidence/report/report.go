@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
@@ -33,15 +34,15 @@ type Options struct {
 // Report is everything the chain-of-custody report shows. Its JSON field
 // names are part of the product contract.
 type Report struct {
-	ReportVersion int                  `json:"report_version"`
-	Generated     Generated            `json:"generated"`
-	Case          Case                 `json:"case"`
-	Evidence      []Evidence           `json:"evidence"`
-	Custody       []store.CustodyEntry `json:"custody"`
-	CustodyChain  CustodyChain         `json:"custody_chain"`
-	Checks        Checks               `json:"checks"`
-	Buckets       []store.Bucket       `json:"buckets"`
-	Events        EventSummary         `json:"events"`
+	ReportVersion int                     `json:"report_version"`
+	Generated     Generated               `json:"generated"`
+	Case          Case                    `json:"case"`
+	Evidence      []Evidence              `json:"evidence"`
+	Custody       []evidence.CustodyEntry `json:"custody"`
+	CustodyChain  CustodyChain            `json:"custody_chain"`
+	Checks        Checks                  `json:"checks"`
+	Buckets       []evidence.Bucket       `json:"buckets"`
+	Events        EventSummary            `json:"events"`
 }
 
 // Generated says when, where and with what the report was made.
@@ -67,37 +68,37 @@ type Case struct {
 	Events      int64     `json:"events"`
 	// CustodySeq and CustodyHead identify the newest custody entry: the
 	// report describes the case as it was at that entry.
-	CustodySeq  uint64       `json:"custody_seq"`
-	CustodyHead store.SHA256 `json:"custody_head"`
+	CustodySeq  uint64          `json:"custody_seq"`
+	CustodyHead evidence.SHA256 `json:"custody_head"`
 }
 
 // Evidence is one evidence item as the report shows it.
 type Evidence struct {
-	ID            uint64          `json:"id"`
-	Source        string          `json:"source"`
-	Root          string          `json:"root"`
-	Path          string          `json:"path"`
-	Size          int64           `json:"size"`
-	SHA256        store.SHA256    `json:"sha256"`
-	Kind          string          `json:"kind"`
-	Compression   string          `json:"compression,omitempty"`
-	AcquiredStart time.Time       `json:"acquired_start"`
-	AcquiredEnd   time.Time       `json:"acquired_end"`
-	Examiner      string          `json:"examiner"`
-	Host          string          `json:"host"`
-	ToolVersion   string          `json:"tool_version"`
-	Custody       uint64          `json:"custody"`
-	Note          string          `json:"note,omitempty"`
-	VersionID     string          `json:"s3_version_id,omitempty"`
-	ETag          string          `json:"etag,omitempty"`
-	LockState     string          `json:"lock_state"`
-	S3            *store.S3Object `json:"s3,omitempty"`
-	Sidecar       *store.Sidecar  `json:"sidecar,omitempty"`
-	ParseState    string          `json:"parse_state"`
-	Events        int64           `json:"events"`
-	Warnings      []store.Warning `json:"warnings"`
-	WarningCount  int64           `json:"warning_count"`
-	Flags         []string        `json:"flags"`
+	ID            uint64             `json:"id"`
+	Source        string             `json:"source"`
+	Root          string             `json:"root"`
+	Path          string             `json:"path"`
+	Size          int64              `json:"size"`
+	SHA256        evidence.SHA256    `json:"sha256"`
+	Kind          string             `json:"kind"`
+	Compression   string             `json:"compression,omitempty"`
+	AcquiredStart time.Time          `json:"acquired_start"`
+	AcquiredEnd   time.Time          `json:"acquired_end"`
+	Examiner      string             `json:"examiner"`
+	Host          string             `json:"host"`
+	ToolVersion   string             `json:"tool_version"`
+	Custody       uint64             `json:"custody"`
+	Note          string             `json:"note,omitempty"`
+	VersionID     string             `json:"s3_version_id,omitempty"`
+	ETag          string             `json:"etag,omitempty"`
+	LockState     string             `json:"lock_state"`
+	S3            *evidence.S3Object `json:"s3,omitempty"`
+	Sidecar       *evidence.Sidecar  `json:"sidecar,omitempty"`
+	ParseState    string             `json:"parse_state"`
+	Events        int64              `json:"events"`
+	Warnings      []evidence.Warning `json:"warnings"`
+	WarningCount  int64              `json:"warning_count"`
+	Flags         []string           `json:"flags"`
 }
 
 // CustodyChain is the result of walking the custody log's hash chain.
@@ -156,8 +157,8 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 			Host: opts.Host, OS: opts.OS, CaseFile: opts.CaseFile,
 		},
 		Evidence: []Evidence{},
-		Custody:  []store.CustodyEntry{},
-		Buckets:  []store.Bucket{},
+		Custody:  []evidence.CustodyEntry{},
+		Buckets:  []evidence.Bucket{},
 	}
 	info, err := st.Info()
 	if err != nil {
@@ -167,7 +168,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		Examiner: info.Examiner, Created: info.Created.UTC()}
 
 	var newest time.Time
-	err = st.Items(func(it store.Item) error {
+	err = st.Items(func(it evidence.Item) error {
 		r.Evidence = append(r.Evidence, evidenceOf(it))
 		r.Case.Items++
 		r.Case.Bytes += it.Size
@@ -183,7 +184,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		return nil, err
 	}
 
-	err = st.Custody(func(e store.CustodyEntry) error {
+	err = st.Custody(func(e evidence.CustodyEntry) error {
 		r.Custody = append(r.Custody, e)
 		r.Case.CustodySeq, r.Case.CustodyHead = e.Seq, e.Hash
 		return nil
@@ -238,7 +239,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	return r, nil
 }
 
-func evidenceOf(it store.Item) Evidence {
+func evidenceOf(it evidence.Item) Evidence {
 	ev := Evidence{
 		ID: it.ID, Source: it.Source, Root: it.Root, Path: it.Path, Size: it.Size, SHA256: it.SHA256,
 		Kind: it.Kind, Compression: it.Compression,
@@ -249,7 +250,7 @@ func evidenceOf(it store.Item) Evidence {
 		LockState: lockState(it.S3),
 	}
 	if ev.Warnings == nil {
-		ev.Warnings = []store.Warning{}
+		ev.Warnings = []evidence.Warning{}
 	}
 	if ev.Flags == nil {
 		ev.Flags = []string{}
@@ -261,7 +262,7 @@ func evidenceOf(it store.Item) Evidence {
 }
 
 // lockState sums up an object's Object Lock state in words.
-func lockState(s3 *store.S3Object) string {
+func lockState(s3 *evidence.S3Object) string {
 	if s3 == nil {
 		return "not captured (not acquired from S3 and no .head.json sidecar)"
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -23,26 +25,26 @@ var testOpts = Options{ToolVersion: "v9.9.9", Revision: "abc123", Host: "lab-01"
 func newCase(t *testing.T, name string, empty bool) *store.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "case.tcase")
-	st, err := store.Create(path, store.CaseInfo{ID: "0123456789abcdef0123456789abcdef", Name: name, Number: "IR-2024-017",
+	st, err := store.Create(path, evidence.CaseInfo{ID: "0123456789abcdef0123456789abcdef", Name: name, Number: "IR-2024-017",
 		Examiner: "Dana Examiner", Description: "exfiltration <via> S3", Created: time.Date(2024, 5, 2, 9, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	actor := evidence.Actor{Examiner: "Dana Examiner", OSUser: "dana", Host: "lab-01", ToolVersion: "v9.9.9"}
+	actor := custody.Actor{Examiner: "Dana Examiner", OSUser: "dana", Host: "lab-01", ToolVersion: "v9.9.9"}
 	ent := actor.Entry("init", []string{"init", "--case", path})
-	ent.End, ent.Result = ent.Start, store.ResultOK
+	ent.End, ent.Result = ent.Start, evidence.ResultOK
 	if _, err := st.AppendCustody(ent); err != nil {
 		t.Fatal(err)
 	}
 	if empty {
 		return st
 	}
-	src, err := evidence.OpenLocal("testdata/logs", 1<<20)
+	src, err := acquire.OpenLocal("testdata/logs", 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := evidence.Acquire(context.Background(), st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: actor, Args: []string{"acquire", "testdata/logs"}})
+	rep, err := acquire.Acquire(context.Background(), st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Actor: actor, Args: []string{"acquire", "testdata/logs"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func newCase(t *testing.T, name string, empty bool) *store.Store {
 
 func putCheck(t *testing.T, st *store.Store, name string, ok bool, summary, result string, at time.Time) {
 	t.Helper()
-	if err := st.PutCheck(store.Check{Name: name, Time: at, OK: ok, Summary: summary, Result: json.RawMessage(result)}); err != nil {
+	if err := st.PutCheck(store.CheckRecord{Name: name, Time: at, OK: ok, Summary: summary, Result: json.RawMessage(result)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -133,7 +135,7 @@ func TestBuildFullCase(t *testing.T) {
 		}
 	}
 	ct := byPath["AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/ct.json"]
-	if ct.Kind != store.KindCloudTrail || ct.VersionID != "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" || ct.ETag != `"0123456789abcdef"` {
+	if ct.Kind != evidence.KindCloudTrail || ct.VersionID != "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" || ct.ETag != `"0123456789abcdef"` {
 		t.Errorf("cloudtrail item = %+v", ct)
 	}
 	if ct.LockState != "COMPLIANCE until 2031-05-01T00:00:00Z" {
@@ -143,7 +145,7 @@ func TestBuildFullCase(t *testing.T) {
 		t.Error("sidecar missing")
 	}
 	flow := byPath["flow.log"]
-	if flow.Kind != store.KindVPCFlow || flow.WarningCount == 0 || !contains(flow.Flags, store.FlagParseWarnings) {
+	if flow.Kind != evidence.KindVPCFlow || flow.WarningCount == 0 || !contains(flow.Flags, evidence.FlagParseWarnings) {
 		t.Errorf("flow item = %+v", flow)
 	}
 	if got := byPath["notes.txt"].LockState; !strings.HasPrefix(got, "not captured") {
@@ -178,7 +180,7 @@ func TestBuildFullCase(t *testing.T) {
 	if r.Checks.Digest == nil || r.Checks.Digest.OK || !r.Checks.Digest.Stale {
 		t.Errorf("digest = %+v (want failed and stale)", r.Checks.Digest)
 	}
-	if len(r.Custody) != 3 || r.Custody[0].Action != "init" || r.Custody[2].Action != "acquire" || r.Custody[2].Result != store.ResultOK ||
+	if len(r.Custody) != 3 || r.Custody[0].Action != "init" || r.Custody[2].Action != "acquire" || r.Custody[2].Result != evidence.ResultOK ||
 		r.Case.CustodySeq != 3 || r.Case.CustodyHead != r.Custody[2].Hash {
 		t.Errorf("custody = %+v", r.Custody)
 	}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
@@ -118,7 +119,7 @@ func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn f
 		prog = noProgress{}
 	}
 	items := map[uint64]provenance{}
-	err := st.Items(func(it store.Item) error {
+	err := st.Items(func(it evidence.Item) error {
 		items[it.ID] = provenance{sha256: it.SHA256.String(), source: it.Source, path: it.Path, kind: it.Kind}
 		return nil
 	})

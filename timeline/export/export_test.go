@@ -18,6 +18,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -26,28 +28,28 @@ import (
 func newCase(t *testing.T) *store.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "case.tcase")
-	st, err := store.Create(path, store.CaseInfo{ID: "case-1", Name: "export test", Examiner: "e", Created: time.Now()})
+	st, err := store.Create(path, evidence.CaseInfo{ID: "case-1", Name: "export test", Examiner: "e", Created: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	src, err := evidence.OpenLocal("testdata/logs", 1<<20)
+	src, err := acquire.OpenLocal("testdata/logs", 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := evidence.Acquire(context.Background(), st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: evidence.Actor{Examiner: "e"}}); err != nil {
+	if _, err := acquire.Acquire(context.Background(), st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}}); err != nil {
 		t.Fatal(err)
 	}
 	return st
 }
 
-func items(t *testing.T, st *store.Store) map[string]store.Item {
+func items(t *testing.T, st *store.Store) map[string]evidence.Item {
 	t.Helper()
 	all, err := st.AllItems()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]store.Item{}
+	m := map[string]evidence.Item{}
 	for _, it := range all {
 		m[it.Path] = it
 	}
@@ -308,7 +310,7 @@ func TestParquetBoundedWriters(t *testing.T) {
 
 func TestParquetEmptyCase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "case.tcase")
-	st, err := store.Create(path, store.CaseInfo{ID: "x", Name: "empty", Examiner: "e"})
+	st, err := store.Create(path, evidence.CaseInfo{ID: "x", Name: "empty", Examiner: "e"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -144,7 +145,7 @@ func Parquet(ctx context.Context, st *store.Store, dir string, opts Options) (St
 
 type parquetExport struct {
 	dir   string
-	info  store.CaseInfo
+	info  evidence.CaseInfo
 	opts  Options
 	open  map[string]*partWriter
 	parts map[string]int // partition -> part files started

@@ -1,4 +1,4 @@
-package evidence
+package s3
 
 import (
 	"bytes"
@@ -20,12 +20,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
-// S3API is the part of the S3 client that trailcase uses; *s3.Client
+// API is the part of the S3 client that trailcase uses; *s3.Client
 // implements it. Only read operations appear here.
-type S3API interface {
+type API interface {
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	GetObjectLockConfiguration(context.Context, *s3.GetObjectLockConfigurationInput, ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error)
 	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
@@ -37,9 +39,9 @@ type S3API interface {
 	GetObjectLegalHold(context.Context, *s3.GetObjectLegalHoldInput, ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error)
 }
 
-// Defaults of S3Options.
+// Defaults of Options.
 const (
-	DefaultS3Concurrency = 8
+	DefaultConcurrency = 8
 	// DefaultS3MemoryObject: objects up to this size are downloaded into
 	// memory, larger ones into temporary files. At most 2×Concurrency
 	// downloads are held at once, so memory stays below
@@ -54,10 +56,10 @@ const (
 	s3BodyAttempts = 3
 )
 
-// S3Options configure an S3 source.
-type S3Options struct {
+// Options configure an S3 source.
+type Options struct {
 	Include, Exclude []string // doublestar patterns on the key, applied before any request for the object
-	Concurrency      int      // parallel downloads; 0 means DefaultS3Concurrency
+	Concurrency      int      // parallel downloads; 0 means DefaultConcurrency
 	// AllVersions acquires every version of every key, not only the
 	// current one.
 	AllVersions bool
@@ -70,12 +72,12 @@ type S3Options struct {
 	Store *store.Store
 	// Actor, when set with Store, signs the custody entry recording the
 	// bucket's captured state.
-	Actor    *Actor
+	Actor    *custody.Actor
 	Endpoint string // named in error messages
 }
 
-// S3Stats counts what an S3 source did.
-type S3Stats struct {
+// Stats counts what an S3 source did.
+type Stats struct {
 	Listed        int   `json:"listed"`
 	Selected      int   `json:"selected"`
 	Present       int   `json:"present"` // already in the case: not downloaded
@@ -85,24 +87,24 @@ type S3Stats struct {
 	DeleteMarkers int   `json:"delete_markers"`
 }
 
-// S3Source offers the objects under s3://bucket/prefix. Objects already
+// Source offers the objects under s3://bucket/prefix. Objects already
 // in the case (same URI with version id, ETag and size) are not
 // downloaded: their entry reads the stored bytes back, so acquisition
 // reports them as already present.
-type S3Source struct {
-	client         S3API
+type Source struct {
+	client         API
 	root           string
 	bucket, prefix string
-	opts           S3Options
+	opts           Options
 
 	mu     sync.Mutex
-	stats  S3Stats
-	state  *store.Bucket
+	stats  Stats
+	state  *evidence.Bucket
 	region string
 }
 
-// ParseS3URI splits s3://bucket[/prefix].
-func ParseS3URI(uri string) (bucket, prefix string, err error) {
+// ParseURI splits s3://bucket[/prefix].
+func ParseURI(uri string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(uri, "s3://")
 	if !ok {
 		return "", "", fmt.Errorf("%q: not an s3:// URI", uri)
@@ -117,28 +119,28 @@ func ParseS3URI(uri string) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
-// S3ObjectURI is the source URI of an object version.
-func S3ObjectURI(bucket, key, versionID string) string {
+// ObjectURI is the source URI of an object version.
+func ObjectURI(bucket, key, versionID string) string {
 	if versionID == "" {
 		versionID = "null"
 	}
 	return "s3://" + bucket + "/" + key + "?versionId=" + versionID
 }
 
-// NewS3Source returns the source for uri (s3://bucket[/prefix]).
-func NewS3Source(client S3API, uri string, opts S3Options) (*S3Source, error) {
-	bucket, prefix, err := ParseS3URI(uri)
+// NewSource returns the source for uri (s3://bucket[/prefix]).
+func NewSource(client API, uri string, opts Options) (*Source, error) {
+	bucket, prefix, err := ParseURI(uri)
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePatterns(opts.Include); err != nil {
+	if err := evidence.ValidatePatterns(opts.Include); err != nil {
 		return nil, err
 	}
-	if err := ValidatePatterns(opts.Exclude); err != nil {
+	if err := evidence.ValidatePatterns(opts.Exclude); err != nil {
 		return nil, err
 	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultS3Concurrency
+		opts.Concurrency = DefaultConcurrency
 	}
 	if opts.MemoryMax <= 0 {
 		opts.MemoryMax = DefaultS3MemoryObject
@@ -146,30 +148,30 @@ func NewS3Source(client S3API, uri string, opts S3Options) (*S3Source, error) {
 	if opts.PrefetchMax <= 0 {
 		opts.PrefetchMax = DefaultS3PrefetchMax
 	}
-	return &S3Source{client: client, root: uri, bucket: bucket, prefix: prefix, opts: opts}, nil
+	return &Source{client: client, root: uri, bucket: bucket, prefix: prefix, opts: opts}, nil
 }
 
 // Root is the URI the source was opened with.
-func (s *S3Source) Root() string { return s.root }
+func (s *Source) Root() string { return s.root }
 
 // Stats returns the counts so far.
-func (s *S3Source) Stats() S3Stats {
+func (s *Source) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
 }
 
 // Bucket returns the bucket state captured by the last Walk, if any.
-func (s *S3Source) Bucket() (store.Bucket, bool) {
+func (s *Source) Bucket() (evidence.Bucket, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == nil {
-		return store.Bucket{}, false
+		return evidence.Bucket{}, false
 	}
 	return *s.state, true
 }
 
-func (s *S3Source) count(f func(*S3Stats)) {
+func (s *Source) count(f func(*Stats)) {
 	s.mu.Lock()
 	f(&s.stats)
 	s.mu.Unlock()
@@ -177,7 +179,7 @@ func (s *S3Source) count(f func(*S3Stats)) {
 
 // regionOpt sends requests to the bucket's own region when HeadBucket
 // named one.
-func (s *S3Source) regionOpt() []func(*s3.Options) {
+func (s *Source) regionOpt() []func(*s3.Options) {
 	if s.region == "" {
 		return nil
 	}
@@ -207,8 +209,8 @@ type listed struct {
 // versioning state. Errors that make the bucket unusable (credentials,
 // endpoint, missing bucket, wrong region) are returned; others are
 // recorded in Bucket.Errors with the state "unknown".
-func CaptureBucket(ctx context.Context, client S3API, bucket, endpoint string, optFns ...func(*s3.Options)) (store.Bucket, error) {
-	b := store.Bucket{Name: bucket, CapturedAt: time.Now().UTC()}
+func CaptureBucket(ctx context.Context, client API, bucket, endpoint string, optFns ...func(*s3.Options)) (evidence.Bucket, error) {
+	b := evidence.Bucket{Name: bucket, CapturedAt: time.Now().UTC()}
 	hb, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}, optFns...)
 	if r := redirectRegion(err); r != "" {
 		// Asked in the wrong region: S3 names the right one.
@@ -220,7 +222,7 @@ func CaptureBucket(ctx context.Context, client S3API, bucket, endpoint string, o
 			return b, f
 		}
 		if isCode(err, "NotFound") {
-			return b, fmt.Errorf("bucket %q: %w (%s)", bucket, ErrS3NoBucket, s3Reason(err))
+			return b, fmt.Errorf("bucket %q: %w (%s)", bucket, ErrNoBucket, s3Reason(err))
 		}
 		// HeadBucket needs s3:ListBucket; the other calls may still work.
 		b.Errors = append(b.Errors, "HeadBucket: "+s3Reason(err))
@@ -248,7 +250,7 @@ func CaptureBucket(ctx context.Context, client S3API, bucket, endpoint string, o
 			return b, f
 		}
 		if isCode(err, codeNoSuchBucket) {
-			return b, fmt.Errorf("bucket %q: %w", bucket, ErrS3NoBucket)
+			return b, fmt.Errorf("bucket %q: %w", bucket, ErrNoBucket)
 		}
 		b.ObjectLockEnabled = "unknown"
 		b.Errors = append(b.Errors, "GetObjectLockConfiguration: "+s3Reason(err))
@@ -270,7 +272,7 @@ func CaptureBucket(ctx context.Context, client S3API, bucket, endpoint string, o
 // listing order, and reports delete markers through marker. It uses
 // ListObjectVersions and falls back to ListObjectsV2 (no version ids)
 // when listing versions is not allowed.
-func (s *S3Source) list(ctx context.Context, emit func(listed) error, marker func(key string, when time.Time)) error {
+func (s *Source) list(ctx context.Context, emit func(listed) error, marker func(key string, when time.Time)) error {
 	err := s.listVersions(ctx, emit, marker)
 	if err == nil || !(isDenied(err) || isCode(err, "NotImplemented", "MethodNotAllowed")) {
 		return err
@@ -278,16 +280,16 @@ func (s *S3Source) list(ctx context.Context, emit func(listed) error, marker fun
 	return s.listCurrent(ctx, emit)
 }
 
-func (s *S3Source) selected(key string) bool {
-	s.count(func(st *S3Stats) { st.Listed++ })
-	if !Selected(key, s.opts.Include, s.opts.Exclude) {
+func (s *Source) selected(key string) bool {
+	s.count(func(st *Stats) { st.Listed++ })
+	if !evidence.Selected(key, s.opts.Include, s.opts.Exclude) {
 		return false
 	}
-	s.count(func(st *S3Stats) { st.Selected++ })
+	s.count(func(st *Stats) { st.Selected++ })
 	return true
 }
 
-func (s *S3Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
+func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket)}
 	if s.prefix != "" {
 		in.Prefix = aws.String(s.prefix)
@@ -321,7 +323,7 @@ func (s *S3Source) listVersions(ctx context.Context, emit func(listed) error, ma
 	return nil
 }
 
-func (s *S3Source) listCurrent(ctx context.Context, emit func(listed) error) error {
+func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
 	if s.prefix != "" {
 		in.Prefix = aws.String(s.prefix)
@@ -351,17 +353,17 @@ type s3Job struct {
 	l    listed
 	done chan struct{}
 
-	entry Entry
+	entry evidence.Entry
 	fatal error  // stops the walk
 	file  string // downloaded into this temporary file, or
 	mem   []byte // into memory
-	sum   store.SHA256
+	sum   evidence.SHA256
 }
 
 // Walk captures the bucket's state, lists the objects, downloads the
 // selected ones concurrently (at most 2×Concurrency held at once) and
 // hands them to fn one by one in listing order.
-func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *Source) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	b, err := CaptureBucket(ctx, s.client, s.bucket, s.opts.Endpoint)
 	if err != nil {
 		return err
@@ -376,7 +378,7 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(R
 		if s.opts.Actor != nil {
 			e := s.opts.Actor.Entry("capture-s3-bucket", nil)
 			e.Sources = []string{s.root}
-			e.End, e.Result = time.Now().UTC(), store.ResultOK
+			e.End, e.Result = time.Now().UTC(), evidence.ResultOK
 			e.Detail = describeBucket(b)
 			e.Data, _ = json.Marshal(b)
 			if _, err := s.opts.Store.AppendCustody(e); err != nil {
@@ -397,7 +399,7 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(R
 	order := make(chan *s3Job, window)
 	jobs := make(chan *s3Job)
 	tokens := make(chan struct{}, window)
-	var markers []Refusal
+	var markers []evidence.Refusal
 	var markersMu sync.Mutex
 
 	var listErr error
@@ -424,12 +426,12 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(R
 			}
 			return nil
 		}, func(key string, when time.Time) {
-			if !Selected(key, s.opts.Include, s.opts.Exclude) {
+			if !evidence.Selected(key, s.opts.Include, s.opts.Exclude) {
 				return
 			}
-			s.count(func(st *S3Stats) { st.DeleteMarkers++ })
+			s.count(func(st *Stats) { st.DeleteMarkers++ })
 			markersMu.Lock()
-			markers = append(markers, Refusal{Path: key, Reason: fmt.Sprintf("current version is a delete marker (deleted %s); earlier versions were not acquired", when.Format(time.RFC3339))})
+			markers = append(markers, evidence.Refusal{Path: key, Reason: fmt.Sprintf("current version is a delete marker (deleted %s); earlier versions were not acquired", when.Format(time.RFC3339))})
 			markersMu.Unlock()
 		})
 	}()
@@ -492,7 +494,7 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Entry) error, refuse func(R
 	return nil
 }
 
-func describeBucket(b store.Bucket) string {
+func describeBucket(b evidence.Bucket) string {
 	lock := b.ObjectLockEnabled
 	if lock == "" {
 		lock = "not configured"
@@ -525,7 +527,7 @@ func retentionPeriod(days, years int32) string {
 
 // failEntry makes the entry of an object that could not be acquired: its
 // Open returns err, so acquisition reports it and goes on.
-func failEntry(e Entry, err error) Entry {
+func failEntry(e evidence.Entry, err error) evidence.Entry {
 	e.Open = func(context.Context) (io.ReadCloser, error) { return nil, err }
 	return e
 }
@@ -536,16 +538,16 @@ func failEntry(e Entry, err error) Entry {
 // a version id in a bucket that may hold versions are asked about with
 // HeadObject first, because their version id, and so whether the case
 // holds them, is not known otherwise.
-func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
+func (s *Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 	l := j.l
-	uri := S3ObjectURI(s.bucket, l.key, l.versionID)
-	j.entry = Entry{Path: l.key, URI: uri, Size: l.size, ModTime: l.lastModified}
+	uri := ObjectURI(s.bucket, l.key, l.versionID)
+	j.entry = evidence.Entry{Path: l.key, URI: uri, Size: l.size, ModTime: l.lastModified}
 	if ctx.Err() != nil {
 		j.fatal = ctx.Err()
 		return
 	}
 	_, versioning := s.bucketState()
-	var obj *store.S3Object // captured ahead of the download, or nil
+	var obj *evidence.S3Object // captured ahead of the download, or nil
 	if l.versionKnown || versioning == "" {
 		// The listing named the version, or the bucket never had
 		// versioning: every object is version "null".
@@ -558,7 +560,7 @@ func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 			s.fail(j, err)
 			return
 		}
-		uri = S3ObjectURI(s.bucket, l.key, obj.VersionID)
+		uri = ObjectURI(s.bucket, l.key, obj.VersionID)
 		j.entry.URI, j.entry.S3, j.entry.Size = uri, obj, obj.Size
 		if s.present(j, uri, obj.ETag, obj.Size) {
 			return
@@ -591,10 +593,10 @@ func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 	}
 	if !captured {
 		s.captureLock(ctx, obj)
-		uri = S3ObjectURI(s.bucket, l.key, obj.VersionID)
+		uri = ObjectURI(s.bucket, l.key, obj.VersionID)
 		j.entry.URI, j.entry.S3, j.entry.Size = uri, obj, obj.Size
 	}
-	s.count(func(st *S3Stats) { st.Downloaded++; st.Bytes += obj.Size })
+	s.count(func(st *Stats) { st.Downloaded++; st.Bytes += obj.Size })
 	file, mem, sum := j.file, j.mem, j.sum
 	j.entry.Open = func(context.Context) (io.ReadCloser, error) {
 		var r io.ReadCloser
@@ -614,12 +616,12 @@ func (s *S3Source) fetch(ctx context.Context, tmp string, j *s3Job) {
 // fail records that j's object could not be acquired. An error that
 // stops all work on the bucket stops the walk; any other makes the entry
 // fail. It returns the error to report.
-func (s *S3Source) fail(j *s3Job, err error) error {
+func (s *Source) fail(j *s3Job, err error) error {
 	if f := fatalS3(s.bucket, s.opts.Endpoint, err); f != nil {
 		j.fatal = f
 		return f
 	}
-	s.count(func(st *S3Stats) { st.Failed++ })
+	s.count(func(st *Stats) { st.Failed++ })
 	j.entry = failEntry(j.entry, err)
 	return err
 }
@@ -627,11 +629,11 @@ func (s *S3Source) fail(j *s3Job, err error) error {
 // stream makes j's entry download the object when it is opened. obj is
 // the object's captured metadata, or nil when the download's answer
 // provides it.
-func (s *S3Source) stream(j *s3Job, l listed, obj *store.S3Object) {
+func (s *Source) stream(j *s3Job, l listed, obj *evidence.S3Object) {
 	captured := obj != nil
 	if !captured {
 		// Filled in by Open, before the entry's bytes are read.
-		obj = &store.S3Object{}
+		obj = &evidence.S3Object{}
 		j.entry.S3 = obj
 	}
 	uri := j.entry.URI
@@ -650,14 +652,14 @@ func (s *S3Source) stream(j *s3Job, l listed, obj *store.S3Object) {
 		}
 		if !captured {
 			got := s.fromGet(l, out)
-			if u := S3ObjectURI(s.bucket, l.key, got.VersionID); u != uri {
+			if u := ObjectURI(s.bucket, l.key, got.VersionID); u != uri {
 				out.Body.Close()
 				return nil, s.fail(j, fmt.Errorf("%s: changed while it was acquired (now %s)", uri, u))
 			}
 			s.captureLock(ctx, got)
 			*obj = *got
 		}
-		s.count(func(st *S3Stats) { st.Downloaded++; st.Bytes += obj.Size })
+		s.count(func(st *Stats) { st.Downloaded++; st.Bytes += obj.Size })
 		return &etagCheckReader{rc: out.Body, md5: md5.New(), want: plainMD5(obj), uri: uri}, nil
 	}
 }
@@ -665,7 +667,7 @@ func (s *S3Source) stream(j *s3Job, l listed, obj *store.S3Object) {
 // present reports, and prepares the entry for, an object version the case
 // holds already with the same ETag and size: its entry names the item, and
 // acquisition records it as present without downloading it again.
-func (s *S3Source) present(j *s3Job, uri, etag string, size int64) bool {
+func (s *Source) present(j *s3Job, uri, etag string, size int64) bool {
 	if s.opts.Store == nil || etag == "" {
 		return false
 	}
@@ -677,7 +679,7 @@ func (s *S3Source) present(j *s3Job, uri, etag string, size int64) bool {
 		if it.S3 == nil || it.S3.ETag != etag || it.Size != size {
 			continue
 		}
-		s.count(func(st *S3Stats) { st.Present++ })
+		s.count(func(st *Stats) { st.Present++ })
 		j.entry.S3 = it.S3
 		j.entry.Size = it.Size
 		j.entry.Present = it.ID
@@ -688,7 +690,7 @@ func (s *S3Source) present(j *s3Job, uri, etag string, size int64) bool {
 
 // bucketState returns the captured Object Lock and versioning states of
 // the bucket, "unknown" before they were captured.
-func (s *S3Source) bucketState() (lockEnabled, versioning string) {
+func (s *Source) bucketState() (lockEnabled, versioning string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == nil {
@@ -730,8 +732,8 @@ func getHeaders(g *s3.GetObjectOutput) objectHeaders {
 // newObject records the metadata of listed object l from the headers of
 // a request for it; the lock headers are applied, the lock calls are
 // left to captureLock.
-func (s *S3Source) newObject(l listed, h objectHeaders) *store.S3Object {
-	obj := &store.S3Object{
+func (s *Source) newObject(l listed, h objectHeaders) *evidence.S3Object {
+	obj := &evidence.S3Object{
 		Bucket:       s.bucket,
 		Key:          l.key,
 		VersionID:    h.versionID,
@@ -765,7 +767,7 @@ func (s *S3Source) newObject(l listed, h objectHeaders) *store.S3Object {
 
 // fromGet records the metadata of listed object l from a GetObject
 // answer.
-func (s *S3Source) fromGet(l listed, out *s3.GetObjectOutput) *store.S3Object {
+func (s *Source) fromGet(l listed, out *s3.GetObjectOutput) *evidence.S3Object {
 	obj := s.newObject(l, getHeaders(out))
 	if out.ContentLength == nil {
 		// No length announced (chunked, by an S3-compatible server): the
@@ -777,14 +779,14 @@ func (s *S3Source) fromGet(l listed, out *s3.GetObjectOutput) *store.S3Object {
 
 // captureLock completes obj's lock state, as far as its lock headers left
 // it open, for the bucket's Object Lock state.
-func (s *S3Source) captureLock(ctx context.Context, obj *store.S3Object) {
+func (s *Source) captureLock(ctx context.Context, obj *evidence.S3Object) {
 	lockEnabled, _ := s.bucketState()
 	captureLock(ctx, s.client, obj, lockEnabled, s.regionOpt()...)
 }
 
 // capture reads one object version's metadata with HeadObject and its
 // lock state.
-func (s *S3Source) capture(ctx context.Context, l listed) (*store.S3Object, error) {
+func (s *Source) capture(ctx context.Context, l listed) (*evidence.S3Object, error) {
 	in := &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(l.key)}
 	if l.versionKnown && l.versionID != "null" {
 		in.VersionId = aws.String(l.versionID)
@@ -800,7 +802,7 @@ func (s *S3Source) capture(ctx context.Context, l listed) (*store.S3Object, erro
 
 // objectError describes a failed request for one object.
 func objectError(bucket string, l listed, op string, err error) error {
-	uri := S3ObjectURI(bucket, l.key, l.versionID)
+	uri := ObjectURI(bucket, l.key, l.versionID)
 	switch {
 	case isGone(err):
 		return fmt.Errorf("%s: deleted after it was listed (%s: %s): %w", uri, op, s3Reason(err), err)
@@ -822,7 +824,7 @@ func listedVersion(l listed) string {
 
 // getObject starts the download of key's version vid ("" or "null": the
 // current version), provided its ETag is still etag (when not "").
-func (s *S3Source) getObject(ctx context.Context, key, vid, etag string) (*s3.GetObjectOutput, error) {
+func (s *Source) getObject(ctx context.Context, key, vid, etag string) (*s3.GetObjectOutput, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
 	if vid != "" && vid != "null" {
 		in.VersionId = aws.String(vid)
@@ -841,7 +843,7 @@ var errChecksum = errors.New("downloaded bytes do not match")
 
 // plainMD5 returns the hex MD5 an ETag stands for, or "" when the ETag is
 // not an MD5 of the content (multipart uploads, SSE-KMS, SSE-C).
-func plainMD5(o *store.S3Object) string {
+func plainMD5(o *evidence.S3Object) string {
 	e := strings.Trim(o.ETag, `"`)
 	if len(e) != 32 || (o.SSE != "" && o.SSE != string(types.ServerSideEncryptionAes256)) {
 		return ""
@@ -857,7 +859,7 @@ func plainMD5(o *store.S3Object) string {
 // attempt): the download then asks for that version and ETag. Otherwise
 // it asks for the listed version and ETag, and the answer's headers give
 // the returned metadata, also when the body could not be read.
-func (s *S3Source) download(ctx context.Context, tmp string, l listed, obj *store.S3Object, j *s3Job) (*store.S3Object, error) {
+func (s *Source) download(ctx context.Context, tmp string, l listed, obj *evidence.S3Object, j *s3Job) (*evidence.S3Object, error) {
 	vid, etag := listedVersion(l), l.etag
 	if obj != nil {
 		vid, etag = obj.VersionID, obj.ETag
@@ -894,7 +896,7 @@ func (s *S3Source) download(ctx context.Context, tmp string, l listed, obj *stor
 			os.Remove(f.Name())
 		}
 	}
-	uri := S3ObjectURI(s.bucket, l.key, obj.VersionID)
+	uri := ObjectURI(s.bucket, l.key, obj.VersionID)
 	if err != nil {
 		return obj, fmt.Errorf("%s: download: %w", uri, err)
 	}
@@ -925,7 +927,7 @@ func (s *S3Source) download(ctx context.Context, tmp string, l listed, obj *stor
 type sumCheckReader struct {
 	rc   io.ReadCloser
 	h    hash.Hash
-	want store.SHA256
+	want evidence.SHA256
 	uri  string
 	what string // the problem a mismatch means
 }
@@ -934,7 +936,7 @@ func (r *sumCheckReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
 	r.h.Write(p[:n])
 	if err == io.EOF {
-		var got store.SHA256
+		var got evidence.SHA256
 		r.h.Sum(got[:0])
 		if got != r.want {
 			what := r.what
@@ -981,7 +983,7 @@ type lockHeaders struct {
 // apply records the headers. A header that is absent says nothing: S3
 // shows them only to callers allowed to read them, and no hold header
 // when no hold was ever set.
-func (h lockHeaders) apply(o *store.S3Object) {
+func (h lockHeaders) apply(o *evidence.S3Object) {
 	if h.mode != "" {
 		o.LockMode, o.RetainUntil, o.LockKnown = h.mode, h.until.UTC(), true
 	}
@@ -995,7 +997,7 @@ func (h lockHeaders) apply(o *store.S3Object) {
 // ("Enabled", "" when not configured, "unknown"). Failed calls are
 // recorded in CaptureErrors and leave the state unknown unless a header
 // told it.
-func captureLock(ctx context.Context, client S3API, o *store.S3Object, lockEnabled string, optFns ...func(*s3.Options)) {
+func captureLock(ctx context.Context, client API, o *evidence.S3Object, lockEnabled string, optFns ...func(*s3.Options)) {
 	if lockEnabled == "" {
 		// A bucket without Object Lock cannot hold locked versions.
 		if !o.LockKnown {

@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"archive/tar"
@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // rawZip writes stored entries whose headers declare the given sizes,
@@ -84,7 +86,7 @@ func TestArchiveDeclaredSizes(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got, refused []string
-			err = src.Walk(context.Background(), func(e Entry) error {
+			err = src.Walk(context.Background(), func(e evidence.Entry) error {
 				rc, err := e.Open(context.Background())
 				if err != nil {
 					t.Fatalf("open %q: %v", e.Path, err)
@@ -93,7 +95,7 @@ func TestArchiveDeclaredSizes(t *testing.T) {
 				io.Copy(io.Discard, rc)
 				got = append(got, e.Path+" "+strconv.FormatInt(e.Size, 10))
 				return nil
-			}, func(r Refusal) { refused = append(refused, r.Path+": "+r.Reason) })
+			}, func(r evidence.Refusal) { refused = append(refused, r.Path+": "+r.Reason) })
 			if err != nil {
 				t.Fatalf("walk: %v", err)
 			}

@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // headObject is the JSON printed by `aws s3api head-object` (CLI v1 and
@@ -28,7 +28,7 @@ type headObject struct {
 
 // ParseSidecar reads a saved head-object output into S3 fields. The key
 // is the object's path; the bucket is not part of head-object output.
-func ParseSidecar(b []byte, key string) (*store.S3Object, error) {
+func ParseSidecar(b []byte, key string) (*evidence.S3Object, error) {
 	if len(b) > maxSidecar {
 		return nil, fmt.Errorf("sidecar larger than %d bytes", maxSidecar)
 	}
@@ -37,7 +37,7 @@ func ParseSidecar(b []byte, key string) (*store.S3Object, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("not head-object JSON: %w", err)
 	}
-	o := &store.S3Object{
+	o := &evidence.S3Object{
 		Key:          key,
 		VersionID:    h.VersionID,
 		ETag:         h.ETag,

@@ -1,19 +1,19 @@
-package evidence
+package s3
 
 import (
 	"context"
 	"io"
 	"os"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
-// S3CaptureBoth lists the objects under uri and captures each one's
+// CaptureBoth lists the objects under uri and captures each one's
 // metadata twice: with HeadObject, as a live Object Lock check does, and
 // from the GetObject that downloads it, as acquisition does (with opts,
 // e.g. a PrefetchMax that makes it stream).
-func S3CaptureBoth(ctx context.Context, client S3API, uri string, opts S3Options) (head, get []*store.S3Object, err error) {
-	src, err := NewS3Source(client, uri, opts)
+func CaptureBoth(ctx context.Context, client API, uri string, opts Options) (head, get []*evidence.S3Object, err error) {
+	src, err := NewSource(client, uri, opts)
 	if err != nil {
 		return nil, nil, err
 	}

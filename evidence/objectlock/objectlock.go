@@ -1,57 +1,58 @@
-package evidence
+package objectlock
 
 import (
 	"context"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
 
 // Object Lock modes.
 const (
-	LockCompliance = "COMPLIANCE"
-	LockGovernance = "GOVERNANCE"
+	Compliance = "COMPLIANCE"
+	Governance = "GOVERNANCE"
 )
 
 // Retention status of one object version, at the time of the check.
 const (
-	LockStatusCompliance = "compliance" // COMPLIANCE, retain-until in the future: nobody can delete or shorten it
-	LockStatusGovernance = "governance" // GOVERNANCE, retain-until in the future: bypassable with s3:BypassGovernanceRetention
-	LockStatusExpired    = "expired"    // retention set, retain-until passed: protects nothing
-	LockStatusNone       = "none"       // known to have no retention
-	LockStatusUnknown    = "unknown"    // could not be established
+	StatusCompliance = "compliance" // COMPLIANCE, retain-until in the future: nobody can delete or shorten it
+	StatusGovernance = "governance" // GOVERNANCE, retain-until in the future: bypassable with s3:BypassGovernanceRetention
+	StatusExpired    = "expired"    // retention set, retain-until passed: protects nothing
+	StatusNone       = "none"       // known to have no retention
+	StatusUnknown    = "unknown"    // could not be established
 )
 
 // Problem kinds of an Object Lock check.
 const (
-	LockProblemUnknown   = "OBJECT_LOCK_UNKNOWN" // retention status could not be established
-	LockProblemMode      = "MODE_NOT_MET"        // weaker or no retention than required
-	LockProblemUntil     = "RETENTION_TOO_SHORT" // retain-until before the required date
-	LockProblemNoObjects = "NO_OBJECTS"          // a requirement, but no S3 object to check
-	LockProblemCapture   = "OBJECT_NOT_READABLE" // live: the object's metadata could not be read
+	ProblemUnknown   = "OBJECT_LOCK_UNKNOWN" // retention status could not be established
+	ProblemMode      = "MODE_NOT_MET"        // weaker or no retention than required
+	ProblemUntil     = "RETENTION_TOO_SHORT" // retain-until before the required date
+	ProblemNoObjects = "NO_OBJECTS"          // a requirement, but no S3 object to check
+	ProblemCapture   = "OBJECT_NOT_READABLE" // live: the object's metadata could not be read
 )
 
-// LockRequirements are what every object version must satisfy.
-type LockRequirements struct {
+// Requirements are what every object version must satisfy.
+type Requirements struct {
 	Mode  string    `json:"mode,omitempty"` // "", COMPLIANCE or GOVERNANCE (COMPLIANCE satisfies GOVERNANCE)
 	Until time.Time `json:"until,omitzero"` // retain-until must be at least this
 }
 
-// ParseLockMode checks a --require-mode value (any case).
-func ParseLockMode(s string) (string, error) {
+// ParseMode checks a --require-mode value (any case).
+func ParseMode(s string) (string, error) {
 	switch m := strings.ToUpper(strings.TrimSpace(s)); m {
-	case "", LockCompliance, LockGovernance:
+	case "", Compliance, Governance:
 		return m, nil
 	}
 	return "", fmt.Errorf("object lock mode %q: want COMPLIANCE or GOVERNANCE", s)
 }
 
-// LockObject is the Object Lock state of one object version.
-type LockObject struct {
+// Object is the Object Lock state of one object version.
+type Object struct {
 	Item           uint64    `json:"item,omitempty"` // evidence item, offline
 	Source         string    `json:"source"`         // s3://bucket/key?versionId=…, or the item's source
 	Bucket         string    `json:"bucket,omitempty"`
@@ -69,15 +70,15 @@ type LockObject struct {
 	OK             bool      `json:"ok"`
 }
 
-// LockProblem is one object (or the whole check) failing.
-type LockProblem struct {
+// Problem is one object (or the whole check) failing.
+type Problem struct {
 	Kind   string `json:"kind"`
 	Object string `json:"object"`
 	Detail string `json:"detail"`
 }
 
-// LockSummary counts objects by state.
-type LockSummary struct {
+// Summary counts objects by state.
+type Summary struct {
 	Objects       int `json:"objects"`
 	Compliance    int `json:"compliance"`
 	Governance    int `json:"governance"`
@@ -91,72 +92,69 @@ type LockSummary struct {
 }
 
 // DeleteMarker is a key whose current version is a delete marker (live).
-type DeleteMarker struct {
-	Key     string    `json:"key"`
-	Deleted time.Time `json:"deleted"`
-}
+type DeleteMarker = s3.DeleteMarker
 
-// LockReport is the result of an Object Lock check.
-type LockReport struct {
-	OK           bool             `json:"ok"`
-	Source       string           `json:"source"` // "case" or the s3:// URI checked
-	CheckedAt    time.Time        `json:"checked_at"`
-	Requirements LockRequirements `json:"requirements"`
-	Buckets      []store.Bucket   `json:"buckets"`
-	Summary      LockSummary      `json:"summary"`
-	Objects      []LockObject     `json:"objects"`
+// Report is the result of an Object Lock check.
+type Report struct {
+	OK           bool              `json:"ok"`
+	Source       string            `json:"source"` // "case" or the s3:// URI checked
+	CheckedAt    time.Time         `json:"checked_at"`
+	Requirements Requirements      `json:"requirements"`
+	Buckets      []evidence.Bucket `json:"buckets"`
+	Summary      Summary           `json:"summary"`
+	Objects      []Object          `json:"objects"`
 	// DeleteMarkers are listed by a live check; versions below them still
 	// exist and are not checked.
 	DeleteMarkers []DeleteMarker `json:"delete_markers,omitempty"`
 	// NotS3 counts evidence items without any S3 metadata (offline).
-	NotS3    int           `json:"items_without_s3_metadata,omitempty"`
-	Problems []LockProblem `json:"problems"`
+	NotS3    int       `json:"items_without_s3_metadata,omitempty"`
+	Problems []Problem `json:"problems"`
 }
 
 // lockStatus is the retention status of o at now.
-func lockStatus(o *store.S3Object, now time.Time) string {
+func lockStatus(o *evidence.S3Object, now time.Time) string {
 	switch {
 	case !o.LockKnown:
-		return LockStatusUnknown
+		return StatusUnknown
 	case o.LockMode == "":
-		return LockStatusNone
+		return StatusNone
 	case !o.RetainUntil.After(now):
-		return LockStatusExpired
-	case strings.EqualFold(o.LockMode, LockCompliance):
-		return LockStatusCompliance
-	case strings.EqualFold(o.LockMode, LockGovernance):
-		return LockStatusGovernance
+		return StatusExpired
+	case strings.EqualFold(o.LockMode, Compliance):
+		return StatusCompliance
+	case strings.EqualFold(o.LockMode, Governance):
+		return StatusGovernance
 	}
-	return LockStatusUnknown
+	return StatusUnknown
 }
 
-// EvaluateLock judges one object version against req at now and returns
+// Evaluate judges one object version against req at now and returns
 // its state and the problems it has.
-func EvaluateLock(o *store.S3Object, req LockRequirements, now time.Time) (LockObject, []LockProblem) {
-	lo := LockObject{
+func Evaluate(o *evidence.S3Object, req Requirements, now time.Time) (Object, []Problem) {
+	lo := Object{
 		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID,
 		Mode: strings.ToUpper(o.LockMode), RetainUntil: o.RetainUntil, LegalHold: strings.ToUpper(o.LegalHold),
 		LockKnown: o.LockKnown, LegalHoldKnown: o.LegalKnown,
 		CapturedFrom: o.CapturedFrom, CapturedAt: o.CapturedAt, CaptureErrors: o.CaptureErrors,
 	}
 	if o.Bucket != "" {
-		lo.Source = S3ObjectURI(o.Bucket, o.Key, o.VersionID)
+		lo.Source = s3.ObjectURI(o.Bucket, o.Key, o.VersionID)
 	}
 	lo.Status = lockStatus(o, now)
-	var probs []LockProblem
+	var probs []Problem
 	add := func(kind, format string, args ...any) {
-		probs = append(probs, LockProblem{Kind: kind, Detail: fmt.Sprintf(format, args...)})
+		probs = append(probs, Problem{Kind: kind, Detail: fmt.Sprintf(format, args...)})
 	}
 	describe := func() string {
 		switch lo.Status {
-		case LockStatusNone:
+		case StatusNone:
 			return "no retention"
-		case LockStatusExpired:
+		case StatusExpired:
 			return fmt.Sprintf("%s retention expired %s", lo.Mode, fmtLockTime(lo.RetainUntil))
 		}
 		return fmt.Sprintf("%s until %s", lo.Mode, fmtLockTime(lo.RetainUntil))
 	}
-	if lo.Status == LockStatusUnknown {
+	if lo.Status == StatusUnknown {
 		why := "no retention header and no readable retention"
 		if len(o.CaptureErrors) > 0 {
 			why += " (" + strings.Join(o.CaptureErrors, "; ") + ")"
@@ -164,20 +162,20 @@ func EvaluateLock(o *store.S3Object, req LockRequirements, now time.Time) (LockO
 		if o.CapturedFrom == "sidecar" {
 			why = "the sidecar has no ObjectLockMode (absent does not mean unlocked)"
 		}
-		add(LockProblemUnknown, "retention status unknown: %s", why)
+		add(ProblemUnknown, "retention status unknown: %s", why)
 	} else {
 		switch req.Mode {
-		case LockCompliance:
-			if lo.Status != LockStatusCompliance {
-				add(LockProblemMode, "requires COMPLIANCE retention, has %s", describe())
+		case Compliance:
+			if lo.Status != StatusCompliance {
+				add(ProblemMode, "requires COMPLIANCE retention, has %s", describe())
 			}
-		case LockGovernance:
-			if lo.Status != LockStatusCompliance && lo.Status != LockStatusGovernance {
-				add(LockProblemMode, "requires GOVERNANCE or COMPLIANCE retention, has %s", describe())
+		case Governance:
+			if lo.Status != StatusCompliance && lo.Status != StatusGovernance {
+				add(ProblemMode, "requires GOVERNANCE or COMPLIANCE retention, has %s", describe())
 			}
 		}
 		if !req.Until.IsZero() && (lo.Mode == "" || lo.RetainUntil.Before(req.Until)) {
-			add(LockProblemUntil, "requires retention until at least %s, has %s", fmtLockTime(req.Until), describe())
+			add(ProblemUntil, "requires retention until at least %s, has %s", fmtLockTime(req.Until), describe())
 		}
 	}
 	lo.OK = len(probs) == 0
@@ -192,14 +190,14 @@ func fmtLockTime(t time.Time) string {
 }
 
 // newLockReport evaluates objects and fills the summary.
-func newLockReport(source string, buckets []store.Bucket, objs []*store.S3Object, items []store.Item, req LockRequirements, now time.Time) *LockReport {
-	r := &LockReport{Source: source, CheckedAt: now.UTC(), Requirements: req, Buckets: buckets,
-		Objects: []LockObject{}, Problems: []LockProblem{}}
+func newLockReport(source string, buckets []evidence.Bucket, objs []*evidence.S3Object, items []evidence.Item, req Requirements, now time.Time) *Report {
+	r := &Report{Source: source, CheckedAt: now.UTC(), Requirements: req, Buckets: buckets,
+		Objects: []Object{}, Problems: []Problem{}}
 	if r.Buckets == nil {
-		r.Buckets = []store.Bucket{}
+		r.Buckets = []evidence.Bucket{}
 	}
 	for i, o := range objs {
-		lo, probs := EvaluateLock(o, req, now)
+		lo, probs := Evaluate(o, req, now)
 		if items != nil {
 			lo.Item, lo.Source = items[i].ID, items[i].Source
 			if lo.Key == "" {
@@ -217,25 +215,25 @@ func newLockReport(source string, buckets []store.Bucket, objs []*store.S3Object
 		r.add(lo)
 	}
 	if len(objs) == 0 && (req.Mode != "" || !req.Until.IsZero()) {
-		r.Problems = append(r.Problems, LockProblem{Kind: LockProblemNoObjects, Object: source,
+		r.Problems = append(r.Problems, Problem{Kind: ProblemNoObjects, Object: source,
 			Detail: "a retention requirement was given but there is no S3 object to check"})
 	}
 	r.OK = len(r.Problems) == 0
 	return r
 }
 
-func (r *LockReport) add(lo LockObject) {
+func (r *Report) add(lo Object) {
 	r.Objects = append(r.Objects, lo)
 	s := &r.Summary
 	s.Objects++
 	switch lo.Status {
-	case LockStatusCompliance:
+	case StatusCompliance:
 		s.Compliance++
-	case LockStatusGovernance:
+	case StatusGovernance:
 		s.Governance++
-	case LockStatusExpired:
+	case StatusExpired:
 		s.Expired++
-	case LockStatusNone:
+	case StatusNone:
 		s.None++
 	default:
 		s.Unknown++
@@ -252,7 +250,7 @@ func (r *LockReport) add(lo LockObject) {
 }
 
 // SummaryLine is a one-line account of the report.
-func (r *LockReport) SummaryLine() string {
+func (r *Report) SummaryLine() string {
 	s := r.Summary
 	line := fmt.Sprintf("%d object version(s): %d COMPLIANCE, %d GOVERNANCE, %d expired, %d without retention, %d unknown; %d under legal hold",
 		s.Objects, s.Compliance, s.Governance, s.Expired, s.None, s.Unknown, s.LegalHoldOn)
@@ -265,18 +263,18 @@ func (r *LockReport) SummaryLine() string {
 	return line + fmt.Sprintf(": %d problem(s)", len(r.Problems))
 }
 
-// ObjectLockFromCase checks the Object Lock state captured in the case:
+// FromCase checks the Object Lock state captured in the case:
 // every item with S3 metadata (acquired from S3 or read from a sidecar),
 // and the captured bucket states. It makes no network connection.
-func ObjectLockFromCase(st *store.Store, req LockRequirements, now time.Time) (*LockReport, error) {
+func FromCase(st *store.Store, req Requirements, now time.Time) (*Report, error) {
 	buckets, err := st.Buckets()
 	if err != nil {
 		return nil, fmt.Errorf("read captured buckets: %w", err)
 	}
-	var objs []*store.S3Object
-	var items []store.Item
+	var objs []*evidence.S3Object
+	var items []evidence.Item
 	notS3 := 0
-	err = st.Items(func(it store.Item) error {
+	err = st.Items(func(it evidence.Item) error {
 		if it.S3 == nil {
 			notS3++
 			return nil
@@ -299,84 +297,44 @@ func ObjectLockFromCase(st *store.Store, req LockRequirements, now time.Time) (*
 	return r, nil
 }
 
-// LiveLockOptions configure a live Object Lock check.
-type LiveLockOptions struct {
+// LiveOptions configure a live Object Lock check.
+type LiveOptions struct {
 	Include, Exclude []string
 	Concurrency      int
 	AllVersions      bool
 	Endpoint         string
 }
 
-// ObjectLockLive checks the Object Lock state of the objects under uri
+// Live checks the Object Lock state of the objects under uri
 // (s3://bucket[/prefix]) directly in S3: the bucket's configuration and
 // versioning, and each current version's retention and legal hold (every
 // version with AllVersions). Nothing is downloaded or changed.
-func ObjectLockLive(ctx context.Context, client S3API, uri string, opts LiveLockOptions, req LockRequirements, now time.Time) (*LockReport, error) {
-	src, err := NewS3Source(client, uri, S3Options{Include: opts.Include, Exclude: opts.Exclude,
+func Live(ctx context.Context, client s3.API, uri string, opts LiveOptions, req Requirements, now time.Time) (*Report, error) {
+	src, err := s3.NewSource(client, uri, s3.Options{Include: opts.Include, Exclude: opts.Exclude,
 		Concurrency: opts.Concurrency, AllVersions: opts.AllVersions, Endpoint: opts.Endpoint})
 	if err != nil {
 		return nil, err
 	}
-	b, err := CaptureBucket(ctx, client, src.bucket, opts.Endpoint)
+	sv, err := src.Survey(ctx)
 	if err != nil {
 		return nil, err
 	}
-	src.state, src.region = &b, b.Region
-
-	var all []listed
-	var markers []DeleteMarker
-	err = src.list(ctx, func(l listed) error { all = append(all, l); return ctx.Err() },
-		func(key string, when time.Time) {
-			if Selected(key, opts.Include, opts.Exclude) {
-				markers = append(markers, DeleteMarker{Key: key, Deleted: when})
-			}
-		})
-	if err != nil {
-		if f := fatalS3(src.bucket, opts.Endpoint, err); f != nil {
-			return nil, f
-		}
-		return nil, fmt.Errorf("list %s: %s: %w", uri, s3Reason(err), err)
-	}
-
-	objs := make([]*store.S3Object, len(all))
-	errs := make([]error, len(all))
-	sem := make(chan struct{}, src.opts.Concurrency)
-	var wg sync.WaitGroup
-	for i, l := range all {
-		if ctx.Err() != nil {
-			break
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			objs[i], errs[i] = src.capture(ctx, l)
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var readable []*store.S3Object
-	var unreadable []LockProblem
-	var unreadableObjs []LockObject
-	for i, o := range objs {
-		if errs[i] != nil {
-			if f := fatalS3(src.bucket, opts.Endpoint, errs[i]); f != nil {
-				return nil, f
-			}
-			l := all[i]
-			u := S3ObjectURI(src.bucket, l.key, l.versionID)
-			unreadableObjs = append(unreadableObjs, LockObject{Source: u, Bucket: src.bucket, Key: l.key, VersionID: l.versionID,
-				Status: LockStatusUnknown, CapturedFrom: "s3", CaptureErrors: []string{errs[i].Error()}})
-			unreadable = append(unreadable, LockProblem{Kind: LockProblemCapture, Object: u, Detail: errs[i].Error()})
+	b := sv.Bucket
+	var readable []*evidence.S3Object
+	var unreadable []Problem
+	var unreadableObjs []Object
+	for _, o := range sv.Objects {
+		if o.Err != nil {
+			u := s3.ObjectURI(b.Name, o.Key, o.VersionID)
+			unreadableObjs = append(unreadableObjs, Object{Source: u, Bucket: b.Name, Key: o.Key, VersionID: o.VersionID,
+				Status: StatusUnknown, CapturedFrom: "s3", CaptureErrors: []string{o.Err.Error()}})
+			unreadable = append(unreadable, Problem{Kind: ProblemCapture, Object: u, Detail: o.Err.Error()})
 			continue
 		}
-		readable = append(readable, o)
+		readable = append(readable, o.Object)
 	}
-	r := newLockReport(uri, []store.Bucket{b}, readable, nil, req, now)
-	if len(all) > 0 && len(readable) == 0 {
+	r := newLockReport(uri, []evidence.Bucket{b}, readable, nil, req, now)
+	if len(sv.Objects) > 0 && len(readable) == 0 {
 		// Every object failed: "no objects" is not the reason.
 		r.Problems = r.Problems[:0]
 	}
@@ -385,8 +343,8 @@ func ObjectLockLive(ctx context.Context, client S3API, uri string, opts LiveLock
 	}
 	r.Problems = append(r.Problems, unreadable...)
 	sort.SliceStable(r.Objects, func(i, j int) bool { return r.Objects[i].Source < r.Objects[j].Source })
-	r.DeleteMarkers = markers
-	r.Summary.DeleteMarkers = len(markers)
+	r.DeleteMarkers = sv.DeleteMarkers
+	r.Summary.DeleteMarkers = len(sv.DeleteMarkers)
 	r.OK = len(r.Problems) == 0
 	return r, nil
 }

@@ -1,4 +1,4 @@
-package evidence_test
+package s3_test
 
 import (
 	"bytes"
@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/evidence/s3test"
 	"github.com/trailcase/trailcase/store"
 )
@@ -23,13 +25,13 @@ func BenchmarkS3Acquire(b *testing.B) {
 	srv := s3test.Moto(b)
 	raw := s3test.Client(srv.URL)
 	ctx := context.Background()
-	if _, err := raw.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
+	if _, err := raw.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
 		b.Fatal(err)
 	}
 	body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 	for i := range objects {
 		body[0] = byte(i)
-		if _, err := raw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("obj/%04d.log", i)),
+		if _, err := raw.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("obj/%04d.log", i)),
 			Body: bytes.NewReader(body)}); err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +53,7 @@ func BenchmarkS3Acquire(b *testing.B) {
 			defer report(b)
 			buf := make([]byte, 1<<20)
 			for b.Loop() {
-				src, err := evidence.NewS3Source(client, "s3://bench/obj/", evidence.S3Options{Concurrency: conc})
+				src, err := s3.NewSource(client, "s3://bench/obj/", s3.Options{Concurrency: conc})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -82,15 +84,15 @@ func BenchmarkS3Acquire(b *testing.B) {
 			client.take()
 			defer report(b)
 			for i := 0; b.Loop(); i++ {
-				st, err := store.Create(filepath.Join(b.TempDir(), fmt.Sprintf("c%d.tcase", i)), store.CaseInfo{Name: "b", Examiner: "e"})
+				st, err := store.Create(filepath.Join(b.TempDir(), fmt.Sprintf("c%d.tcase", i)), evidence.CaseInfo{Name: "b", Examiner: "e"})
 				if err != nil {
 					b.Fatal(err)
 				}
-				src, err := evidence.NewS3Source(client, "s3://bench/obj/", evidence.S3Options{Concurrency: conc, Store: st})
+				src, err := s3.NewSource(client, "s3://bench/obj/", s3.Options{Concurrency: conc, Store: st})
 				if err != nil {
 					b.Fatal(err)
 				}
-				rep, err := evidence.Acquire(ctx, st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: testActor})
+				rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Actor: testActor})
 				if err != nil || len(rep.Stored) != objects {
 					b.Fatalf("stored %d: %v %v", len(rep.Stored), err, rep.Failed)
 				}

@@ -1,12 +1,11 @@
-package evidence
+package acquire
 
 import (
-	"context"
 	"errors"
 	"sync/atomic"
 	"time"
 
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // errIndexStopped ends an acquisition whose indexer failed.
@@ -16,54 +15,10 @@ var errIndexStopped = errors.New("indexing stopped")
 // indexer can start on it.
 var handOverEvery = 100 * time.Millisecond
 
-// indexer indexes items while acquisition stores more.
-type indexer struct {
-	ids    chan uint64
-	cancel context.CancelFunc
-	done   chan struct{}
-	rep    IndexReport
-	err    error
-}
-
-func startIndexer(ctx context.Context, st *store.Store, prog Progress, pending []uint64) *indexer {
-	ctx, cancel := context.WithCancel(ctx)
-	ids := make(chan uint64, 4096)
-	x := &indexer{ids: ids, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(x.done)
-		w := st.NewWriter(0)
-		x.rep, x.err = indexItems(ctx, st, w, prog, pending, ids)
-		if x.err != nil {
-			cancel() // the acquirer stops handing over
-		}
-	}()
-	return x
-}
-
-// wait closes the hand-over and returns the indexer's result.
-func (x *indexer) wait() (IndexReport, error) {
-	if x.ids != nil {
-		close(x.ids)
-		x.ids = nil
-	}
-	<-x.done
-	return x.rep, x.err
-}
-
-// stop ends the indexer early (acquisition failed) and waits for it.
-func (x *indexer) stop() {
-	x.cancel()
-	if x.ids != nil {
-		close(x.ids)
-		x.ids = nil
-	}
-	<-x.done
-}
-
 // handOver commits what acquisition stored, when a commit is due (or
 // final), and gives the committed items to the indexer.
 func (a *acquirer) handOver(final bool) error {
-	if a.idx == nil || a.idx.ids == nil {
+	if a.idx == nil || !a.idx.Open() {
 		if final {
 			return a.w.Flush()
 		}
@@ -80,9 +35,7 @@ func (a *acquirer) handOver(final bool) error {
 		if a.w.Flushes() < f.committedAt {
 			break
 		}
-		select {
-		case a.idx.ids <- f.id:
-		case <-a.idx.done:
+		if !a.idx.Hand(f.id) {
 			return errIndexStopped
 		}
 		n++
@@ -101,7 +54,7 @@ type freshItem struct {
 // progressGate silences the indexer while acquisition shows its own
 // progress, and passes it on once acquisition is done.
 type progressGate struct {
-	p  Progress
+	p  evidence.Progress
 	on atomic.Bool
 }
 

@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"archive/tar"
@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 type walked struct {
@@ -20,10 +22,10 @@ type walked struct {
 	refused map[string]string
 }
 
-func walk(t *testing.T, src Source) (walked, error) {
+func walk(t *testing.T, src evidence.Source) (walked, error) {
 	t.Helper()
 	w := walked{content: map[string]string{}, sidecar: map[string]string{}, refused: map[string]string{}}
-	err := src.Walk(context.Background(), func(e Entry) error {
+	err := src.Walk(context.Background(), func(e evidence.Entry) error {
 		w.paths = append(w.paths, e.Path)
 		rc, err := e.Open(context.Background())
 		if err != nil {
@@ -41,7 +43,7 @@ func walk(t *testing.T, src Source) (walked, error) {
 			w.sidecar[e.Path] = e.SidecarPath
 		}
 		return nil
-	}, func(r Refusal) { w.refused[r.Path] = r.Reason })
+	}, func(r evidence.Refusal) { w.refused[r.Path] = r.Reason })
 	return w, err
 }
 
@@ -164,7 +166,7 @@ func TestTarSource(t *testing.T) {
 			t.Errorf("%s: refusal %q, want %q", path, w.refused[path], reason)
 		}
 	}
-	sum, size, ok := src.(ContainerHasher).Container()
+	sum, size, ok := src.(evidence.ContainerHasher).Container()
 	if !ok || size != int64(len(data)) || sum.IsZero() {
 		t.Fatalf("container hash: %v %d %v", sum, size, ok)
 	}

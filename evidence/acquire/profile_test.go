@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -20,7 +22,7 @@ func TestProfileAcquire(t *testing.T) {
 	if dir == "" {
 		t.Skip("set TRAILCASE_PROFILE_DIR to a corpus directory")
 	}
-	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), store.CaseInfo{Name: "profile", Examiner: "e"})
+	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), evidence.CaseInfo{Name: "profile", Examiner: "e"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +35,7 @@ func TestProfileAcquire(t *testing.T) {
 	if v := os.Getenv("TRAILCASE_PROFILE_INCLUDE"); v != "" {
 		include = []string{v}
 	}
-	rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []Source{src}, Actor: Actor{Examiner: "e"}, Include: include})
+	rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}, Include: include})
 	if err != nil {
 		t.Fatal(err)
 	}

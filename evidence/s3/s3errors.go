@@ -1,4 +1,4 @@
-package evidence
+package s3
 
 import (
 	"errors"
@@ -14,15 +14,15 @@ import (
 // Errors an S3 source or check fails with when S3 cannot be used at all.
 // Callers branch on them to print a hint.
 var (
-	// ErrS3Credentials: the credentials were rejected (expired, unknown key,
+	// ErrCredentials: the credentials were rejected (expired, unknown key,
 	// bad secret) or could not be found.
-	ErrS3Credentials = errors.New("credentials")
-	// ErrS3Unreachable: nothing answered like S3 at the endpoint.
-	ErrS3Unreachable = errors.New("S3 endpoint unreachable")
-	// ErrS3NoBucket: the bucket does not exist.
-	ErrS3NoBucket = errors.New("no such bucket")
-	// ErrS3Region: the bucket lives in another region than the one asked.
-	ErrS3Region = errors.New("bucket is in another region")
+	ErrCredentials = errors.New("credentials")
+	// ErrUnreachable: nothing answered like S3 at the endpoint.
+	ErrUnreachable = errors.New("S3 endpoint unreachable")
+	// ErrNoBucket: the bucket does not exist.
+	ErrNoBucket = errors.New("no such bucket")
+	// ErrRegion: the bucket lives in another region than the one asked.
+	ErrRegion = errors.New("bucket is in another region")
 )
 
 // Error codes from S3, as smithy.APIError.ErrorCode() reports them.
@@ -131,11 +131,11 @@ func fatalS3(bucket, endpoint string, err error) error {
 	}
 	switch {
 	case isCredentials(err) && s3Code(err) == "":
-		return fmt.Errorf("bucket %q: no usable AWS %w: give --profile or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (%v)", bucket, ErrS3Credentials, err)
+		return fmt.Errorf("bucket %q: no usable AWS %w: give --profile or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (%v)", bucket, ErrCredentials, err)
 	case isCredentials(err):
-		return fmt.Errorf("bucket %q: %w rejected by S3 (%s): check --profile or the AWS_* variables, and refresh expired session credentials", bucket, ErrS3Credentials, s3Reason(err))
+		return fmt.Errorf("bucket %q: %w rejected by S3 (%s): check --profile or the AWS_* variables, and refresh expired session credentials", bucket, ErrCredentials, s3Reason(err))
 	case isCode(err, codeNoSuchBucket):
-		return fmt.Errorf("bucket %q: %w at %s: %v", bucket, ErrS3NoBucket, where, err)
+		return fmt.Errorf("bucket %q: %w at %s: %v", bucket, ErrNoBucket, where, err)
 	case isCode(err, "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "MovedPermanently", "301"):
 		region := ""
 		var re *awshttp.ResponseError
@@ -143,11 +143,11 @@ func fatalS3(bucket, endpoint string, err error) error {
 			region = re.Response.Header.Get("x-amz-bucket-region")
 		}
 		if region != "" {
-			return fmt.Errorf("bucket %q: %w %q: give --region %s", bucket, ErrS3Region, region, region)
+			return fmt.Errorf("bucket %q: %w %q: give --region %s", bucket, ErrRegion, region, region)
 		}
-		return fmt.Errorf("bucket %q: %w: give its --region (%s)", bucket, ErrS3Region, s3Reason(err))
+		return fmt.Errorf("bucket %q: %w: give its --region (%s)", bucket, ErrRegion, s3Reason(err))
 	case isUnreachable(err):
-		return fmt.Errorf("bucket %q: %w: no answer from %s: check --endpoint-url and the network: %v", bucket, ErrS3Unreachable, where, err)
+		return fmt.Errorf("bucket %q: %w: no answer from %s: check --endpoint-url and the network: %v", bucket, ErrUnreachable, where, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package evidence
+package index
 
 import (
 	"bufio"
@@ -11,12 +11,13 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
 
-// IndexReport summarises indexing.
-type IndexReport struct {
+// Report summarises indexing.
+type Report struct {
 	Items      int           `json:"items"`
 	Events     int64         `json:"events"`
 	Duplicates int64         `json:"duplicates"`
@@ -27,32 +28,32 @@ type IndexReport struct {
 
 // FlaggedItem is an item whose parsing met problems.
 type FlaggedItem struct {
-	ID       uint64          `json:"id"`
-	Path     string          `json:"path"`
-	Kind     string          `json:"kind"`
-	State    string          `json:"parse_state"`
-	Flags    []string        `json:"flags,omitempty"`
-	Warnings int64           `json:"warnings"`
-	First    []store.Warning `json:"first_warnings,omitempty"`
+	ID       uint64             `json:"id"`
+	Path     string             `json:"path"`
+	Kind     string             `json:"kind"`
+	State    string             `json:"parse_state"`
+	Flags    []string           `json:"flags,omitempty"`
+	Warnings int64              `json:"warnings"`
+	First    []evidence.Warning `json:"first_warnings,omitempty"`
 }
 
-// Index parses every item whose events are not indexed yet (new items,
+// Run parses every item whose events are not indexed yet (new items,
 // and items whose indexing was interrupted, whose partial events are
 // removed first) and stores their normalised events with index terms.
 // Parse problems are recorded on the item; they never stop indexing.
-func Index(ctx context.Context, st *store.Store, w *store.Writer, prog Progress) (IndexReport, error) {
-	pending, err := pendingItems(st)
+func Run(ctx context.Context, st *store.Store, w *store.Writer, prog evidence.Progress) (Report, error) {
+	pending, err := Pending(st)
 	if err != nil {
-		return IndexReport{Flagged: []FlaggedItem{}}, err
+		return Report{Flagged: []FlaggedItem{}}, err
 	}
 	return indexItems(ctx, st, w, prog, pending, nil)
 }
 
 // pendingItems lists the items waiting to be indexed.
-func pendingItems(st *store.Store) ([]uint64, error) {
+func Pending(st *store.Store) ([]uint64, error) {
 	var pending []uint64
-	err := st.Items(func(it store.Item) error {
-		if it.ParseState == store.ParsePending {
+	err := st.Items(func(it evidence.Item) error {
+		if it.ParseState == evidence.ParsePending {
 			pending = append(pending, it.ID)
 		}
 		return nil
@@ -62,11 +63,11 @@ func pendingItems(st *store.Store) ([]uint64, error) {
 
 // indexItems indexes the items pending, then those that arrive on more
 // (committed items, in id order) until it is closed; more may be nil.
-func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog Progress, pending []uint64, more <-chan uint64) (IndexReport, error) {
+func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog evidence.Progress, pending []uint64, more <-chan uint64) (Report, error) {
 	if prog == nil {
-		prog = NoProgress{}
+		prog = evidence.NoProgress{}
 	}
-	rep := IndexReport{Flagged: []FlaggedItem{}}
+	rep := Report{Flagged: []FlaggedItem{}}
 	// Items are parsed by several workers at once, each into its own
 	// queue; the single writer stores them in item order. Workers may run
 	// up to maxAhead items ahead of the writer, so they keep parsing while
@@ -157,7 +158,7 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog Prog
 		rep.Items++
 		rep.Events += j.events
 		rep.Warnings += it.WarningCount
-		if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == store.ParseFailed {
+		if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == evidence.ParseFailed {
 			rep.Flagged = append(rep.Flagged, FlaggedItem{ID: it.ID, Path: it.Path, Kind: it.Kind, State: it.ParseState,
 				Flags: it.Flags, Warnings: it.WarningCount, First: it.Warnings[:min(3, len(it.Warnings))]})
 		}
@@ -181,7 +182,7 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog Prog
 
 type countingReader struct {
 	r    io.Reader
-	prog Progress
+	prog evidence.Progress
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
@@ -203,14 +204,14 @@ func indexWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), 8) }
 
 // indexJob is one item being parsed.
 type indexJob struct {
-	it     store.Item
+	it     evidence.Item
 	out    *blockQueue
 	done   chan struct{}
 	events int64
 	err    error
 }
 
-func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
+func (j *indexJob) run(ctx context.Context, st *store.Store, prog evidence.Progress) {
 	defer close(j.done)
 	defer j.out.close()
 	j.events, j.err = indexItem(ctx, st, &j.it, prog, func(blk *store.EventBlock) error {
@@ -224,7 +225,7 @@ func (j *indexJob) run(ctx context.Context, st *store.Store, prog Progress) {
 // indexItem parses one item, passing its events to put in blocks, and
 // updates it (state, counts, flags, warnings). An error is returned only
 // when put fails or ctx ends.
-func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progress, put func(*store.EventBlock) error) (int64, error) {
+func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evidence.Progress, put func(*store.EventBlock) error) (int64, error) {
 	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
 	raw := rawReaders.Get().(*bufio.Reader)
 	raw.Reset(&countingReader{st.OpenBlob(*it), prog})
@@ -235,9 +236,9 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 		var err error
 		zr, err = gzip.NewReader(raw)
 		if err != nil {
-			it.ParseState = store.ParseFailed
-			it.AddFlag(store.FlagUnparseable)
-			it.AddWarning(store.Warning{Message: fmt.Sprintf("gzip: %v", err)})
+			it.ParseState = evidence.ParseFailed
+			it.AddFlag(evidence.FlagUnparseable)
+			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("gzip: %v", err)})
 			return 0, nil
 		}
 		zr.Multistream(false)
@@ -274,7 +275,7 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 		return nil
 	}
 	warn := func(wn timeline.Warning) {
-		it.AddWarning(store.Warning{Record: wn.Record, Message: wn.Message})
+		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
 	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true}
 	var perr error
@@ -300,27 +301,27 @@ func indexItem(ctx context.Context, st *store.Store, it *store.Item, prog Progre
 	if zr != nil {
 		// Read the rest of the first member, then look for anything after it.
 		if _, err := io.Copy(io.Discard, zr); err != nil {
-			it.AddFlag(store.FlagTruncated)
-			it.AddWarning(store.Warning{Message: fmt.Sprintf("gzip: %v (compressed stream damaged or cut short)", err)})
+			it.AddFlag(evidence.FlagTruncated)
+			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("gzip: %v (compressed stream damaged or cut short)", err)})
 		} else if _, err := raw.Peek(1); err == nil {
-			it.AddFlag(store.FlagTrailingData)
-			it.AddWarning(store.Warning{Message: "bytes after the first gzip member: AWS never hashes them, so they are not read"})
+			it.AddFlag(evidence.FlagTrailingData)
+			it.AddWarning(evidence.Warning{Message: "bytes after the first gzip member: AWS never hashes them, so they are not read"})
 		}
 	}
 	it.Events = events
 	switch {
 	case perr != nil && events == 0:
-		it.ParseState = store.ParseFailed
-		it.AddFlag(store.FlagUnparseable)
-		it.AddWarning(store.Warning{Message: perr.Error()})
+		it.ParseState = evidence.ParseFailed
+		it.AddFlag(evidence.FlagUnparseable)
+		it.AddWarning(evidence.Warning{Message: perr.Error()})
 	case perr != nil:
-		it.ParseState = store.ParseDone
-		it.AddFlag(store.FlagParseWarnings)
-		it.AddWarning(store.Warning{Message: perr.Error()})
+		it.ParseState = evidence.ParseDone
+		it.AddFlag(evidence.FlagParseWarnings)
+		it.AddWarning(evidence.Warning{Message: perr.Error()})
 	default:
-		it.ParseState = store.ParseDone
+		it.ParseState = evidence.ParseDone
 		if it.WarningCount > 0 {
-			it.AddFlag(store.FlagParseWarnings)
+			it.AddFlag(evidence.FlagParseWarnings)
 		}
 	}
 	return events, nil

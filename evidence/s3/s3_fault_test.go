@@ -1,4 +1,4 @@
-package evidence_test
+package s3_test
 
 import (
 	"context"
@@ -20,11 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/trailcase/trailcase/evidence"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/objectlock"
+	"github.com/trailcase/trailcase/evidence/s3"
 )
 
 // fakeS3 answers S3 requests (path-style) for one bucket with AWS XML,
@@ -270,8 +272,8 @@ func (f *fakeS3) count(method, key string) int {
 }
 
 // fastClient retries quickly, so fault tests take milliseconds.
-func fastClient(endpoint string) *s3.Client {
-	return s3.New(s3.Options{
+func fastClient(endpoint string) *awss3.Client {
+	return awss3.New(awss3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIATEST", "secret", ""),
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
@@ -282,7 +284,7 @@ func fastClient(endpoint string) *s3.Client {
 	})
 }
 
-func failedPaths(rep *evidence.AcquireReport) map[string]string {
+func failedPaths(rep *acquire.AcquireReport) map[string]string {
 	m := map[string]string{}
 	for _, f := range rep.Failed {
 		m[f.Path] = f.Error
@@ -304,7 +306,7 @@ func TestS3Faults(t *testing.T) {
 	client := fastClient(srv.URL)
 	st := newTestCase(t)
 
-	rep, src := acquireS3(t, st, client, "s3://logs/a/", evidence.S3Options{Concurrency: 3})
+	rep, src := acquireS3(t, st, client, "s3://logs/a/", s3.Options{Concurrency: 3})
 	failed := failedPaths(rep)
 	want := map[string]string{
 		"a/denied.log":  "access denied (GetObject: AccessDenied, HTTP 403)",
@@ -348,7 +350,7 @@ func TestS3Faults(t *testing.T) {
 	f.mu.Lock()
 	f.denied, f.gone, f.corrupt = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	f.mu.Unlock()
-	rep, src = acquireS3(t, st, client, "s3://logs/a/", evidence.S3Options{})
+	rep, src = acquireS3(t, st, client, "s3://logs/a/", s3.Options{})
 	if len(rep.Stored) != 3 || len(rep.Present) != 3 || len(rep.Failed) != 0 {
 		t.Errorf("second run: stored %d present %d failed %v", len(rep.Stored), len(rep.Present), rep.Failed)
 	}
@@ -380,11 +382,11 @@ func TestS3ObjectLockStates(t *testing.T) {
 	client := fastClient(srv.URL)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-	r, err := evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{}, evidence.LockRequirements{}, now)
+	r, err := objectlock.Live(context.Background(), client, "s3://locked", objectlock.LiveOptions{}, objectlock.Requirements{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[string]evidence.LockObject{}
+	status := map[string]objectlock.Object{}
 	for _, o := range r.Objects {
 		status[o.Key] = o
 	}
@@ -407,24 +409,24 @@ func TestS3ObjectLockStates(t *testing.T) {
 		t.Errorf("bucket %+v", b)
 	}
 	// Without requirements only the unknown status fails.
-	if r.OK || len(r.Problems) != 2 || r.Problems[0].Kind != evidence.LockProblemUnknown || r.Problems[1].Kind != evidence.LockProblemUnknown {
+	if r.OK || len(r.Problems) != 2 || r.Problems[0].Kind != objectlock.ProblemUnknown || r.Problems[1].Kind != objectlock.ProblemUnknown {
 		t.Errorf("problems %+v", r.Problems)
 	}
 	// Retain-until 2031-05-01: a 2030 requirement passes, 2032 fails.
-	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"compliance.log"}},
-		evidence.LockRequirements{Mode: "COMPLIANCE", Until: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
+	r, _ = objectlock.Live(context.Background(), client, "s3://locked", objectlock.LiveOptions{Include: []string{"compliance.log"}},
+		objectlock.Requirements{Mode: "COMPLIANCE", Until: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
 	if !r.OK {
 		t.Errorf("compliance until 2030: %+v", r.Problems)
 	}
-	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"compliance.log"}},
-		evidence.LockRequirements{Until: time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
-	if r.OK || r.Problems[0].Kind != evidence.LockProblemUntil {
+	r, _ = objectlock.Live(context.Background(), client, "s3://locked", objectlock.LiveOptions{Include: []string{"compliance.log"}},
+		objectlock.Requirements{Until: time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)}, now)
+	if r.OK || r.Problems[0].Kind != objectlock.ProblemUntil {
 		t.Errorf("compliance until 2032: %+v", r.Problems)
 	}
 	// After retain-until, the retention protects nothing.
-	r, _ = evidence.ObjectLockLive(context.Background(), client, "s3://locked", evidence.LiveLockOptions{Include: []string{"governance.log"}},
-		evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
-	if r.OK || r.Objects[0].Status != evidence.LockStatusExpired || r.Problems[0].Kind != evidence.LockProblemMode {
+	r, _ = objectlock.Live(context.Background(), client, "s3://locked", objectlock.LiveOptions{Include: []string{"governance.log"}},
+		objectlock.Requirements{Mode: "GOVERNANCE"}, time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	if r.OK || r.Objects[0].Status != objectlock.StatusExpired || r.Problems[0].Kind != objectlock.ProblemMode {
 		t.Errorf("expired: %+v %+v", r.Objects, r.Problems)
 	}
 
@@ -432,7 +434,7 @@ func TestS3ObjectLockStates(t *testing.T) {
 	f.mu.Lock()
 	f.lockDenied = true
 	f.mu.Unlock()
-	b, err := evidence.CaptureBucket(context.Background(), client, "locked", "")
+	b, err := s3.CaptureBucket(context.Background(), client, "locked", "")
 	if err != nil || b.ObjectLockEnabled != "unknown" || len(b.Errors) != 1 || !strings.Contains(b.Errors[0], "AccessDenied") {
 		t.Errorf("lock denied: %v %+v", err, b)
 	}
@@ -447,24 +449,24 @@ func TestS3FatalErrors(t *testing.T) {
 	client := fastClient(srv.URL)
 
 	st := newTestCase(t)
-	rep, _ := acquireS3(t, st, client, "s3://logs", evidence.S3Options{Endpoint: srv.URL})
+	rep, _ := acquireS3(t, st, client, "s3://logs", s3.Options{Endpoint: srv.URL})
 	if len(rep.Failed) != 1 || !strings.Contains(rep.Failed[0].Error, `bucket "logs": credentials rejected by S3 (InvalidAccessKeyId, HTTP 403): check --profile`) {
 		t.Errorf("bad credentials: %+v", rep.Failed)
 	}
-	_, err := evidence.ObjectLockLive(context.Background(), client, "s3://logs", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
-	if !errors.Is(err, evidence.ErrS3Credentials) {
+	_, err := objectlock.Live(context.Background(), client, "s3://logs", objectlock.LiveOptions{}, objectlock.Requirements{}, time.Now())
+	if !errors.Is(err, s3.ErrCredentials) {
 		t.Errorf("live bad credentials: %v", err)
 	}
 
-	_, err = evidence.ObjectLockLive(context.Background(), fastClient(srv.URL), "s3://other", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
-	if !errors.Is(err, evidence.ErrS3Credentials) {
+	_, err = objectlock.Live(context.Background(), fastClient(srv.URL), "s3://other", objectlock.LiveOptions{}, objectlock.Requirements{}, time.Now())
+	if !errors.Is(err, s3.ErrCredentials) {
 		t.Errorf("other bucket, bad credentials: %v", err)
 	}
 	f.mu.Lock()
 	f.badCreds = false
 	f.mu.Unlock()
-	_, err = evidence.ObjectLockLive(context.Background(), client, "s3://other", evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
-	if !errors.Is(err, evidence.ErrS3NoBucket) || !strings.Contains(err.Error(), `bucket "other"`) {
+	_, err = objectlock.Live(context.Background(), client, "s3://other", objectlock.LiveOptions{}, objectlock.Requirements{}, time.Now())
+	if !errors.Is(err, s3.ErrNoBucket) || !strings.Contains(err.Error(), `bucket "other"`) {
 		t.Errorf("no bucket: %v", err)
 	}
 
@@ -472,8 +474,8 @@ func TestS3FatalErrors(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	_, err = evidence.ObjectLockLive(context.Background(), fastClient(dead), "s3://logs", evidence.LiveLockOptions{Endpoint: dead}, evidence.LockRequirements{}, time.Now())
-	if !errors.Is(err, evidence.ErrS3Unreachable) || !strings.Contains(err.Error(), `bucket "logs"`) || !strings.Contains(err.Error(), dead) {
+	_, err = objectlock.Live(context.Background(), fastClient(dead), "s3://logs", objectlock.LiveOptions{Endpoint: dead}, objectlock.Requirements{}, time.Now())
+	if !errors.Is(err, s3.ErrUnreachable) || !strings.Contains(err.Error(), `bucket "logs"`) || !strings.Contains(err.Error(), dead) {
 		t.Errorf("unreachable: %v", err)
 	}
 	items, _ := st.AllItems()
@@ -496,12 +498,12 @@ func TestParseS3URI(t *testing.T) {
 		{"s3://a/x", "", "", false},
 		{"s3://bad?bucket/x", "", "", false},
 	} {
-		b, p, err := evidence.ParseS3URI(tc.in)
+		b, p, err := s3.ParseURI(tc.in)
 		if (err == nil) != tc.ok || b != tc.bucket || p != tc.prefix {
 			t.Errorf("%q: %q %q %v", tc.in, b, p, err)
 		}
 	}
-	if got := evidence.S3ObjectURI("b", "k/x.gz", ""); got != "s3://b/k/x.gz?versionId=null" {
+	if got := s3.ObjectURI("b", "k/x.gz", ""); got != "s3://b/k/x.gz?versionId=null" {
 		t.Errorf("uri %q", got)
 	}
 }
@@ -512,25 +514,25 @@ func TestEvaluateLock(t *testing.T) {
 	past := now.AddDate(-1, 0, 0)
 	for _, tc := range []struct {
 		name   string
-		obj    store.S3Object
-		req    evidence.LockRequirements
+		obj    evidence.S3Object
+		req    objectlock.Requirements
 		status string
 		kinds  []string
 	}{
-		{"compliance", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "compliance", nil},
-		{"governance satisfies governance", store.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "governance", nil},
-		{"compliance satisfies governance", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "compliance", nil},
-		{"governance fails compliance", store.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "governance", []string{evidence.LockProblemMode}},
-		{"expired", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, evidence.LockRequirements{Mode: "COMPLIANCE"}, "expired", []string{evidence.LockProblemMode}},
-		{"expired, no requirement", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, evidence.LockRequirements{}, "expired", nil},
-		{"until too short", store.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, evidence.LockRequirements{Until: future.AddDate(1, 0, 0)}, "compliance", []string{evidence.LockProblemUntil}},
-		{"none, until", store.S3Object{LockKnown: true}, evidence.LockRequirements{Until: future}, "none", []string{evidence.LockProblemUntil}},
-		{"none, mode and until", store.S3Object{LockKnown: true}, evidence.LockRequirements{Mode: "GOVERNANCE", Until: future}, "none", []string{evidence.LockProblemMode, evidence.LockProblemUntil}},
-		{"unknown, no requirement", store.S3Object{}, evidence.LockRequirements{}, "unknown", []string{evidence.LockProblemUnknown}},
-		{"unknown sidecar", store.S3Object{CapturedFrom: "sidecar", LegalKnown: true, LegalHold: "ON"}, evidence.LockRequirements{Mode: "GOVERNANCE"}, "unknown", []string{evidence.LockProblemUnknown}},
+		{"compliance", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "compliance", nil},
+		{"governance satisfies governance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "GOVERNANCE"}, "governance", nil},
+		{"compliance satisfies governance", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Mode: "GOVERNANCE"}, "compliance", nil},
+		{"governance fails compliance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "governance", []string{objectlock.ProblemMode}},
+		{"expired", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{Mode: "COMPLIANCE"}, "expired", []string{objectlock.ProblemMode}},
+		{"expired, no requirement", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{}, "expired", nil},
+		{"until too short", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Until: future.AddDate(1, 0, 0)}, "compliance", []string{objectlock.ProblemUntil}},
+		{"none, until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Until: future}, "none", []string{objectlock.ProblemUntil}},
+		{"none, mode and until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Mode: "GOVERNANCE", Until: future}, "none", []string{objectlock.ProblemMode, objectlock.ProblemUntil}},
+		{"unknown, no requirement", evidence.S3Object{}, objectlock.Requirements{}, "unknown", []string{objectlock.ProblemUnknown}},
+		{"unknown sidecar", evidence.S3Object{CapturedFrom: "sidecar", LegalKnown: true, LegalHold: "ON"}, objectlock.Requirements{Mode: "GOVERNANCE"}, "unknown", []string{objectlock.ProblemUnknown}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lo, probs := evidence.EvaluateLock(&tc.obj, tc.req, now)
+			lo, probs := objectlock.Evaluate(&tc.obj, tc.req, now)
 			var kinds []string
 			for _, p := range probs {
 				kinds = append(kinds, p.Kind)
@@ -541,11 +543,11 @@ func TestEvaluateLock(t *testing.T) {
 		})
 	}
 	for _, m := range []string{"compliance", " GOVERNANCE", ""} {
-		if _, err := evidence.ParseLockMode(m); err != nil {
+		if _, err := objectlock.ParseMode(m); err != nil {
 			t.Errorf("%q: %v", m, err)
 		}
 	}
-	if _, err := evidence.ParseLockMode("strict"); err == nil {
+	if _, err := objectlock.ParseMode("strict"); err == nil {
 		t.Error("mode strict accepted")
 	}
 }
@@ -560,15 +562,15 @@ func TestS3DownloadPaths(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	client := fastClient(srv.URL)
-	var first []evidence.StoredItem
+	var first []acquire.StoredItem
 	for _, tc := range []struct {
 		name string
-		opts evidence.S3Options
+		opts s3.Options
 	}{
-		{"memory", evidence.S3Options{Concurrency: 4}},
-		{"files", evidence.S3Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()}},
-		{"streamed", evidence.S3Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1}},
-		{"serial", evidence.S3Options{Concurrency: 1, MemoryMax: 150, TempDir: t.TempDir()}},
+		{"memory", s3.Options{Concurrency: 4}},
+		{"files", s3.Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()}},
+		{"streamed", s3.Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1}},
+		{"serial", s3.Options{Concurrency: 1, MemoryMax: 150, TempDir: t.TempDir()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newTestCase(t)
@@ -609,7 +611,7 @@ func TestS3Interrupted(t *testing.T) {
 	client := fastClient(srv.URL)
 	st := newTestCase(t)
 	tmp := t.TempDir()
-	src, err := evidence.NewS3Source(client, "s3://logs", evidence.S3Options{Store: st, Concurrency: 4, MemoryMax: 1, TempDir: tmp})
+	src, err := s3.NewSource(client, "s3://logs", s3.Options{Store: st, Concurrency: 4, MemoryMax: 1, TempDir: tmp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,7 +623,7 @@ func TestS3Interrupted(t *testing.T) {
 			cancel()
 		}
 	}}
-	rep, err := evidence.Acquire(ctx, st, evidence.AcquireOptions{Sources: []evidence.Source{wrapped}, Actor: testActor})
+	rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{Sources: []evidence.Source{wrapped}, Actor: testActor})
 	if !errors.Is(err, context.Canceled) || rep == nil || !rep.Interrupted {
 		t.Fatalf("interrupted run: %v %+v", err, rep)
 	}
@@ -632,7 +634,7 @@ func TestS3Interrupted(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
-	rep, _ = acquireS3(t, st, client, "s3://logs", evidence.S3Options{Concurrency: 4})
+	rep, _ = acquireS3(t, st, client, "s3://logs", s3.Options{Concurrency: 4})
 	if len(rep.Stored) != 30-stored || len(rep.Present) != stored {
 		t.Errorf("completing run: stored %d present %d (first run stored %d)", len(rep.Stored), len(rep.Present), stored)
 	}
@@ -654,12 +656,12 @@ func (w walkHook) Walk(ctx context.Context, fn func(evidence.Entry) error, refus
 
 // countingS3 counts the requests made through it, per operation.
 type countingS3 struct {
-	evidence.S3API
+	s3.API
 	mu sync.Mutex
 	n  map[string]int
 }
 
-func newCountingS3(c evidence.S3API) *countingS3 { return &countingS3{S3API: c, n: map[string]int{}} }
+func newCountingS3(c s3.API) *countingS3 { return &countingS3{API: c, n: map[string]int{}} }
 
 func (c *countingS3) add(op string) {
 	c.mu.Lock()
@@ -676,49 +678,49 @@ func (c *countingS3) take() map[string]int {
 	return n
 }
 
-func (c *countingS3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, o ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
+func (c *countingS3) HeadBucket(ctx context.Context, in *awss3.HeadBucketInput, o ...func(*awss3.Options)) (*awss3.HeadBucketOutput, error) {
 	c.add("HeadBucket")
-	return c.S3API.HeadBucket(ctx, in, o...)
+	return c.API.HeadBucket(ctx, in, o...)
 }
 
-func (c *countingS3) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, o ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
+func (c *countingS3) GetObjectLockConfiguration(ctx context.Context, in *awss3.GetObjectLockConfigurationInput, o ...func(*awss3.Options)) (*awss3.GetObjectLockConfigurationOutput, error) {
 	c.add("GetObjectLockConfiguration")
-	return c.S3API.GetObjectLockConfiguration(ctx, in, o...)
+	return c.API.GetObjectLockConfiguration(ctx, in, o...)
 }
 
-func (c *countingS3) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, o ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+func (c *countingS3) GetBucketVersioning(ctx context.Context, in *awss3.GetBucketVersioningInput, o ...func(*awss3.Options)) (*awss3.GetBucketVersioningOutput, error) {
 	c.add("GetBucketVersioning")
-	return c.S3API.GetBucketVersioning(ctx, in, o...)
+	return c.API.GetBucketVersioning(ctx, in, o...)
 }
 
-func (c *countingS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, o ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+func (c *countingS3) ListObjectVersions(ctx context.Context, in *awss3.ListObjectVersionsInput, o ...func(*awss3.Options)) (*awss3.ListObjectVersionsOutput, error) {
 	c.add("ListObjectVersions")
-	return c.S3API.ListObjectVersions(ctx, in, o...)
+	return c.API.ListObjectVersions(ctx, in, o...)
 }
 
-func (c *countingS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+func (c *countingS3) ListObjectsV2(ctx context.Context, in *awss3.ListObjectsV2Input, o ...func(*awss3.Options)) (*awss3.ListObjectsV2Output, error) {
 	c.add("ListObjectsV2")
-	return c.S3API.ListObjectsV2(ctx, in, o...)
+	return c.API.ListObjectsV2(ctx, in, o...)
 }
 
-func (c *countingS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+func (c *countingS3) HeadObject(ctx context.Context, in *awss3.HeadObjectInput, o ...func(*awss3.Options)) (*awss3.HeadObjectOutput, error) {
 	c.add("HeadObject")
-	return c.S3API.HeadObject(ctx, in, o...)
+	return c.API.HeadObject(ctx, in, o...)
 }
 
-func (c *countingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (c *countingS3) GetObject(ctx context.Context, in *awss3.GetObjectInput, o ...func(*awss3.Options)) (*awss3.GetObjectOutput, error) {
 	c.add("GetObject")
-	return c.S3API.GetObject(ctx, in, o...)
+	return c.API.GetObject(ctx, in, o...)
 }
 
-func (c *countingS3) GetObjectRetention(ctx context.Context, in *s3.GetObjectRetentionInput, o ...func(*s3.Options)) (*s3.GetObjectRetentionOutput, error) {
+func (c *countingS3) GetObjectRetention(ctx context.Context, in *awss3.GetObjectRetentionInput, o ...func(*awss3.Options)) (*awss3.GetObjectRetentionOutput, error) {
 	c.add("GetObjectRetention")
-	return c.S3API.GetObjectRetention(ctx, in, o...)
+	return c.API.GetObjectRetention(ctx, in, o...)
 }
 
-func (c *countingS3) GetObjectLegalHold(ctx context.Context, in *s3.GetObjectLegalHoldInput, o ...func(*s3.Options)) (*s3.GetObjectLegalHoldOutput, error) {
+func (c *countingS3) GetObjectLegalHold(ctx context.Context, in *awss3.GetObjectLegalHoldInput, o ...func(*awss3.Options)) (*awss3.GetObjectLegalHoldOutput, error) {
 	c.add("GetObjectLegalHold")
-	return c.S3API.GetObjectLegalHold(ctx, in, o...)
+	return c.API.GetObjectLegalHold(ctx, in, o...)
 }
 
 // TestS3RequestCounts: an object version to download costs one GetObject
@@ -730,23 +732,23 @@ func TestS3RequestCounts(t *testing.T) {
 	withListV2 := map[string]int{"ListObjectsV2": 1}
 	for _, tc := range []struct {
 		name         string
-		opts         evidence.S3Options
+		opts         s3.Options
 		setup        func(*fakeS3)
 		first, again map[string]int // object requests of the first and the second run
 		extra        map[string]int // bucket requests beyond bucketOps, each run
 		versionID    string         // of the first object
 	}{
-		{name: "memory", opts: evidence.S3Options{Concurrency: 4},
+		{name: "memory", opts: s3.Options{Concurrency: 4},
 			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
-		{name: "temporary files", opts: evidence.S3Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()},
+		{name: "temporary files", opts: s3.Options{Concurrency: 3, MemoryMax: 1, TempDir: t.TempDir()},
 			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
-		{name: "streamed", opts: evidence.S3Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1},
+		{name: "streamed", opts: s3.Options{Concurrency: 2, MemoryMax: 1, PrefetchMax: 1},
 			first: map[string]int{"GetObject": n}, versionID: "v-k_00.log"},
 		{name: "unversioned bucket", setup: func(f *fakeS3) { f.unversioned = true },
 			first: map[string]int{"GetObject": n}, versionID: "null"},
 		{name: "listed without versions, bucket never versioned", setup: func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true },
 			first: map[string]int{"GetObject": n}, extra: withListV2, versionID: "null"},
-		{name: "listed without versions, streamed", opts: evidence.S3Options{PrefetchMax: 1},
+		{name: "listed without versions, streamed", opts: s3.Options{PrefetchMax: 1},
 			setup: func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true },
 			first: map[string]int{"GetObject": n}, extra: withListV2, versionID: "null"},
 		// The version id is only known by asking: HeadObject, then the
@@ -789,7 +791,7 @@ func TestS3RequestCounts(t *testing.T) {
 				t.Errorf("first run requests %v, want %v", got, want)
 			}
 			it := itemByKey(t, st, "k/00.log")
-			if it.S3 == nil || it.S3.VersionID != tc.versionID || it.Source != evidence.S3ObjectURI("logs", "k/00.log", tc.versionID) ||
+			if it.S3 == nil || it.S3.VersionID != tc.versionID || it.Source != s3.ObjectURI("logs", "k/00.log", tc.versionID) ||
 				it.S3.ETag != etagOf(f.objects["k/00.log"]) || it.S3.Size != 50 || it.Size != 50 {
 				t.Errorf("item %+v s3 %+v", it, it.S3)
 			}
@@ -820,14 +822,14 @@ func TestS3RequestCounts(t *testing.T) {
 func TestS3ChangedBeforeDownload(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		opts  evidence.S3Options
+		opts  s3.Options
 		setup func(*fakeS3)
 		uri   string // of the changed object
 	}{
-		{"listed without versions", evidence.S3Options{}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
-		{"listed without versions, streamed", evidence.S3Options{PrefetchMax: 1}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
-		{"unversioned listing", evidence.S3Options{}, func(f *fakeS3) { f.unversioned = true }, "s3://logs/k/b.log?versionId=null"},
-		{"versioned, HeadObject first", evidence.S3Options{}, func(f *fakeS3) { f.versioning, f.versionsDenied = "Enabled", true }, "s3://logs/k/b.log?versionId=v-k_b.log"},
+		{"listed without versions", s3.Options{}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
+		{"listed without versions, streamed", s3.Options{PrefetchMax: 1}, func(f *fakeS3) { f.unversioned, f.versionsDenied = true, true }, "s3://logs/k/b.log?versionId=null"},
+		{"unversioned listing", s3.Options{}, func(f *fakeS3) { f.unversioned = true }, "s3://logs/k/b.log?versionId=null"},
+		{"versioned, HeadObject first", s3.Options{}, func(f *fakeS3) { f.versioning, f.versionsDenied = "Enabled", true }, "s3://logs/k/b.log?versionId=v-k_b.log"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeS3("logs")
@@ -866,7 +868,7 @@ func TestS3ChangedBeforeDownload(t *testing.T) {
 
 // sameCapture compares the metadata captured from GetObject with that
 // from HeadObject, field by field (CapturedAt aside).
-func sameCapture(t *testing.T, head, get []*store.S3Object) {
+func sameCapture(t *testing.T, head, get []*evidence.S3Object) {
 	t.Helper()
 	if len(head) != len(get) || len(head) == 0 {
 		t.Fatalf("%d objects by HeadObject, %d by GetObject", len(head), len(get))
@@ -902,8 +904,8 @@ func TestS3CaptureFromGet(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	client := fastClient(srv.URL)
-	for _, opts := range []evidence.S3Options{{}, {PrefetchMax: 1}} {
-		head, get, err := evidence.S3CaptureBoth(context.Background(), client, "s3://logs", opts)
+	for _, opts := range []s3.Options{{}, {PrefetchMax: 1}} {
+		head, get, err := s3.CaptureBoth(context.Background(), client, "s3://logs", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -935,7 +937,7 @@ func TestS3StreamedErrors(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	st := newTestCase(t)
-	rep, src := acquireS3(t, st, fastClient(srv.URL), "s3://logs", evidence.S3Options{PrefetchMax: 1})
+	rep, src := acquireS3(t, st, fastClient(srv.URL), "s3://logs", s3.Options{PrefetchMax: 1})
 	failed := failedPaths(rep)
 	for k, w := range map[string]string{
 		"a.log": "s3://logs/a.log?versionId=v-a.log: access denied (GetObject: AccessDenied, HTTP 403)",
@@ -957,13 +959,13 @@ func TestS3StreamedErrors(t *testing.T) {
 	f.mu.Lock()
 	f.denied, f.gone = map[string]bool{}, map[string]bool{}
 	f.mu.Unlock()
-	expire := &expiringS3{S3API: fastClient(srv.URL)}
+	expire := &expiringS3{API: fastClient(srv.URL)}
 	st = newTestCase(t)
-	src, err := evidence.NewS3Source(expire, "s3://logs", evidence.S3Options{Store: st, PrefetchMax: 1})
+	src, err := s3.NewSource(expire, "s3://logs", s3.Options{Store: st, PrefetchMax: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = evidence.Acquire(context.Background(), st, evidence.AcquireOptions{Sources: []evidence.Source{src}, Actor: testActor})
+	rep, err = acquire.Acquire(context.Background(), st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Actor: testActor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -981,11 +983,11 @@ func TestS3StreamedErrors(t *testing.T) {
 // expiringS3 answers every GetObject as S3 does once the credentials have
 // expired.
 type expiringS3 struct {
-	evidence.S3API
+	s3.API
 	gets int
 }
 
-func (e *expiringS3) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (e *expiringS3) GetObject(context.Context, *awss3.GetObjectInput, ...func(*awss3.Options)) (*awss3.GetObjectOutput, error) {
 	e.gets++
 	return nil, &smithy.GenericAPIError{Code: "InvalidAccessKeyId", Message: "expired"}
 }

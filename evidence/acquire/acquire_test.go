@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -27,7 +29,7 @@ func gz(b string) string {
 
 func newCase(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), store.CaseInfo{Name: "t", Examiner: "e"})
+	st, err := store.Create(filepath.Join(t.TempDir(), "c.tcase"), evidence.CaseInfo{Name: "t", Examiner: "e"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func acquireDir(t *testing.T, ctx context.Context, st *store.Store, dir string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Acquire(ctx, st, AcquireOptions{Sources: []Source{src}, Actor: Actor{Examiner: "e", Host: "h"}})
+	return Acquire(ctx, st, AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e", Host: "h"}})
 }
 
 const ctRecords = `{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","eventID":"id-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accessKeyId":"AKIAEXAMPLE"}}]}`
@@ -64,12 +66,12 @@ func TestAcquireIdempotentAndFlags(t *testing.T) {
 		t.Fatalf("stored %d failed %v", len(rep.Stored), rep.Failed)
 	}
 	items, _ := st.AllItems()
-	byPath := map[string]store.Item{}
+	byPath := map[string]evidence.Item{}
 	for _, it := range items {
 		byPath[it.Path] = it
 	}
 	ct := byPath["ct/111122223333_CloudTrail_us-east-1_20240501T1000Z_abc.json.gz"]
-	if ct.Kind != store.KindCloudTrail || ct.Compression != "gzip" || ct.ParseState != store.ParseDone || ct.Events != 1 {
+	if ct.Kind != evidence.KindCloudTrail || ct.Compression != "gzip" || ct.ParseState != evidence.ParseDone || ct.Events != 1 {
 		t.Fatalf("cloudtrail item: %+v", ct)
 	}
 	if ct.S3 == nil || ct.S3.VersionID != "v9" || ct.S3.Metadata["signature"] != "ff" || ct.S3.LegalHold != "ON" || !ct.S3.LegalKnown || ct.S3.LockKnown {
@@ -79,7 +81,7 @@ func TestAcquireIdempotentAndFlags(t *testing.T) {
 		t.Fatal("sidecar bytes not kept")
 	}
 	app := byPath["appended.json.gz"]
-	if !app.HasFlag(store.FlagTrailingData) {
+	if !app.HasFlag(evidence.FlagTrailingData) {
 		t.Fatalf("appended member not flagged: %+v", app)
 	}
 	// The appended member's record must never reach the timeline.
@@ -95,10 +97,10 @@ func TestAcquireIdempotentAndFlags(t *testing.T) {
 		t.Logf("appended item events: %d", n)
 	}
 	inf := byPath["inflated.json.gz"]
-	if !inf.HasFlag(store.FlagNotGzip) || inf.Kind != store.KindCloudTrail {
+	if !inf.HasFlag(evidence.FlagNotGzip) || inf.Kind != evidence.KindCloudTrail {
 		t.Fatalf("inflated .gz: %+v", inf)
 	}
-	if byPath["notes.txt"].Kind != store.KindUnknown || byPath["notes.txt"].ParseState != store.ParseSkipped {
+	if byPath["notes.txt"].Kind != evidence.KindUnknown || byPath["notes.txt"].ParseState != evidence.ParseSkipped {
 		t.Fatalf("notes: %+v", byPath["notes.txt"])
 	}
 	if rep.Index.Duplicates != 2 {
@@ -121,14 +123,14 @@ func TestAcquireIdempotentAndFlags(t *testing.T) {
 
 // stopAfter is a source that cancels the context after n entries.
 type stopAfter struct {
-	Source
+	evidence.Source
 	n      int
 	cancel func()
 }
 
-func (s *stopAfter) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *stopAfter) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	i := 0
-	return s.Source.Walk(ctx, func(e Entry) error {
+	return s.Source.Walk(ctx, func(e evidence.Entry) error {
 		if i == s.n {
 			s.cancel()
 		}
@@ -147,7 +149,7 @@ func TestAcquireInterruptedThenCompleted(t *testing.T) {
 	st := newCase(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	src, _ := OpenLocal(dir, 0)
-	rep, err := Acquire(ctx, st, AcquireOptions{Sources: []Source{&stopAfter{src, 7, cancel}}, Actor: Actor{Examiner: "e"}})
+	rep, err := Acquire(ctx, st, AcquireOptions{Sources: []evidence.Source{&stopAfter{src, 7, cancel}}, Actor: custody.Actor{Examiner: "e"}})
 	if !errors.Is(err, context.Canceled) || !rep.Interrupted {
 		t.Fatalf("err %v interrupted %v", err, rep.Interrupted)
 	}
@@ -166,7 +168,7 @@ func TestAcquireInterruptedThenCompleted(t *testing.T) {
 		t.Fatalf("rerun stored %d present %d", len(rep.Stored), len(rep.Present))
 	}
 	var results []string
-	st.Custody(func(e store.CustodyEntry) error { results = append(results, e.Action+":"+e.Result); return nil })
+	st.Custody(func(e evidence.CustodyEntry) error { results = append(results, e.Action+":"+e.Result); return nil })
 	if strings.Join(results, ",") != "acquire:started,acquire:interrupted,acquire:started,acquire:ok" {
 		t.Fatalf("custody = %v", results)
 	}
@@ -176,13 +178,13 @@ func TestAcquireInterruptedThenCompleted(t *testing.T) {
 type failing struct{}
 
 func (failing) Root() string { return "failing" }
-func (failing) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
-	if err := fn(Entry{Path: "ok.log", URI: "mem://ok", Size: 2, Open: func(context.Context) (io.ReadCloser, error) {
+func (failing) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
+	if err := fn(evidence.Entry{Path: "ok.log", URI: "mem://ok", Size: 2, Open: func(context.Context) (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader("ok")), nil
 	}}); err != nil {
 		return err
 	}
-	return fn(Entry{Path: "bad.log", URI: "mem://bad", Size: 3 << 20, Open: func(context.Context) (io.ReadCloser, error) {
+	return fn(evidence.Entry{Path: "bad.log", URI: "mem://bad", Size: 3 << 20, Open: func(context.Context) (io.ReadCloser, error) {
 		return io.NopCloser(io.MultiReader(bytes.NewReader(make([]byte, 2<<20)), errReader{})), nil
 	}})
 }
@@ -193,7 +195,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("input/output 
 
 func TestAcquireReadErrorKeepsTheRest(t *testing.T) {
 	st := newCase(t)
-	rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []Source{failing{}}, Actor: Actor{Examiner: "e"}})
+	rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []evidence.Source{failing{}}, Actor: custody.Actor{Examiner: "e"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +206,9 @@ func TestAcquireReadErrorKeepsTheRest(t *testing.T) {
 	if len(res.Problems) != 0 || res.Items != 1 {
 		t.Fatalf("check after a failed file: %+v", res)
 	}
-	var last store.CustodyEntry
-	st.Custody(func(e store.CustodyEntry) error { last = e; return nil })
-	if last.Result != store.ResultFailed || !strings.Contains(string(last.Data), "input/output error") {
+	var last evidence.CustodyEntry
+	st.Custody(func(e evidence.CustodyEntry) error { last = e; return nil })
+	if last.Result != evidence.ResultFailed || !strings.Contains(string(last.Data), "input/output error") {
 		t.Fatalf("custody: %+v", last)
 	}
 }
@@ -222,7 +224,7 @@ func TestSelected(t *testing.T) {
 		{"a/b.log", nil, []string{"**/*.log"}, false},
 		{"a/b.log", nil, nil, true},
 	} {
-		if got := Selected(tc.path, tc.inc, tc.exc); got != tc.want {
+		if got := evidence.Selected(tc.path, tc.inc, tc.exc); got != tc.want {
 			t.Errorf("Selected(%q, %v, %v) = %v", tc.path, tc.inc, tc.exc, got)
 		}
 	}
@@ -273,7 +275,7 @@ func TestReacquireComparesWithStoredCopy(t *testing.T) {
 		it, _ := st.Item(s.ID)
 		got, _ := io.ReadAll(st.OpenBlob(it))
 		want := map[string][]byte{"a.bin": changedA, "b.bin": changedB}[it.Path]
-		if !bytes.Equal(got, want) || it.SHA256 != store.Sum256(want) {
+		if !bytes.Equal(got, want) || it.SHA256 != evidence.Sum256(want) {
 			t.Fatalf("%s: stored bytes differ from the file", it.Path)
 		}
 	}

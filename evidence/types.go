@@ -1,4 +1,4 @@
-package store
+package evidence
 
 import (
 	"crypto/sha256"
@@ -229,16 +229,6 @@ func (e CustodyEntry) ComputeHash() SHA256 {
 		panic(err) // only plain data: cannot fail
 	}
 	return Sum256(b)
-}
-
-// Check is the stored result of a check (verify, digest, objectlock), kept
-// so reports can show the latest one.
-type Check struct {
-	Name    string          `json:"name"`
-	Time    time.Time       `json:"time"`
-	OK      bool            `json:"ok"`
-	Summary string          `json:"summary"`
-	Result  json.RawMessage `json:"result"`
 }
 
 // Bucket records the bucket-level Object Lock and versioning state of an S3

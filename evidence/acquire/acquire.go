@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"bytes"
@@ -13,61 +13,26 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/index"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
 
-// Progress receives progress of long work. Implementations must be cheap;
-// the zero behaviour is NoProgress.
-type Progress interface {
-	// Begin starts a phase; total is in bytes, or -1 when unknown.
-	Begin(label string, total int64)
-	// Advance adds n bytes done.
-	Advance(n int64)
-	// End finishes the phase.
-	End()
-}
-
-// NoProgress discards progress.
-type NoProgress struct{}
-
-func (NoProgress) Begin(string, int64) {}
-func (NoProgress) Advance(int64)       {}
-func (NoProgress) End()                {}
-
-// Actor says who runs a command, from where, with which tool.
-type Actor struct {
-	Examiner    string
-	OSUser      string
-	Host        string
-	ToolVersion string
-	Revision    string
-}
-
-// Entry returns a custody entry for action filled with the actor's fields.
-func (a Actor) Entry(action string, args []string) store.CustodyEntry {
-	return store.CustodyEntry{
-		Action: action, Args: args,
-		Examiner: a.Examiner, OSUser: a.OSUser, Host: a.Host,
-		ToolVersion: a.ToolVersion, Revision: a.Revision,
-		Start: time.Now().UTC(),
-	}
-}
-
 // AcquireOptions configure Acquire.
 type AcquireOptions struct {
-	Sources    []Source
+	Sources    []evidence.Source
 	Include    []string // doublestar patterns on the path relative to the source root
 	Exclude    []string
 	Note       string
-	Actor      Actor
+	Actor      custody.Actor
 	Args       []string // the command line, for the custody log
-	PublicKeys []store.PublicKey
+	PublicKeys []evidence.PublicKey
 	KeysOrigin string // the file the public keys came from, recorded with them
-	Progress   Progress
+	Progress   evidence.Progress
 	// NoIndex stores evidence without parsing it; 'trailcase index' (or
 	// the next acquire) indexes it later.
 	NoIndex bool
@@ -75,12 +40,12 @@ type AcquireOptions struct {
 
 // StoredItem summarises a stored item.
 type StoredItem struct {
-	ID     uint64       `json:"id"`
-	Path   string       `json:"path"`
-	Source string       `json:"source"`
-	Kind   string       `json:"kind"`
-	Size   int64        `json:"size"`
-	SHA256 store.SHA256 `json:"sha256"`
+	ID     uint64          `json:"id"`
+	Path   string          `json:"path"`
+	Source string          `json:"source"`
+	Kind   string          `json:"kind"`
+	Size   int64           `json:"size"`
+	SHA256 evidence.SHA256 `json:"sha256"`
 }
 
 // FileError is a file that could not be read or stored.
@@ -92,61 +57,28 @@ type FileError struct {
 
 // Container is a source that is itself one file, with its own hash.
 type Container struct {
-	Source string       `json:"source"`
-	Size   int64        `json:"size"`
-	SHA256 store.SHA256 `json:"sha256"`
+	Source string          `json:"source"`
+	Size   int64           `json:"size"`
+	SHA256 evidence.SHA256 `json:"sha256"`
 }
 
 // AcquireReport is what one acquisition did.
 type AcquireReport struct {
-	Run         uint64              `json:"run"`
-	Stored      []StoredItem        `json:"stored"`
-	Present     []StoredItem        `json:"already_present"`
-	Refused     []Refusal           `json:"refused"`
-	Failed      []FileError         `json:"failed"`
-	Containers  []Container         `json:"containers,omitempty"`
-	Bytes       int64               `json:"bytes"`
-	Index       IndexReport         `json:"index"`
-	Recovered   *store.CustodyEntry `json:"recovered,omitempty"`
-	Interrupted bool                `json:"interrupted"`
-	Keys        int                 `json:"public_keys,omitempty"`
+	Run         uint64                 `json:"run"`
+	Stored      []StoredItem           `json:"stored"`
+	Present     []StoredItem           `json:"already_present"`
+	Refused     []evidence.Refusal     `json:"refused"`
+	Failed      []FileError            `json:"failed"`
+	Containers  []Container            `json:"containers,omitempty"`
+	Bytes       int64                  `json:"bytes"`
+	Index       index.Report           `json:"index"`
+	Recovered   *evidence.CustodyEntry `json:"recovered,omitempty"`
+	Interrupted bool                   `json:"interrupted"`
+	Keys        int                    `json:"public_keys,omitempty"`
 }
 
 // OK reports whether every file offered was stored (or already present).
 func (r *AcquireReport) OK() bool { return len(r.Failed) == 0 && !r.Interrupted }
-
-// ValidatePatterns checks doublestar patterns.
-func ValidatePatterns(patterns []string) error {
-	for _, p := range patterns {
-		if !doublestar.ValidatePattern(p) {
-			return fmt.Errorf("invalid glob %q", p)
-		}
-	}
-	return nil
-}
-
-// Selected reports whether path passes the include and exclude patterns:
-// with includes, it must match one; it must match no exclude.
-func Selected(path string, include, exclude []string) bool {
-	if len(include) > 0 {
-		ok := false
-		for _, p := range include {
-			if m, _ := doublestar.Match(p, path); m {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, p := range exclude {
-		if m, _ := doublestar.Match(p, path); m {
-			return false
-		}
-	}
-	return true
-}
 
 // headSize is how much of a file is kept for kind detection; sniffSize is
 // how much of a gzip file's first member is inflated for it.
@@ -162,16 +94,16 @@ const (
 // kept, the file in progress is dropped, the run is recorded as
 // interrupted and ctx's error is returned with the report.
 func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*AcquireReport, error) {
-	if err := ValidatePatterns(opts.Include); err != nil {
+	if err := evidence.ValidatePatterns(opts.Include); err != nil {
 		return nil, err
 	}
-	if err := ValidatePatterns(opts.Exclude); err != nil {
+	if err := evidence.ValidatePatterns(opts.Exclude); err != nil {
 		return nil, err
 	}
 	if opts.Progress == nil {
-		opts.Progress = NoProgress{}
+		opts.Progress = evidence.NoProgress{}
 	}
-	rep := &AcquireReport{Refused: []Refusal{}, Failed: []FileError{}, Stored: []StoredItem{}, Present: []StoredItem{}}
+	rep := &AcquireReport{Refused: []evidence.Refusal{}, Failed: []FileError{}, Stored: []StoredItem{}, Present: []StoredItem{}}
 	if rec, ok, err := st.RecoverRun(opts.Actor.Entry("recover", nil)); err != nil {
 		return nil, err
 	} else if ok {
@@ -207,32 +139,32 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	// Items are indexed while acquisition goes on: as soon as they are
 	// committed, they go to an indexer with its own writer (bbolt runs
 	// one write transaction at a time, so the two never interleave).
-	var idx *indexer
+	var idx *index.Background
 	gate := &progressGate{p: opts.Progress}
 	if !opts.NoIndex {
-		pending, err := pendingItems(st) // from interrupted earlier runs
+		pending, err := index.Pending(st) // from interrupted earlier runs
 		if err != nil {
 			return rep, err
 		}
-		idx = startIndexer(ctx, st, gate, pending)
+		idx = index.Start(ctx, st, gate, pending)
 		a.idx = idx
-		defer idx.stop()
+		defer idx.Stop()
 	}
 	var runErr error
 	for _, src := range opts.Sources {
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
-		err := src.Walk(ctx, func(e Entry) error {
+		err := src.Walk(ctx, func(e evidence.Entry) error {
 			if err := a.entry(ctx, src, e); err != nil {
 				return err
 			}
 			return a.handOver(false)
-		}, func(r Refusal) {
+		}, func(r evidence.Refusal) {
 			r.Path = src.Root() + ": " + r.Path
 			rep.Refused = append(rep.Refused, r)
 		})
-		if ch, ok := src.(ContainerHasher); ok {
+		if ch, ok := src.(evidence.ContainerHasher); ok {
 			if sum, size, ok := ch.Container(); ok {
 				rep.Containers = append(rep.Containers, Container{Source: src.Root(), Size: size, SHA256: sum})
 			}
@@ -253,7 +185,7 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	}
 	gate.open() // acquisition is done: indexing progress is shown
 	if idx != nil {
-		ir, err := idx.wait()
+		ir, err := idx.Wait()
 		rep.Index = ir
 		if err != nil && runErr == nil {
 			runErr = err
@@ -267,15 +199,15 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	for _, s := range rep.Stored {
 		end.Items = append(end.Items, s.ID)
 	}
-	end.Result = store.ResultOK
+	end.Result = evidence.ResultOK
 	switch {
 	case runErr != nil && errors.Is(runErr, context.Canceled):
-		end.Result = store.ResultInterrupted
+		end.Result = evidence.ResultInterrupted
 		rep.Interrupted = true
 	case runErr != nil:
-		end.Result = store.ResultFailed
+		end.Result = evidence.ResultFailed
 	case len(rep.Failed) > 0:
-		end.Result = store.ResultFailed
+		end.Result = evidence.ResultFailed
 	}
 	end.Detail = rep.summary(opts.Note)
 	// Items found already present are named by id ranges: their paths,
@@ -324,8 +256,8 @@ func (r *AcquireReport) summary(note string) string {
 type acquirer struct {
 	st        *store.Store
 	w         *store.Writer
-	idx       *indexer    // nil with NoIndex
-	fresh     []freshItem // items put but not yet handed to idx
+	idx       *index.Background // nil with NoIndex
+	fresh     []freshItem       // items put but not yet handed to idx
 	lastFlush time.Time
 	opts      AcquireOptions
 	rep       *AcquireReport
@@ -336,15 +268,15 @@ type acquirer struct {
 }
 
 // previous returns the newest item stored from e's source with e's size.
-func (a *acquirer) previous(e Entry) (store.Item, bool) {
+func (a *acquirer) previous(e evidence.Entry) (evidence.Item, bool) {
 	if e.Size < 0 {
-		return store.Item{}, false
+		return evidence.Item{}, false
 	}
 	items, err := a.st.ItemsFromSource(e.URI)
 	if err != nil {
-		return store.Item{}, false
+		return evidence.Item{}, false
 	}
-	var best store.Item
+	var best evidence.Item
 	for _, it := range items {
 		if it.Size == e.Size && it.ID > best.ID {
 			best = it
@@ -353,11 +285,11 @@ func (a *acquirer) previous(e Entry) (store.Item, bool) {
 	return best, best.ID != 0
 }
 
-func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
+func (a *acquirer) entry(ctx context.Context, src evidence.Source, e evidence.Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !Selected(e.Path, a.opts.Include, a.opts.Exclude) {
+	if !evidence.Selected(e.Path, a.opts.Include, a.opts.Exclude) {
 		return nil
 	}
 	fail := func(err error) error {
@@ -460,7 +392,7 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 			return fail(fmt.Errorf("read %q: %w", e.URI, rerr))
 		}
 	}
-	var sum store.SHA256
+	var sum evidence.SHA256
 	h.Sum(sum[:0])
 	if comparing {
 		if n == prev.Size && sum == prev.SHA256 {
@@ -490,7 +422,7 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 	}
 	a.seen[seenKey] = true
 
-	it := store.Item{
+	it := evidence.Item{
 		Source:        e.URI,
 		Root:          src.Root(),
 		Path:          e.Path,
@@ -508,19 +440,19 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 		S3:            e.S3,
 	}
 	if e.Size >= 0 && e.Size != n {
-		it.AddWarning(store.Warning{Message: fmt.Sprintf("expected %d bytes, read %d (the file changed while it was read?)", e.Size, n)})
+		it.AddWarning(evidence.Warning{Message: fmt.Sprintf("expected %d bytes, read %d (the file changed while it was read?)", e.Size, n)})
 	}
 	it.Kind, it.Compression = DetectKind(e.Path, head)
 	if it.Compression == "" && strings.HasSuffix(strings.ToLower(e.Path), ".gz") {
-		it.AddFlag(store.FlagNotGzip)
-		it.AddWarning(store.Warning{Message: "named .gz but not gzip (inflated by a downloader?): read as is"})
+		it.AddFlag(evidence.FlagNotGzip)
+		it.AddWarning(evidence.Warning{Message: "named .gz but not gzip (inflated by a downloader?): read as is"})
 	}
 	if e.Sidecar != nil {
-		it.Sidecar = &store.Sidecar{Path: e.SidecarPath, Size: int64(len(e.Sidecar)), SHA256: store.Sum256(e.Sidecar)}
+		it.Sidecar = &evidence.Sidecar{Path: e.SidecarPath, Size: int64(len(e.Sidecar)), SHA256: evidence.Sum256(e.Sidecar)}
 		s3o, err := ParseSidecar(e.Sidecar, e.Path)
 		if err != nil {
-			it.AddFlag(store.FlagSidecarInvalid)
-			it.AddWarning(store.Warning{Message: fmt.Sprintf("sidecar %q: %v", e.SidecarPath, err)})
+			it.AddFlag(evidence.FlagSidecarInvalid)
+			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("sidecar %q: %v", e.SidecarPath, err)})
 		}
 		if s3o != nil && it.S3 == nil {
 			s3o.CapturedAt = start
@@ -528,18 +460,18 @@ func (a *acquirer) entry(ctx context.Context, src Source, e Entry) error {
 		}
 	}
 	switch it.Kind {
-	case store.KindCloudTrail, store.KindCloudTrailInsight, store.KindVPCFlow,
-		store.KindELBALB, store.KindELBNLB, store.KindELBCLB, store.KindELBALBConn:
-		it.ParseState = store.ParsePending
+	case evidence.KindCloudTrail, evidence.KindCloudTrailInsight, evidence.KindVPCFlow,
+		evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn:
+		it.ParseState = evidence.ParsePending
 	default:
-		it.ParseState = store.ParseSkipped
+		it.ParseState = evidence.ParseSkipped
 	}
 	before := a.w.Flushes()
 	id, err := a.w.PutItem(it, e.Sidecar)
 	if err != nil {
 		return err
 	}
-	if it.ParseState == store.ParsePending {
+	if it.ParseState == evidence.ParsePending {
 		// Committed by the next flush, or already if PutItem flushed.
 		at := a.w.Flushes()
 		if at == before {
@@ -561,7 +493,7 @@ func DetectKind(name string, head []byte) (kind, compression string) {
 		sn := sniffers.Get().(*sniffer)
 		defer sniffers.Put(sn)
 		if err := sn.zr.Reset(bytes.NewReader(head)); err != nil {
-			return store.KindUnknown, compression
+			return evidence.KindUnknown, compression
 		}
 		sn.zr.Multistream(false)
 		m, _ := io.ReadFull(&sn.zr, sn.dec)

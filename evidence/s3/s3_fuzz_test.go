@@ -1,10 +1,10 @@
-package evidence_test
+package s3_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/s3"
 )
 
 func FuzzParseS3URI(f *testing.F) {
@@ -12,7 +12,7 @@ func FuzzParseS3URI(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, p, err := evidence.ParseS3URI(s)
+		b, p, err := s3.ParseURI(s)
 		if err != nil {
 			return
 		}

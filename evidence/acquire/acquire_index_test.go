@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/index"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -43,7 +46,7 @@ func TestAcquireIndexesWhileStoring(t *testing.T) {
 	old := handOverEvery
 	handOverEvery = 0
 	defer func() { handOverEvery = old }()
-	dir := filepath.Join("..", "testdata", "incident")
+	dir := filepath.Join("..", "..", "testdata", "incident")
 
 	together := newCase(t)
 	rep, err := acquireDir(t, context.Background(), together, dir)
@@ -59,10 +62,10 @@ func TestAcquireIndexesWhileStoring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Acquire(context.Background(), apart, AcquireOptions{Sources: []Source{src}, Actor: Actor{Examiner: "e"}, NoIndex: true}); err != nil {
+	if _, err := Acquire(context.Background(), apart, AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}, NoIndex: true}); err != nil {
 		t.Fatal(err)
 	}
-	irep, err := Index(context.Background(), apart, apart.NewWriter(0), nil)
+	irep, err := index.Run(context.Background(), apart, apart.NewWriter(0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package evidence_test
+package s3_test
 
 import (
 	"context"
@@ -9,16 +9,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/objectlock"
+	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/evidence/s3test"
 	"github.com/trailcase/trailcase/store"
 )
 
 func newTestCase(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Create(filepath.Join(t.TempDir(), "case.tcase"), store.CaseInfo{Name: "s3", Examiner: "tester"})
+	st, err := store.Create(filepath.Join(t.TempDir(), "case.tcase"), evidence.CaseInfo{Name: "s3", Examiner: "tester"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,17 +30,17 @@ func newTestCase(t *testing.T) *store.Store {
 	return st
 }
 
-var testActor = evidence.Actor{Examiner: "tester", Host: "lab", ToolVersion: "test"}
+var testActor = custody.Actor{Examiner: "tester", Host: "lab", ToolVersion: "test"}
 
-func acquireS3(t *testing.T, st *store.Store, client evidence.S3API, uri string, opts evidence.S3Options) (*evidence.AcquireReport, *evidence.S3Source) {
+func acquireS3(t *testing.T, st *store.Store, client s3.API, uri string, opts s3.Options) (*acquire.AcquireReport, *s3.Source) {
 	t.Helper()
 	opts.Store = st
 	opts.Actor = &testActor
-	src, err := evidence.NewS3Source(client, uri, opts)
+	src, err := s3.NewSource(client, uri, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := evidence.Acquire(context.Background(), st, evidence.AcquireOptions{
+	rep, err := acquire.Acquire(context.Background(), st, acquire.AcquireOptions{
 		Sources: []evidence.Source{src}, Include: opts.Include, Exclude: opts.Exclude, Actor: testActor,
 	})
 	if err != nil {
@@ -45,7 +49,7 @@ func acquireS3(t *testing.T, st *store.Store, client evidence.S3API, uri string,
 	return rep, src
 }
 
-func itemByKey(t *testing.T, st *store.Store, key string) store.Item {
+func itemByKey(t *testing.T, st *store.Store, key string) evidence.Item {
 	t.Helper()
 	items, err := st.AllItems()
 	if err != nil {
@@ -57,7 +61,7 @@ func itemByKey(t *testing.T, st *store.Store, key string) store.Item {
 		}
 	}
 	t.Fatalf("no item with key %q", key)
-	return store.Item{}
+	return evidence.Item{}
 }
 
 // TestS3Moto runs acquisition and Object Lock checks against moto_server.
@@ -74,7 +78,7 @@ func TestS3Moto(t *testing.T) {
 	t.Run("acquire locked bucket", func(t *testing.T) {
 		st := newTestCase(t)
 		counted := newCountingS3(client)
-		rep, src := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		rep, src := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", s3.Options{Endpoint: srv.URL})
 		// One GetObject per object, no HeadObject; the lock calls of a
 		// locked bucket.
 		if n := counted.take(); n["GetObject"] != 5 || n["HeadObject"] != 0 || n["GetObjectRetention"] != 5 || n["GetObjectLegalHold"] != 5 {
@@ -100,17 +104,17 @@ func TestS3Moto(t *testing.T) {
 		if o == nil || o.Bucket != s3test.LockedBucket || o.VersionID == "" || o.VersionID == "null" {
 			t.Fatalf("compliance object %+v", o)
 		}
-		if want := evidence.S3ObjectURI(s3test.LockedBucket, s3test.KeyCompl, o.VersionID); compl.Source != want {
+		if want := s3.ObjectURI(s3test.LockedBucket, s3test.KeyCompl, o.VersionID); compl.Source != want {
 			t.Errorf("source %q, want %q", compl.Source, want)
 		}
 		if !o.LockKnown || o.LockMode != "COMPLIANCE" || !o.RetainUntil.Equal(s3test.RetainUntil) {
 			t.Errorf("compliance lock: known=%v mode=%q until=%v errors=%v", o.LockKnown, o.LockMode, o.RetainUntil, o.CaptureErrors)
 		}
 		body := s3test.Body(s3test.KeyCompl)
-		if compl.SHA256 != store.SHA256(sha256.Sum256([]byte(body))) || compl.Size != int64(len(body)) || o.Size != compl.Size {
+		if compl.SHA256 != evidence.SHA256(sha256.Sum256([]byte(body))) || compl.Size != int64(len(body)) || o.Size != compl.Size {
 			t.Errorf("hash/size: %s %d", compl.SHA256, compl.Size)
 		}
-		if o.ETag == "" || o.LastModified.IsZero() || o.CapturedFrom != "s3" || compl.Kind != store.KindCloudTrail {
+		if o.ETag == "" || o.LastModified.IsZero() || o.CapturedFrom != "s3" || compl.Kind != evidence.KindCloudTrail {
 			t.Errorf("object fields %+v kind %s", o, compl.Kind)
 		}
 
@@ -132,13 +136,13 @@ func TestS3Moto(t *testing.T) {
 			t.Errorf("default retention %+v", def)
 		}
 		dig := itemByKey(t, st, s3test.KeyDigest)
-		if dig.Kind != store.KindCloudTrailDigest || dig.S3.Metadata["signature"] != s3test.Signature || dig.S3.Metadata["signature-algorithm"] != "SHA256withRSA" {
+		if dig.Kind != evidence.KindCloudTrailDigest || dig.S3.Metadata["signature"] != s3test.Signature || dig.S3.Metadata["signature-algorithm"] != "SHA256withRSA" {
 			t.Errorf("digest %s metadata %v", dig.Kind, dig.S3.Metadata)
 		}
 
 		// The bucket's state is in the custody log.
 		var found bool
-		st.Custody(func(e store.CustodyEntry) error {
+		st.Custody(func(e evidence.CustodyEntry) error {
 			if e.Action == "capture-s3-bucket" && strings.Contains(e.Detail, "object lock Enabled") && strings.Contains(string(e.Data), `"default_mode":"GOVERNANCE"`) {
 				found = true
 			}
@@ -149,7 +153,7 @@ func TestS3Moto(t *testing.T) {
 		}
 
 		// Running again downloads nothing and stores nothing.
-		rep2, src2 := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", evidence.S3Options{Endpoint: srv.URL})
+		rep2, src2 := acquireS3(t, st, counted, lockedURI+"/AWSLogs/", s3.Options{Endpoint: srv.URL})
 		if n := counted.take(); n["GetObject"] != 0 || n["HeadObject"] != 0 || n["GetObjectRetention"] != 0 || n["GetObjectLegalHold"] != 0 {
 			t.Errorf("second run requests %v", n)
 		}
@@ -161,14 +165,14 @@ func TestS3Moto(t *testing.T) {
 		}
 
 		// Offline check from the case.
-		r, err := evidence.ObjectLockFromCase(st, evidence.LockRequirements{}, time.Now())
+		r, err := objectlock.FromCase(st, objectlock.Requirements{}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Summary.Objects != 5 || r.Summary.Compliance != 1 || r.Summary.LegalHoldOn != 1 {
 			t.Errorf("offline summary %+v", r.Summary)
 		}
-		r, _ = evidence.ObjectLockFromCase(st, evidence.LockRequirements{Mode: "COMPLIANCE"}, time.Now())
+		r, _ = objectlock.FromCase(st, objectlock.Requirements{Mode: "COMPLIANCE"}, time.Now())
 		if r.OK || r.Summary.Failing != 4 {
 			t.Errorf("require COMPLIANCE: ok=%v %+v", r.OK, r.Summary)
 		}
@@ -176,8 +180,8 @@ func TestS3Moto(t *testing.T) {
 
 	t.Run("acquire plain bucket with include", func(t *testing.T) {
 		st := newTestCase(t)
-		rep, src := acquireS3(t, st, client, plainURI, evidence.S3Options{Include: []string{"AWSLogs/**"}})
-		if len(rep.Stored) != 1 || rep.Stored[0].Path != s3test.KeyPlain || rep.Stored[0].Kind != store.KindVPCFlow {
+		rep, src := acquireS3(t, st, client, plainURI, s3.Options{Include: []string{"AWSLogs/**"}})
+		if len(rep.Stored) != 1 || rep.Stored[0].Path != s3test.KeyPlain || rep.Stored[0].Kind != evidence.KindVPCFlow {
 			t.Fatalf("stored %+v", rep.Stored)
 		}
 		if s := src.Stats(); s.Listed != 2 || s.Selected != 1 {
@@ -195,16 +199,16 @@ func TestS3Moto(t *testing.T) {
 		if len(b) != 1 || b[0].ObjectLockEnabled != "" || b[0].Versioning != "" {
 			t.Errorf("plain bucket %+v", b)
 		}
-		r, _ := evidence.ObjectLockFromCase(st, evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Now())
-		if r.OK || len(r.Problems) != 1 || r.Problems[0].Kind != evidence.LockProblemMode {
+		r, _ := objectlock.FromCase(st, objectlock.Requirements{Mode: "GOVERNANCE"}, time.Now())
+		if r.OK || len(r.Problems) != 1 || r.Problems[0].Kind != objectlock.ProblemMode {
 			t.Errorf("plain require governance: %+v", r.Problems)
 		}
 	})
 
 	t.Run("GetObject captures what HeadObject shows", func(t *testing.T) {
 		for _, uri := range []string{lockedURI, plainURI} {
-			for _, opts := range []evidence.S3Options{{}, {PrefetchMax: 1}} {
-				head, get, err := evidence.S3CaptureBoth(ctx, client, uri, opts)
+			for _, opts := range []s3.Options{{}, {PrefetchMax: 1}} {
+				head, get, err := s3.CaptureBoth(ctx, client, uri, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -214,8 +218,8 @@ func TestS3Moto(t *testing.T) {
 	})
 
 	t.Run("live", func(t *testing.T) {
-		r, err := evidence.ObjectLockLive(ctx, client, lockedURI, evidence.LiveLockOptions{Endpoint: srv.URL},
-			evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Now())
+		r, err := objectlock.Live(ctx, client, lockedURI, objectlock.LiveOptions{Endpoint: srv.URL},
+			objectlock.Requirements{Mode: "GOVERNANCE"}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,43 +230,43 @@ func TestS3Moto(t *testing.T) {
 			r.Summary.Unknown != 1 || r.Summary.LegalHoldOn != 1 || len(r.Problems) != 1 {
 			t.Fatalf("live governance: ok=%v %+v %+v", r.OK, r.Summary, r.Problems)
 		}
-		if p := r.Problems[0]; p.Kind != evidence.LockProblemUnknown || !strings.Contains(p.Object, s3test.KeyHold) {
+		if p := r.Problems[0]; p.Kind != objectlock.ProblemUnknown || !strings.Contains(p.Object, s3test.KeyHold) {
 			t.Errorf("problem %+v", p)
 		}
-		r, _ = evidence.ObjectLockLive(ctx, client, lockedURI, evidence.LiveLockOptions{Exclude: []string{"**/*cccc.json"}},
-			evidence.LockRequirements{Mode: "GOVERNANCE"}, time.Now())
+		r, _ = objectlock.Live(ctx, client, lockedURI, objectlock.LiveOptions{Exclude: []string{"**/*cccc.json"}},
+			objectlock.Requirements{Mode: "GOVERNANCE"}, time.Now())
 		if !r.OK || r.Summary.Objects != 4 {
 			t.Errorf("live governance without the held object: ok=%v %+v %+v", r.OK, r.Summary, r.Problems)
 		}
-		r, _ = evidence.ObjectLockLive(ctx, client, lockedURI, evidence.LiveLockOptions{},
-			evidence.LockRequirements{Until: time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC)}, time.Now())
+		r, _ = objectlock.Live(ctx, client, lockedURI, objectlock.LiveOptions{},
+			objectlock.Requirements{Until: time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC)}, time.Now())
 		kinds := map[string]int{}
 		for _, p := range r.Problems {
 			kinds[p.Kind]++
 		}
-		if r.OK || r.Summary.Failing != 3 || kinds[evidence.LockProblemUntil] != 2 || kinds[evidence.LockProblemUnknown] != 1 {
+		if r.OK || r.Summary.Failing != 3 || kinds[objectlock.ProblemUntil] != 2 || kinds[objectlock.ProblemUnknown] != 1 {
 			t.Errorf("live until 2090: %+v %v", r.Summary, kinds)
 		}
-		r, _ = evidence.ObjectLockLive(ctx, client, plainURI, evidence.LiveLockOptions{}, evidence.LockRequirements{}, time.Now())
+		r, _ = objectlock.Live(ctx, client, plainURI, objectlock.LiveOptions{}, objectlock.Requirements{}, time.Now())
 		if !r.OK || r.Summary.None != 2 || r.Buckets[0].ObjectLockEnabled != "" {
 			t.Errorf("live plain: %+v %+v", r.Summary, r.Buckets)
 		}
 	})
 
 	t.Run("deleted objects leave a delete marker", func(t *testing.T) {
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3test.LockedBucket), Key: aws.String("gone/x.log"), ChecksumAlgorithm: "CRC32",
+		if _, err := client.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(s3test.LockedBucket), Key: aws.String("gone/x.log"), ChecksumAlgorithm: "CRC32",
 			Body: strings.NewReader("x")}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s3test.LockedBucket), Key: aws.String("gone/x.log")}); err != nil {
+		if _, err := client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s3test.LockedBucket), Key: aws.String("gone/x.log")}); err != nil {
 			t.Fatal(err)
 		}
 		st := newTestCase(t)
-		rep, _ := acquireS3(t, st, client, lockedURI+"/gone/", evidence.S3Options{})
+		rep, _ := acquireS3(t, st, client, lockedURI+"/gone/", s3.Options{})
 		if len(rep.Stored) != 0 || len(rep.Refused) != 1 || !strings.Contains(rep.Refused[0].Reason, "delete marker") {
 			t.Errorf("stored %d refused %+v", len(rep.Stored), rep.Refused)
 		}
-		rep, _ = acquireS3(t, st, client, lockedURI+"/gone/", evidence.S3Options{AllVersions: true})
+		rep, _ = acquireS3(t, st, client, lockedURI+"/gone/", s3.Options{AllVersions: true})
 		if len(rep.Stored) != 1 {
 			t.Errorf("all versions: stored %d failed %+v", len(rep.Stored), rep.Failed)
 		}

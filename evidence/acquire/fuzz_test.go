@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"archive/tar"
@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // walkAll walks a source, reading every entry, and checks the safety
 // invariants every source must keep whatever its input.
-func walkAll(t *testing.T, src Source) {
-	_ = src.Walk(context.Background(), func(e Entry) error {
+func walkAll(t *testing.T, src evidence.Source) {
+	_ = src.Walk(context.Background(), func(e evidence.Entry) error {
 		if strings.HasPrefix(e.Path, "/") || strings.Contains("/"+e.Path+"/", "/../") {
 			t.Fatalf("entry escapes the root: %q", e.Path)
 		}
@@ -32,7 +34,7 @@ func walkAll(t *testing.T, src Source) {
 			t.Fatalf("entry %q: read %d bytes, declared %d", e.Path, n, e.Size)
 		}
 		return nil
-	}, func(Refusal) {})
+	}, func(evidence.Refusal) {})
 }
 
 func seedZip() []byte {

@@ -1,4 +1,4 @@
-package evidence
+package acquire
 
 import (
 	"archive/tar"
@@ -19,8 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
-
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // SidecarSuffix marks a saved `aws s3api head-object` output next to the
@@ -42,7 +41,7 @@ const (
 
 // OpenLocal returns the source for a local path: a directory, an archive
 // (.zip, .tar, .tar.gz, .tgz) or a single file.
-func OpenLocal(p string, maxArchive int64) (Source, error) {
+func OpenLocal(p string, maxArchive int64) (evidence.Source, error) {
 	if maxArchive <= 0 {
 		maxArchive = DefaultMaxArchiveBytes
 	}
@@ -105,12 +104,12 @@ type fileSource struct {
 
 func (s *fileSource) Root() string { return s.root }
 
-func (s *fileSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *fileSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	fi, err := os.Stat(s.abs)
 	if err != nil {
 		return fmt.Errorf("source %q: %w", s.root, err)
 	}
-	e := Entry{
+	e := evidence.Entry{
 		Path:    CleanName(filepath.Base(s.abs)),
 		URI:     CleanName(s.abs),
 		Size:    fi.Size(),
@@ -121,7 +120,7 @@ func (s *fileSource) Walk(ctx context.Context, fn func(Entry) error, refuse func
 	return fn(e)
 }
 
-func readSidecar(e *Entry, abs, rel string) {
+func readSidecar(e *evidence.Entry, abs, rel string) {
 	f, err := os.Open(abs)
 	if err != nil {
 		return
@@ -142,7 +141,7 @@ type dirSource struct {
 
 func (s *dirSource) Root() string { return s.root }
 
-func (s *dirSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *dirSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	realRoot, err := filepath.EvalSymlinks(s.abs)
 	if err != nil {
 		return fmt.Errorf("source %q: %w", s.root, err)
@@ -155,7 +154,7 @@ func within(root, p string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -166,7 +165,7 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(E
 			return fmt.Errorf("source %q: %w", s.root, err)
 		}
 		// An unreadable subdirectory: reported, the rest is still walked.
-		return fn(Entry{Path: CleanName(rel), URI: CleanName(dir), Size: -1, Open: func(context.Context) (io.ReadCloser, error) {
+		return fn(evidence.Entry{Path: CleanName(rel), URI: CleanName(dir), Size: -1, Open: func(context.Context) (io.ReadCloser, error) {
 			return nil, fmt.Errorf("read directory %q: %w", dir, err)
 		}})
 	}
@@ -182,11 +181,11 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(E
 		if mode&fs.ModeSymlink != 0 {
 			target, err := filepath.EvalSymlinks(abs)
 			if err != nil {
-				refuse(Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link cannot be resolved: %v", err)})
+				refuse(evidence.Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link cannot be resolved: %v", err)})
 				continue
 			}
 			if !within(realRoot, target) {
-				refuse(Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link points outside the source root (to %q)", CleanName(target))})
+				refuse(evidence.Refusal{Path: CleanName(relp), Reason: fmt.Sprintf("link points outside the source root (to %q)", CleanName(target))})
 				continue
 			}
 			fi, err := os.Stat(target)
@@ -204,7 +203,7 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(E
 		case mode.IsRegular() || mode == 0:
 			if strings.HasSuffix(name, SidecarSuffix) {
 				if !names[strings.TrimSuffix(name, SidecarSuffix)] {
-					refuse(Refusal{Path: CleanName(relp), Reason: "sidecar without the object it describes: not acquired"})
+					refuse(evidence.Refusal{Path: CleanName(relp), Reason: "sidecar without the object it describes: not acquired"})
 				}
 				continue
 			}
@@ -213,7 +212,7 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(E
 			if fi, err := os.Stat(abs); err == nil {
 				size, mt = fi.Size(), fi
 			}
-			e := Entry{Path: CleanName(relp), URI: CleanName(abs), Size: size, Open: openFile(abs)}
+			e := evidence.Entry{Path: CleanName(relp), URI: CleanName(abs), Size: size, Open: openFile(abs)}
 			if mt != nil {
 				e.ModTime = mt.ModTime().UTC()
 			}
@@ -224,7 +223,7 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(E
 				return err
 			}
 		default:
-			refuse(Refusal{Path: CleanName(relp), Reason: "not a regular file (device, socket or pipe): not acquired"})
+			refuse(evidence.Refusal{Path: CleanName(relp), Reason: "not a regular file (device, socket or pipe): not acquired"})
 		}
 	}
 	return nil
@@ -253,12 +252,12 @@ func entryName(name string) (string, error) {
 
 // hashingFile reads a file while hashing it, for the container's SHA-256.
 type containerSum struct {
-	sum  store.SHA256
+	sum  evidence.SHA256
 	size int64
 	ok   bool
 }
 
-func (c *containerSum) Container() (store.SHA256, int64, bool) { return c.sum, c.size, c.ok }
+func (c *containerSum) Container() (evidence.SHA256, int64, bool) { return c.sum, c.size, c.ok }
 
 func (c *containerSum) hashFile(abs string) {
 	f, err := os.Open(abs)
@@ -283,7 +282,7 @@ type zipSource struct {
 
 func (s *zipSource) Root() string { return s.root }
 
-func (s *zipSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *zipSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	s.hashFile(s.abs)
 	zr, err := zip.OpenReader(s.abs)
 	if err != nil {
@@ -298,19 +297,19 @@ func (s *zipSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 		}
 		name, err := entryName(f.Name)
 		if err != nil {
-			refuse(Refusal{Path: CleanName(f.Name), Reason: err.Error()})
+			refuse(evidence.Refusal{Path: CleanName(f.Name), Reason: err.Error()})
 			continue
 		}
 		if f.Mode()&fs.ModeSymlink != 0 {
-			refuse(Refusal{Path: CleanName(name), Reason: "symbolic link inside archive: not followed"})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "symbolic link inside archive: not followed"})
 			continue
 		}
 		if !f.Mode().IsRegular() {
-			refuse(Refusal{Path: CleanName(name), Reason: "not a regular file inside archive"})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "not a regular file inside archive"})
 			continue
 		}
 		if _, dup := files[name]; dup {
-			refuse(Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
 			continue
 		}
 		files[name] = f
@@ -325,25 +324,25 @@ func (s *zipSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 		f := files[name]
 		if strings.HasSuffix(name, SidecarSuffix) {
 			if files[strings.TrimSuffix(name, SidecarSuffix)] == nil {
-				refuse(Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
+				refuse(evidence.Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
 			}
 			continue
 		}
 		if f.UncompressedSize64 > math.MaxInt64 {
-			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("entry declares %d bytes, more than any file holds: not acquired", f.UncompressedSize64)})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("entry declares %d bytes, more than any file holds: not acquired", f.UncompressedSize64)})
 			continue
 		}
 		size := int64(f.UncompressedSize64)
 		if size > bombMin && f.CompressedSize64 > 0 && size/int64(f.CompressedSize64) > bombRatio {
-			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("suspected archive bomb: %d bytes compressed to %d", size, f.CompressedSize64)})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("suspected archive bomb: %d bytes compressed to %d", size, f.CompressedSize64)})
 			continue
 		}
 		if size > s.max-total { // not total+size: that can overflow
-			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
 			return nil
 		}
 		total += size
-		e := Entry{
+		e := evidence.Entry{
 			Path:    CleanName(name),
 			URI:     CleanName(s.abs) + "!/" + CleanName(name),
 			Size:    size,
@@ -403,7 +402,7 @@ func (s *tarSource) open() (*tar.Reader, io.Closer, error) {
 
 // Walk reads the archive twice: once for the names and the sidecars (kept
 // in memory, each at most 1 MiB), then for the contents, streamed.
-func (s *tarSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(Refusal)) error {
+func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	s.hashFile(s.abs)
 	tr, c, err := s.open()
 	if err != nil {
@@ -466,7 +465,7 @@ func (s *tarSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 			continue
 		case tar.TypeSymlink, tar.TypeLink:
 			if nerr != nil {
-				refuse(Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+				refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
 				continue
 			}
 			target := h.Linkname
@@ -474,38 +473,38 @@ func (s *tarSource) Walk(ctx context.Context, fn func(Entry) error, refuse func(
 				target = path.Join(path.Dir(name), target)
 			}
 			if _, err := entryName(target); err != nil {
-				refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("link inside archive points outside it (to %q)", CleanName(h.Linkname))})
+				refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("link inside archive points outside it (to %q)", CleanName(h.Linkname))})
 			} else {
-				refuse(Refusal{Path: CleanName(name), Reason: "link inside archive: not followed (its target is acquired under its own name)"})
+				refuse(evidence.Refusal{Path: CleanName(name), Reason: "link inside archive: not followed (its target is acquired under its own name)"})
 			}
 			continue
 		case tar.TypeReg:
 		default:
-			refuse(Refusal{Path: CleanName(raw), Reason: "not a regular file inside archive"})
+			refuse(evidence.Refusal{Path: CleanName(raw), Reason: "not a regular file inside archive"})
 			continue
 		}
 		if nerr != nil {
-			refuse(Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+			refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
 			continue
 		}
 		if seen[name] {
-			refuse(Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
 			continue
 		}
 		seen[name] = true
 		if strings.HasSuffix(name, SidecarSuffix) {
 			if !names[strings.TrimSuffix(name, SidecarSuffix)] {
-				refuse(Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
+				refuse(evidence.Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
 			}
 			continue
 		}
 		if h.Size > s.max-total { // not total+h.Size: that can overflow
-			refuse(Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
 			return nil
 		}
 		total += h.Size
 		size := h.Size
-		e := Entry{
+		e := evidence.Entry{
 			Path:    CleanName(name),
 			URI:     CleanName(s.abs) + "!/" + CleanName(name),
 			Size:    size,
