@@ -2,7 +2,6 @@ package timeline
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,8 +9,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // Output formats of a timeline.
@@ -24,9 +25,6 @@ const (
 
 // Formats lists the output formats.
 var Formats = []string{FormatTable, FormatCSV, FormatJSONL, FormatTimesketch}
-
-// TimeLayout is how timeline times are printed: RFC 3339, UTC, milliseconds.
-const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // Writer renders a timeline: Begin once, Write per event, End once.
 type Writer interface {
@@ -45,27 +43,13 @@ func NewWriter(w io.Writer, format string) (Writer, error) {
 	case FormatTable, "":
 		return &tableWriter{w: bw}, nil
 	case FormatCSV:
-		return &csvWriter{bw: bw, w: csv.NewWriter(bw)}, nil
+		return &csvWriter{bw: bw, w: NewCSVWriter(bw)}, nil
 	case FormatJSONL, "json":
-		return &jsonlWriter{w: bw, enc: newLineEncoder(bw)}, nil
+		return &jsonlWriter{w: bw, enc: NewJSONLEncoder(bw)}, nil
 	case FormatTimesketch:
-		return &timesketchWriter{w: bw, enc: newLineEncoder(bw)}, nil
+		return &timesketchWriter{w: bw, enc: NewJSONLEncoder(bw)}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown format %q (want %s)", ErrBadQuery, format, strings.Join(Formats, ", "))
-}
-
-func newLineEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc
-}
-
-// FormatTime prints t as RFC 3339 UTC with milliseconds ("-" when zero).
-func FormatTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format(TimeLayout)
 }
 
 // Endpoint prints an address with its port ("[v6]:port" for IPv6).
@@ -114,7 +98,7 @@ type row struct {
 
 func toRow(m *Match) row {
 	e := m.Event
-	r := row{Time: FormatTime(e.Time), Source: e.Source, Kind: e.Kind, Evidence: e.Evidence, Record: e.Record,
+	r := row{Time: evidence.FormatTime(e.Time), Source: e.Source, Kind: e.Kind, Evidence: e.Evidence, Record: e.Record,
 		Account: e.Account, Region: e.Region, Principal: e.Principal, PrincipalType: e.PrincipalType, AccessKeyID: e.AccessKeyID,
 		SrcIP: e.SrcIP, SrcPort: e.SrcPort, DstIP: e.DstIP, DstPort: e.DstPort, Action: e.Action, Outcome: e.Outcome,
 		Protocol: e.Protocol, Bytes: e.Bytes, Packets: e.Packets, EventID: e.EventID, EventSource: e.EventSource,
@@ -149,41 +133,27 @@ var CSVHeader = []string{"time", "source", "kind", "evidence", "record", "accoun
 	"src_ip", "src_port", "dst_ip", "dst_port", "action", "outcome", "protocol", "bytes", "event_id", "user_agent", "annotations", "why"}
 
 type csvWriter struct {
-	bw *bufio.Writer
-	w  *csv.Writer
+	bw  *bufio.Writer
+	w   *CSVWriter
+	rec CSVRow
 }
 
-func (c *csvWriter) Begin(*Correlation) error { return c.w.Write(CSVHeader) }
+func (c *csvWriter) Begin(*Correlation) error { return c.w.Header(CSVHeader) }
 
 func (c *csvWriter) Write(m *Match) error {
 	r := toRow(m)
-	num := func(n int64) string {
-		if n == 0 {
-			return ""
-		}
-		return strconv.FormatInt(n, 10)
-	}
-	return c.w.Write([]string{r.Time, r.Source, r.Kind, strconv.FormatUint(r.Evidence, 10), strconv.FormatInt(r.Record, 10),
-		r.Account, r.Region, csvSafe(r.Principal), r.AccessKeyID, csvSafe(r.SrcIP), num(int64(r.SrcPort)), csvSafe(r.DstIP), num(int64(r.DstPort)),
-		csvSafe(r.Action), csvSafe(r.Outcome), r.Protocol, num(r.Bytes), r.EventID, csvSafe(r.UserAgent),
-		csvSafe(strings.Join(r.Annotations, " | ")), csvSafe(strings.Join(r.Why, " | "))})
+	c.rec = c.rec[:0].Text(r.Time, r.Source, r.Kind).Uint(r.Evidence).Int(r.Record).
+		Text(r.Account, r.Region, r.Principal, r.AccessKeyID, r.SrcIP).Count(int64(r.SrcPort)).Text(r.DstIP).Count(int64(r.DstPort)).
+		Text(r.Action, r.Outcome, r.Protocol).Count(r.Bytes).
+		Text(r.EventID, r.UserAgent, strings.Join(r.Annotations, " | "), strings.Join(r.Why, " | "))
+	return c.w.Write(c.rec)
 }
 
 func (c *csvWriter) End(*Summary) error {
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
+	if err := c.w.Flush(); err != nil {
 		return err
 	}
 	return c.bw.Flush()
-}
-
-// csvSafe keeps a spreadsheet from reading attacker-controlled text (a
-// URL, a user agent) as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && s != "-" {
-		return "'" + s
-	}
-	return s
 }
 
 // ---- timesketch ----
@@ -216,7 +186,7 @@ func (t *timesketchWriter) Write(m *Match) error {
 	ts := e.Time.UTC()
 	v := map[string]any{
 		"message":        Message(e),
-		"datetime":       ts.Format("2006-01-02T15:04:05.000000Z07:00"),
+		"datetime":       ts.Format(evidence.TimeLayoutMicro),
 		"timestamp":      ts.UnixMicro(),
 		"timestamp_desc": timesketchDesc(e),
 		"data_type":      "aws:" + e.Source,
@@ -322,19 +292,19 @@ func (t *tableWriter) Begin(c *Correlation) error {
 
 // writeResolution explains how a principal was resolved.
 func writeResolution(w io.Writer, r *Resolution) {
-	fmt.Fprintf(w, "principal %s\n", oneLine(r.Principal))
+	fmt.Fprintf(w, "principal %s\n", safe.Text(r.Principal))
 	if !r.First.IsZero() {
-		fmt.Fprintf(w, "  active %s → %s\n", FormatTime(r.First), FormatTime(r.Last))
+		fmt.Fprintf(w, "  active %s → %s\n", evidence.FormatTime(r.First), evidence.FormatTime(r.Last))
 	}
 	for _, c := range r.Credentials {
 		session := ""
 		if c.Session != "" {
 			session = " as " + c.Session
 		}
-		fmt.Fprintf(w, "  credentials %s: %s by %s at %s (evidence %d record %d)\n", oneLine(c.AccessKey+session), oneLine(c.How), oneLine(c.By), FormatTime(c.At), c.Evidence, c.Record)
+		fmt.Fprintf(w, "  credentials %s: %s by %s at %s (evidence %d record %d)\n", safe.Text(c.AccessKey+session), safe.Text(c.How), safe.Text(c.By), evidence.FormatTime(c.At), c.Evidence, c.Record)
 	}
 	for _, u := range r.IPs {
-		fmt.Fprintf(w, "  source address %s: %d call(s) %s → %s\n", u.IP, u.Events, FormatTime(u.First), FormatTime(u.Last))
+		fmt.Fprintf(w, "  source address %s: %d call(s) %s → %s\n", safe.Text(u.IP), u.Events, evidence.FormatTime(u.First), evidence.FormatTime(u.Last))
 	}
 	if r.Truncated {
 		fmt.Fprintf(w, "  (limit reached: only the first %d credentials and %d addresses are followed)\n", MaxCredentials, MaxAddresses)
@@ -374,9 +344,9 @@ func (t *tableWriter) Write(m *Match) error {
 		}
 	}
 	note = append(note, e.Annotations...)
-	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(FormatTime(e.Time), colTime), pad(e.Source, colSource),
+	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(evidence.FormatTime(e.Time), colTime), pad(e.Source, colSource),
 		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),
-		oneLine(strings.Join(note, "; ")))
+		safe.Text(strings.Join(note, "; ")))
 	t.rows++
 	return nil
 }
@@ -401,7 +371,7 @@ func WriteSummary(w io.Writer, s *Summary) {
 			parts = append(parts, fmt.Sprintf("%s %d", src, n))
 		}
 	}
-	fmt.Fprintf(w, "%d event(s) (%s), %s → %s\n", s.Events, strings.Join(parts, ", "), FormatTime(s.First), FormatTime(s.Last))
+	fmt.Fprintf(w, "%d event(s) (%s), %s → %s\n", s.Events, strings.Join(parts, ", "), evidence.FormatTime(s.First), evidence.FormatTime(s.Last))
 	if len(s.Principals) > 0 {
 		fmt.Fprintf(w, "principals: %s\n", countList(s.Principals, s.OtherPrincipals))
 	}
@@ -427,7 +397,7 @@ func countList(cs []Count, other int) string {
 			other += len(cs) - show
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s (%d)", oneLine(c.Value), c.N))
+		parts = append(parts, fmt.Sprintf("%s (%d)", safe.Text(c.Value), c.N))
 	}
 	if other > 0 {
 		parts = append(parts, fmt.Sprintf("and %d more", other))
@@ -489,22 +459,10 @@ func orDash(s string) string {
 	return s
 }
 
-// oneLine replaces control characters so one event stays on one line.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// pad fits s into width columns: cut with "…" or padded with spaces.
+// pad fits s into width columns, shown safely (safe.Text): cut with "…"
+// or padded with spaces.
 func pad(s string, width int) string {
-	s = oneLine(s)
+	s = safe.Text(s)
 	n := utf8.RuneCountInString(s)
 	if n > width {
 		r := []rune(s)

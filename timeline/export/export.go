@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -191,19 +190,4 @@ func fillRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) {
 func jsonString(b []byte) json.RawMessage {
 	s, _ := json.Marshal(string(b))
 	return s
-}
-
-// timeText formats t as RFC 3339 UTC with microseconds.
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return ""
-	}
-	return strconv.Itoa(v)
 }

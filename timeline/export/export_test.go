@@ -170,15 +170,6 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-func TestDefuse(t *testing.T) {
-	for in, want := range map[string]string{"": "", "-": "-", "-1": "-1", "+3.5": "+3.5", "=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)",
-		"-cmd": "'-cmd", "\tx": "'\tx", "normal": "normal", "203.0.113.7": "203.0.113.7"} {
-		if got := defuse(in); got != want {
-			t.Errorf("defuse(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // readParquet reads every part file under dir and returns the rows by
 // partition directory.
 func readParquet(t *testing.T, dir string) map[string][]ParquetRow {

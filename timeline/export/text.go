@@ -4,21 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
-	"strconv"
 	"strings"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // JSONL writes one JSON object per event and line, oldest first.
 func JSONL(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats, error) {
 	var stats Stats
 	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	enc := timeline.NewJSONLEncoder(bw)
 	err := scan(ctx, st, opts, &stats, func(r *Row) error { return enc.Encode(r) })
 	if err != nil {
 		return stats, err
@@ -38,18 +37,20 @@ var CSVHeader = []string{
 
 // CSV writes a header and one row per event, oldest first (RFC 4180,
 // UTF-8). Lists are joined with spaces; fields is JSON text; raw is the
-// CloudTrail record's JSON or the log line. A
-// text cell that a spreadsheet would run as a formula (starting with =, +,
-// -, @, tab or carriage return, and not a number) is prefixed with a single
-// quote; the jsonl and parquet exports keep every value exactly.
+// CloudTrail record's JSON or the log line. Text cells are encoded as in
+// the timeline's csv format (timeline.CSVRow, safe.CSV): controls are shown
+// escaped ("\n", "\x1b") and a cell that a spreadsheet would run as a
+// formula (starting with =, +, -, @, tab or carriage return) is prefixed
+// with a single quote; the jsonl and parquet exports keep every value
+// exactly.
 func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats, error) {
 	var stats Stats
 	bw := bufio.NewWriterSize(w, 256<<10)
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(CSVHeader); err != nil {
+	cw := timeline.NewCSVWriter(bw)
+	if err := cw.Header(CSVHeader); err != nil {
 		return stats, err
 	}
-	rec := make([]string, len(CSVHeader))
+	rec := make(timeline.CSVRow, 0, len(CSVHeader))
 	err := scan(ctx, st, opts, &stats, func(r *Row) error {
 		rec = csvRecord(rec, r)
 		return cw.Write(rec)
@@ -57,8 +58,7 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 	if err != nil {
 		return stats, err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return stats, err
 	}
 	stats.Files = 1
@@ -67,10 +67,10 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 
 // csvRecord returns r as one CSV record (in CSVHeader's order), reusing
 // rec's storage.
-func csvRecord(rec []string, r *Row) []string {
+func csvRecord(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 	end := ""
 	if r.EndTime != nil {
-		end = timeText(*r.EndTime)
+		end = evidence.FormatTimeMicro(*r.EndTime)
 	}
 	fields := ""
 	if len(r.Fields) > 0 {
@@ -84,40 +84,12 @@ func csvRecord(rec []string, r *Row) []string {
 			raw = c.String()
 		}
 	}
-	rec = append(rec[:0],
-		strconv.Itoa(r.SchemaVersion), timeText(r.Time), end, r.Source, r.Kind,
-		strconv.FormatUint(r.Evidence, 10), strconv.FormatInt(r.Record, 10), r.EvidenceSHA256, r.EvidenceSource,
-		r.EvidencePath, r.Account, r.Region, r.Principal, r.PrincipalType, r.AccessKeyID, r.UserName, r.Issuer,
-		r.PrincipalID, r.IdentityARN, r.SrcIP, itoa(r.SrcPort), r.DstIP, itoa(r.DstPort), strings.Join(r.OtherIPs, " "),
-		r.Action, r.Outcome, r.EventID, r.EventSource, r.UserAgent, r.Protocol, i64(r.Bytes), i64(r.Packets),
-		r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw)
-	for i, v := range rec {
-		rec[i] = defuse(v)
-	}
-	return rec
-}
-
-func i64(v int64) string {
-	if v == 0 {
-		return ""
-	}
-	return strconv.FormatInt(v, 10)
-}
-
-// defuse keeps a spreadsheet from evaluating a cell as a formula.
-func defuse(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if v == "-" {
-			return v
-		}
-		if _, err := strconv.ParseFloat(v, 64); err == nil {
-			return v
-		}
-		return "'" + v
-	}
-	return v
+	return rec[:0].Int(int64(r.SchemaVersion)).Text(evidence.FormatTimeMicro(r.Time), end, r.Source, r.Kind).
+		Uint(r.Evidence).Int(r.Record).
+		Text(r.EvidenceSHA256, r.EvidenceSource, r.EvidencePath, r.Account, r.Region, r.Principal, r.PrincipalType,
+			r.AccessKeyID, r.UserName, r.Issuer, r.PrincipalID, r.IdentityARN, r.SrcIP).
+		Count(int64(r.SrcPort)).Text(r.DstIP).Count(int64(r.DstPort)).
+		Text(strings.Join(r.OtherIPs, " "), r.Action, r.Outcome, r.EventID, r.EventSource, r.UserAgent, r.Protocol).
+		Count(r.Bytes).Count(r.Packets).
+		Text(r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw)
 }
