@@ -6,31 +6,63 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // WriteMarkdown writes the report as Markdown: the same content as the
-// HTML form, as headings and tables.
+// HTML form, as headings and tables. Like the HTML form it renders the
+// shown view: every case field, path and log text is safe.Text of itself.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	v := r.view()
-	b := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	kv := func(k, val string) { p("| %s | %s |\n", k, cell(val)) }
+	m := &mdWriter{b: bufio.NewWriter(w), v: r.view()}
+	m.summary()
+	m.caseSection()
+	m.checks()
+	m.chart()
+	m.evidence()
+	n := 6
+	if len(m.v.Buckets) > 0 {
+		m.buckets()
+		n = 7
+	}
+	m.custody(n)
+	m.signOff()
+	return m.b.Flush()
+}
 
-	p("# Chain-of-custody report: %s\n\n", inline(r.Case.Name))
-	p("Generated %s by trailcase %s (revision `%s`) on host %s (%s). Report layout version %d.\n\n",
+// mdWriter writes the sections of the Markdown report.
+type mdWriter struct {
+	b *bufio.Writer
+	v *view
+}
+
+func (m *mdWriter) p(format string, args ...any) { fmt.Fprintf(m.b, format, args...) }
+
+// kv writes a two-column row, the value escaped as a cell.
+func (m *mdWriter) kv(k, val string) { m.p("| %s | %s |\n", k, cell(val)) }
+
+func (m *mdWriter) checkViews() []checkView {
+	return []checkView{m.v.Verify, m.v.Digest, m.v.ObjectLock}
+}
+
+// summary writes the title, the generation line and section 1.
+func (m *mdWriter) summary() {
+	r := m.v.Report
+	m.p("# Chain-of-custody report: %s\n\n", inline(r.Case.Name))
+	m.p("Generated %s by trailcase %s (revision `%s`) on host %s (%s). Report layout version %d.\n\n",
 		fmtTime(r.Generated.At), inline(r.Generated.ToolVersion), code(r.Generated.Revision), inline(orDash(r.Generated.Host)), inline(orDash(r.Generated.OS)), r.ReportVersion)
 
-	p("## 1. Summary\n\n| | |\n|---|---|\n")
-	kv("Case", r.Case.Name+numberSuffix(r.Case.Number))
-	kv("Examiner", r.Case.Examiner)
-	kv("Evidence items", fmt.Sprintf("%d item(s), %s", r.Case.Items, fmtBytes(r.Case.Bytes)))
+	m.p("## 1. Summary\n\n| | |\n|---|---|\n")
+	m.kv("Case", r.Case.Name+numberSuffix(r.Case.Number))
+	m.kv("Examiner", r.Case.Examiner)
+	m.kv("Evidence items", fmt.Sprintf("%d item(s), %s", r.Case.Items, fmtBytes(r.Case.Bytes)))
 	events := strconv.FormatInt(r.Case.Events, 10)
 	if r.Events.Total > 0 {
 		events += " from " + fmtTime(r.Events.First) + " to " + fmtTime(r.Events.Last)
 	}
-	kv("Normalised events", events)
-	kv("Custody log", fmt.Sprintf("%d entries; hash chain %s", r.CustodyChain.Entries, chainWord(r.CustodyChain.Intact)))
-	for _, c := range []checkView{v.Verify, v.Digest, v.ObjectLock} {
+	m.kv("Normalised events", events)
+	m.kv("Custody log", fmt.Sprintf("%d entries; hash chain %s", r.CustodyChain.Entries, chainWord(r.CustodyChain.Intact)))
+	for _, c := range m.checkViews() {
 		s := "**" + c.Status + "**"
 		if c.Ran {
 			s += " " + cell(c.C.Summary) + " (" + fmtTime(c.C.Time) + ")"
@@ -38,145 +70,168 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				s += " **STALE**: evidence was acquired after this check"
 			}
 		}
-		p("| %s | %s |\n", c.Title, cellRaw(s))
+		m.p("| %s | %s |\n", c.Title, cellRaw(s))
 	}
+}
 
-	p("\n## 2. Case\n\n| | |\n|---|---|\n")
-	kv("Case name", r.Case.Name)
-	kv("Case number", orDash(r.Case.Number))
-	kv("Description", orDash(r.Case.Description))
-	kv("Case identifier", r.Case.ID)
-	kv("Examiner", r.Case.Examiner)
-	kv("Case created", fmtTime(r.Case.Created))
-	kv("Case file", orDash(r.Generated.CaseFile))
-	kv("State reported", fmt.Sprintf("as of custody entry #%d, entry hash %s", r.Case.CustodySeq, r.Case.CustodyHead))
-	kv("Software", fmt.Sprintf("trailcase %s, revision %s", r.Generated.ToolVersion, r.Generated.Revision))
-	kv("Report host and OS", orDash(r.Generated.Host)+" — "+orDash(r.Generated.OS))
-	kv("Report generated", fmtTime(r.Generated.At))
+// caseSection writes section 2, the case.
+func (m *mdWriter) caseSection() {
+	r := m.v.Report
+	m.p("\n## 2. Case\n\n| | |\n|---|---|\n")
+	m.kv("Case name", r.Case.Name)
+	m.kv("Case number", orDash(r.Case.Number))
+	m.kv("Description", orDash(r.Case.Description))
+	m.kv("Case identifier", r.Case.ID)
+	m.kv("Examiner", r.Case.Examiner)
+	m.kv("Case created", fmtTime(r.Case.Created))
+	m.kv("Case file", orDash(r.Generated.CaseFile))
+	m.kv("State reported", fmt.Sprintf("as of custody entry #%d, entry hash %s", r.Case.CustodySeq, r.Case.CustodyHead))
+	m.kv("Software", fmt.Sprintf("trailcase %s, revision %s", r.Generated.ToolVersion, r.Generated.Revision))
+	m.kv("Report host and OS", orDash(r.Generated.Host)+" — "+orDash(r.Generated.OS))
+	m.kv("Report generated", fmtTime(r.Generated.At))
+}
 
-	p("\n## 3. Verification results\n")
-	for _, c := range []checkView{v.Verify, v.Digest, v.ObjectLock} {
-		p("\n### %s: %s\n\n", c.Title, c.Status)
+// checks writes section 3, one subsection per check.
+func (m *mdWriter) checks() {
+	m.p("\n## 3. Verification results\n")
+	for _, c := range m.checkViews() {
+		m.p("\n### %s: %s\n\n", c.Title, c.Status)
 		if !c.Ran {
-			p("This check has not been run on this case.\n")
+			m.p("This check has not been run on this case.\n")
 			continue
 		}
-		p("%s\n\nLatest run %s.", inline(c.C.Summary), fmtTime(c.C.Time))
+		m.p("%s\n\nLatest run %s.", inline(c.C.Summary), fmtTime(c.C.Time))
 		if c.C.Stale {
-			p(" **Evidence was acquired after this run; it does not cover all items.**")
+			m.p(" **Evidence was acquired after this run; it does not cover all items.**")
 		}
-		p("\n")
+		m.p("\n")
 		if len(c.Facts) > 0 {
-			p("\n| field | value |\n|---|---|\n")
+			m.p("\n| field | value |\n|---|---|\n")
 			for _, f := range c.Facts {
-				p("| %s | %s |\n", cell(f.Key), cell(f.Value))
+				m.p("| %s | %s |\n", cell(f.Key), cell(f.Value))
 			}
 		}
 		if len(c.Problems) > 0 {
-			p("\n| problem | object | detail |\n|---|---|---|\n")
+			m.p("\n| problem | object | detail |\n|---|---|---|\n")
 			for _, pr := range c.Problems {
 				obj := pr.Object
 				if pr.Item != 0 {
 					obj = fmt.Sprintf("item %d %s", pr.Item, pr.Object)
 				}
-				p("| %s | %s | %s |\n", cell(pr.Kind), cell(obj), cell(pr.Detail))
+				m.p("| %s | %s | %s |\n", cell(pr.Kind), cell(obj), cell(pr.Detail))
 			}
 		}
 	}
+}
 
-	ch := v.Chart
+// chart writes section 4, events per time bucket and source, as a table.
+func (m *mdWriter) chart() {
+	ch := m.v.Chart
 	if ch.Empty {
-		p("\n## 4. Events per hour and source\n\nThe case holds no normalised events.\n")
-	} else {
-		p("\n## 4. Events per %s and source\n\n", ch.Bucket)
-		p("%d event(s), first %s, last %s. Buckets without events are left out.\n\n", r.Events.Total, fmtTime(r.Events.First), fmtTime(r.Events.Last))
-		p("| %s (UTC) |", ch.Bucket)
-		for _, s := range ch.Sources {
-			p(" %s |", cell(s))
-		}
-		p(" total |\n|---|")
-		for range ch.Sources {
-			p("---:|")
-		}
-		p("---:|\n")
-		for _, row := range ch.Rows {
-			p("| %s |", row.Start.Format("2006-01-02 15:04Z"))
-			for _, k := range row.Counts {
-				p(" %d |", k)
-			}
-			p(" %d |\n", row.Total)
-		}
+		m.p("\n## 4. Events per hour and source\n\nThe case holds no normalised events.\n")
+		return
 	}
+	ev := m.v.Events
+	m.p("\n## 4. Events per %s and source\n\n", ch.Bucket)
+	m.p("%d event(s), first %s, last %s. Buckets without events are left out.\n\n", ev.Total, fmtTime(ev.First), fmtTime(ev.Last))
+	m.p("| %s (UTC) |", ch.Bucket)
+	for _, s := range ch.Sources {
+		m.p(" %s |", cell(s))
+	}
+	m.p(" total |\n|---|")
+	for range ch.Sources {
+		m.p("---:|")
+	}
+	m.p("---:|\n")
+	for _, row := range ch.Rows {
+		m.p("| %s |", row.Start.Format(bucketLayout))
+		for _, k := range row.Counts {
+			m.p(" %d |", k)
+		}
+		m.p(" %d |\n", row.Total)
+	}
+}
 
-	p("\n## 5. Evidence items\n\n")
-	if len(r.Evidence) == 0 {
-		p("The case holds no evidence items.\n")
-	} else {
-		p("Each item holds the exact bytes acquired; the SHA-256 is of those bytes as stored in the case file. Times are UTC.\n\n")
-		p("| item | kind | path and source | size | SHA-256 | acquired | S3 version / ETag | Object Lock | parsing |\n")
-		p("|---:|---|---|---:|---|---|---|---|---|\n")
-		for _, e := range r.Evidence {
-			src := e.Path
-			if e.Source != e.Path {
-				src += "<br>" + e.Source
-			}
-			s3 := "—"
-			if e.S3 != nil {
-				s3 = "version " + orDash(e.VersionID) + "<br>ETag " + orDash(e.ETag)
-			}
-			parse := fmt.Sprintf("%s, %d event(s)", e.ParseState, e.Events)
-			if len(e.Flags) > 0 {
-				parse += "; flags: " + strings.Join(e.Flags, ", ")
-			}
-			if e.WarningCount > 0 {
-				parse += fmt.Sprintf("; %d warning(s)", e.WarningCount)
-				for i, wn := range e.Warnings {
-					if i == 3 {
-						break
-					}
-					parse += "<br>"
-					if wn.Record > 0 {
-						parse += fmt.Sprintf("record %d: ", wn.Record)
-					}
-					parse += wn.Message
-				}
-			}
-			acq := fmt.Sprintf("%s – %s by %s on %s (custody #%d)", fmtTime(e.AcquiredStart), fmtTime(e.AcquiredEnd), orDash(e.Examiner), orDash(e.Host), e.Custody)
-			p("| %d | %s | %s | %d | `%s` | %s | %s | %s | %s |\n", e.ID, cell(e.Kind), cellBR(src), e.Size, e.SHA256,
-				cell(acq), cellBR(s3), cell(e.LockState), cellBR(parse))
-		}
+// evidence writes section 5, one row per evidence item.
+func (m *mdWriter) evidence() {
+	m.p("\n## 5. Evidence items\n\n")
+	if len(m.v.Evidence) == 0 {
+		m.p("The case holds no evidence items.\n")
+		return
 	}
+	m.p("Each item holds the exact bytes acquired; the SHA-256 is of those bytes as stored in the case file. Times are UTC.\n\n")
+	m.p("| item | kind | path and source | size | SHA-256 | acquired | S3 version / ETag | Object Lock | parsing |\n")
+	m.p("|---:|---|---|---:|---|---|---|---|---|\n")
+	for _, e := range m.v.Evidence {
+		src := e.Path
+		if e.Source != e.Path {
+			src += "<br>" + e.Source
+		}
+		s3 := "—"
+		if e.S3 != nil {
+			s3 = "version " + orDash(e.VersionID) + "<br>ETag " + orDash(e.ETag)
+		}
+		acq := fmt.Sprintf("%s – %s by %s on %s (custody #%d)", fmtTime(e.AcquiredStart), fmtTime(e.AcquiredEnd), orDash(e.Examiner), orDash(e.Host), e.Custody)
+		m.p("| %d | %s | %s | %d | `%s` | %s | %s | %s | %s |\n", e.ID, cell(e.Kind), cellBR(src), e.Size, e.SHA256,
+			cell(acq), cellBR(s3), cell(e.LockState), cellBR(parsing(e)))
+	}
+}
 
-	n := 6
-	if len(r.Buckets) > 0 {
-		p("\n## 6. S3 buckets as captured\n\n| bucket | Object Lock | default retention | versioning | captured |\n|---|---|---|---|---|\n")
-		for _, bk := range r.Buckets {
-			ret := "—"
-			if bk.DefaultMode != "" {
-				ret = bk.DefaultMode
-				if bk.DefaultDays > 0 {
-					ret += fmt.Sprintf(" %d day(s)", bk.DefaultDays)
-				}
-				if bk.DefaultYears > 0 {
-					ret += fmt.Sprintf(" %d year(s)", bk.DefaultYears)
-				}
+// parsing says how an item parsed: state, events, flags and the first
+// warnings, joined with <br>.
+func parsing(e Evidence) string {
+	parse := fmt.Sprintf("%s, %d event(s)", e.ParseState, e.Events)
+	if len(e.Flags) > 0 {
+		parse += "; flags: " + strings.Join(e.Flags, ", ")
+	}
+	if e.WarningCount > 0 {
+		parse += fmt.Sprintf("; %d warning(s)", e.WarningCount)
+		for i, wn := range e.Warnings {
+			if i == 3 {
+				break
 			}
-			p("| %s | %s | %s | %s | %s |\n", cell(bk.Name), cell(orDash(bk.ObjectLockEnabled)), cell(ret), cell(orDash(bk.Versioning)), fmtTime(bk.CapturedAt))
+			parse += "<br>"
+			if wn.Record > 0 {
+				parse += fmt.Sprintf("record %d: ", wn.Record)
+			}
+			parse += wn.Message
 		}
-		n = 7
 	}
+	return parse
+}
 
-	p("\n## %d. Chain of custody\n\n", n)
-	p("The custody log is append-only; each entry carries the SHA-256 of the previous one. Chain check: **%s**, %d entries checked.\n\n", chainWord(r.CustodyChain.Intact), r.CustodyChain.Entries)
-	if len(r.CustodyChain.Problems) > 0 {
-		p("| entry | problem |\n|---:|---|\n")
-		for _, pr := range r.CustodyChain.Problems {
-			p("| %d | %s |\n", pr.Seq, cell(pr.Detail))
+// buckets writes section 6, the S3 buckets as captured.
+func (m *mdWriter) buckets() {
+	m.p("\n## 6. S3 buckets as captured\n\n| bucket | Object Lock | default retention | versioning | captured |\n|---|---|---|---|---|\n")
+	for _, bk := range m.v.Buckets {
+		ret := "—"
+		if bk.DefaultMode != "" {
+			ret = bk.DefaultMode
+			if bk.DefaultDays > 0 {
+				ret += fmt.Sprintf(" %d day(s)", bk.DefaultDays)
+			}
+			if bk.DefaultYears > 0 {
+				ret += fmt.Sprintf(" %d year(s)", bk.DefaultYears)
+			}
 		}
-		p("\n")
+		m.p("| %s | %s | %s | %s | %s |\n", cell(bk.Name), cell(orDash(bk.ObjectLockEnabled)), cell(ret), cell(orDash(bk.Versioning)), fmtTime(bk.CapturedAt))
 	}
-	p("| # | start – end (UTC) | action | examiner, user@host, tool | result | command | hash / previous |\n|---:|---|---|---|---|---|---|\n")
-	for _, e := range r.Custody {
+}
+
+// custody writes section n, the chain of custody.
+func (m *mdWriter) custody(n int) {
+	cc := m.v.CustodyChain
+	m.p("\n## %d. Chain of custody\n\n", n)
+	m.p("The custody log is append-only; each entry carries the SHA-256 of the previous one. Chain check: **%s**, %d entries checked.\n\n", chainWord(cc.Intact), cc.Entries)
+	if len(cc.Problems) > 0 {
+		m.p("| entry | problem |\n|---:|---|\n")
+		for _, pr := range cc.Problems {
+			m.p("| %d | %s |\n", pr.Seq, cell(pr.Detail))
+		}
+		m.p("\n")
+	}
+	m.p("| # | start – end (UTC) | action | examiner, user@host, tool | result | command | hash / previous |\n|---:|---|---|---|---|---|---|\n")
+	for _, e := range m.v.Custody {
 		res := e.Result
 		if e.Detail != "" {
 			res += ": " + e.Detail
@@ -188,16 +243,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if len(e.Args) > 0 {
 			cmd = "trailcase " + strings.Join(e.Args, " ")
 		}
-		p("| %d | %s – %s | %s | %s | %s | %s | `%s`<br>`%s` |\n", e.Seq, fmtTime(e.Start), fmtTime(e.End), cell(e.Action),
+		m.p("| %d | %s – %s | %s | %s | %s | %s | `%s`<br>`%s` |\n", e.Seq, fmtTime(e.Start), fmtTime(e.End), cell(e.Action),
 			cell(fmt.Sprintf("%s, %s@%s, trailcase %s", e.Examiner, e.OSUser, e.Host, e.ToolVersion)), cell(res), cell(cmd), e.Hash, e.Prev)
 	}
+}
 
-	p("\n## Sign-off\n\n")
-	p("I have examined the evidence items listed in this report. Their SHA-256 values were computed over the exact bytes acquired; ")
-	p("the verification results and the chain-of-custody log above are reproduced as recorded in case file %s (custody entry #%d).\n\n", inline(orDash(r.Generated.CaseFile)), r.Case.CustodySeq)
-	p("| role | name | signature | date |\n|---|---|---|---|\n")
-	p("| Examiner | %s | | |\n| Reviewer / witness | | | |\n| Received by | | | |\n", cell(r.Case.Examiner))
-	return b.Flush()
+// signOff writes the sign-off block.
+func (m *mdWriter) signOff() {
+	r := m.v.Report
+	m.p("\n## Sign-off\n\n")
+	m.p("I have examined the evidence items listed in this report. Their SHA-256 values were computed over the exact bytes acquired; ")
+	m.p("the verification results and the chain-of-custody log above are reproduced as recorded in case file %s (custody entry #%d).\n\n", inline(orDash(r.Generated.CaseFile)), r.Case.CustodySeq)
+	m.p("| role | name | signature | date |\n|---|---|---|---|\n")
+	m.p("| Examiner | %s | | |\n| Reviewer / witness | | | |\n| Received by | | | |\n", cell(r.Case.Examiner))
 }
 
 func numberSuffix(n string) string {
@@ -215,14 +273,15 @@ func chainWord(intact bool) string {
 }
 
 // mdEscaper escapes what would change the meaning of text in a Markdown
-// table cell or paragraph, including inline HTML.
+// table cell or paragraph, including inline HTML. Controls and line breaks
+// are gone already: cell and inline show text through safe.Text first.
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "#", `\#`, "\r\n", " ", "\n", " ", "\r", " ",
+	"<", "&lt;", ">", "&gt;", "#", `\#`,
 )
 
 // cell escapes untrusted text for a table cell.
-func cell(s string) string { return mdEscaper.Replace(s) }
+func cell(s string) string { return mdEscaper.Replace(safe.Text(s)) }
 
 // cellBR escapes text for a cell, keeping the <br> separators this
 // package itself inserted.
@@ -240,7 +299,7 @@ func cellRaw(s string) string {
 }
 
 // inline escapes untrusted text for a paragraph.
-func inline(s string) string { return mdEscaper.Replace(s) }
+func inline(s string) string { return cell(s) }
 
 // code renders s as inline code; backticks inside are replaced.
-func code(s string) string { return strings.ReplaceAll(s, "`", "'") }
+func code(s string) string { return strings.ReplaceAll(safe.Text(s), "`", "'") }

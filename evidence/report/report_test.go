@@ -395,3 +395,29 @@ func TestItemRange(t *testing.T) {
 		t.Errorf("itemRange = %q", got)
 	}
 }
+
+// Case fields and log text reach the HTML and Markdown forms shown through
+// safe.Text; the JSON form and the report itself keep them exactly.
+func TestReportShowsControlsEscaped(t *testing.T) {
+	name := "x\x1b]52;c;AAAA\x07\u202eevil\r\nrow"
+	r := &Report{Case: Case{Name: name, Examiner: "e\x1b[2J"}, Evidence: []Evidence{}, Events: EventSummary{BySource: map[string]int64{}}}
+	var h, m bytes.Buffer
+	if err := r.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&m); err != nil {
+		t.Fatal(err)
+	}
+	for form, out := range map[string]string{"html": h.String(), "markdown": m.String()} {
+		if strings.ContainsAny(out, "\x1b\x07\u202e\r") {
+			t.Errorf("%s holds a control or bidi rune", form)
+		}
+	}
+	if !strings.Contains(h.String(), `x\x1b]52;c;AAAA\a\u202eevil\r\nrow`) || !strings.Contains(m.String(), `x\\x1b\]52;c;AAAA\\a\\u202eevil\\r\\nrow`) {
+		t.Errorf("case name not shown escaped:\n%s\n%s", h.String(), m.String())
+	}
+	if r.Case.Name != name {
+		t.Errorf("report changed: %q", r.Case.Name)
+	}
+	checkMarkdownTables(t, m.String())
+}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/timeline"
 )
 
@@ -46,6 +48,7 @@ func (r *Report) view() *view {
 	v.ObjectLock = newCheckView("S3 Object Lock (trailcase objectlock)", r.Checks.ObjectLock)
 	v.Chart = newChart(r.Events)
 	v.Problems = len(r.CustodyChain.Problems)
+	shown(reflect.ValueOf(v).Elem())
 	return v
 }
 
@@ -268,7 +271,7 @@ func newChart(ev EventSummary) chart {
 			y -= h
 			c.Rects = append(c.Rects, rect{X: round2(x), Y: round2(y), W: round2(math.Max(bw-gap, 0.5)), H: round2(h),
 				Fill:  colorOf(i, ev.Sources[i]),
-				Title: fmt.Sprintf("%s %s: %d %s event(s)", row.Start.Format("2006-01-02 15:04Z"), c.Bucket, k, ev.Sources[i])})
+				Title: fmt.Sprintf("%s %s: %d %s event(s)", row.Start.Format(bucketLayout), c.Bucket, k, ev.Sources[i])})
 		}
 	}
 	for i := 0; i <= 4; i++ {
@@ -282,7 +285,7 @@ func newChart(ev EventSummary) chart {
 	for i := 0; i <= labels; i++ {
 		b := n * i / labels
 		t := start.Add(time.Duration(b) * width)
-		c.XTicks = append(c.XTicks, tick{Pos: round2(plotLeft + float64(b)*bw), Label: t.Format("2006-01-02 15:04Z")})
+		c.XTicks = append(c.XTicks, tick{Pos: round2(plotLeft + float64(b)*bw), Label: t.Format(bucketLayout)})
 	}
 	for i, s := range ev.Sources {
 		c.Legend = append(c.Legend, legendEntry{X: float64(plotLeft + i*legendWidth), Color: colorOf(i, s),
@@ -326,11 +329,15 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // ---- formatting shared by the templates ----
 
+// bucketLayout labels a chart bucket: hour precision is all a bucket has.
+const bucketLayout = "2006-01-02 15:04Z"
+
+// fmtTime is evidence.FormatTime, with the report's dash for no time.
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	return evidence.FormatTime(t)
 }
 
 func fmtBytes(n int64) string {
