@@ -61,26 +61,13 @@ func shown(r rune, n int) bool {
 }
 
 func writeEscape(b *strings.Builder, r rune) {
-	switch r {
-	case '\a':
-		b.WriteString(`\a`)
-	case '\b':
-		b.WriteString(`\b`)
-	case '\t':
-		b.WriteString(`\t`)
-	case '\n':
-		b.WriteString(`\n`)
-	case '\v':
-		b.WriteString(`\v`)
-	case '\f':
-		b.WriteString(`\f`)
-	case '\r':
-		b.WriteString(`\r`)
+	switch {
+	case r >= '\a' && r <= '\r': // \a \b \t \n \v \f \r, as Go writes them
+		b.WriteByte('\\')
+		b.WriteByte("abtnvfr"[r-'\a'])
+	case r < 0x80:
+		b.WriteString(`\x` + hex2(byte(r)))
 	default:
-		if r < 0x80 {
-			b.WriteString(`\x` + hex2(byte(r)))
-			return
-		}
 		h := strconv.FormatInt(int64(r), 16)
 		b.WriteString(`\u` + strings.Repeat("0", 4-len(h)) + h)
 	}
