@@ -138,14 +138,7 @@ func (o exportOptions) write(ctx context.Context, st *store.Store, stdout io.Wri
 			return stats, err
 		}
 		stats, err = export.Parquet(ctx, st, d.tmp, opts)
-		if err == nil {
-			err = ctx.Err()
-		}
-		if err != nil {
-			d.Abort()
-			return stats, err
-		}
-		return stats, d.Commit()
+		return stats, commitOutput(ctx, d, err)
 	case o.output == "-":
 		bw := bufio.NewWriter(stdout)
 		if stats, err = exportText(ctx, st, o.format, bw, opts); err != nil {
@@ -158,14 +151,23 @@ func (o exportOptions) write(ctx context.Context, st *store.Store, stdout io.Wri
 		return stats, err
 	}
 	stats, err = exportText(ctx, st, o.format, f, opts)
+	return stats, commitOutput(ctx, f, err)
+}
+
+// commitOutput moves a finished output into place, or removes it when
+// writing it failed (err) or the run was interrupted.
+func commitOutput(ctx context.Context, out interface {
+	Commit() error
+	Abort()
+}, err error) error {
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		f.Abort()
-		return stats, err
+		out.Abort()
+		return err
 	}
-	return stats, f.Commit()
+	return out.Commit()
 }
 
 func exportText(ctx context.Context, st *store.Store, format string, w io.Writer, opts export.Options) (export.Stats, error) {
