@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -13,10 +14,21 @@ import (
 	"github.com/trailcase/trailcase/store"
 )
 
-func init() { register("acquire", acquireCommand) }
-
 // s3Opener builds the source for an s3:// URI; set by the S3 support.
 var s3Opener func(c *cli.Context, e *env, st *store.Store, uri string, include, exclude []string) (evidence.Source, error)
+
+// acquireOptions are the flags of one acquire run.
+type acquireOptions struct {
+	caseOptions
+	sources          []string // directories, files, archives or s3:// URIs
+	include, exclude []string
+	note             string
+	publicKeys       string // a key file to store, or ""
+	maxArchiveBytes  int64
+	noIndex          bool
+	// openS3 opens an s3:// source; nil where S3 is not available.
+	openS3 func(st *store.Store, uri string) (evidence.Source, error)
+}
 
 func acquireCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
@@ -45,92 +57,132 @@ cannot be parsed are kept and flagged.
 ` + exitCodesHelp,
 		Flags: withGlobal(flags...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
+			o := acquireOptions{
+				caseOptions: caseFlags(c), sources: c.Args().Slice(),
+				include: c.StringSlice("include"), exclude: c.StringSlice("exclude"),
+				note: c.String("note"), publicKeys: c.String("public-keys"),
+				maxArchiveBytes: c.Int64("max-archive-bytes"), noIndex: c.Bool("no-index"),
+			}
+			if len(o.sources) == 0 {
 				return usagef("acquire needs at least one SOURCE")
 			}
-			include, exclude := c.StringSlice("include"), c.StringSlice("exclude")
-			if err := evidence.ValidatePatterns(append(append([]string{}, include...), exclude...)); err != nil {
+			if err := evidence.ValidatePatterns(append(append([]string{}, o.include...), o.exclude...)); err != nil {
 				return usageError{err.Error()}
 			}
-			var keys []evidence.PublicKey
-			if p := c.String("public-keys"); p != "" {
-				f, err := os.Open(p)
-				if err != nil {
-					return fmt.Errorf("public keys: %w", err)
-				}
-				keys, err = digest.ParseKeyFile(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("public keys %q: %w", p, err)
+			if s3Opener != nil {
+				o.openS3 = func(st *store.Store, uri string) (evidence.Source, error) {
+					return s3Opener(c, e, st, uri, o.include, o.exclude)
 				}
 			}
-			st, err := e.openCase(c, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var sources []evidence.Source
-			for _, arg := range c.Args().Slice() {
-				if strings.HasPrefix(arg, "s3://") {
-					if s3Opener == nil {
-						return fmt.Errorf("source %q: S3 acquisition is not available in this build", arg)
-					}
-					src, err := s3Opener(c, e, st, arg, include, exclude)
-					if err != nil {
-						return err
-					}
-					sources = append(sources, src)
-					continue
-				}
-				src, err := acquire.OpenLocal(arg, c.Int64("max-archive-bytes"))
-				if err != nil {
-					return err
-				}
-				sources = append(sources, src)
-			}
-			prog := e.progress(c)
-			rep, err := acquire.Acquire(c.Context, st, acquire.AcquireOptions{
-				Sources: sources, Include: include, Exclude: exclude, Note: c.String("note"),
-				Actor: e.actor(c, st), Args: os.Args[1:], PublicKeys: keys, KeysOrigin: c.String("public-keys"),
-				Progress: prog, NoIndex: c.Bool("no-index"),
-			})
-			finishProgress(prog)
-			if rep == nil {
-				return err
-			}
-			e.printAcquire(c, st, rep)
-			if err != nil {
-				return err
-			}
-			if n := len(rep.Failed); n > 0 {
-				whole := 0
-				for _, f := range rep.Failed {
-					if f.Path == "" {
-						whole++
-					}
-				}
-				if whole == n {
-					return fmt.Errorf("%d source(s) could not be read; what was read before the failure is in the case", whole)
-				}
-				return fmt.Errorf("%d file(s) could not be read or stored; everything else was acquired (run the same command again after fixing the cause)", n)
-			}
-			return nil
+			_, err := runAcquire(c.Context, o, e.streams(c))
+			return err
 		},
 	}
 }
 
-func (e *env) printAcquire(c *cli.Context, st *store.Store, rep *acquire.AcquireReport) {
+// runAcquire stores the sources in the case and indexes their events; it
+// returns the report (nil when nothing ran).
+func runAcquire(ctx context.Context, o acquireOptions, s *streams) (*acquire.AcquireReport, error) {
+	keys, err := readKeyFile(o.publicKeys)
+	if err != nil {
+		return nil, err
+	}
+	st, err := o.open(false)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	sources, err := o.openSources(st)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{
+		Sources: sources, Include: o.include, Exclude: o.exclude, Note: o.note,
+		Actor: o.actor(st), Args: o.args, PublicKeys: keys, KeysOrigin: o.publicKeys,
+		Progress: s.progress, NoIndex: o.noIndex,
+	})
+	s.finishProgress()
+	if rep == nil {
+		return nil, err
+	}
+	printAcquire(s, st, rep)
+	if err != nil {
+		return rep, err
+	}
+	return rep, failedError(rep)
+}
+
+// openSources opens every source named on the command line.
+func (o acquireOptions) openSources(st *store.Store) ([]evidence.Source, error) {
+	var sources []evidence.Source
+	for _, arg := range o.sources {
+		if strings.HasPrefix(arg, "s3://") {
+			if o.openS3 == nil {
+				return nil, fmt.Errorf("source %q: S3 acquisition is not available in this build", arg)
+			}
+			src, err := o.openS3(st, arg)
+			if err != nil {
+				return nil, err
+			}
+			sources = append(sources, src)
+			continue
+		}
+		src, err := acquire.OpenLocal(arg, o.maxArchiveBytes)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, src)
+	}
+	return sources, nil
+}
+
+// failedError says how much of an acquisition failed, or is nil.
+func failedError(rep *acquire.AcquireReport) error {
+	n := len(rep.Failed)
+	if n == 0 {
+		return nil
+	}
+	whole := 0
+	for _, f := range rep.Failed {
+		if f.Path == "" {
+			whole++
+		}
+	}
+	if whole == n {
+		return fmt.Errorf("%d source(s) could not be read; what was read before the failure is in the case", whole)
+	}
+	return fmt.Errorf("%d file(s) could not be read or stored; everything else was acquired (run the same command again after fixing the cause)", n)
+}
+
+// readKeyFile reads a CloudTrail public key file; none when path is "".
+func readKeyFile(path string) ([]evidence.PublicKey, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("public keys: %w", err)
+	}
+	defer f.Close()
+	keys, err := digest.ParseKeyFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("public keys %q: %w", path, err)
+	}
+	return keys, nil
+}
+
+func printAcquire(s *streams, st *store.Store, rep *acquire.AcquireReport) {
 	if rep.Recovered != nil {
-		e.info(c, "an earlier run (custody entry %s) was interrupted: recorded in the custody log", strings.TrimPrefix(rep.Recovered.Detail, "run "))
+		s.info("an earlier run (custody entry %s) was interrupted: recorded in the custody log", strings.TrimPrefix(rep.Recovered.Detail, "run "))
 	}
 	for _, r := range rep.Refused {
-		e.warn(c, "refused %s: %s", r.Path, r.Reason)
+		s.warn("refused %s: %s", r.Path, r.Reason)
 	}
 	for _, f := range rep.Failed {
 		if f.Path != "" {
-			fmt.Fprintf(e.stderr, "trailcase: error: %s: %s: %s\n", f.Source, f.Path, f.Error)
+			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s: %s\n", f.Source, f.Path, f.Error)
 		} else {
-			fmt.Fprintf(e.stderr, "trailcase: error: %s: %s\n", f.Source, f.Error)
+			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s\n", f.Source, f.Error)
 		}
 	}
 	for _, f := range rep.Index.Flagged {
@@ -141,40 +193,40 @@ func (e *env) printAcquire(c *cli.Context, st *store.Store, rep *acquire.Acquire
 				msg = fmt.Sprintf("record %d: %s", f.First[0].Record, msg)
 			}
 		}
-		e.warn(c, "item %d %s (%s): %s %s [%d warning(s)] %s", f.ID, f.Path, f.Kind, f.State, strings.Join(f.Flags, ","), f.Warnings, msg)
+		s.warn("item %d %s (%s): %s %s [%d warning(s)] %s", f.ID, f.Path, f.Kind, f.State, strings.Join(f.Flags, ","), f.Warnings, msg)
 	}
-	if jsonOut(c) {
-		_ = e.printJSON(rep)
+	if s.json {
+		_ = s.printJSON(rep)
 		return
 	}
-	if quiet(c) {
+	if s.quiet {
 		return
 	}
-	e.out(c, "stored %d item(s), %s, in %s; %d already present, %d refused, %d failed\n",
+	s.out("stored %d item(s), %s, in %s; %d already present, %d refused, %d failed\n",
 		len(rep.Stored), humanBytes(rep.Bytes), st.Path(), len(rep.Present), len(rep.Refused), len(rep.Failed))
 	const maxList = 50
 	for i, it := range rep.Stored {
 		if i == maxList {
-			e.out(c, "  … and %d more (trailcase ls)\n", len(rep.Stored)-maxList)
+			s.out("  … and %d more (trailcase ls)\n", len(rep.Stored)-maxList)
 			break
 		}
-		e.out(c, "  #%-5d %-18s %10d  %s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, it.Path)
+		s.out("  #%-5d %-18s %10d  %s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, it.Path)
 	}
 	for _, ct := range rep.Containers {
-		e.out(c, "archive %s: %d bytes, sha256 %s\n", ct.Source, ct.Size, ct.SHA256)
+		s.out("archive %s: %d bytes, sha256 %s\n", ct.Source, ct.Size, ct.SHA256)
 	}
 	if rep.Keys > 0 {
-		e.out(c, "stored %d CloudTrail public key(s)\n", rep.Keys)
+		s.out("stored %d CloudTrail public key(s)\n", rep.Keys)
 	}
-	e.out(c, "indexed %d event(s) from %d item(s)", rep.Index.Events, rep.Index.Items)
+	s.out("indexed %d event(s) from %d item(s)", rep.Index.Events, rep.Index.Items)
 	if rep.Index.Duplicates > 0 {
-		e.out(c, ", %d duplicate CloudTrail record(s) shown once", rep.Index.Duplicates)
+		s.out(", %d duplicate CloudTrail record(s) shown once", rep.Index.Duplicates)
 	}
 	if rep.Index.Conflicts > 0 {
-		e.out(c, ", %d record(s) reuse an eventID with other content (both kept)", rep.Index.Conflicts)
+		s.out(", %d record(s) reuse an eventID with other content (both kept)", rep.Index.Conflicts)
 	}
-	e.out(c, "\n")
+	s.out("\n")
 	if n := len(rep.Index.Flagged); n > 0 {
-		e.out(c, "%d item(s) flagged while parsing (kept in the case; see 'trailcase ls')\n", n)
+		s.out("%d item(s) flagged while parsing (kept in the case; see 'trailcase ls')\n", n)
 	}
 }

@@ -2,21 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/user"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/trailcase/trailcase/evidence/custody"
-	"github.com/trailcase/trailcase/store"
 )
 
 // env carries the writers of one run of the app. Commands are built from
@@ -25,14 +16,15 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
-// commandBuilders is filled by each command's file (register in init), so
-// a command lives in one file of its own.
-var commandBuilders = map[string]func(*env) *cli.Command{}
-
-// commandOrder is the order commands are listed in help.
-var commandOrder = []string{"init", "acquire", "index", "ls", "custody", "verify", "digest", "objectlock", "timeline", "report", "export", "keys", "demo", "completion"}
-
-func register(name string, build func(*env) *cli.Command) { commandBuilders[name] = build }
+// commands are the app's commands, in the order help lists them.
+func commands(e *env) []*cli.Command {
+	return []*cli.Command{
+		initCommand(e), acquireCommand(e), indexCommand(e), lsCommand(e), custodyCommand(e),
+		verifyCommand(e), digestCommand(e), objectlockCommand(e), timelineCommand(e),
+		reportCommand(e), exportCommand(e), keysCommand(e), demoCommand(e), completionCommand(e),
+		gendocsCommand(e),
+	}
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
@@ -52,7 +44,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Version:   ver + " (" + rev + ")",
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Flags:     globalFlags(),
+		Flags:     globalFlags(true),
 		// Errors come back to run, which maps them to exit codes.
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
@@ -62,55 +54,61 @@ checks S3 Object Lock, and merges everything into one timeline per IP address or
 
 ` + exitCodesHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err.Error()} },
+		Commands:     commands(e),
 	}
-	names := make([]string, 0, len(commandBuilders))
-	for n := range commandBuilders {
-		names = append(names, n)
-	}
-	rank := map[string]int{}
-	for i, n := range commandOrder {
-		rank[n] = i + 1
-	}
-	sort.Slice(names, func(i, j int) bool {
-		ri, rj := rank[names[i]], rank[names[j]]
-		if ri == 0 {
-			ri = 1000
-		}
-		if rj == 0 {
-			rj = 1000
-		}
-		if ri != rj {
-			return ri < rj
-		}
-		return names[i] < names[j]
-	})
-	for _, n := range names {
-		cmd := commandBuilders[n](e)
+	for _, cmd := range app.Commands {
 		if cmd.OnUsageError == nil {
-			cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err.Error()} }
+			cmd.OnUsageError = app.OnUsageError
 		}
-		app.Commands = append(app.Commands, cmd)
 	}
 	return app
 }
 
-// globalFlags are accepted before the command and by every command.
-func globalFlags() []cli.Flag {
+// Environment variables read by the global flags.
+const (
+	envCase     = "TRAILCASE_CASE"
+	envExaminer = "TRAILCASE_EXAMINER"
+)
+
+// globalFlags are accepted before the command and by every command. Only
+// the copy before the command (fromEnv) reads the environment: there the
+// command line overrides it, and a copy after the command is set only by
+// the command line, so whatever the command line says wins, wherever it
+// stands.
+func globalFlags(fromEnv bool) []cli.Flag {
+	str := func(f *cli.StringFlag, env string) cli.Flag {
+		if fromEnv {
+			f.EnvVars = []string{env}
+			return f
+		}
+		return &commandLineOnly{StringFlag: f, env: []string{env}}
+	}
 	return []cli.Flag{
-		&cli.StringFlag{Name: "case", Usage: "case file `PATH`", EnvVars: []string{"TRAILCASE_CASE"}},
+		str(&cli.StringFlag{Name: "case", Usage: "case file `PATH`"}, envCase),
 		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only results and errors"},
-		&cli.StringFlag{Name: "examiner", Usage: "examiner `NAME` recorded in the custody log (default: the case's examiner)", EnvVars: []string{"TRAILCASE_EXAMINER"}},
+		str(&cli.StringFlag{Name: "examiner", Usage: "examiner `NAME` recorded in the custody log (default: the case's examiner)"}, envExaminer),
 	}
 }
+
+// commandLineOnly is a global string flag repeated on a command: help
+// names its environment variable, but it never reads it (the flag before
+// the command does).
+type commandLineOnly struct {
+	*cli.StringFlag
+	env []string
+}
+
+func (f *commandLineOnly) GetEnvVars() []string { return f.env }
+func (f *commandLineOnly) String() string       { return cli.FlagStringer(f) }
 
 // withGlobal returns a command's flags followed by the global ones, so
 // they may be given after the command name too.
 func withGlobal(flags ...cli.Flag) []cli.Flag {
-	return append(flags, globalFlags()...)
+	return append(flags, globalFlags(false)...)
 }
 
-// flagSet finds the innermost context in which name was set.
+// flagCtx finds the innermost context in which name was set.
 func flagCtx(c *cli.Context, name string) *cli.Context {
 	for _, x := range c.Lineage() {
 		if x.Command == nil && x.App == nil {
@@ -137,104 +135,22 @@ func gBool(c *cli.Context, name string) bool {
 	return false
 }
 
-func jsonOut(c *cli.Context) bool { return gBool(c, "json") }
-func quiet(c *cli.Context) bool   { return gBool(c, "quiet") }
-
-// casePath returns the --case value or a usage error.
-func casePath(c *cli.Context) (string, error) {
-	p := gString(c, "case")
-	if p == "" {
-		return "", usagef("no case file: give --case PATH or set TRAILCASE_CASE")
-	}
-	return p, nil
+// caseFlags reads the global options naming the case and the examiner.
+func caseFlags(c *cli.Context) caseOptions {
+	return caseOptions{path: gString(c, "case"), examiner: gString(c, "examiner"), args: os.Args[1:]}
 }
 
-// openCase opens the case named by --case.
-func (e *env) openCase(c *cli.Context, readOnly bool) (*store.Store, error) {
-	p, err := casePath(c)
-	if err != nil {
-		return nil, err
-	}
-	return store.Open(p, store.Options{ReadOnly: readOnly})
+// streams returns the writers and output settings of a command's run.
+func (e *env) streams(c *cli.Context) *streams {
+	return newStreams(e.stdout, e.stderr, gBool(c, "json"), gBool(c, "quiet"))
 }
 
-// openCaseForRecord opens the case writable so a check's result can be
-// recorded; when the file cannot be written (read-only media) it falls
-// back to read-only and says that the result will not be recorded.
-func (e *env) openCaseForRecord(c *cli.Context, noRecord bool) (*store.Store, error) {
-	if noRecord {
-		return e.openCase(c, true)
+// noArgs refuses positional arguments for a command that takes none.
+func noArgs(c *cli.Context, name string) error {
+	if c.NArg() > 0 {
+		return usagef("%s takes no arguments (got %q)", name, c.Args().First())
 	}
-	st, err := e.openCase(c, false)
-	if err != nil && errors.Is(err, fs.ErrPermission) {
-		st, err = e.openCase(c, true)
-		if err == nil {
-			e.info(c, "case file is not writable: opened read-only, the result will not be recorded")
-		}
-	}
-	return st, err
-}
-
-// actor describes who is running the command.
-func (e *env) actor(c *cli.Context, st *store.Store) custody.Actor {
-	ver, rev := buildInfo()
-	a := custody.Actor{Examiner: gString(c, "examiner"), ToolVersion: ver, Revision: rev}
-	if a.Examiner == "" && st != nil {
-		if info, err := st.Info(); err == nil {
-			a.Examiner = info.Examiner
-		}
-	}
-	if u, err := user.Current(); err == nil {
-		a.OSUser = u.Username
-	} else {
-		a.OSUser = os.Getenv("USER")
-	}
-	a.Host, _ = os.Hostname()
-	return a
-}
-
-// record appends a custody entry for a command that ran against the case
-// (when the case is writable) and stores the check result if one is given.
-func (e *env) record(c *cli.Context, st *store.Store, action string, start time.Time, result, detail string, check *store.CheckRecord) {
-	if st == nil || st.ReadOnly() {
-		return
-	}
-	ent := e.actor(c, st).Entry(action, os.Args[1:])
-	ent.Start, ent.End, ent.Result, ent.Detail = start, time.Now().UTC(), result, detail
-	if check != nil {
-		check.Time = ent.End
-		if err := st.PutCheck(*check); err != nil {
-			e.warn(c, "could not record the result: %v", err)
-		}
-	}
-	if _, err := st.AppendCustody(ent); err != nil {
-		e.warn(c, "could not record the custody entry: %v", err)
-	}
-}
-
-// printJSON writes v as one indented JSON document on stdout.
-func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// info prints a diagnostic line on stderr unless --quiet.
-func (e *env) info(c *cli.Context, format string, args ...any) {
-	if quiet(c) {
-		return
-	}
-	fmt.Fprintf(e.stderr, "trailcase: "+format+"\n", args...)
-}
-
-// warn prints a warning on stderr, also with --quiet.
-func (e *env) warn(c *cli.Context, format string, args ...any) {
-	fmt.Fprintf(e.stderr, "trailcase: warning: "+format+"\n", args...)
-}
-
-// out prints human output on stdout unless --json.
-func (e *env) out(c *cli.Context, format string, args ...any) {
-	fmt.Fprintf(e.stdout, format, args...)
+	return nil
 }
 
 // parseTime reads a time flag: RFC 3339, or a date (UTC midnight).

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 )
 
-func init() { register("completion", completionCommand) }
+// completionOptions are the arguments of one completion run.
+type completionOptions struct {
+	shell string
+	app   *cli.App // for the fish script, generated from the app
+}
 
 func completionCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -24,25 +29,28 @@ func completionCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("completion needs one shell: bash, zsh or fish")
 			}
-			switch sh := c.Args().First(); sh {
-			case "bash":
-				_, err := fmt.Fprint(e.stdout, bashCompletion)
-				return err
-			case "zsh":
-				_, err := fmt.Fprint(e.stdout, zshCompletion)
-				return err
-			case "fish":
-				s, err := c.App.ToFishCompletion()
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprint(e.stdout, s)
-				return err
-			default:
-				return usagef("completion: unknown shell %q: want bash, zsh or fish", sh)
-			}
+			return runCompletion(c.Context, completionOptions{shell: c.Args().First(), app: c.App}, e.streams(c))
 		},
 	}
+}
+
+func runCompletion(_ context.Context, o completionOptions, s *streams) error {
+	var script string
+	switch o.shell {
+	case "bash":
+		script = bashCompletion
+	case "zsh":
+		script = zshCompletion
+	case "fish":
+		var err error
+		if script, err = o.app.ToFishCompletion(); err != nil {
+			return err
+		}
+	default:
+		return usagef("completion: unknown shell %q: want bash, zsh or fish", o.shell)
+	}
+	_, err := fmt.Fprint(s.stdout, script)
+	return err
 }
 
 // The bash and zsh scripts ask trailcase itself for the candidates

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/urfave/cli/v2"
 )
 
-func init() { register("custody", custodyCommand) }
+// custodyOptions are the flags of one custody run.
+type custodyOptions struct {
+	caseOptions
+}
 
 func custodyCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -21,32 +25,36 @@ Opens the case read-only; 'trailcase verify' checks the chain.
 ` + exitCodesHelp,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {
-			st, err := e.openCase(c, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			entries := []evidence.CustodyEntry{}
-			if err := st.Custody(func(ce evidence.CustodyEntry) error { entries = append(entries, ce); return nil }); err != nil {
-				return err
-			}
-			if jsonOut(c) {
-				return e.printJSON(entries)
-			}
-			for _, ce := range entries {
-				e.out(c, "#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), ce.Action, ce.Result, ce.Examiner, ce.OSUser, ce.Host, ce.ToolVersion)
-				if len(ce.Args) > 0 {
-					e.out(c, "      command: trailcase %s\n", strings.Join(ce.Args, " "))
-				}
-				if ce.Detail != "" {
-					e.out(c, "      %s\n", ce.Detail)
-				}
-				if len(ce.Items) > 0 {
-					e.out(c, "      items: %d (ids %d…%d)\n", len(ce.Items), ce.Items[0], ce.Items[len(ce.Items)-1])
-				}
-				e.out(c, "      ended %s, hash %s\n", fmtTime(ce.End), ce.Hash)
-			}
-			return nil
+			return runCustody(c.Context, custodyOptions{caseFlags(c)}, e.streams(c))
 		},
 	}
+}
+
+func runCustody(_ context.Context, o custodyOptions, s *streams) error {
+	st, err := o.open(true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	entries := []evidence.CustodyEntry{}
+	if err := st.Custody(func(ce evidence.CustodyEntry) error { entries = append(entries, ce); return nil }); err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(entries)
+	}
+	for _, ce := range entries {
+		s.out("#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), ce.Action, ce.Result, ce.Examiner, ce.OSUser, ce.Host, ce.ToolVersion)
+		if len(ce.Args) > 0 {
+			s.out("      command: trailcase %s\n", strings.Join(ce.Args, " "))
+		}
+		if ce.Detail != "" {
+			s.out("      %s\n", ce.Detail)
+		}
+		if len(ce.Items) > 0 {
+			s.out("      items: %d (ids %d…%d)\n", len(ce.Items), ce.Items[0], ce.Items[len(ce.Items)-1])
+		}
+		s.out("      ended %s, hash %s\n", fmtTime(ce.End), ce.Hash)
+	}
+	return nil
 }

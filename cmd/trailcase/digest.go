@@ -1,19 +1,24 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
-	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/evidence/custody"
 )
 
-func init() { register("digest", digestCommand) }
+// digestOptions are the flags of one digest verify run.
+type digestOptions struct {
+	caseOptions
+	check      digest.Options // From, To and RequireSignatures; the keys are read by the run
+	publicKeys string         // a key file to use besides the case's keys, or ""
+	noRecord   bool
+}
 
 func digestCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -46,82 +51,82 @@ case file is read-only.
 				&cli.BoolFlag{Name: "require-signatures", Usage: "a digest whose signature cannot be verified is a problem"},
 				&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
 			),
-			Action: func(c *cli.Context) error { return runDigestVerify(c, e) },
+			Action: func(c *cli.Context) error {
+				o, err := digestFlags(c)
+				if err != nil {
+					return err
+				}
+				_, err = runDigestVerify(c.Context, o, e.streams(c))
+				return err
+			},
 		}},
 	}
 }
 
-func runDigestVerify(c *cli.Context, e *env) error {
-	start := time.Now().UTC()
-	if c.NArg() > 0 {
-		return usagef("digest verify takes no arguments (got %q)", c.Args().First())
+// digestFlags reads the flags of digest verify.
+func digestFlags(c *cli.Context) (digestOptions, error) {
+	o := digestOptions{caseOptions: caseFlags(c), publicKeys: c.String("public-keys"), noRecord: c.Bool("no-record")}
+	if err := noArgs(c, "digest verify"); err != nil {
+		return o, err
 	}
-	var opts digest.Options
 	var err error
-	if opts.From, err = parseTime("from", c.String("from")); err != nil {
-		return err
+	if o.check.From, err = parseTime("from", c.String("from")); err != nil {
+		return o, err
 	}
-	if opts.To, err = parseTime("to", c.String("to")); err != nil {
-		return err
+	if o.check.To, err = parseTime("to", c.String("to")); err != nil {
+		return o, err
 	}
-	if !opts.From.IsZero() && !opts.To.IsZero() && !opts.To.After(opts.From) {
-		return usagef("--to %s is not after --from %s", fmtTime(opts.To), fmtTime(opts.From))
+	if !o.check.From.IsZero() && !o.check.To.IsZero() && !o.check.To.After(o.check.From) {
+		return o, usagef("--to %s is not after --from %s", fmtTime(o.check.To), fmtTime(o.check.From))
 	}
-	opts.RequireSignatures = c.Bool("require-signatures")
-	var fileKeys []evidence.PublicKey
-	if p := c.String("public-keys"); p != "" {
-		f, err := os.Open(p)
-		if err != nil {
-			return fmt.Errorf("public keys: %w", err)
-		}
-		fileKeys, err = digest.ParseKeyFile(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("public keys %q: %w", p, err)
-		}
-	}
-	st, err := e.openCaseForRecord(c, c.Bool("no-record"))
+	o.check.RequireSignatures = c.Bool("require-signatures")
+	return o, nil
+}
+
+// runDigestVerify walks the digest chains of the case; it returns the
+// result, and problemsError when it is not valid.
+func runDigestVerify(ctx context.Context, o digestOptions, s *streams) (*digest.Result, error) {
+	start := time.Now().UTC()
+	fileKeys, err := readKeyFile(o.publicKeys)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	st, err := o.openForRecord(o.noRecord, s)
+	if err != nil {
+		return nil, err
 	}
 	defer st.Close()
 	caseKeys, err := st.Keys()
 	if err != nil {
-		return fmt.Errorf("read public keys from the case: %w", err)
+		return nil, fmt.Errorf("read public keys from the case: %w", err)
 	}
+	opts := o.check
 	opts.Keys = append(caseKeys, fileKeys...)
 	objs, err := digest.FromCase(st)
 	if err != nil {
-		return fmt.Errorf("read evidence items: %w", err)
+		return nil, fmt.Errorf("read evidence items: %w", err)
 	}
-	res, err := digest.Verify(c.Context, objs, opts)
+	res, err := digest.Verify(ctx, objs, opts)
 	if err != nil {
-		e.record(c, st, "digest verify", start, evidence.ResultFailed, err.Error(), nil)
-		return err
+		o.record(st, s, "digest verify", start, evidence.ResultFailed, err.Error())
+		return nil, err
 	}
-	summary := res.Summary()
-	raw, _ := json.Marshal(res)
-	result := evidence.ResultOK
-	if !res.Valid {
-		result = evidence.ResultProblems
-	}
-	e.record(c, st, "digest verify", start, result, summary, &store.CheckRecord{Name: "digest", OK: res.Valid, Summary: summary, Result: raw})
-
-	if jsonOut(c) {
-		if err := e.printJSON(res); err != nil {
-			return err
+	o.recordCheck(st, s, custody.Check{Action: "digest verify", Name: "digest", Start: start, OK: res.Valid, Summary: res.Summary(), Result: res})
+	if s.json {
+		if err := s.printJSON(res); err != nil {
+			return res, err
 		}
 	} else {
-		printDigestResult(c, e, res)
+		printDigestResult(s, res)
 	}
 	if !res.Valid {
-		return problemsError{}
+		return res, problemsError{}
 	}
-	return nil
+	return res, nil
 }
 
-func printDigestResult(c *cli.Context, e *env, r *digest.Result) {
-	q := quiet(c)
+func printDigestResult(s *streams, r *digest.Result) {
+	q := s.quiet
 	if !q {
 		for _, ch := range r.Chains {
 			name := fmt.Sprintf("%s %s %s", ch.Account, ch.Region, ch.Trail)
@@ -134,31 +139,31 @@ func printDigestResult(c *cli.Context, e *env, r *digest.Result) {
 			if ch.Backfill {
 				name += " backfill"
 			}
-			e.out(c, "chain %s, bucket %s\n", name, ch.Bucket)
-			e.out(c, "  period      %s to %s\n", fmtTime(ch.Start), fmtTime(ch.End))
-			e.out(c, "  digests     %d (%d without logs)\n", ch.Digests, ch.EmptyDigests)
-			e.out(c, "  logs        %d listed\n", ch.Logs)
-			e.out(c, "  signatures  %d of %d verified\n", ch.SignaturesVerified, ch.Digests)
+			s.out("chain %s, bucket %s\n", name, ch.Bucket)
+			s.out("  period      %s to %s\n", fmtTime(ch.Start), fmtTime(ch.End))
+			s.out("  digests     %d (%d without logs)\n", ch.Digests, ch.EmptyDigests)
+			s.out("  logs        %d listed\n", ch.Logs)
+			s.out("  signatures  %d of %d verified\n", ch.SignaturesVerified, ch.Digests)
 		}
 	}
 	if len(r.Problems) > 0 {
-		e.out(c, "problems:\n")
+		s.out("problems:\n")
 		for _, p := range r.Problems {
 			obj := p.Object
 			if p.Item != 0 {
 				obj = fmt.Sprintf("%s (item %d)", p.Object, p.Item)
 			}
-			e.out(c, "  %s %s\n", p.Kind, obj)
-			e.out(c, "      %s\n", digest.Meaning(p.Kind))
-			e.out(c, "      %s\n", p.Detail)
+			s.out("  %s %s\n", p.Kind, obj)
+			s.out("      %s\n", digest.Meaning(p.Kind))
+			s.out("      %s\n", p.Detail)
 		}
 	}
 	if !q {
 		for _, n := range r.Notices {
-			e.info(c, "note: %s", n)
+			s.info("note: %s", n)
 		}
 	}
 	if !q || !r.Valid {
-		e.out(c, "%s\n", r.Summary())
+		s.out("%s\n", r.Summary())
 	}
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -12,7 +14,14 @@ import (
 	"github.com/trailcase/trailcase/timeline/export"
 )
 
-func init() { register("export", exportCommand) }
+// exportOptions are the flags of one export run.
+type exportOptions struct {
+	caseOptions
+	format   string // jsonl, csv or parquet
+	output   string // a file, a directory for parquet, or "-" for stdout
+	from, to time.Time
+	force    bool
+}
 
 func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -44,118 +53,126 @@ previous parquet export. Files are created with mode 0600. Opens the case read-o
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing output"},
 		),
 		Action: func(c *cli.Context) error {
-			format := strings.ToLower(c.String("format"))
-			switch format {
-			case export.FormatJSONL, export.FormatCSV, export.FormatParquet:
-			case "":
-				return usagef("export needs --format jsonl, csv or parquet")
-			default:
-				return usagef("--format %q: want jsonl, csv or parquet", format)
-			}
-			out := c.String("output")
-			if out == "" {
-				return usagef("export needs -o PATH")
-			}
-			if out == "-" && format == export.FormatParquet {
-				return usagef("parquet is written as a directory: give -o DIR")
-			}
-			from, err := parseTime("from", c.String("from"))
+			o, err := exportFlags(c)
 			if err != nil {
 				return err
 			}
-			to, err := parseTime("to", c.String("to"))
-			if err != nil {
-				return err
-			}
-			force := c.Bool("force")
-			if out != "-" {
-				if err := refuseExisting(out, force, format == export.FormatParquet); err != nil {
-					return err
-				}
-			}
-			st, err := e.openCase(c, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ver, _ := buildInfo()
-			prog := e.progress(c)
-			defer finishProgress(prog)
-			opts := export.Options{From: from, To: to, Progress: prog, ToolVersion: ver}
-
-			var stats export.Stats
-			switch {
-			case format == export.FormatParquet:
-				d, err := createOutputDir(out, export.ManifestName, force)
-				if err != nil {
-					return err
-				}
-				stats, err = export.Parquet(c.Context, st, d.tmp, opts)
-				if err == nil {
-					err = c.Context.Err()
-				}
-				if err != nil {
-					d.Abort()
-					return err
-				}
-				if err := d.Commit(); err != nil {
-					return err
-				}
-			case out == "-":
-				bw := bufio.NewWriter(e.stdout)
-				stats, err = exportText(c, st, format, bw, opts)
-				if err != nil {
-					return err
-				}
-				if err := bw.Flush(); err != nil {
-					return err
-				}
-			default:
-				f, err := createOutput(out, force)
-				if err != nil {
-					return err
-				}
-				stats, err = exportText(c, st, format, f, opts)
-				if err == nil {
-					err = c.Context.Err()
-				}
-				if err != nil {
-					f.Abort()
-					return err
-				}
-				if err := f.Commit(); err != nil {
-					return err
-				}
-			}
-			finishProgress(prog)
-			if stats.Undecodable > 0 {
-				e.warn(c, "%d stored event(s) could not be decoded; they are exported with provenance and raw data only", stats.Undecodable)
-			}
-			if out == "-" {
-				return nil
-			}
-			if jsonOut(c) {
-				return e.printJSON(struct {
-					Format string `json:"format"`
-					Output string `json:"output"`
-					export.Stats
-				}{format, out, stats})
-			}
-			if !quiet(c) {
-				msg := fmt.Sprintf("exported %d event(s) as %s to %s", stats.Events, format, out)
-				if format == export.FormatParquet {
-					msg += fmt.Sprintf(" (%d file(s) in %d partition(s))", stats.Files, stats.Partitions)
-				}
-				e.out(c, "%s\n", msg)
-			}
-			return nil
+			return runExport(c.Context, o, e.streams(c))
 		},
 	}
 }
 
-func exportText(c *cli.Context, st *store.Store, format string, w io.Writer, opts export.Options) (export.Stats, error) {
-	if format == export.FormatCSV {
-		return export.CSV(c.Context, st, w, opts)
+// exportFlags reads and checks the flags of export.
+func exportFlags(c *cli.Context) (exportOptions, error) {
+	o := exportOptions{caseOptions: caseFlags(c), format: strings.ToLower(c.String("format")), output: c.String("output"), force: c.Bool("force")}
+	switch o.format {
+	case export.FormatJSONL, export.FormatCSV, export.FormatParquet:
+	case "":
+		return o, usagef("export needs --format jsonl, csv or parquet")
+	default:
+		return o, usagef("--format %q: want jsonl, csv or parquet", o.format)
 	}
-	return export.JSONL(c.Context, st, w, opts)
+	if o.output == "" {
+		return o, usagef("export needs -o PATH")
+	}
+	if o.output == "-" && o.format == export.FormatParquet {
+		return o, usagef("parquet is written as a directory: give -o DIR")
+	}
+	var err error
+	if o.from, err = parseTime("from", c.String("from")); err != nil {
+		return o, err
+	}
+	o.to, err = parseTime("to", c.String("to"))
+	return o, err
+}
+
+func runExport(ctx context.Context, o exportOptions, s *streams) error {
+	if o.output != "-" {
+		if err := refuseExisting(o.output, o.force, o.format == export.FormatParquet); err != nil {
+			return err
+		}
+	}
+	st, err := o.open(true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	defer s.finishProgress()
+	opts := export.Options{From: o.from, To: o.to, Progress: s.progress, ToolVersion: tool().Version}
+	stats, err := o.write(ctx, st, s.stdout, opts)
+	if err != nil {
+		return err
+	}
+	s.finishProgress()
+	if stats.Undecodable > 0 {
+		s.warn("%d stored event(s) could not be decoded; they are exported with provenance and raw data only", stats.Undecodable)
+	}
+	if o.output == "-" {
+		return nil
+	}
+	if s.json {
+		return s.printJSON(struct {
+			Format string `json:"format"`
+			Output string `json:"output"`
+			export.Stats
+		}{o.format, o.output, stats})
+	}
+	if !s.quiet {
+		msg := fmt.Sprintf("exported %d event(s) as %s to %s", stats.Events, o.format, o.output)
+		if o.format == export.FormatParquet {
+			msg += fmt.Sprintf(" (%d file(s) in %d partition(s))", stats.Files, stats.Partitions)
+		}
+		s.out("%s\n", msg)
+	}
+	return nil
+}
+
+// write exports into a directory (parquet), to stdout or into a file.
+func (o exportOptions) write(ctx context.Context, st *store.Store, stdout io.Writer, opts export.Options) (export.Stats, error) {
+	var stats export.Stats
+	var err error
+	switch {
+	case o.format == export.FormatParquet:
+		d, err := createOutputDir(o.output, export.ManifestName, o.force)
+		if err != nil {
+			return stats, err
+		}
+		stats, err = export.Parquet(ctx, st, d.tmp, opts)
+		return stats, commitOutput(ctx, d, err)
+	case o.output == "-":
+		bw := bufio.NewWriter(stdout)
+		if stats, err = exportText(ctx, st, o.format, bw, opts); err != nil {
+			return stats, err
+		}
+		return stats, bw.Flush()
+	}
+	f, err := createOutput(o.output, o.force)
+	if err != nil {
+		return stats, err
+	}
+	stats, err = exportText(ctx, st, o.format, f, opts)
+	return stats, commitOutput(ctx, f, err)
+}
+
+// commitOutput moves a finished output into place, or removes it when
+// writing it failed (err) or the run was interrupted.
+func commitOutput(ctx context.Context, out interface {
+	Commit() error
+	Abort()
+}, err error) error {
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		out.Abort()
+		return err
+	}
+	return out.Commit()
+}
+
+func exportText(ctx context.Context, st *store.Store, format string, w io.Writer, opts export.Options) (export.Stats, error) {
+	if format == export.FormatCSV {
+		return export.CSV(ctx, st, w, opts)
+	}
+	return export.JSONL(ctx, st, w, opts)
 }

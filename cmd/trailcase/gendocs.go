@@ -3,6 +3,7 @@ package main
 //go:generate go run . gendocs --dir ../../docs
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 )
-
-func init() { register("gendocs", gendocsCommand) }
 
 // Generated reference pages, relative to the docs directory.
 const (
@@ -29,21 +28,29 @@ func gendocsCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "dir", Value: "docs", Usage: "write into `DIR`"},
 		},
 		Action: func(c *cli.Context) error {
-			pages, err := referencePages()
-			if err != nil {
-				return err
-			}
-			dir := c.String("dir")
-			for name, body := range pages {
-				p := filepath.Join(dir, name)
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					return fmt.Errorf("write %q: %w", p, err)
-				}
-				fmt.Fprintf(e.stderr, "trailcase: wrote %s\n", p)
-			}
-			return nil
+			return runGendocs(c.Context, gendocsOptions{dir: c.String("dir")}, e.streams(c))
 		},
 	}
+}
+
+// gendocsOptions are the flags of one gendocs run.
+type gendocsOptions struct {
+	dir string
+}
+
+func runGendocs(_ context.Context, o gendocsOptions, s *streams) error {
+	pages, err := referencePages()
+	if err != nil {
+		return err
+	}
+	for name, body := range pages {
+		p := filepath.Join(o.dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return fmt.Errorf("write %q: %w", p, err)
+		}
+		fmt.Fprintf(s.stderr, "trailcase: wrote %s\n", p)
+	}
+	return nil
 }
 
 // referencePages renders the CLI reference from the command definitions.

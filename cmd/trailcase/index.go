@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -10,7 +11,10 @@ import (
 	"github.com/trailcase/trailcase/evidence/index"
 )
 
-func init() { register("index", indexCommand) }
+// indexOptions are the flags of one index run.
+type indexOptions struct {
+	caseOptions
+}
 
 func indexCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -25,34 +29,37 @@ itself unless --no-index is given.
 ` + exitCodesHelp,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {
-			start := time.Now().UTC()
-			st, err := e.openCase(c, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			prog := e.progress(c)
-			rep, err := index.Run(c.Context, st, st.NewWriter(0), prog)
-			finishProgress(prog)
-			result := evidence.ResultOK
-			if err != nil {
-				result = evidence.ResultFailed
-			}
-			summary := fmt.Sprintf("indexed %d event(s) from %d item(s); %d flagged", rep.Events, rep.Items, len(rep.Flagged))
-			e.record(c, st, "index", start, result, summary, nil)
-			if err != nil {
-				return err
-			}
-			for _, f := range rep.Flagged {
-				e.warn(c, "item %d %s (%s): %s, %d warning(s)", f.ID, f.Path, f.Kind, f.State, f.Warnings)
-			}
-			if jsonOut(c) {
-				return e.printJSON(rep)
-			}
-			if !quiet(c) {
-				e.out(c, "%s\n", summary)
-			}
-			return nil
+			return runIndex(c.Context, indexOptions{caseFlags(c)}, e.streams(c))
 		},
 	}
+}
+
+func runIndex(ctx context.Context, o indexOptions, s *streams) error {
+	start := time.Now().UTC()
+	st, err := o.open(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := index.Run(ctx, st, st.NewWriter(0), s.progress)
+	s.finishProgress()
+	result := evidence.ResultOK
+	if err != nil {
+		result = evidence.ResultFailed
+	}
+	summary := fmt.Sprintf("indexed %d event(s) from %d item(s); %d flagged", rep.Events, rep.Items, len(rep.Flagged))
+	o.record(st, s, "index", start, result, summary)
+	if err != nil {
+		return err
+	}
+	for _, f := range rep.Flagged {
+		s.warn("item %d %s (%s): %s, %d warning(s)", f.ID, f.Path, f.Kind, f.State, f.Warnings)
+	}
+	if s.json {
+		return s.printJSON(rep)
+	}
+	if !s.quiet {
+		s.out("%s\n", summary)
+	}
+	return nil
 }

@@ -1,19 +1,24 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
-func init() { register("init", initCommand) }
+// initOptions are the flags of one init run.
+type initOptions struct {
+	caseOptions
+	name, number, description string
+}
 
 func initCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -30,46 +35,46 @@ The first custody log entry records who created the case, where and when.
 			&cli.StringFlag{Name: "description", Usage: "what the case is about"},
 		),
 		Action: func(c *cli.Context) error {
-			path, err := casePath(c)
-			if err != nil {
-				return err
-			}
-			if c.String("name") == "" {
-				return usagef("init needs --name")
-			}
-			examiner := gString(c, "examiner")
-			if examiner == "" {
-				return usagef("init needs --examiner")
-			}
-			var id [16]byte
-			_, _ = rand.Read(id[:])
-			start := time.Now().UTC()
-			info := evidence.CaseInfo{
-				ID: hex.EncodeToString(id[:]), Name: c.String("name"), Number: c.String("number"),
-				Examiner: examiner, Description: c.String("description"), Created: start,
-			}
-			st, err := store.Create(path, info)
-			if err != nil {
-				if errors.Is(err, store.ErrExists) {
-					return withHint(err, "choose another file name; trailcase never overwrites a case")
-				}
-				return err
-			}
-			defer st.Close()
-			ent := e.actor(c, st).Entry("init", os.Args[1:])
-			ent.Start, ent.End, ent.Result = start, time.Now().UTC(), evidence.ResultOK
-			ent.Detail = "case created: " + info.Name
-			if _, err := st.AppendCustody(ent); err != nil {
-				return err
-			}
-			info, _ = st.Info()
-			if jsonOut(c) {
-				return e.printJSON(info)
-			}
-			if !quiet(c) {
-				e.out(c, "created case %q (%s) in %s, examiner %s\n", info.Name, info.ID, path, info.Examiner)
-			}
-			return nil
+			o := initOptions{caseOptions: caseFlags(c), name: c.String("name"), number: c.String("number"), description: c.String("description")}
+			return runInit(c.Context, o, e.streams(c))
 		},
 	}
+}
+
+func runInit(_ context.Context, o initOptions, s *streams) error {
+	if o.path == "" {
+		return usagef("no case file: give --case PATH or set TRAILCASE_CASE")
+	}
+	if o.name == "" {
+		return usagef("init needs --name")
+	}
+	if o.examiner == "" {
+		return usagef("init needs --examiner")
+	}
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	start := time.Now().UTC()
+	info := evidence.CaseInfo{
+		ID: hex.EncodeToString(id[:]), Name: o.name, Number: o.number,
+		Examiner: o.examiner, Description: o.description, Created: start,
+	}
+	st, err := store.Create(o.path, info)
+	if err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return withHint(err, "choose another file name; trailcase never overwrites a case")
+		}
+		return err
+	}
+	defer st.Close()
+	if _, err := custody.Record(st, o.actor(st), "init", o.args, start, evidence.ResultOK, "case created: "+info.Name); err != nil {
+		return err
+	}
+	info, _ = st.Info()
+	if s.json {
+		return s.printJSON(info)
+	}
+	if !s.quiet {
+		s.out("created case %q (%s) in %s, examiner %s\n", info.Name, info.ID, o.path, info.Examiner)
+	}
+	return nil
 }

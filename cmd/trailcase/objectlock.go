@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,19 +10,21 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
 
-func init() { register("objectlock", objectlockCommand) }
-
 // objectlockOptions are the flags of one objectlock run.
 type objectlockOptions struct {
+	caseOptions
 	uri      string // "" for the offline check of the case
 	req      objectlock.Requirements
 	noRecord bool
 	live     objectlock.LiveOptions
+	// s3Client returns the client of a live check and its endpoint.
+	s3Client func() (s3.API, string, error)
 }
 
 func objectlockCommand(e *env) *cli.Command {
@@ -61,7 +63,13 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 ` + exitCodesHelp,
 		Flags: withGlobal(flags...),
 		Action: func(c *cli.Context) error {
-			var o objectlockOptions
+			o := objectlockOptions{caseOptions: caseFlags(c), s3Client: func() (s3.API, string, error) {
+				client, endpoint, err := newS3Client(c)
+				if err != nil {
+					return nil, "", err
+				}
+				return client, endpoint, nil
+			}}
 			switch c.NArg() {
 			case 0:
 			case 1:
@@ -91,71 +99,70 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 			if o.uri == "" && (len(o.live.Include) > 0 || len(o.live.Exclude) > 0 || o.live.AllVersions) {
 				return usagef("--include, --exclude and --all-versions apply to a live check (give s3://bucket[/prefix])")
 			}
-			return e.runObjectlock(c, o)
+			_, err = runObjectlock(c.Context, o, e.streams(c))
+			return err
 		},
 	}
 }
 
-func (e *env) runObjectlock(c *cli.Context, o objectlockOptions) error {
+// runObjectlock reports the Object Lock state of the case's evidence, or
+// of a bucket live; it returns the report, and problemsError when a
+// status is unknown or a requirement is not met.
+func runObjectlock(ctx context.Context, o objectlockOptions, s *streams) (*objectlock.Report, error) {
 	start := time.Now().UTC()
 	var st *store.Store
-	var rep *objectlock.Report
-	var err error
-	if o.uri == "" || gString(c, "case") != "" {
-		st, err = e.openCaseForRecord(c, o.noRecord)
-		if err != nil {
-			return err
+	if o.uri == "" || o.path != "" {
+		var err error
+		if st, err = o.openForRecord(o.noRecord, s); err != nil {
+			return nil, err
 		}
 		defer st.Close()
 	}
-	if o.uri == "" {
-		rep, err = objectlock.FromCase(st, o.req, start)
-	} else {
-		client, endpoint, cerr := newS3Client(c)
-		if cerr != nil {
-			return cerr
-		}
-		o.live.Endpoint = endpoint
-		rep, err = objectlock.Live(c.Context, client, o.uri, o.live, o.req, start)
-		if err != nil {
-			err = s3Hint(err)
-		}
-	}
+	rep, err := o.check(ctx, st, start)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	summary := rep.SummaryLine()
-	if st != nil {
-		raw, _ := json.Marshal(recordedLockReport(rep))
-		result := evidence.ResultOK
-		if !rep.OK {
-			result = evidence.ResultProblems
-		}
-		detail := summary
-		if o.uri != "" {
-			detail = o.uri + ": " + summary
-		}
-		e.record(c, st, "objectlock", start, result, detail, &store.CheckRecord{Name: "objectlock", OK: rep.OK, Summary: detail, Result: raw})
+	detail := rep.SummaryLine()
+	if o.uri != "" {
+		detail = o.uri + ": " + detail
 	}
-	if jsonOut(c) {
-		if err := e.printJSON(rep); err != nil {
-			return err
+	o.recordCheck(st, s, custody.Check{Action: "objectlock", Name: "objectlock", Start: start, OK: rep.OK, Summary: detail, Result: recordedLockReport(rep)})
+	if s.json {
+		if err := s.printJSON(rep); err != nil {
+			return rep, err
 		}
 	} else {
-		e.printObjectlock(c, rep)
+		printObjectlock(s, rep)
 	}
 	if !rep.OK {
-		return problemsError{fmt.Sprintf("object lock: %d problem(s)", len(rep.Problems))}
+		return rep, problemsError{fmt.Sprintf("object lock: %d problem(s)", len(rep.Problems))}
 	}
-	return nil
+	return rep, nil
 }
 
-func (e *env) printObjectlock(c *cli.Context, rep *objectlock.Report) {
+// check evaluates the case (st) or asks S3 live.
+func (o objectlockOptions) check(ctx context.Context, st *store.Store, now time.Time) (*objectlock.Report, error) {
+	if o.uri == "" {
+		return objectlock.FromCase(st, o.req, now)
+	}
+	client, endpoint, err := o.s3Client()
+	if err != nil {
+		return nil, err
+	}
+	o.live.Endpoint = endpoint
+	rep, err := objectlock.Live(ctx, client, o.uri, o.live, o.req, now)
+	if err != nil {
+		return nil, s3Hint(err)
+	}
+	return rep, nil
+}
+
+func printObjectlock(s *streams, rep *objectlock.Report) {
 	for _, b := range rep.Buckets {
-		e.out(c, "%s\n", bucketLine(b))
+		s.out("%s\n", bucketLine(b))
 	}
 	if len(rep.Objects) > 0 {
-		e.out(c, "%-10s  %-10s  %-24s  %-7s  %s\n", "STATUS", "MODE", "RETAIN-UNTIL", "HOLD", "OBJECT")
+		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", "STATUS", "MODE", "RETAIN-UNTIL", "HOLD", "OBJECT")
 	}
 	for _, lo := range rep.Objects {
 		mode := lo.Mode
@@ -173,16 +180,16 @@ func (e *env) printObjectlock(c *cli.Context, rep *objectlock.Report) {
 		if lo.Item != 0 {
 			name = fmt.Sprintf("#%d %s", lo.Item, lo.Source)
 		}
-		e.out(c, "%-10s  %-10s  %-24s  %-7s  %s\n", lo.Status, mode, fmtTime(lo.RetainUntil), hold, name)
+		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", lo.Status, mode, fmtTime(lo.RetainUntil), hold, name)
 	}
 	for _, m := range rep.DeleteMarkers {
-		e.out(c, "delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
+		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
 	}
 	for _, p := range rep.Problems {
-		e.out(c, "%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
+		s.out("%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
 	}
-	if rep.NotS3 > 0 && !quiet(c) {
-		e.out(c, "%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
+	if rep.NotS3 > 0 && !s.quiet {
+		s.out("%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
 	}
 	var req []string
 	if rep.Requirements.Mode != "" {
@@ -195,7 +202,7 @@ func (e *env) printObjectlock(c *cli.Context, rep *objectlock.Report) {
 	if len(req) > 0 {
 		line += " (required: " + strings.Join(req, ", ") + ")"
 	}
-	e.out(c, "%s\n", line)
+	s.out("%s\n", line)
 }
 
 // s3Hint adds a hint to the errors that stop all work on a bucket.

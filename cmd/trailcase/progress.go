@@ -7,20 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/timeline"
 )
-
-// progress returns a progress sink that draws on stderr when stderr is a
-// terminal and neither --json nor --quiet is set, and a no-op otherwise.
-func (e *env) progress(c *cli.Context) evidence.Progress {
-	if jsonOut(c) || quiet(c) || !isTerminal(e.stderr) {
-		return evidence.NoProgress{}
-	}
-	return &bar{w: e.stderr}
-}
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,7 +14,13 @@ import (
 	"github.com/trailcase/trailcase/evidence/report"
 )
 
-func init() { register("report", reportCommand) }
+// reportOptions are the flags of one report run.
+type reportOptions struct {
+	caseOptions
+	format string // html, md or json
+	output string // a file, or "" or "-" for stdout
+	force  bool
+}
 
 func reportCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -43,71 +50,82 @@ is created with mode 0600. Opens the case read-only: the case file is not change
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing output file"},
 		),
 		Action: func(c *cli.Context) error {
-			out := c.String("output")
-			format, err := reportFormat(c.String("format"), out, jsonOut(c))
-			if err != nil {
+			o := reportOptions{caseOptions: caseFlags(c), output: c.String("output"), force: c.Bool("force")}
+			var err error
+			if o.format, err = reportFormat(c.String("format"), o.output, gBool(c, "json")); err != nil {
 				return err
 			}
-			if out != "" && out != "-" {
-				if err := refuseExisting(out, c.Bool("force"), false); err != nil {
-					return err
-				}
-			}
-			st, err := e.openCase(c, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ver, rev := buildInfo()
-			host, _ := os.Hostname()
-			casePath, _ := casePath(c)
-			r, err := report.Build(c.Context, st, report.Options{ToolVersion: ver, Revision: rev, Host: host,
-				OS: osDescription(), CaseFile: casePath})
-			if err != nil {
-				return err
-			}
-			write := func(w io.Writer) error {
-				switch format {
-				case "json":
-					return r.WriteJSON(w)
-				case "md":
-					return r.WriteMarkdown(w)
-				default:
-					return r.WriteHTML(w)
-				}
-			}
-			if out == "" || out == "-" {
-				bw := bufio.NewWriter(e.stdout)
-				if err := write(bw); err != nil {
-					return err
-				}
-				return bw.Flush()
-			}
-			f, err := createOutput(out, c.Bool("force"))
-			if err != nil {
-				return err
-			}
-			bw := bufio.NewWriter(f)
-			if err := write(bw); err != nil {
-				f.Abort()
-				return err
-			}
-			if err := bw.Flush(); err != nil {
-				f.Abort()
-				return notWritable(out, err)
-			}
-			if err := c.Context.Err(); err != nil {
-				f.Abort()
-				return err
-			}
-			if err := f.Commit(); err != nil {
-				return err
-			}
-			e.info(c, "wrote %s report %s (%d evidence item(s), %d custody entries; %d bytes, SHA-256 %s)",
-				format, out, len(r.Evidence), len(r.Custody), f.n, f.Sum())
-			return nil
+			return runReport(c.Context, o, e.streams(c))
 		},
 	}
+}
+
+func runReport(ctx context.Context, o reportOptions, s *streams) error {
+	toStdout := o.output == "" || o.output == "-"
+	if !toStdout {
+		if err := refuseExisting(o.output, o.force, false); err != nil {
+			return err
+		}
+	}
+	st, err := o.open(true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t := tool()
+	host, _ := os.Hostname()
+	r, err := report.Build(ctx, st, report.Options{ToolVersion: t.Version, Revision: t.Revision, Host: host,
+		OS: osDescription(), CaseFile: o.path})
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			return r.WriteJSON(w)
+		case "md":
+			return r.WriteMarkdown(w)
+		default:
+			return r.WriteHTML(w)
+		}
+	}
+	if toStdout {
+		bw := bufio.NewWriter(s.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	f, err := writeOutput(ctx, o.output, o.force, write)
+	if err != nil {
+		return err
+	}
+	s.info("wrote %s report %s (%d evidence item(s), %d custody entries; %d bytes, SHA-256 %s)",
+		o.format, o.output, len(r.Evidence), len(r.Custody), f.n, f.Sum())
+	return nil
+}
+
+// writeOutput writes path through write, buffered, under a temporary
+// name that becomes path only when complete.
+func writeOutput(ctx context.Context, path string, force bool, write func(io.Writer) error) (*outputFile, error) {
+	f, err := createOutput(path, force)
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriter(f)
+	if err := write(bw); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		f.Abort()
+		return nil, notWritable(path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return f, f.Commit()
 }
 
 // reportFormat decides the report's format from --format, the output

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -9,10 +10,9 @@ import (
 	"github.com/trailcase/trailcase/timeline"
 )
 
-func init() { register("timeline", timelineCommand) }
-
 // timelineOptions are the flags of one timeline run.
 type timelineOptions struct {
+	caseOptions
 	query  timeline.Query
 	format string
 }
@@ -58,8 +58,8 @@ The case is opened read-only.
 			if c.NArg() > 0 {
 				return usagef("timeline takes no arguments (got %q); give --ip, --principal or --all", c.Args().First())
 			}
-			o := timelineOptions{format: c.String("format")}
-			if jsonOut(c) {
+			o := timelineOptions{caseOptions: caseFlags(c), format: c.String("format")}
+			if gBool(c, "json") {
 				if c.IsSet("format") && o.format != timeline.FormatJSONL {
 					return usagef("--json prints jsonl; it cannot be combined with --format %s", o.format)
 				}
@@ -83,7 +83,7 @@ The case is opened read-only.
 			if !validFormat(o.format) {
 				return usagef("--format %q: want table, csv, jsonl or timesketch", o.format)
 			}
-			return e.runTimeline(c, o)
+			return runTimeline(c.Context, o, e.streams(c))
 		},
 	}
 }
@@ -97,34 +97,34 @@ func validFormat(f string) bool {
 	return false
 }
 
-func (e *env) runTimeline(c *cli.Context, o timelineOptions) error {
-	st, err := e.openCase(c, true)
+func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
+	st, err := o.open(true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sum, err := writeTimeline(c, e, st, o.query, o.format)
+	sum, err := writeTimeline(ctx, s, st, o.query, o.format)
 	if err != nil {
 		return err
 	}
-	if o.format != timeline.FormatTable && !quiet(c) {
-		e.info(c, "%d event(s)", sum.Events)
+	if o.format != timeline.FormatTable && !s.quiet {
+		s.info("%d event(s)", sum.Events)
 	}
 	if sum.Events == 0 {
 		if n, err := st.EventCount(); err == nil && n == 0 {
-			e.info(c, "hint: the case holds no events yet: add evidence with 'trailcase acquire'")
+			s.info("hint: the case holds no events yet: add evidence with 'trailcase acquire'")
 		}
 	}
 	return nil
 }
 
 // writeTimeline runs q and writes it to stdout in format.
-func writeTimeline(c *cli.Context, e *env, src timeline.EventSource, q timeline.Query, format string) (*timeline.Summary, error) {
-	w, err := timeline.NewWriter(e.stdout, format)
+func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q timeline.Query, format string) (*timeline.Summary, error) {
+	w, err := timeline.NewWriter(s.stdout, format)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	corr, err := timeline.Prepare(c.Context, src, q)
+	corr, err := timeline.Prepare(ctx, src, q)
 	if err != nil {
 		if errors.Is(err, timeline.ErrBadQuery) {
 			return nil, usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
@@ -134,11 +134,11 @@ func writeTimeline(c *cli.Context, e *env, src timeline.EventSource, q timeline.
 	if err := w.Begin(corr); err != nil {
 		return nil, err
 	}
-	sum, err := corr.Run(c.Context, w.Write)
+	sum, err := corr.Run(ctx, w.Write)
 	if err != nil {
 		return nil, err
 	}
-	if format != timeline.FormatTable || !quiet(c) {
+	if format != timeline.FormatTable || !s.quiet {
 		return sum, w.End(sum)
 	}
 	return sum, w.End(nil)

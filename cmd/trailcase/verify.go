@@ -1,17 +1,21 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
 
-func init() { register("verify", verifyCommand) }
+// verifyOptions are the flags of one verify run.
+type verifyOptions struct {
+	caseOptions
+	noRecord bool
+}
 
 func verifyCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -29,66 +33,72 @@ the case file is read-only).
 			&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
 		),
 		Action: func(c *cli.Context) error {
-			start := time.Now().UTC()
-			st, err := e.openCaseForRecord(c, c.Bool("no-record"))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			prog := e.progress(c)
-			prog.Begin("verify", -1)
-			res, err := st.Check(c.Context, prog.Advance)
-			prog.End()
-			finishProgress(prog)
-			if err != nil {
-				return err
-			}
-			ok := len(res.Problems) == 0
-			for _, n := range res.Notices {
-				e.info(c, "notice: %s", n)
-			}
-			summary := fmt.Sprintf("%d item(s), %d bytes re-hashed, %d custody entries checked: ", res.Items, res.Bytes, res.CustodyEntries)
-			if ok {
-				summary += "all intact"
-			} else {
-				summary += fmt.Sprintf("%d problem(s)", len(res.Problems))
-			}
-			raw, _ := json.Marshal(res)
-			result := evidence.ResultOK
-			if !ok {
-				result = evidence.ResultProblems
-			}
-			e.record(c, st, "verify", start, result, summary, &store.CheckRecord{Name: "verify", OK: ok, Summary: summary, Result: raw})
-			if jsonOut(c) {
-				if res.Problems == nil {
-					res.Problems = []store.Problem{}
-				}
-				if err := e.printJSON(struct {
-					Valid          bool            `json:"valid"`
-					Items          int             `json:"items"`
-					Bytes          int64           `json:"bytes"`
-					CustodyEntries int             `json:"custody_entries"`
-					Problems       []store.Problem `json:"problems"`
-					Notices        []string        `json:"notices,omitempty"`
-				}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems, res.Notices}); err != nil {
-					return err
-				}
-			} else {
-				for _, p := range res.Problems {
-					obj := p.Object
-					if p.Item != 0 {
-						obj = fmt.Sprintf("item %d %s", p.Item, p.Object)
-					}
-					e.out(c, "%-22s %s: %s\n", p.Kind, obj, p.Detail)
-				}
-				if !quiet(c) || !ok {
-					e.out(c, "%s\n", summary)
-				}
-			}
-			if !ok {
-				return problemsError{}
-			}
-			return nil
+			_, err := runVerify(c.Context, verifyOptions{caseFlags(c), c.Bool("no-record")}, e.streams(c))
+			return err
 		},
 	}
+}
+
+// runVerify re-hashes the evidence and checks the custody chain and the
+// store; it returns the result, and problemsError when it found any.
+func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckResult, error) {
+	start := time.Now().UTC()
+	st, err := o.openForRecord(o.noRecord, s)
+	if err != nil {
+		return store.CheckResult{}, err
+	}
+	defer st.Close()
+	s.progress.Begin("verify", -1)
+	res, err := st.Check(ctx, s.progress.Advance)
+	s.progress.End()
+	s.finishProgress()
+	if err != nil {
+		return res, err
+	}
+	ok := len(res.Problems) == 0
+	for _, n := range res.Notices {
+		s.info("notice: %s", n)
+	}
+	summary := fmt.Sprintf("%d item(s), %d bytes re-hashed, %d custody entries checked: ", res.Items, res.Bytes, res.CustodyEntries)
+	if ok {
+		summary += "all intact"
+	} else {
+		summary += fmt.Sprintf("%d problem(s)", len(res.Problems))
+	}
+	o.recordCheck(st, s, custody.Check{Action: "verify", Name: "verify", Start: start, OK: ok, Summary: summary, Result: res})
+	if err := printVerify(s, res, summary); err != nil {
+		return res, err
+	}
+	if !ok {
+		return res, problemsError{}
+	}
+	return res, nil
+}
+
+func printVerify(s *streams, res store.CheckResult, summary string) error {
+	ok := len(res.Problems) == 0
+	if s.json {
+		if res.Problems == nil {
+			res.Problems = []store.Problem{}
+		}
+		return s.printJSON(struct {
+			Valid          bool            `json:"valid"`
+			Items          int             `json:"items"`
+			Bytes          int64           `json:"bytes"`
+			CustodyEntries int             `json:"custody_entries"`
+			Problems       []store.Problem `json:"problems"`
+			Notices        []string        `json:"notices,omitempty"`
+		}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems, res.Notices})
+	}
+	for _, p := range res.Problems {
+		obj := p.Object
+		if p.Item != 0 {
+			obj = fmt.Sprintf("item %d %s", p.Item, p.Object)
+		}
+		s.out("%-22s %s: %s\n", p.Kind, obj, p.Detail)
+	}
+	if !s.quiet || !ok {
+		s.out("%s\n", summary)
+	}
+	return nil
 }
