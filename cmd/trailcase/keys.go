@@ -101,36 +101,7 @@ func runKeysFetch(c *cli.Context, e *env) error {
 		}
 		e.record(c, st, "keys fetch", start, evidence.ResultOK, summary, nil)
 	}
-	if jsonOut(c) {
-		type key struct {
-			Fingerprint string    `json:"fingerprint"`
-			Start       time.Time `json:"start,omitzero"`
-			End         time.Time `json:"end,omitzero"`
-			Region      string    `json:"region"`
-		}
-		res := struct {
-			Region string `json:"region"`
-			File   string `json:"file,omitempty"`
-			Stored bool   `json:"stored_in_case"`
-			Keys   []key  `json:"keys"`
-		}{Region: region, File: out, Stored: st != nil, Keys: []key{}}
-		for _, k := range keys {
-			res.Keys = append(res.Keys, key{k.Fingerprint, k.Start, k.End, k.Region})
-		}
-		return e.printJSON(res)
-	}
-	for _, k := range keys {
-		e.out(c, "%s  %s to %s\n", k.Fingerprint, fmtTime(k.Start), fmtTime(k.End))
-	}
-	where := []string{}
-	if out != "" {
-		where = append(where, fmt.Sprintf("written to %s", out))
-	}
-	if st != nil {
-		where = append(where, "stored in the case")
-	}
-	e.info(c, "%s %s", summary, strings.Join(where, " and "))
-	return nil
+	return printFetchedKeys(c, e, keys, region, summary, out, st != nil)
 }
 
 // newCloudTrailClient builds the CloudTrail client of --profile,
@@ -144,6 +115,41 @@ func newCloudTrailClient(c *cli.Context) (*cloudtrail.Client, error) {
 		return nil, awsConfigHint(err)
 	}
 	return client, nil
+}
+
+// printFetchedKeys shows the fetched keys: as JSON, or one line per key
+// on stdout and where they went on stderr.
+func printFetchedKeys(c *cli.Context, e *env, keys []evidence.PublicKey, region, summary, out string, stored bool) error {
+	if jsonOut(c) {
+		type key struct {
+			Fingerprint string    `json:"fingerprint"`
+			Start       time.Time `json:"start,omitzero"`
+			End         time.Time `json:"end,omitzero"`
+			Region      string    `json:"region"`
+		}
+		res := struct {
+			Region string `json:"region"`
+			File   string `json:"file,omitempty"`
+			Stored bool   `json:"stored_in_case"`
+			Keys   []key  `json:"keys"`
+		}{Region: region, File: out, Stored: stored, Keys: []key{}}
+		for _, k := range keys {
+			res.Keys = append(res.Keys, key{k.Fingerprint, k.Start, k.End, k.Region})
+		}
+		return e.printJSON(res)
+	}
+	for _, k := range keys {
+		e.out(c, "%s  %s to %s\n", k.Fingerprint, fmtTime(k.Start), fmtTime(k.End))
+	}
+	where := []string{}
+	if out != "" {
+		where = append(where, fmt.Sprintf("written to %s", out))
+	}
+	if stored {
+		where = append(where, "stored in the case")
+	}
+	e.info(c, "%s %s", summary, strings.Join(where, " and "))
+	return nil
 }
 
 // writeFileAtomic writes b to a temporary file beside p and renames it.
