@@ -59,8 +59,67 @@ const benchRegion = "us-east-1"
 // is a small in-process server that answers those two calls with the
 // trail's bucket and the test key; S3 is moto.
 func digestBench(args []string) error {
+	o, cleanup, err := parseDigestOpts(args)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if v, err := exec.Command(o.aws, "--version").CombinedOutput(); err == nil {
+		fmt.Printf("aws: %s", v)
+	}
+	c, err := buildCorpus(o)
+	if err != nil {
+		return err
+	}
+
+	// ---- servers ----
+	moto, err := s3test.Start()
+	if err != nil {
+		return err
+	}
+	defer moto.Stop()
+	upStart := time.Now()
+	if err := upload(moto.URL, o.bucket, c.chain); err != nil {
+		return err
+	}
+	fmt.Printf("moto_server %s: %d objects uploaded in %.1fs\n", moto.URL, len(c.chain.Logs)+len(c.chain.Digests), time.Since(upStart).Seconds())
+
+	trailARN := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", benchRegion, c.chain.Account, o.trail)
+	ct, err := startCloudTrailStub(o, trailARN, c.key, c.t0)
+	if err != nil {
+		return err
+	}
+	defer ct.close()
+	fmt.Printf("CloudTrail API stub: %s\n", ct.url)
+
+	env, err := awsEnv(o.work, moto.URL, ct.url)
+	if err != nil {
+		return err
+	}
+
+	// ---- commands ----
+	dc := newDigestCommands(o, c, env, moto.URL, ct.url, trailARN)
+	t := &timings{times: map[string][]execResult{}}
+	for i := 1; i <= o.repeat; i++ {
+		if err := dc.round(i, t); err != nil {
+			return err
+		}
+	}
+
+	// ---- report ----
+	printDigestReport(o, t)
+	fmt.Printf("\nCloudTrail API stub calls: %s\n", ct.calls())
+	if o.keep {
+		fmt.Printf("scratch directory kept: %s\n", o.work)
+	}
+	return nil
+}
+
+// parseDigestOpts reads the flags of `tcbench digest`, finds the
+// binaries and makes the scratch directory; cleanup removes it unless
+// -keep or -work was given.
+func parseDigestOpts(args []string) (o digestOpts, cleanup func(), err error) {
 	fs := flag.NewFlagSet("digest", flag.ExitOnError)
-	var o digestOpts
 	fs.IntVar(&o.hours, "hours", 168, "hourly digests in the chain")
 	fs.IntVar(&o.logsPerHour, "logs-per-hour", 12, "log files per digest")
 	fs.IntVar(&o.eventsPerLog, "events-per-log", 24, "CloudTrail records per log file")
@@ -75,48 +134,59 @@ func digestBench(args []string) error {
 	fs.Int64Var(&o.seed, "seed", 1, "random seed for the log records")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory")
 	fs.Parse(args)
+	cleanup = func() {}
 	if o.hours < 1 || o.logsPerHour < 0 || o.eventsPerLog < 1 || o.repeat < 1 {
-		return errors.New("digest needs -hours ≥ 1, -logs-per-hour ≥ 0, -events-per-log ≥ 1, -repeat ≥ 1")
+		return o, cleanup, errors.New("digest needs -hours ≥ 1, -logs-per-hour ≥ 0, -events-per-log ≥ 1, -repeat ≥ 1")
 	}
-	var err error
 	if o.trailcase, err = exec.LookPath(o.trailcase); err != nil {
-		return fmt.Errorf("trailcase binary: %w", err)
+		return o, cleanup, fmt.Errorf("trailcase binary: %w", err)
 	}
 	if o.aws, err = exec.LookPath(o.aws); err != nil {
-		return fmt.Errorf("aws CLI: %w", err)
+		return o, cleanup, fmt.Errorf("aws CLI: %w", err)
 	}
-	if o.work == "" {
-		if o.work, err = os.MkdirTemp("", "tcbench-digest-"); err != nil {
-			return err
-		}
-		if !o.keep {
-			defer os.RemoveAll(o.work)
-		}
-	} else if o.work, err = filepath.Abs(o.work); err != nil {
-		return err
+	if o.work != "" {
+		o.work, err = filepath.Abs(o.work)
+		return o, cleanup, err
 	}
-	if v, err := exec.Command(o.aws, "--version").CombinedOutput(); err == nil {
-		fmt.Printf("aws: %s", v)
+	if o.work, err = os.MkdirTemp("", "tcbench-digest-"); err != nil {
+		return o, cleanup, err
 	}
+	if !o.keep {
+		work := o.work
+		cleanup = func() { os.RemoveAll(work) }
+	}
+	return o, cleanup, nil
+}
 
-	// ---- corpus ----
-	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+// digestCorpus is the generated chain, its signing key, and where the
+// chain and the public key file were written.
+type digestCorpus struct {
+	t0           time.Time
+	key          *rsa.PrivateKey
+	chain        *digesttest.Chain
+	src, keyFile string
+}
+
+// buildCorpus generates and writes the chain and prints its size.
+func buildCorpus(o digestOpts) (*digestCorpus, error) {
+	c := &digestCorpus{t0: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)}
 	genStart := time.Now()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	var err error
+	if c.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return nil, err
+	}
+	chain, inflated, events, err := buildChain(o, c.key, c.t0)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	chain, inflated, events, err := buildChain(o, key, t0)
-	if err != nil {
-		return err
+	c.chain = chain
+	c.src = filepath.Join(o.work, "src", o.bucket)
+	if err := chain.WriteDir(c.src); err != nil {
+		return nil, err
 	}
-	src := filepath.Join(o.work, "src", o.bucket)
-	if err := chain.WriteDir(src); err != nil {
-		return err
-	}
-	keyFile := filepath.Join(o.work, "public-keys.json")
-	if err := os.WriteFile(keyFile, digesttest.KeyFile(t0.Add(-24*time.Hour), t0.Add(time.Duration(o.hours+24)*time.Hour), &key.PublicKey), 0o644); err != nil {
-		return err
+	c.keyFile = filepath.Join(o.work, "public-keys.json")
+	if err := os.WriteFile(c.keyFile, digesttest.KeyFile(c.t0.Add(-24*time.Hour), c.t0.Add(time.Duration(o.hours+24)*time.Hour), &c.key.PublicKey), 0o644); err != nil {
+		return nil, err
 	}
 	var stored int64
 	for _, l := range chain.Logs {
@@ -127,133 +197,140 @@ func digestBench(args []string) error {
 	}
 	fmt.Printf("corpus: %d digests, %d logs, %d events; %.1f MB stored (gzip), %.1f MB inflated logs; built in %.1fs\n",
 		len(chain.Digests), len(chain.Logs), events, float64(stored)/1e6, float64(inflated)/1e6, time.Since(genStart).Seconds())
+	return c, nil
+}
 
-	// ---- servers ----
-	moto, err := s3test.Start()
-	if err != nil {
-		return err
-	}
-	defer moto.Stop()
-	upStart := time.Now()
-	if err := upload(moto.URL, o.bucket, chain); err != nil {
-		return err
-	}
-	fmt.Printf("moto_server %s: %d objects uploaded in %.1fs\n", moto.URL, len(chain.Logs)+len(chain.Digests), time.Since(upStart).Seconds())
+// digestVariant is one way trailcase acquires the chain before
+// `digest verify`.
+type digestVariant struct {
+	name    string
+	acquire func(cs string) []string
+	s3      bool // limited to the first -s3-runs runs
+}
 
-	trailARN := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", benchRegion, chain.Account, o.trail)
-	ct, err := startCloudTrailStub(o, trailARN, key, t0)
-	if err != nil {
-		return err
-	}
-	defer ct.close()
-	fmt.Printf("CloudTrail API stub: %s\n", ct.url)
+// digestCommands are the timed commands of a digest benchmark.
+type digestCommands struct {
+	o                     digestOpts
+	env                   []string
+	aws                   []string
+	variants              []digestVariant
+	wantDigests, wantLogs int
+	keyFile               string
+}
 
-	env, err := awsEnv(o.work, moto.URL, ct.url)
-	if err != nil {
-		return err
-	}
-
-	// ---- commands ----
-	end := t0.Add(time.Duration(o.hours) * time.Hour)
-	awsCmd := []string{o.aws, "cloudtrail", "validate-logs", "--trail-arn", trailARN,
-		"--start-time", t0.Format(time.RFC3339), "--end-time", end.Format(time.RFC3339),
-		"--region", benchRegion, "--endpoint-url", ct.url}
-	fmt.Printf("aws command: AWS_ENDPOINT_URL_S3=%s %s\n", moto.URL, strings.Join(awsCmd, " "))
-	wantDigests, wantLogs := len(chain.Digests), len(chain.Logs)
-	checkAWS := func(r execResult) error {
-		return checkValidateLogs(r, wantDigests, wantLogs)
-	}
-	checkTC := func(r execResult) error {
-		return checkDigestVerify(r, wantDigests, wantLogs)
-	}
-
-	type variant struct {
-		name    string
-		acquire func(cs string) []string
-		s3      bool // limited to the first -s3-runs runs
-	}
+// newDigestCommands builds the commands and prints them.
+func newDigestCommands(o digestOpts, c *digestCorpus, env []string, motoURL, ctURL, trailARN string) *digestCommands {
+	end := c.t0.Add(time.Duration(o.hours) * time.Hour)
+	dc := &digestCommands{o: o, env: env, wantDigests: len(c.chain.Digests), wantLogs: len(c.chain.Logs), keyFile: c.keyFile}
+	dc.aws = []string{o.aws, "cloudtrail", "validate-logs", "--trail-arn", trailARN,
+		"--start-time", c.t0.Format(time.RFC3339), "--end-time", end.Format(time.RFC3339),
+		"--region", benchRegion, "--endpoint-url", ctURL}
+	fmt.Printf("aws command: AWS_ENDPOINT_URL_S3=%s %s\n", motoURL, strings.Join(dc.aws, " "))
 	dirAcquire := func(extra ...string) func(string) []string {
 		return func(cs string) []string {
-			return append(append([]string{o.trailcase, "acquire", "--quiet", "--case", cs}, extra...), src)
+			return append(append([]string{o.trailcase, "acquire", "--quiet", "--case", cs}, extra...), c.src)
 		}
 	}
 	s3Source := "s3://" + o.bucket
 	if o.prefix != "" {
 		s3Source += "/" + strings.Trim(o.prefix, "/")
 	}
-	variants := []variant{
+	dc.variants = []digestVariant{
 		{"acquire dir", dirAcquire(), false},
 		{"acquire dir --no-index", dirAcquire("--no-index"), false},
 		{"acquire s3:// (moto)", func(cs string) []string {
-			return []string{o.trailcase, "acquire", "--quiet", "--case", cs, "--endpoint-url", moto.URL, "--region", benchRegion, s3Source}
+			return []string{o.trailcase, "acquire", "--quiet", "--case", cs, "--endpoint-url", motoURL, "--region", benchRegion, s3Source}
 		}, true},
 	}
-	verifyCmd := func(cs string) []string {
-		return []string{o.trailcase, "digest", "verify", "--case", cs, "--public-keys", keyFile, "--json", "--no-record"}
-	}
-	fmt.Printf("trailcase: %s (then %s)\n", strings.Join(variants[0].acquire("CASE"), " "), strings.Join(verifyCmd("CASE"), " "))
+	fmt.Printf("trailcase: %s (then %s)\n", strings.Join(dc.variants[0].acquire("CASE"), " "), strings.Join(dc.verify("CASE"), " "))
+	return dc
+}
 
-	times := map[string][]execResult{}
-	order := []string{}
-	add := func(name string, r execResult) {
-		if _, ok := times[name]; !ok {
-			order = append(order, name)
-		}
-		times[name] = append(times[name], r)
-	}
-	for i := 1; i <= o.repeat; i++ {
-		r, err := execTimed(env, awsCmd...)
-		if err == nil {
-			err = checkAWS(r)
-		}
-		if err != nil {
-			return fmt.Errorf("aws cloudtrail validate-logs (run %d): %w", i, err)
-		}
-		add("aws cloudtrail validate-logs", r)
-		fmt.Fprintf(os.Stderr, "run %d/%d: aws cloudtrail validate-logs %.2fs\n", i, o.repeat, r.wall.Seconds())
-		if i == 1 {
-			fmt.Printf("aws output: %s\n", summaryLine(r.stdout))
-		}
-		for vi, v := range variants {
-			if v.s3 && i > o.s3Runs {
-				continue
-			}
-			cs := filepath.Join(o.work, fmt.Sprintf("run%d-%d.tcase", i, vi))
-			os.Remove(cs)
-			if r, err := execTimed(env, o.trailcase, "init", "--case", cs, "--name", "digest-bench", "--examiner", "bench"); err != nil || r.code != 0 {
-				return fmt.Errorf("trailcase init: %v %s", err, r.stderr)
-			}
-			ra, err := execTimed(env, v.acquire(cs)...)
-			if err == nil && ra.code != 0 {
-				err = fmt.Errorf("exit %d: %s", ra.code, ra.stderr)
-			}
-			if err != nil {
-				return fmt.Errorf("trailcase %s (run %d): %w", v.name, i, err)
-			}
-			rv, err := execTimed(env, verifyCmd(cs)...)
-			if err == nil {
-				err = checkTC(rv)
-			}
-			if err != nil {
-				return fmt.Errorf("trailcase digest verify after %s (run %d): %w", v.name, i, err)
-			}
-			if i == 1 && vi == 0 {
-				fmt.Printf("trailcase output: %s\n", verifySummary(rv.stdout))
-			}
-			add("trailcase digest verify (after "+v.name+")", rv)
-			add("trailcase "+v.name, ra)
-			add("trailcase "+v.name+" + digest verify", execResult{wall: ra.wall + rv.wall, maxRSS: max(ra.maxRSS, rv.maxRSS)})
-			fmt.Fprintf(os.Stderr, "run %d/%d: trailcase %s %.2fs + digest verify %.2fs\n", i, o.repeat, v.name, ra.wall.Seconds(), rv.wall.Seconds())
-			os.Remove(cs)
-		}
-	}
+// verify is the trailcase command that checks the chain in case cs.
+func (dc *digestCommands) verify(cs string) []string {
+	return []string{dc.o.trailcase, "digest", "verify", "--case", cs, "--public-keys", dc.keyFile, "--json", "--no-record"}
+}
 
-	// ---- report ----
+// timings are the results of each command, in the order first run.
+type timings struct {
+	order []string
+	times map[string][]execResult
+}
+
+func (t *timings) add(name string, r execResult) {
+	if _, ok := t.times[name]; !ok {
+		t.order = append(t.order, name)
+	}
+	t.times[name] = append(t.times[name], r)
+}
+
+// round times run i of aws-cli and of every trailcase variant.
+func (dc *digestCommands) round(i int, t *timings) error {
+	o := dc.o
+	r, err := execTimed(dc.env, dc.aws...)
+	if err == nil {
+		err = checkValidateLogs(r, dc.wantDigests, dc.wantLogs)
+	}
+	if err != nil {
+		return fmt.Errorf("aws cloudtrail validate-logs (run %d): %w", i, err)
+	}
+	t.add("aws cloudtrail validate-logs", r)
+	fmt.Fprintf(os.Stderr, "run %d/%d: aws cloudtrail validate-logs %.2fs\n", i, o.repeat, r.wall.Seconds())
+	if i == 1 {
+		fmt.Printf("aws output: %s\n", summaryLine(r.stdout))
+	}
+	for vi, v := range dc.variants {
+		if v.s3 && i > o.s3Runs {
+			continue
+		}
+		if err := dc.runVariant(i, vi, v, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runVariant times variant v in run i: init a case, acquire, verify.
+func (dc *digestCommands) runVariant(i, vi int, v digestVariant, t *timings) error {
+	o := dc.o
+	cs := filepath.Join(o.work, fmt.Sprintf("run%d-%d.tcase", i, vi))
+	os.Remove(cs)
+	if r, err := execTimed(dc.env, o.trailcase, "init", "--case", cs, "--name", "digest-bench", "--examiner", "bench"); err != nil || r.code != 0 {
+		return fmt.Errorf("trailcase init: %v %s", err, r.stderr)
+	}
+	ra, err := execTimed(dc.env, v.acquire(cs)...)
+	if err == nil && ra.code != 0 {
+		err = fmt.Errorf("exit %d: %s", ra.code, ra.stderr)
+	}
+	if err != nil {
+		return fmt.Errorf("trailcase %s (run %d): %w", v.name, i, err)
+	}
+	rv, err := execTimed(dc.env, dc.verify(cs)...)
+	if err == nil {
+		err = checkDigestVerify(rv, dc.wantDigests, dc.wantLogs)
+	}
+	if err != nil {
+		return fmt.Errorf("trailcase digest verify after %s (run %d): %w", v.name, i, err)
+	}
+	if i == 1 && vi == 0 {
+		fmt.Printf("trailcase output: %s\n", verifySummary(rv.stdout))
+	}
+	t.add("trailcase digest verify (after "+v.name+")", rv)
+	t.add("trailcase "+v.name, ra)
+	t.add("trailcase "+v.name+" + digest verify", execResult{wall: ra.wall + rv.wall, maxRSS: max(ra.maxRSS, rv.maxRSS)})
+	fmt.Fprintf(os.Stderr, "run %d/%d: trailcase %s %.2fs + digest verify %.2fs\n", i, o.repeat, v.name, ra.wall.Seconds(), rv.wall.Seconds())
+	os.Remove(cs)
+	return nil
+}
+
+// printDigestReport prints every command's runs, median and peak RSS,
+// then the ratios to aws-cli.
+func printDigestReport(o digestOpts, t *timings) {
 	fmt.Println()
 	fmt.Printf("%-56s%s %9s %9s\n", "command", runHeader(o.repeat), "median", "peak RSS")
 	med := map[string]time.Duration{}
-	for _, name := range order {
-		rs := times[name]
+	for _, name := range t.order {
+		rs := t.times[name]
 		var walls []string
 		var ds []time.Duration
 		var rss int64
@@ -281,11 +358,6 @@ func digestBench(args []string) error {
 			fmt.Printf("  %-50s %.3f×\n", name, med[name].Seconds()/base.Seconds())
 		}
 	}
-	fmt.Printf("\nCloudTrail API stub calls: %s\n", ct.calls())
-	if o.keep {
-		fmt.Printf("scratch directory kept: %s\n", o.work)
-	}
-	return nil
 }
 
 func runHeader(n int) string {

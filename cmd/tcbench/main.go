@@ -431,92 +431,126 @@ func runBench(args []string) error {
 	// Warm the page cache so every run reads from memory.
 	measure("warm", *work, nil, "sh", "-c", "xargs cat < files.txt > /dev/null")
 
-	var results []result
-	add := func(r result, err error) error {
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
-		printResult(r)
-		return nil
-	}
-	// Ingest and its baselines, in rounds: each round runs every command
-	// once, so a slow spell of the machine falls on both sides of a ratio;
-	// the report uses each command's median and the range of the ratios
-	// taken within a round.
-	rounds := map[string][]result{}
-	round := func(r result, err error) error {
-		if err != nil {
-			return err
-		}
-		rounds[r.name] = append(rounds[r.name], r)
-		printResult(r)
-		return nil
-	}
-	freshCase := func(name string) (string, error) {
-		p := filepath.Join(*work, name)
-		os.Remove(p)
-		_, err := measure("init", *work, nil, *tc, "init", "--case", p, "--name", "bench", "--examiner", "bench")
-		return p, err
-	}
-	caseB := filepath.Join(*work, "full.tcase")
+	b := &bench{tc: *tc, work: *work, corpus: abs, rounds: map[string][]result{}}
+	b.caseFull = filepath.Join(b.work, "full.tcase")
 	for i := range *runs {
 		if *runs > 1 {
 			fmt.Printf("round %d of %d\n", i+1, *runs)
 		}
-		if err := round(measure("sha256sum", *work, nil, "sh", "-c", "xargs sha256sum < files.txt")); err != nil {
-			return err
-		}
-		if err := round(measure("zcat", *work, nil, "sh", "-c", "xargs zcat < files.txt")); err != nil {
-			return err
-		}
-		if err := round(measure("jq -c .Records[] (CloudTrail)", *work, nil, "sh", "-c", "xargs zcat < ct.txt | jq -c '.Records[]'")); err != nil {
-			return err
-		}
-		caseA, err := freshCase("store.tcase")
-		if err != nil {
-			return err
-		}
-		if err := round(measure("trailcase acquire --no-index", *work, nil, *tc, "acquire", "--quiet", "--case", caseA, "--no-index", abs)); err != nil {
-			return err
-		}
-		caseCT, err := freshCase("ct.tcase")
-		if err != nil {
-			return err
-		}
-		if err := round(measure("trailcase acquire (CloudTrail)", *work, nil, *tc, "acquire", "--quiet", "--case", caseCT, "--include", "**/CloudTrail/**", abs)); err != nil {
-			return err
-		}
-		if _, err := freshCase("full.tcase"); err != nil {
-			return err
-		}
-		if err := round(measure("trailcase acquire (all)", *work, nil, *tc, "acquire", "--quiet", "--case", caseB, abs)); err != nil {
+		if err := b.ingestRound(); err != nil {
 			return err
 		}
 	}
-	names := []string{"sha256sum", "zcat", "jq -c .Records[] (CloudTrail)", "trailcase acquire --no-index", "trailcase acquire (CloudTrail)", "trailcase acquire (all)"}
 	if *runs > 1 {
 		fmt.Printf("medians of %d rounds:\n", *runs)
 	}
-	for _, n := range names {
-		add(summarize(rounds[n]), nil)
+	for _, n := range ingestNames {
+		b.add(summarize(b.rounds[n]), nil)
 	}
-	paired := func(a, b string) string {
-		var rs []string
-		for _, r := range roundRatios(rounds[a], rounds[b]) {
-			rs = append(rs, fmt.Sprintf("%.2f", r))
-		}
-		return strings.Join(rs, ", ")
-	}
-	if err := add(measure("trailcase verify", *work, nil, *tc, "verify", "--quiet", "--no-record", "--case", caseB)); err != nil {
+	if err := b.add(measure("trailcase verify", b.work, nil, b.tc, "verify", "--quiet", "--no-record", "--case", b.caseFull)); err != nil {
 		return err
 	}
-	// Sub-second queries: the median of three runs.
+	b.queryIP(*ip)
+	var principals []string
+	if *principal != "" {
+		principals = strings.Split(*principal, ",")
+	}
+	for _, p := range principals {
+		b.queryPrincipal(p)
+	}
+	b.printRatios(principals)
+	return nil
+}
+
+// bench is one `tcbench run`: the binary, the scratch directory, the
+// corpus and the results so far.
+type bench struct {
+	tc, work, corpus string
+	caseFull         string // the case holding the whole corpus, for verify and queries
+
+	results []result            // reported results
+	rounds  map[string][]result // ingest results by command, one per round
+}
+
+// ingestNames are the commands of an ingest round, in the order reported.
+var ingestNames = []string{"sha256sum", "zcat", "jq -c .Records[] (CloudTrail)", "trailcase acquire --no-index", "trailcase acquire (CloudTrail)", "trailcase acquire (all)"}
+
+// add reports a result.
+func (b *bench) add(r result, err error) error {
+	if err != nil {
+		return err
+	}
+	b.results = append(b.results, r)
+	printResult(r)
+	return nil
+}
+
+// round keeps one round's result of an ingest command.
+func (b *bench) round(r result, err error) error {
+	if err != nil {
+		return err
+	}
+	b.rounds[r.name] = append(b.rounds[r.name], r)
+	printResult(r)
+	return nil
+}
+
+// freshCase initialises an empty case called name in the scratch directory.
+func (b *bench) freshCase(name string) (string, error) {
+	p := filepath.Join(b.work, name)
+	os.Remove(p)
+	_, err := measure("init", b.work, nil, b.tc, "init", "--case", p, "--name", "bench", "--examiner", "bench")
+	return p, err
+}
+
+// ingestRound runs ingest and its baselines once each: in rounds, a slow
+// spell of the machine falls on both sides of a ratio; the report uses
+// each command's median and the range of the ratios taken within a round.
+func (b *bench) ingestRound() error {
+	for _, c := range []struct{ name, script string }{
+		{"sha256sum", "xargs sha256sum < files.txt"},
+		{"zcat", "xargs zcat < files.txt"},
+		{"jq -c .Records[] (CloudTrail)", "xargs zcat < ct.txt | jq -c '.Records[]'"},
+	} {
+		if err := b.round(measure(c.name, b.work, nil, "sh", "-c", c.script)); err != nil {
+			return err
+		}
+	}
+	caseA, err := b.freshCase("store.tcase")
+	if err != nil {
+		return err
+	}
+	if err := b.round(measure("trailcase acquire --no-index", b.work, nil, b.tc, "acquire", "--quiet", "--case", caseA, "--no-index", b.corpus)); err != nil {
+		return err
+	}
+	caseCT, err := b.freshCase("ct.tcase")
+	if err != nil {
+		return err
+	}
+	if err := b.round(measure("trailcase acquire (CloudTrail)", b.work, nil, b.tc, "acquire", "--quiet", "--case", caseCT, "--include", "**/CloudTrail/**", b.corpus)); err != nil {
+		return err
+	}
+	if _, err := b.freshCase("full.tcase"); err != nil {
+		return err
+	}
+	return b.round(measure("trailcase acquire (all)", b.work, nil, b.tc, "acquire", "--quiet", "--case", b.caseFull, b.corpus))
+}
+
+// addMedian reports the median of a query's runs, if any ran.
+func (b *bench) addMedian(qs []result) {
+	if len(qs) > 0 {
+		slices.SortFunc(qs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
+		b.add(qs[len(qs)/2], nil)
+	}
+}
+
+// queryIP times `timeline --ip` (sub-second: the median of three runs).
+func (b *bench) queryIP(ip string) {
 	var out bytes.Buffer
 	var qs []result
 	for i := range 3 {
 		out.Reset()
-		r, err := measure("trailcase timeline --ip", *work, &out, *tc, "timeline", "--case", caseB, "--ip", *ip, "--format", "jsonl")
+		r, err := measure("trailcase timeline --ip", b.work, &out, b.tc, "timeline", "--case", b.caseFull, "--ip", ip, "--format", "jsonl")
 		if err != nil {
 			fmt.Println("timeline:", err)
 			break
@@ -524,54 +558,57 @@ func runBench(args []string) error {
 		fmt.Printf("  timeline --ip run %d: %.2fs\n", i+1, r.wall.Seconds())
 		qs = append(qs, r)
 	}
-	if len(qs) > 0 {
-		slices.SortFunc(qs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
-		add(qs[len(qs)/2], nil)
-	}
+	b.addMedian(qs)
 	lines := 0
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
 		lines++
 	}
-	fmt.Printf("  (%d events for %s)\n", lines, *ip)
-	var principals []string
-	if *principal != "" {
-		principals = strings.Split(*principal, ",")
-	}
-	for _, p := range principals {
-		// The median of three, unless one run already takes seconds.
-		name := "trailcase timeline --principal " + p
-		var pout countWriter
-		var qs []result
-		for range 3 {
-			pout = countWriter{}
-			r, err := measure(name, *work, &pout, *tc, "timeline", "--case", caseB, "--principal", p, "--format", "jsonl")
-			if err != nil {
-				fmt.Println("timeline:", err)
-				break
-			}
-			qs = append(qs, r)
-			if r.wall > 5*time.Second {
-				break
-			}
-		}
-		if len(qs) > 0 {
-			slices.SortFunc(qs, func(a, b result) int { return cmp.Compare(a.wall, b.wall) })
-			add(qs[len(qs)/2], nil)
-		}
-		fmt.Printf("  (%d events, %.0f MB of JSON Lines for %s)\n", pout.lines, float64(pout.n)/1e6, p)
-	}
+	fmt.Printf("  (%d events for %s)\n", lines, ip)
+}
 
+// queryPrincipal times `timeline --principal p`: the median of three,
+// unless one run already takes seconds.
+func (b *bench) queryPrincipal(p string) {
+	name := "trailcase timeline --principal " + p
+	var pout countWriter
+	var qs []result
+	for range 3 {
+		pout = countWriter{}
+		r, err := measure(name, b.work, &pout, b.tc, "timeline", "--case", b.caseFull, "--principal", p, "--format", "jsonl")
+		if err != nil {
+			fmt.Println("timeline:", err)
+			break
+		}
+		qs = append(qs, r)
+		if r.wall > 5*time.Second {
+			break
+		}
+	}
+	b.addMedian(qs)
+	fmt.Printf("  (%d events, %.0f MB of JSON Lines for %s)\n", pout.lines, float64(pout.n)/1e6, p)
+}
+
+// printRatios prints the ratios of trailcase's medians to the baselines'
+// and, for ingest, the ratios within each round.
+func (b *bench) printRatios(principals []string) {
 	by := map[string]time.Duration{}
-	for _, r := range results {
+	for _, r := range b.results {
 		by[r.name] = r.wall
 	}
-	ratio := func(a, b string) string {
-		if by[b] == 0 || by[a] == 0 {
+	ratio := func(a, c string) string {
+		if by[c] == 0 || by[a] == 0 {
 			return "n/a"
 		}
-		return fmt.Sprintf("%.2f×", by[a].Seconds()/by[b].Seconds())
+		return fmt.Sprintf("%.2f×", by[a].Seconds()/by[c].Seconds())
+	}
+	paired := func(a, c string) string {
+		var rs []string
+		for _, r := range roundRatios(b.rounds[a], b.rounds[c]) {
+			rs = append(rs, fmt.Sprintf("%.2f", r))
+		}
+		return strings.Join(rs, ", ")
 	}
 	fmt.Println()
 	fmt.Println("ratios (of medians; in brackets, within each round):")
@@ -582,5 +619,4 @@ func runBench(args []string) error {
 	for _, p := range principals {
 		fmt.Printf("  timeline --principal %s / zcat: %s\n", p, ratio("trailcase timeline --principal "+p, "zcat"))
 	}
-	return nil
 }

@@ -2,16 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/trailcase/trailcase/evidence/cloudtrail"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/digest"
@@ -41,7 +39,7 @@ With --case the keys are also stored in the case and the fetch is recorded in it
 				&cli.StringFlag{Name: "from", Usage: "keys valid from `TIME` (RFC 3339 or date, UTC)"},
 				&cli.StringFlag{Name: "to", Usage: "keys valid up to `TIME` (RFC 3339 or date, UTC)"},
 				&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the keys to `FILE`"},
-			}, awsFlags()...)...),
+			}, awsFlagsWith("CloudTrail API endpoint `URL`")...)...),
 			Action: func(c *cli.Context) error { return runKeysFetch(c, e) },
 		}},
 	}
@@ -72,11 +70,12 @@ func runKeysFetch(c *cli.Context, e *env) error {
 		}
 		defer st.Close()
 	}
-	client, region, err := newCloudTrailClient(c)
+	client, err := newCloudTrailClient(c)
 	if err != nil {
 		return err
 	}
-	keys, err := fetchPublicKeys(c.Context, client, from, to, region)
+	region := client.Region
+	keys, err := client.PublicKeys(c.Context, from, to)
 	if err != nil {
 		if st != nil {
 			e.record(c, st, "keys fetch", start, evidence.ResultFailed, err.Error(), nil)
@@ -102,6 +101,25 @@ func runKeysFetch(c *cli.Context, e *env) error {
 		}
 		e.record(c, st, "keys fetch", start, evidence.ResultOK, summary, nil)
 	}
+	return printFetchedKeys(c, e, keys, region, summary, out, st != nil)
+}
+
+// newCloudTrailClient builds the CloudTrail client of --profile,
+// --region and --endpoint-url.
+func newCloudTrailClient(c *cli.Context) (*cloudtrail.Client, error) {
+	client, err := cloudtrail.NewClient(c.Context, awsOptions(c))
+	if errors.Is(err, cloudtrail.ErrNoRegion) {
+		return nil, usagef("keys fetch needs a region: CloudTrail keys are per region (--region R or AWS_REGION)")
+	}
+	if err != nil {
+		return nil, awsConfigHint(err)
+	}
+	return client, nil
+}
+
+// printFetchedKeys shows the fetched keys: as JSON, or one line per key
+// on stdout and where they went on stderr.
+func printFetchedKeys(c *cli.Context, e *env, keys []evidence.PublicKey, region, summary, out string, stored bool) error {
 	if jsonOut(c) {
 		type key struct {
 			Fingerprint string    `json:"fingerprint"`
@@ -114,7 +132,7 @@ func runKeysFetch(c *cli.Context, e *env) error {
 			File   string `json:"file,omitempty"`
 			Stored bool   `json:"stored_in_case"`
 			Keys   []key  `json:"keys"`
-		}{Region: region, File: out, Stored: st != nil, Keys: []key{}}
+		}{Region: region, File: out, Stored: stored, Keys: []key{}}
 		for _, k := range keys {
 			res.Keys = append(res.Keys, key{k.Fingerprint, k.Start, k.End, k.Region})
 		}
@@ -127,82 +145,11 @@ func runKeysFetch(c *cli.Context, e *env) error {
 	if out != "" {
 		where = append(where, fmt.Sprintf("written to %s", out))
 	}
-	if st != nil {
+	if stored {
 		where = append(where, "stored in the case")
 	}
 	e.info(c, "%s %s", summary, strings.Join(where, " and "))
 	return nil
-}
-
-// newCloudTrailClient builds a CloudTrail client from the standard
-// credential chain and --profile, --region and --endpoint-url.
-func newCloudTrailClient(c *cli.Context) (*cloudtrail.Client, string, error) {
-	opts := awsConfigOptions(c)
-	profile := c.String("profile")
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		if profile != "" {
-			return nil, "", withHint(fmt.Errorf("AWS configuration for profile %q: %w", profile, err), "check ~/.aws/config and ~/.aws/credentials")
-		}
-		return nil, "", fmt.Errorf("AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return nil, "", usagef("keys fetch needs a region: CloudTrail keys are per region (--region R or AWS_REGION)")
-	}
-	endpoint := c.String("endpoint-url")
-	client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
-	return client, cfg.Region, nil
-}
-
-// fetchPublicKeys lists the keys of a period, following NextToken, and
-// checks each one's fingerprint.
-func fetchPublicKeys(ctx context.Context, client cloudtrail.ListPublicKeysAPIClient, from, to time.Time, region string) ([]evidence.PublicKey, error) {
-	in := &cloudtrail.ListPublicKeysInput{}
-	if !from.IsZero() {
-		in.StartTime = aws.Time(from)
-	}
-	if !to.IsZero() {
-		in.EndTime = aws.Time(to)
-	}
-	var keys []evidence.PublicKey
-	seen := map[string]bool{}
-	p := cloudtrail.NewListPublicKeysPaginator(client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for i, k := range page.PublicKeyList {
-			if _, err := digest.ParsePublicKey(k.Value); err != nil {
-				return nil, fmt.Errorf("key %d: %w", i, err)
-			}
-			fp := digest.Fingerprint(k.Value)
-			if k.Fingerprint != nil && !strings.EqualFold(*k.Fingerprint, fp) {
-				return nil, fmt.Errorf("key %d: fingerprint %q does not match the key (MD5 of its DER bytes is %s)", i, *k.Fingerprint, fp)
-			}
-			if seen[fp] {
-				continue
-			}
-			seen[fp] = true
-			pk := evidence.PublicKey{Fingerprint: fp, Value: k.Value, Region: region, Origin: "cloudtrail:ListPublicKeys " + region}
-			if k.ValidityStartTime != nil {
-				pk.Start = k.ValidityStartTime.UTC()
-			}
-			if k.ValidityEndTime != nil {
-				pk.End = k.ValidityEndTime.UTC()
-			}
-			keys = append(keys, pk)
-		}
-	}
-	return keys, nil
 }
 
 // writeFileAtomic writes b to a temporary file beside p and renames it.

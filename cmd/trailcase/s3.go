@@ -2,17 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -22,68 +14,14 @@ import (
 
 func init() { s3Opener = openS3Source }
 
-// s3MaxAttempts is how often one S3 request is tried (throttling, 5xx,
-// dropped connections) with exponential backoff and jitter.
-const s3MaxAttempts = 8
-
-// newS3Client builds an S3 client from the standard credential chain and
-// --profile, --region and --endpoint-url. A custom endpoint is addressed
-// path-style, as S3-compatible servers expect.
-func newS3Client(c *cli.Context) (*awss3.Client, string, error) {
-	opts := awsConfigOptions(c)
-	profile := c.String("profile")
-	opts = append(opts, config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = s3MaxAttempts
-			o.MaxBackoff = 20 * time.Second
-			// Bulk downloads hit throttling in bursts: back off, but never
-			// give up on a request because a client-side quota ran out.
-			o.RateLimiter = ratelimit.None
-			// A refused connection or an unknown host is a wrong endpoint,
-			// not a passing fault: fail at once with a clear message.
-			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(wrongEndpoint)}, o.Retryables...)
-		})
-	}))
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+// newS3Client builds the S3 client of --profile, --region and
+// --endpoint-url, and returns the endpoint it talks to ("" for AWS's own).
+func newS3Client(c *cli.Context) (s3.API, string, error) {
+	client, err := s3.NewClient(c.Context, awsOptions(c))
 	if err != nil {
-		if profile != "" {
-			return nil, "", withHint(fmt.Errorf("AWS configuration for profile %q: %w", profile, err), "check ~/.aws/config and ~/.aws/credentials, or run 'aws configure list --profile "+profile+"'")
-		}
-		return nil, "", fmt.Errorf("AWS configuration: %w", err)
+		return nil, "", awsConfigHint(err)
 	}
-	if cfg.Region == "" {
-		// Any region will do to ask where the bucket lives: the source
-		// follows the bucket's own region from there.
-		cfg.Region = "us-east-1"
-	}
-	endpoint := c.String("endpoint-url")
-	client := awss3.NewFromConfig(cfg, func(o *awss3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-		if o.BaseEndpoint != nil {
-			o.UsePathStyle = true
-			endpoint = *o.BaseEndpoint
-		}
-		// Integrity is checked against the ETag and by SHA-256; do not
-		// depend on the server sending flexible checksums.
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-	})
-	return client, endpoint, nil
-}
-
-// wrongEndpoint says "do not retry" for errors that retrying cannot fix.
-func wrongEndpoint(err error) aws.Ternary {
-	var dns *net.DNSError
-	if errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &dns) && dns.IsNotFound) {
-		return aws.FalseTernary
-	}
-	return aws.UnknownTernary
+	return client, client.Endpoint, nil
 }
 
 // openS3Source returns the source for acquire s3://bucket[/prefix].

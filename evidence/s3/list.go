@@ -1,0 +1,100 @@
+package s3
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailcase/trailcase/evidence"
+)
+
+// listed is one object version offered by a listing.
+type listed struct {
+	key, versionID, etag string
+	size                 int64
+	lastModified         time.Time
+	storageClass         string
+	versionKnown         bool
+}
+
+// list calls emit for every selected object version under the prefix, in
+// listing order, and reports delete markers through marker. It uses
+// ListObjectVersions and falls back to ListObjectsV2 (no version ids)
+// when listing versions is not allowed.
+func (s *Source) list(ctx context.Context, emit func(listed) error, marker func(key string, when time.Time)) error {
+	err := s.listVersions(ctx, emit, marker)
+	if err == nil || !(isDenied(err) || isCode(err, "NotImplemented", "MethodNotAllowed")) {
+		return err
+	}
+	return s.listCurrent(ctx, emit)
+}
+
+func (s *Source) selected(key string) bool {
+	s.count(func(st *Stats) { st.Listed++ })
+	if !evidence.Selected(key, s.opts.Include, s.opts.Exclude) {
+		return false
+	}
+	s.count(func(st *Stats) { st.Selected++ })
+	return true
+}
+
+func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket)}
+	if s.prefix != "" {
+		in.Prefix = aws.String(s.prefix)
+	}
+	p := s3.NewListObjectVersionsPaginator(s.client, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx, s.regionOpt()...)
+		if err != nil {
+			return err
+		}
+		for _, dm := range out.DeleteMarkers {
+			if aws.ToBool(dm.IsLatest) && !s.opts.AllVersions && marker != nil {
+				marker(aws.ToString(dm.Key), aws.ToTime(dm.LastModified).UTC())
+			}
+		}
+		for _, v := range out.Versions {
+			if !s.opts.AllVersions && !aws.ToBool(v.IsLatest) {
+				continue
+			}
+			key := aws.ToString(v.Key)
+			if !s.selected(key) {
+				continue
+			}
+			vid := aws.ToString(v.VersionId)
+			if err := emit(listed{key: key, versionID: vid, versionKnown: vid != "", etag: aws.ToString(v.ETag),
+				size: aws.ToInt64(v.Size), lastModified: aws.ToTime(v.LastModified).UTC(), storageClass: string(v.StorageClass)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
+	if s.prefix != "" {
+		in.Prefix = aws.String(s.prefix)
+	}
+	p := s3.NewListObjectsV2Paginator(s.client, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx, s.regionOpt()...)
+		if err != nil {
+			return err
+		}
+		for _, o := range out.Contents {
+			key := aws.ToString(o.Key)
+			if !s.selected(key) {
+				continue
+			}
+			if err := emit(listed{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size),
+				lastModified: aws.ToTime(o.LastModified).UTC(), storageClass: string(o.StorageClass)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
