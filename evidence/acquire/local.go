@@ -54,7 +54,7 @@ func OpenLocal(p string, maxArchive int64) (evidence.Source, error) {
 		return nil, fmt.Errorf("source %q: %w", p, err)
 	}
 	if fi.IsDir() {
-		return &dirSource{root: p, abs: abs}, nil
+		return &dirSource{local{root: p, abs: abs}}, nil
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("source %q: not a regular file or directory", p)
@@ -68,7 +68,7 @@ func OpenLocal(p string, maxArchive int64) (evidence.Source, error) {
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
 		return &tarSource{root: p, abs: abs, gz: true, max: maxArchive}, nil
 	}
-	return &fileSource{root: p, abs: abs}, nil
+	return &fileSource{local{root: p, abs: abs}}, nil
 }
 
 // CleanName makes a file name safe to record: invalid UTF-8 bytes become
@@ -96,18 +96,46 @@ func openFile(abs string) func(context.Context) (io.ReadCloser, error) {
 	return func(context.Context) (io.ReadCloser, error) { return os.Open(abs) }
 }
 
+// ---- local files ----
+
+// local is a source on the local file system. It never offers the case
+// file being written (caseAware).
+type local struct {
+	root, abs string
+	caseFile  fs.FileInfo
+}
+
+func (s *local) Root() string { return s.root }
+
+// caseAware is a source that can lie around the case file: it skips it.
+type caseAware interface {
+	skipCaseFile(fs.FileInfo)
+}
+
+func (s *local) skipCaseFile(fi fs.FileInfo) { s.caseFile = fi }
+
+// isCaseFile reports whether fi is the case file; it refuses it as rel.
+func (s *local) isCaseFile(fi fs.FileInfo, rel string, refuse func(evidence.Refusal)) bool {
+	if s.caseFile == nil || !os.SameFile(fi, s.caseFile) {
+		return false
+	}
+	refuse(evidence.Refusal{Path: CleanName(rel), Reason: "the case file this acquisition writes to: not acquired"})
+	return true
+}
+
 // ---- a single file ----
 
 type fileSource struct {
-	root, abs string
+	local
 }
-
-func (s *fileSource) Root() string { return s.root }
 
 func (s *fileSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	fi, err := os.Stat(s.abs)
 	if err != nil {
 		return fmt.Errorf("source %q: %w", s.root, err)
+	}
+	if s.isCaseFile(fi, filepath.Base(s.abs), refuse) {
+		return nil
 	}
 	e := evidence.Entry{
 		Path:    CleanName(filepath.Base(s.abs)),
@@ -136,10 +164,8 @@ func readSidecar(e *evidence.Entry, abs, rel string) {
 // ---- a directory ----
 
 type dirSource struct {
-	root, abs string
+	local
 }
-
-func (s *dirSource) Root() string { return s.root }
 
 func (s *dirSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	realRoot, err := filepath.EvalSymlinks(s.abs)
@@ -211,6 +237,9 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(e
 			var mt = fs.FileInfo(nil)
 			if fi, err := os.Stat(abs); err == nil {
 				size, mt = fi.Size(), fi
+				if s.isCaseFile(fi, relp, refuse) {
+					continue
+				}
 			}
 			e := evidence.Entry{Path: CleanName(relp), URI: CleanName(abs), Size: size, Open: openFile(abs)}
 			if mt != nil {
