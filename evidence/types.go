@@ -126,6 +126,11 @@ const (
 	FlagSidecarInvalid = "sidecar-invalid" // a .head.json sidecar could not be read
 )
 
+// FlagChangedDuringRead marks an item whose file changed while it was read
+// (its size or modification time differ before and after): the stored
+// copy is a snapshot of a moving file.
+const FlagChangedDuringRead = "changed-during-read"
+
 // HasFlag reports whether the item carries flag f.
 func (it *Item) HasFlag(f string) bool {
 	for _, g := range it.Flags {

@@ -3,13 +3,12 @@ package acquire
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -90,9 +89,12 @@ const (
 // Acquire stores every selected file of every source in the case, then
 // indexes the events of every item not yet indexed, and records the run
 // in the custody log. Files that cannot be read are reported and skipped;
-// what was stored stays stored. When ctx is cancelled, complete files are
-// kept, the file in progress is dropped, the run is recorded as
-// interrupted and ctx's error is returned with the report.
+// what was stored stays stored. An item is reported stored only once the
+// commit holding it succeeded: a write to the case that fails (a full
+// disk) ends the run with an error naming the item, and the run is
+// recorded as failed. When ctx is cancelled, complete files are kept, the
+// file in progress is dropped, the run is recorded as interrupted and
+// ctx's error is returned with the report.
 func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*AcquireReport, error) {
 	if err := evidence.ValidatePatterns(opts.Include); err != nil {
 		return nil, err
@@ -122,77 +124,123 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	}
 	rep.Run = started.Seq
 
-	if len(opts.PublicKeys) > 0 {
-		for i := range opts.PublicKeys {
-			if opts.PublicKeys[i].Origin == "" {
-				opts.PublicKeys[i].Origin = opts.KeysOrigin
-			}
+	a := &acquirer{st: st, w: newWriter(st), opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20), cmpBuf: make([]byte, 1<<20)}
+	runErr := a.run(ctx)
+	if err := a.endRun(started, sources, runErr); err != nil {
+		if runErr != nil {
+			return rep, fmt.Errorf("%w (and the custody entry of run %d could not be closed: %v)", runErr, started.Seq, err)
 		}
-		if err := st.PutKeys(opts.PublicKeys); err != nil {
-			return rep, err
-		}
-		rep.Keys = len(opts.PublicKeys)
+		return rep, err
 	}
+	return rep, runErr
+}
 
-	w := st.NewWriter(0)
-	a := &acquirer{st: st, w: w, opts: opts, rep: rep, seen: map[string]bool{}, buf: make([]byte, 1<<20), cmpBuf: make([]byte, 1<<20)}
+// run stores the public keys and every source, with the indexer beside
+// it, and returns what ends the run early (cancellation, a failed write
+// to the case, the indexer's error).
+func (a *acquirer) run(ctx context.Context) error {
+	if err := a.putKeys(); err != nil {
+		return err
+	}
 	// Items are indexed while acquisition goes on: as soon as they are
 	// committed, they go to an indexer with its own writer (bbolt runs
 	// one write transaction at a time, so the two never interleave).
-	var idx *index.Background
-	gate := &progressGate{p: opts.Progress}
-	if !opts.NoIndex {
-		pending, err := index.Pending(st) // from interrupted earlier runs
+	gate := &progressGate{p: a.opts.Progress}
+	if !a.opts.NoIndex {
+		pending, err := index.Pending(a.st) // from interrupted earlier runs
 		if err != nil {
-			return rep, err
+			return err
 		}
-		idx = index.Start(ctx, st, gate, pending)
-		a.idx = idx
-		defer idx.Stop()
+		a.idx = index.Start(ctx, a.st, gate, pending)
+		defer a.idx.Stop()
 	}
-	var runErr error
-	for _, src := range opts.Sources {
-		if runErr = ctx.Err(); runErr != nil {
-			break
+	runErr := a.walkSources(ctx)
+	if !isWriteError(runErr) { // after a failed write, nothing more is written
+		if err := a.handOver(true); err != nil && !errors.Is(err, errIndexStopped) {
+			runErr = err
 		}
-		err := src.Walk(ctx, func(e evidence.Entry) error {
-			if err := a.entry(ctx, src, e); err != nil {
-				return err
-			}
-			return a.handOver(false)
-		}, func(r evidence.Refusal) {
-			r.Path = src.Root() + ": " + r.Path
-			rep.Refused = append(rep.Refused, r)
-		})
-		if ch, ok := src.(evidence.ContainerHasher); ok {
-			if sum, size, ok := ch.Container(); ok {
-				rep.Containers = append(rep.Containers, Container{Source: src.Root(), Size: size, SHA256: sum})
-			}
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				runErr = ctx.Err()
-				break
-			}
-			if errors.Is(err, errIndexStopped) {
-				break
-			}
-			rep.Failed = append(rep.Failed, FileError{Source: src.Root(), Error: err.Error()})
-		}
-	}
-	if err := a.handOver(true); err != nil && !errors.Is(err, errIndexStopped) {
-		return rep, err
 	}
 	gate.open() // acquisition is done: indexing progress is shown
-	if idx != nil {
-		ir, err := idx.Wait()
-		rep.Index = ir
+	if a.idx != nil {
+		if isWriteError(runErr) {
+			a.idx.Stop()
+		}
+		ir, err := a.idx.Wait()
+		a.rep.Index = ir
 		if err != nil && runErr == nil {
 			runErr = err
 		}
 	}
+	return runErr
+}
 
-	end := opts.Actor.Entry("acquire", opts.Args)
+// putKeys stores the public keys given, naming the file they came from.
+func (a *acquirer) putKeys() error {
+	keys := a.opts.PublicKeys
+	if len(keys) == 0 {
+		return nil
+	}
+	for i := range keys {
+		if keys[i].Origin == "" {
+			keys[i].Origin = a.opts.KeysOrigin
+		}
+	}
+	if err := a.st.PutKeys(keys); err != nil {
+		return err
+	}
+	a.rep.Keys = len(keys)
+	return nil
+}
+
+// walkSources walks every source in turn. A source that cannot be read
+// is reported and the next one is walked; cancellation and a failed
+// write to the case end the walk.
+func (a *acquirer) walkSources(ctx context.Context) error {
+	caseFile, _ := os.Stat(a.st.Path())
+	for _, src := range a.opts.Sources {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if l, ok := src.(caseAware); ok && caseFile != nil {
+			l.skipCaseFile(caseFile)
+		}
+		err := src.Walk(ctx, func(e evidence.Entry) error {
+			if err := a.entry(ctx, src, e); err != nil {
+				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+					return err
+				}
+				return &writeError{item: fmt.Sprintf("%q", e.URI), err: err}
+			}
+			return a.handOver(false)
+		}, func(r evidence.Refusal) {
+			r.Path = src.Root() + ": " + r.Path
+			a.rep.Refused = append(a.rep.Refused, r)
+		})
+		if ch, ok := src.(evidence.ContainerHasher); ok {
+			if sum, size, ok := ch.Container(); ok {
+				a.rep.Containers = append(a.rep.Containers, Container{Source: src.Root(), Size: size, SHA256: sum})
+			}
+		}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, errIndexStopped):
+			return nil // the indexer's error ends the run
+		case isWriteError(err):
+			return err
+		default:
+			a.rep.Failed = append(a.rep.Failed, FileError{Source: src.Root(), Error: err.Error()})
+		}
+	}
+	return nil
+}
+
+// endRun closes the run's custody entry with its result: ok, failed (a
+// file or source failed, or runErr, named in the detail) or interrupted.
+func (a *acquirer) endRun(started evidence.CustodyEntry, sources []string, runErr error) error {
+	rep := a.rep
+	end := a.opts.Actor.Entry("acquire", a.opts.Args)
 	end.Start = started.Start
 	end.End = time.Now().UTC()
 	end.Sources = sources
@@ -200,16 +248,18 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 		end.Items = append(end.Items, s.ID)
 	}
 	end.Result = evidence.ResultOK
+	errText := ""
 	switch {
 	case runErr != nil && errors.Is(runErr, context.Canceled):
 		end.Result = evidence.ResultInterrupted
 		rep.Interrupted = true
 	case runErr != nil:
 		end.Result = evidence.ResultFailed
+		errText = runErr.Error()
 	case len(rep.Failed) > 0:
 		end.Result = evidence.ResultFailed
 	}
-	end.Detail = rep.summary(opts.Note)
+	end.Detail = rep.summary(errText, a.opts.Note)
 	// Items found already present are named by id ranges: their paths,
 	// sources and hashes are in the item records, and a re-run over a
 	// large collection must not write a custody entry of its size.
@@ -217,14 +267,16 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	for _, p := range rep.Present {
 		present = append(present, p.ID)
 	}
-	end.Data, _ = json.Marshal(map[string]any{
+	data := map[string]any{
 		"run": started.Seq, "already_present_items": idRanges(present), "already_present": len(rep.Present), "refused": rep.Refused,
-		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys, "public_keys_from": opts.KeysOrigin,
-	})
-	if _, err := st.EndRun(started.Seq, end); err != nil {
-		return rep, err
+		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys, "public_keys_from": a.opts.KeysOrigin,
 	}
-	return rep, runErr
+	if errText != "" {
+		data["error"] = errText
+	}
+	end.Data, _ = json.Marshal(data)
+	_, err := a.st.EndRun(started.Seq, end)
+	return err
 }
 
 // idRanges returns ids, sorted and without repeats, as [first, last]
@@ -244,9 +296,13 @@ func idRanges(ids []uint64) [][2]uint64 {
 	return out
 }
 
-func (r *AcquireReport) summary(note string) string {
+// summary is the custody detail of a run; errText names what ended it.
+func (r *AcquireReport) summary(errText, note string) string {
 	s := fmt.Sprintf("stored %d item(s) (%d bytes), %d already present, %d refused, %d failed; %d event(s) indexed",
 		len(r.Stored), r.Bytes, len(r.Present), len(r.Refused), len(r.Failed), r.Index.Events)
+	if errText != "" {
+		s += "; error: " + errText
+	}
 	if note != "" {
 		s += "; note: " + note
 	}
@@ -255,9 +311,9 @@ func (r *AcquireReport) summary(note string) string {
 
 type acquirer struct {
 	st        *store.Store
-	w         *store.Writer
+	w         itemWriter
 	idx       *index.Background // nil with NoIndex
-	fresh     []freshItem       // items put but not yet handed to idx
+	fresh     []freshItem       // items put but not yet committed or not yet handed to idx
 	lastFlush time.Time
 	opts      AcquireOptions
 	rep       *AcquireReport
@@ -283,205 +339,6 @@ func (a *acquirer) previous(e evidence.Entry) (evidence.Item, bool) {
 		}
 	}
 	return best, best.ID != 0
-}
-
-func (a *acquirer) entry(ctx context.Context, src evidence.Source, e evidence.Entry) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !evidence.Selected(e.Path, a.opts.Include, a.opts.Exclude) {
-		return nil
-	}
-	fail := func(err error) error {
-		a.rep.Failed = append(a.rep.Failed, FileError{Source: src.Root(), Path: e.Path, Error: err.Error()})
-		return nil
-	}
-	if e.Present != 0 {
-		it, err := a.st.Item(e.Present)
-		if err != nil {
-			return fail(fmt.Errorf("item %d named as holding %q: %w", e.Present, e.URI, err))
-		}
-		a.rep.Present = append(a.rep.Present, StoredItem{ID: it.ID, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: it.Size, SHA256: it.SHA256})
-		return nil
-	}
-	start := time.Now().UTC()
-	rc, err := e.Open(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	defer rc.Close()
-	a.opts.Progress.Begin(e.Path, e.Size)
-	defer a.opts.Progress.End()
-
-	// When the case already holds this source with the same size, the
-	// bytes are compared with the stored copy as they are hashed, and
-	// nothing is written unless they differ: running the same acquisition
-	// again (after an interruption) only reads.
-	prev, comparing := a.previous(e)
-	var cmp io.Reader
-	if comparing {
-		cmp = a.st.OpenBlob(prev)
-	}
-	var matched int64
-	var bw *store.BlobWriter
-	startBlob := func() error {
-		var err error
-		if bw, err = a.w.NewBlob(); err != nil {
-			return err
-		}
-		if comparing {
-			// The bytes so far equal the stored copy's first bytes.
-			if _, err := io.CopyN(bw, a.st.OpenBlob(prev), matched); err != nil {
-				return fmt.Errorf("copy stored bytes of item %d: %w", prev.ID, err)
-			}
-			comparing = false
-		}
-		return nil
-	}
-	abandon := func() {
-		if bw != nil {
-			bw.Abandon()
-		}
-	}
-	if !comparing {
-		if err := startBlob(); err != nil {
-			return err
-		}
-	}
-	h := sha256.New()
-	if a.head == nil {
-		a.head = make([]byte, 0, headSize)
-	}
-	head := a.head[:0]
-	var n int64
-	for reads := 0; ; reads++ {
-		if reads%64 == 0 && ctx.Err() != nil {
-			abandon()
-			return ctx.Err()
-		}
-		m, rerr := rc.Read(a.buf)
-		if m > 0 {
-			chunk := a.buf[:m]
-			h.Write(chunk)
-			if len(head) < headSize {
-				head = append(head, chunk[:min(m, headSize-len(head))]...)
-			}
-			if comparing {
-				k, _ := io.ReadFull(cmp, a.cmpBuf[:m])
-				if k == m && bytes.Equal(a.cmpBuf[:m], chunk) {
-					matched += int64(m)
-				} else if err := startBlob(); err != nil {
-					abandon()
-					return err
-				}
-			}
-			if !comparing {
-				if _, err := bw.Write(chunk); err != nil {
-					abandon()
-					return err // the store failed: stop
-				}
-			}
-			n += int64(m)
-			a.opts.Progress.Advance(int64(m))
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			abandon()
-			return fail(fmt.Errorf("read %q: %w", e.URI, rerr))
-		}
-	}
-	var sum evidence.SHA256
-	h.Sum(sum[:0])
-	if comparing {
-		if n == prev.Size && sum == prev.SHA256 {
-			a.rep.Present = append(a.rep.Present, StoredItem{ID: prev.ID, Path: e.Path, Source: e.URI, Kind: prev.Kind, Size: n, SHA256: sum})
-			return nil
-		}
-		// Shorter than the stored copy: every byte matched its prefix.
-		if err := startBlob(); err != nil {
-			return err
-		}
-	}
-	if err := bw.Close(); err != nil {
-		return err
-	}
-
-	seenKey := e.URI + "\x00" + string(sum[:])
-	existing, err := a.st.FindItem(e.URI, sum)
-	if err != nil {
-		return err
-	}
-	if existing != 0 || a.seen[seenKey] {
-		if err := bw.Abandon(); err != nil {
-			return err
-		}
-		a.rep.Present = append(a.rep.Present, StoredItem{ID: existing, Path: e.Path, Source: e.URI, Size: n, SHA256: sum})
-		return nil
-	}
-	a.seen[seenKey] = true
-
-	it := evidence.Item{
-		Source:        e.URI,
-		Root:          src.Root(),
-		Path:          e.Path,
-		Size:          n,
-		SHA256:        sum,
-		AcquiredStart: start,
-		AcquiredEnd:   time.Now().UTC(),
-		Examiner:      a.opts.Actor.Examiner,
-		Host:          a.opts.Actor.Host,
-		ToolVersion:   a.opts.Actor.ToolVersion,
-		Custody:       a.rep.Run,
-		Note:          a.opts.Note,
-		ModTime:       e.ModTime,
-		Blob:          bw.ID(),
-		S3:            e.S3,
-	}
-	if e.Size >= 0 && e.Size != n {
-		it.AddWarning(evidence.Warning{Message: fmt.Sprintf("expected %d bytes, read %d (the file changed while it was read?)", e.Size, n)})
-	}
-	it.Kind, it.Compression = DetectKind(e.Path, head)
-	if it.Compression == "" && strings.HasSuffix(strings.ToLower(e.Path), ".gz") {
-		it.AddFlag(evidence.FlagNotGzip)
-		it.AddWarning(evidence.Warning{Message: "named .gz but not gzip (inflated by a downloader?): read as is"})
-	}
-	if e.Sidecar != nil {
-		it.Sidecar = &evidence.Sidecar{Path: e.SidecarPath, Size: int64(len(e.Sidecar)), SHA256: evidence.Sum256(e.Sidecar)}
-		s3o, err := ParseSidecar(e.Sidecar, e.Path)
-		if err != nil {
-			it.AddFlag(evidence.FlagSidecarInvalid)
-			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("sidecar %q: %v", e.SidecarPath, err)})
-		}
-		if s3o != nil && it.S3 == nil {
-			s3o.CapturedAt = start
-			it.S3 = s3o
-		}
-	}
-	switch it.Kind {
-	case evidence.KindCloudTrail, evidence.KindCloudTrailInsight, evidence.KindVPCFlow,
-		evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn:
-		it.ParseState = evidence.ParsePending
-	default:
-		it.ParseState = evidence.ParseSkipped
-	}
-	before := a.w.Flushes()
-	id, err := a.w.PutItem(it, e.Sidecar)
-	if err != nil {
-		return err
-	}
-	if it.ParseState == evidence.ParsePending {
-		// Committed by the next flush, or already if PutItem flushed.
-		at := a.w.Flushes()
-		if at == before {
-			at++
-		}
-		a.fresh = append(a.fresh, freshItem{id, at})
-	}
-	a.rep.Bytes += n
-	a.rep.Stored = append(a.rep.Stored, StoredItem{ID: id, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: n, SHA256: sum})
-	return nil
 }
 
 // DetectKind returns the kind of a file from its name and first bytes,

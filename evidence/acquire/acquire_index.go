@@ -2,6 +2,8 @@ package acquire
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -16,38 +18,52 @@ var errIndexStopped = errors.New("indexing stopped")
 var handOverEvery = 100 * time.Millisecond
 
 // handOver commits what acquisition stored, when a commit is due (or
-// final), and gives the committed items to the indexer.
+// final), reports the committed items as stored and gives those to parse
+// to the indexer. A failed commit is a writeError naming the items it
+// held.
 func (a *acquirer) handOver(final bool) error {
-	if a.idx == nil || !a.idx.Open() {
-		if final {
-			return a.w.Flush()
-		}
-		return nil
-	}
-	if final || (len(a.fresh) > 0 && time.Since(a.lastFlush) >= handOverEvery) {
+	indexing := a.idx != nil && a.idx.Open()
+	committed := a.w.Flushes()
+	if final || (indexing && len(a.fresh) > 0 && time.Since(a.lastFlush) >= handOverEvery) {
 		if err := a.w.Flush(); err != nil {
-			return err
+			return a.commitFailed(err)
 		}
 		a.lastFlush = time.Now()
+		committed = math.MaxInt // everything put so far
 	}
+	var stopped error
 	n := 0
 	for _, f := range a.fresh {
-		if a.w.Flushes() < f.committedAt {
+		if committed < f.committedAt {
 			break
 		}
-		if !a.idx.Hand(f.id) {
-			return errIndexStopped
+		a.rep.Stored = append(a.rep.Stored, f.stored)
+		a.rep.Bytes += f.stored.Size
+		if f.parse && indexing && stopped == nil && !a.idx.Hand(f.stored.ID) {
+			stopped = errIndexStopped
 		}
 		n++
 	}
 	a.fresh = append(a.fresh[:0], a.fresh[n:]...)
-	return nil
+	return stopped
+}
+
+// commitFailed names the items a failed commit held.
+func (a *acquirer) commitFailed(err error) error {
+	switch len(a.fresh) {
+	case 0:
+		return &writeError{item: "the items of this run", err: err}
+	case 1:
+		return &writeError{item: fmt.Sprintf("%q", a.fresh[0].stored.Source), err: err}
+	}
+	return &writeError{item: fmt.Sprintf("%q and %d other item(s)", a.fresh[0].stored.Source, len(a.fresh)-1), err: err}
 }
 
 // freshItem is an item stored in this run, committed once the writer's
 // Flushes reaches committedAt.
 type freshItem struct {
-	id          uint64
+	stored      StoredItem
+	parse       bool // to be handed to the indexer
 	committedAt int
 }
 

@@ -54,7 +54,7 @@ func OpenLocal(p string, maxArchive int64) (evidence.Source, error) {
 		return nil, fmt.Errorf("source %q: %w", p, err)
 	}
 	if fi.IsDir() {
-		return &dirSource{root: p, abs: abs}, nil
+		return &dirSource{local{root: p, abs: abs}}, nil
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("source %q: not a regular file or directory", p)
@@ -68,7 +68,7 @@ func OpenLocal(p string, maxArchive int64) (evidence.Source, error) {
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
 		return &tarSource{root: p, abs: abs, gz: true, max: maxArchive}, nil
 	}
-	return &fileSource{root: p, abs: abs}, nil
+	return &fileSource{local{root: p, abs: abs}}, nil
 }
 
 // CleanName makes a file name safe to record: invalid UTF-8 bytes become
@@ -96,28 +96,62 @@ func openFile(abs string) func(context.Context) (io.ReadCloser, error) {
 	return func(context.Context) (io.ReadCloser, error) { return os.Open(abs) }
 }
 
+// ---- local files ----
+
+// local is a source on the local file system. It never offers the case
+// file being written (caseAware).
+type local struct {
+	root, abs string
+	caseFile  fs.FileInfo
+}
+
+func (s *local) Root() string { return s.root }
+
+// caseAware is a source that can lie around the case file: it skips it.
+type caseAware interface {
+	skipCaseFile(fs.FileInfo)
+}
+
+func (s *local) skipCaseFile(fi fs.FileInfo) { s.caseFile = fi }
+
+func (s *local) sourceError(err error) error { return fmt.Errorf("source %q: %w", s.root, err) }
+
+// isCaseFile reports whether fi is the case file; it refuses it as rel.
+func (s *local) isCaseFile(fi fs.FileInfo, rel string, refuse func(evidence.Refusal)) bool {
+	if s.caseFile == nil || !os.SameFile(fi, s.caseFile) {
+		return false
+	}
+	refuse(evidence.Refusal{Path: CleanName(rel), Reason: "the case file this acquisition writes to: not acquired"})
+	return true
+}
+
 // ---- a single file ----
 
 type fileSource struct {
-	root, abs string
+	local
 }
-
-func (s *fileSource) Root() string { return s.root }
 
 func (s *fileSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	fi, err := os.Stat(s.abs)
 	if err != nil {
-		return fmt.Errorf("source %q: %w", s.root, err)
+		return s.sourceError(err)
 	}
-	e := evidence.Entry{
-		Path:    CleanName(filepath.Base(s.abs)),
-		URI:     CleanName(s.abs),
-		Size:    fi.Size(),
-		ModTime: fi.ModTime().UTC(),
-		Open:    openFile(s.abs),
+	if s.isCaseFile(fi, filepath.Base(s.abs), refuse) {
+		return nil
 	}
+	e := localEntry(s.abs, filepath.Base(s.abs), fi)
 	readSidecar(&e, s.abs+SidecarSuffix, filepath.Base(s.abs)+SidecarSuffix)
 	return fn(e)
+}
+
+// localEntry is the entry of the local file abs, named rel in its source
+// and listed as fi (nil: unknown size).
+func localEntry(abs, rel string, fi fs.FileInfo) evidence.Entry {
+	e := evidence.Entry{Path: CleanName(rel), URI: CleanName(abs), Size: -1, Open: openFile(abs)}
+	if fi != nil {
+		e.Size, e.ModTime = fi.Size(), fi.ModTime().UTC()
+	}
+	return e
 }
 
 func readSidecar(e *evidence.Entry, abs, rel string) {
@@ -136,15 +170,13 @@ func readSidecar(e *evidence.Entry, abs, rel string) {
 // ---- a directory ----
 
 type dirSource struct {
-	root, abs string
+	local
 }
-
-func (s *dirSource) Root() string { return s.root }
 
 func (s *dirSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	realRoot, err := filepath.EvalSymlinks(s.abs)
 	if err != nil {
-		return fmt.Errorf("source %q: %w", s.root, err)
+		return s.sourceError(err)
 	}
 	return s.walkDir(ctx, realRoot, "", fn, refuse)
 }
@@ -162,7 +194,7 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(e
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if rel == "" {
-			return fmt.Errorf("source %q: %w", s.root, err)
+			return s.sourceError(err)
 		}
 		// An unreadable subdirectory: reported, the rest is still walked.
 		return fn(evidence.Entry{Path: CleanName(rel), URI: CleanName(dir), Size: -1, Open: func(context.Context) (io.ReadCloser, error) {
@@ -207,15 +239,11 @@ func (s *dirSource) walkDir(ctx context.Context, realRoot, rel string, fn func(e
 				}
 				continue
 			}
-			var size int64 = -1
-			var mt = fs.FileInfo(nil)
-			if fi, err := os.Stat(abs); err == nil {
-				size, mt = fi.Size(), fi
+			fi, err := os.Stat(abs) // on error fi is nil: listed with an unknown size
+			if err == nil && s.isCaseFile(fi, relp, refuse) {
+				continue
 			}
-			e := evidence.Entry{Path: CleanName(relp), URI: CleanName(abs), Size: size, Open: openFile(abs)}
-			if mt != nil {
-				e.ModTime = mt.ModTime().UTC()
-			}
+			e := localEntry(abs, relp, fi)
 			if names[name+SidecarSuffix] {
 				readSidecar(&e, abs+SidecarSuffix, relp+SidecarSuffix)
 			}
@@ -400,25 +428,29 @@ func (s *tarSource) open() (*tar.Reader, io.Closer, error) {
 	return tar.NewReader(r), f, nil
 }
 
-// Walk reads the archive twice: once for the names and the sidecars (kept
-// in memory, each at most 1 MiB), then for the contents, streamed.
-func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
-	s.hashFile(s.abs)
+// tarIndex is what the first pass over a tar archive learns.
+type tarIndex struct {
+	names    map[string]bool   // the regular files
+	sidecars map[string][]byte // the sidecars, each at most 1 MiB
+	err      error             // where the archive is corrupt, if it is
+}
+
+// scan reads the archive's names and sidecars.
+func (s *tarSource) scan() (tarIndex, error) {
 	tr, c, err := s.open()
 	if err != nil {
-		return fmt.Errorf("archive %q: %w", s.root, err)
+		return tarIndex{}, err
 	}
-	sidecars := map[string][]byte{}
-	names := map[string]bool{}
-	var firstErr error
+	defer c.Close()
+	ix := tarIndex{names: map[string]bool{}, sidecars: map[string][]byte{}}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			break
+			return ix, nil
 		}
 		if err != nil {
-			firstErr = err
-			break
+			ix.err = err
+			return ix, nil
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue
@@ -427,17 +459,25 @@ func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 		if err != nil {
 			continue
 		}
-		names[name] = true
+		ix.names[name] = true
 		if strings.HasSuffix(name, SidecarSuffix) && h.Size <= maxSidecar {
 			b, err := io.ReadAll(io.LimitReader(tr, maxSidecar+1))
 			if err == nil {
-				sidecars[name] = b
+				ix.sidecars[name] = b
 			}
 		}
 	}
-	c.Close()
+}
 
-	tr, c, err = s.open()
+// Walk reads the archive twice: once for the names and the sidecars (kept
+// in memory, each at most 1 MiB), then for the contents, streamed.
+func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
+	s.hashFile(s.abs)
+	ix, err := s.scan()
+	if err != nil {
+		return fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	tr, c, err := s.open()
 	if err != nil {
 		return fmt.Errorf("archive %q: %w", s.root, err)
 	}
@@ -453,38 +493,13 @@ func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 			return nil
 		}
 		if err != nil {
-			if firstErr == nil {
-				firstErr = err
+			if ix.err == nil {
+				ix.err = err
 			}
-			return fmt.Errorf("archive %q: corrupt after %d entries: %w", s.root, len(seen), firstErr)
+			return fmt.Errorf("archive %q: corrupt after %d entries: %w", s.root, len(seen), ix.err)
 		}
-		raw := h.Name
-		name, nerr := entryName(raw)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			continue
-		case tar.TypeSymlink, tar.TypeLink:
-			if nerr != nil {
-				refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
-				continue
-			}
-			target := h.Linkname
-			if h.Typeflag == tar.TypeSymlink && !strings.HasPrefix(target, "/") {
-				target = path.Join(path.Dir(name), target)
-			}
-			if _, err := entryName(target); err != nil {
-				refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("link inside archive points outside it (to %q)", CleanName(h.Linkname))})
-			} else {
-				refuse(evidence.Refusal{Path: CleanName(name), Reason: "link inside archive: not followed (its target is acquired under its own name)"})
-			}
-			continue
-		case tar.TypeReg:
-		default:
-			refuse(evidence.Refusal{Path: CleanName(raw), Reason: "not a regular file inside archive"})
-			continue
-		}
-		if nerr != nil {
-			refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+		name, ok := regularTarEntry(h, refuse)
+		if !ok {
 			continue
 		}
 		if seen[name] {
@@ -493,7 +508,7 @@ func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 		}
 		seen[name] = true
 		if strings.HasSuffix(name, SidecarSuffix) {
-			if !names[strings.TrimSuffix(name, SidecarSuffix)] {
+			if !ix.names[strings.TrimSuffix(name, SidecarSuffix)] {
 				refuse(evidence.Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
 			}
 			continue
@@ -513,11 +528,46 @@ func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 				return io.NopCloser(io.LimitReader(tr, size)), nil
 			},
 		}
-		if b, ok := sidecars[name+SidecarSuffix]; ok {
+		if b, ok := ix.sidecars[name+SidecarSuffix]; ok {
 			e.Sidecar, e.SidecarPath = b, CleanName(name+SidecarSuffix)
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
+}
+
+// regularTarEntry returns the cleaned name of a regular file entry; any
+// other entry is refused (directories silently) and ok is false.
+func regularTarEntry(h *tar.Header, refuse func(evidence.Refusal)) (name string, ok bool) {
+	raw := h.Name
+	name, nerr := entryName(raw)
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return "", false
+	case tar.TypeSymlink, tar.TypeLink:
+		if nerr != nil {
+			refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+			return "", false
+		}
+		target := h.Linkname
+		if h.Typeflag == tar.TypeSymlink && !strings.HasPrefix(target, "/") {
+			target = path.Join(path.Dir(name), target)
+		}
+		if _, err := entryName(target); err != nil {
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("link inside archive points outside it (to %q)", CleanName(h.Linkname))})
+		} else {
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "link inside archive: not followed (its target is acquired under its own name)"})
+		}
+		return "", false
+	case tar.TypeReg:
+	default:
+		refuse(evidence.Refusal{Path: CleanName(raw), Reason: "not a regular file inside archive"})
+		return "", false
+	}
+	if nerr != nil {
+		refuse(evidence.Refusal{Path: CleanName(raw), Reason: nerr.Error()})
+		return "", false
+	}
+	return name, true
 }

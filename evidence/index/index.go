@@ -77,91 +77,22 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog evid
 	defer cancel()
 	fl := newFlight(ctx)
 	w.SetSameContent(timeline.SameStoredRecord)
-	workers := indexWorkers()
 	started := make(chan *indexJob, maxAhead)
 	var loadErr error
 	go func() {
 		defer close(started)
-		sem := make(chan struct{}, workers)
-		next := func() (uint64, bool) {
-			if len(pending) > 0 {
-				id := pending[0]
-				pending = pending[1:]
-				return id, true
-			}
-			if more == nil {
-				return 0, false
-			}
-			select {
-			case id, ok := <-more:
-				return id, ok
-			case <-ctx.Done():
-				return 0, false
-			}
-		}
-		for {
-			id, ok := next()
-			if !ok {
-				return
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			it, err := st.Item(id)
-			if err != nil {
-				loadErr = err
-				cancel()
-				return
-			}
-			j := &indexJob{it: it, out: &blockQueue{f: fl}, done: make(chan struct{})}
-			go func() {
-				defer func() { <-sem }()
-				j.run(ctx, st, prog)
-			}()
-			select {
-			case started <- j:
-			case <-ctx.Done():
-				return
-			}
+		feed := &itemFeed{pending: pending, more: more}
+		if loadErr = startJobs(ctx, st, fl, prog, feed, started); loadErr != nil {
+			cancel()
 		}
 	}()
 	var done []uint64
 	for j := range started {
-		it := &j.it
-		done = append(done, it.ID)
-		// Remove what an interrupted earlier indexing of this item left.
-		if err := w.DeleteItemEvents(it.ID); err != nil {
+		done = append(done, j.it.ID)
+		if err := storeJob(ctx, cancel, w, prog, j); err != nil {
 			return rep, err
 		}
-		prog.Begin("index "+it.Path, it.Size)
-		j.out.makeHead()
-		for blk := j.out.pop(); blk != nil; blk = j.out.pop() {
-			if err := w.PutBlock(blk); err != nil {
-				cancel()
-				prog.End()
-				return rep, err
-			}
-		}
-		<-j.done
-		prog.End()
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if j.err != nil {
-			return rep, j.err
-		}
-		if err := w.UpdateItem(*it); err != nil {
-			return rep, err
-		}
-		rep.Items++
-		rep.Events += j.events
-		rep.Warnings += it.WarningCount
-		if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == evidence.ParseFailed {
-			rep.Flagged = append(rep.Flagged, FlaggedItem{ID: it.ID, Path: it.Path, Kind: it.Kind, State: it.ParseState,
-				Flags: it.Flags, Warnings: it.WarningCount, First: it.Warnings[:min(3, len(it.Warnings))]})
-		}
+		rep.add(j)
 	}
 	if loadErr != nil {
 		return rep, loadErr
@@ -178,6 +109,101 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog evid
 		rep.Conflicts += s.Conflicts
 	}
 	return rep, nil
+}
+
+// itemFeed gives the ids to index: pending first, then those arriving on
+// more (nil: none).
+type itemFeed struct {
+	pending []uint64
+	more    <-chan uint64
+}
+
+func (f *itemFeed) next(ctx context.Context) (uint64, bool) {
+	if len(f.pending) > 0 {
+		id := f.pending[0]
+		f.pending = f.pending[1:]
+		return id, true
+	}
+	if f.more == nil {
+		return 0, false
+	}
+	select {
+	case id, ok := <-f.more:
+		return id, ok
+	case <-ctx.Done():
+		return 0, false
+	}
+}
+
+// startJobs starts a parse job for every item of feed, at most
+// indexWorkers at once, and sends them in order on started. It returns
+// an error only when an item cannot be loaded.
+func startJobs(ctx context.Context, st *store.Store, fl *flight, prog evidence.Progress, feed *itemFeed, started chan<- *indexJob) error {
+	sem := make(chan struct{}, indexWorkers())
+	for {
+		id, ok := feed.next(ctx)
+		if !ok {
+			return nil
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		it, err := st.Item(id)
+		if err != nil {
+			return err
+		}
+		j := &indexJob{it: it, out: &blockQueue{f: fl}, done: make(chan struct{})}
+		go func() {
+			defer func() { <-sem }()
+			j.run(ctx, st, prog)
+		}()
+		select {
+		case started <- j:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// storeJob writes the events of one parsed item, then the item itself.
+func storeJob(ctx context.Context, cancel context.CancelFunc, w *store.Writer, prog evidence.Progress, j *indexJob) error {
+	it := &j.it
+	// Remove what an interrupted earlier indexing of this item left.
+	if err := w.DeleteItemEvents(it.ID); err != nil {
+		return err
+	}
+	prog.Begin("index "+it.Path, it.Size)
+	j.out.makeHead()
+	for blk := j.out.pop(); blk != nil; blk = j.out.pop() {
+		if err := w.PutBlock(blk); err != nil {
+			cancel()
+			prog.End()
+			return err
+		}
+	}
+	<-j.done
+	prog.End()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if j.err != nil {
+		return j.err
+	}
+	return w.UpdateItem(*it)
+}
+
+// add counts a stored item in the report.
+func (rep *Report) add(j *indexJob) {
+	it := &j.it
+	rep.Items++
+	rep.Events += j.events
+	rep.Warnings += it.WarningCount
+	if it.WarningCount > 0 || len(it.Flags) > 0 || it.ParseState == evidence.ParseFailed {
+		rep.Flagged = append(rep.Flagged, FlaggedItem{ID: it.ID, Path: it.Path, Kind: it.Kind, State: it.ParseState,
+			Flags: it.Flags, Warnings: it.WarningCount, First: it.Warnings[:min(3, len(it.Warnings))]})
+	}
 }
 
 type countingReader struct {
@@ -244,36 +270,7 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 		zr.Multistream(false)
 		r = zr
 	}
-	var events int64
-	var storeErr error
-	var lastRecord int64
-	bb := store.NewBlockBuilder(it.ID)
-	var data []byte // reused: the builder copies it
-	emit := func(ev *timeline.Event) error {
-		ev.Evidence = it.ID
-		// Record numbers are the provenance key: strictly increasing
-		// within an item.
-		if ev.Record <= lastRecord {
-			ev.Record = lastRecord + 1
-		}
-		lastRecord = ev.Record
-		if ev.Kind == "" {
-			ev.Kind = it.Kind
-		}
-		data = timeline.EncodeEvent(data[:0], ev)
-		rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: data}
-		if k := ev.DedupKey(); k != "" {
-			rec.DedupKey, rec.ContentHash = k, ev.ContentHash()
-		}
-		events++
-		if blk := bb.Add(&rec); blk != nil {
-			if err := put(blk); err != nil {
-				storeErr = err
-				return err
-			}
-		}
-		return nil
-	}
+	sink := &eventSink{it: it, put: put, bb: store.NewBlockBuilder(it.ID)}
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
@@ -283,34 +280,85 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	br.Reset(r)
 	defer parseReaders.Put(br)
 	if magic, _ := br.Peek(4); string(magic) == "PAR1" {
-		perr = parseParquetBlob(ctx, br, popts, emit, warn)
+		perr = parseParquetBlob(ctx, br, popts, sink.emit, warn)
 	} else {
-		perr = timeline.Parse(ctx, it.Kind, br, popts, emit, warn)
+		perr = timeline.Parse(ctx, it.Kind, br, popts, sink.emit, warn)
 	}
-	if storeErr != nil {
-		return events, storeErr
+	if sink.err != nil {
+		return sink.events, sink.err
 	}
 	if err := ctx.Err(); err != nil {
-		return events, err
+		return sink.events, err
 	}
-	if blk := bb.Finish(); blk != nil {
+	if blk := sink.bb.Finish(); blk != nil {
 		if err := put(blk); err != nil {
-			return events, err
+			return sink.events, err
 		}
 	}
 	if zr != nil {
-		// Read the rest of the first member, then look for anything after it.
-		if _, err := io.Copy(io.Discard, zr); err != nil {
-			it.AddFlag(evidence.FlagTruncated)
-			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("gzip: %v (compressed stream damaged or cut short)", err)})
-		} else if _, err := raw.Peek(1); err == nil {
-			it.AddFlag(evidence.FlagTrailingData)
-			it.AddWarning(evidence.Warning{Message: "bytes after the first gzip member: AWS never hashes them, so they are not read"})
+		checkGzipEnd(it, zr, raw)
+	}
+	it.Events = sink.events
+	setParseState(it, perr)
+	return sink.events, nil
+}
+
+// eventSink turns an item's parsed events into stored records, in blocks
+// passed to put.
+type eventSink struct {
+	it         *evidence.Item
+	put        func(*store.EventBlock) error
+	bb         *store.BlockBuilder
+	data       []byte // reused: the builder copies it
+	lastRecord int64
+	events     int64
+	err        error // put failed
+}
+
+func (s *eventSink) emit(ev *timeline.Event) error {
+	it := s.it
+	ev.Evidence = it.ID
+	// Record numbers are the provenance key: strictly increasing within
+	// an item.
+	if ev.Record <= s.lastRecord {
+		ev.Record = s.lastRecord + 1
+	}
+	s.lastRecord = ev.Record
+	if ev.Kind == "" {
+		ev.Kind = it.Kind
+	}
+	s.data = timeline.EncodeEvent(s.data[:0], ev)
+	rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: s.data}
+	if k := ev.DedupKey(); k != "" {
+		rec.DedupKey, rec.ContentHash = k, ev.ContentHash()
+	}
+	s.events++
+	if blk := s.bb.Add(&rec); blk != nil {
+		if err := s.put(blk); err != nil {
+			s.err = err
+			return err
 		}
 	}
-	it.Events = events
+	return nil
+}
+
+// checkGzipEnd reads the rest of the first gzip member, then looks for
+// anything after it, and flags what it finds.
+func checkGzipEnd(it *evidence.Item, zr *gzip.Reader, raw *bufio.Reader) {
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		it.AddFlag(evidence.FlagTruncated)
+		it.AddWarning(evidence.Warning{Message: fmt.Sprintf("gzip: %v (compressed stream damaged or cut short)", err)})
+	} else if _, err := raw.Peek(1); err == nil {
+		it.AddFlag(evidence.FlagTrailingData)
+		it.AddWarning(evidence.Warning{Message: "bytes after the first gzip member: AWS never hashes them, so they are not read"})
+	}
+}
+
+// setParseState sets the item's parse state from the parser's error and
+// the events it gave.
+func setParseState(it *evidence.Item, perr error) {
 	switch {
-	case perr != nil && events == 0:
+	case perr != nil && it.Events == 0:
 		it.ParseState = evidence.ParseFailed
 		it.AddFlag(evidence.FlagUnparseable)
 		it.AddWarning(evidence.Warning{Message: perr.Error()})
@@ -324,7 +372,6 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 			it.AddFlag(evidence.FlagParseWarnings)
 		}
 	}
-	return events, nil
 }
 
 // parseParquetBlob spools the (decompressed) Parquet bytes to a temporary
