@@ -60,13 +60,16 @@ var (
 	kCustodyCount = []byte("custody_count") // entries in the custody log
 	kCustodyHead  = []byte("custody_head")  // hash of the newest entry
 	magic         = []byte("trailcase case file")
-	defaultWait   = time.Second
+	// defaultWait bounds the wait for the file lock. A command starts in
+	// about 0.2 s, so a second writer hears that the case is in use well
+	// within a second.
+	defaultWait = 500 * time.Millisecond
 )
 
 // Options control Open.
 type Options struct {
 	ReadOnly bool
-	// Timeout bounds the wait for the file lock; zero means one second.
+	// Timeout bounds the wait for the file lock; zero means half a second.
 	Timeout time.Duration
 }
 
