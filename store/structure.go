@@ -109,7 +109,9 @@ func checkFileSize(path string) error {
 // that no guard covers: the walk has by then touched every page it reads.
 //
 // verify calls it in place of running tx.Check itself. It reads every
-// branch and leaf page of the file (not the evidence bytes).
+// branch and leaf page of the file (not the evidence bytes): about 3 s for
+// a 2.3 GB case in the page cache, which is why a writable open runs only
+// checkBeforeWrite.
 func (s *Store) CheckStructure(ctx context.Context) ([]string, error) {
 	w := structureWalk{s: s, ctx: ctx}
 	err := s.db.View(func(tx *bolt.Tx) error {
