@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,7 +37,88 @@ func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry,
 	}
 	e.Start, e.End = e.Start.UTC(), e.End.UTC()
 	e.Hash = e.ComputeHash()
-	return e, putJSON(b, u64(e.Seq), e)
+	if err := putJSON(b, u64(e.Seq), e); err != nil {
+		return e, err
+	}
+	count, _, ok, err := custodyHead(tx)
+	if err != nil || !ok {
+		count, _, _, err = custodyTail(tx.Bucket(bCustody))
+		count-- // the tail already holds e
+	}
+	if err != nil {
+		return e, err
+	}
+	return e, putCustodyHead(tx, count+1, e.Hash)
+}
+
+// ErrNoCustodyHead means the case does not record its custody head: it was
+// last written by a trailcase that did not keep one.
+var ErrNoCustodyHead = errors.New("custody head not recorded")
+
+// CustodyHead returns the number of entries in the custody log and the
+// hash of the newest, as recorded with each appended entry: a log cut
+// short afterwards disagrees with them. It returns ErrNoCustodyHead for a
+// case last written before the head was kept.
+func (s *Store) CustodyHead() (count uint64, head evidence.SHA256, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var ok bool
+		count, head, ok, err = custodyHead(tx)
+		if err == nil && !ok {
+			err = ErrNoCustodyHead
+		}
+		return err
+	})
+	return count, head, err
+}
+
+func custodyHead(tx *bolt.Tx) (count uint64, head evidence.SHA256, ok bool, err error) {
+	m := tx.Bucket(bMeta)
+	c, h := m.Get(kCustodyCount), m.Get(kCustodyHead)
+	switch {
+	case c == nil && h == nil:
+		return 0, head, false, nil
+	case len(c) != 8 || len(h) != len(head):
+		return 0, head, false, fmt.Errorf("custody head: %w: malformed record", ErrCorrupted)
+	}
+	copy(head[:], h)
+	return binary.BigEndian.Uint64(c), head, true, nil
+}
+
+func putCustodyHead(tx *bolt.Tx, count uint64, head evidence.SHA256) error {
+	m := tx.Bucket(bMeta)
+	if err := m.Put(kCustodyCount, u64(count)); err != nil {
+		return err
+	}
+	return m.Put(kCustodyHead, head[:])
+}
+
+// custodyTail counts the entries of the log and returns the newest.
+func custodyTail(b *bolt.Bucket) (count uint64, head evidence.SHA256, seq uint64, err error) {
+	err = b.ForEach(func(_, _ []byte) error { count++; return nil })
+	k, v := b.Cursor().Last()
+	if err != nil || k == nil {
+		return count, head, 0, err
+	}
+	var last evidence.CustodyEntry
+	if err := json.Unmarshal(v, &last); err != nil {
+		return count, head, 0, fmt.Errorf("custody entry %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
+	}
+	return count, last.Hash, binary.BigEndian.Uint64(k), nil
+}
+
+// recordCustodyHead records the head of a case written before it was
+// kept. Writable opens call it.
+func (s *Store) recordCustodyHead() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, _, ok, err := custodyHead(tx); ok || err != nil {
+			return err
+		}
+		count, head, _, err := custodyTail(tx.Bucket(bCustody))
+		if err != nil {
+			return err
+		}
+		return putCustodyHead(tx, count, head)
+	})
 }
 
 // Custody calls fn for each custody entry, oldest first.
@@ -58,41 +140,88 @@ type CustodyProblem struct {
 	Detail string `json:"detail"`
 }
 
+// CustodyReport is what CheckCustodyLog found.
+type CustodyReport struct {
+	Entries  int
+	Problems []CustodyProblem
+	// Notices are facts about the check that are not problems, e.g. an
+	// older case that does not record its custody head.
+	Notices []string
+}
+
 // CheckCustody walks the whole custody log and returns every break in the
 // chain: an entry whose hash does not match its content, a link to a
-// previous entry that does not match, a gap or a record that cannot be
-// read. It never stops at the first problem.
+// previous entry that does not match, a gap, a record that cannot be read,
+// or a log whose newest entries were removed (it disagrees with the
+// recorded custody head). It never stops at the first problem.
 func (s *Store) CheckCustody() (entries int, problems []CustodyProblem, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	r, err := s.CheckCustodyLog()
+	return r.Entries, r.Problems, err
+}
+
+// CheckCustodyLog is CheckCustody with its notices.
+func (s *Store) CheckCustodyLog() (CustodyReport, error) {
+	var r CustodyReport
+	err := s.db.View(func(tx *bolt.Tx) error {
 		var prev evidence.SHA256
 		var want uint64 = 1
-		return tx.Bucket(bCustody).ForEach(func(k, v []byte) error {
-			entries++
+		err := tx.Bucket(bCustody).ForEach(func(k, v []byte) error {
+			r.Entries++
 			seq := binary.BigEndian.Uint64(k)
 			if seq != want {
-				problems = append(problems, CustodyProblem{seq, fmt.Sprintf("entry %d follows entry %d: the log has a gap", seq, want-1)})
+				r.Problems = append(r.Problems, CustodyProblem{seq, fmt.Sprintf("entry %d follows entry %d: the log has a gap", seq, want-1)})
 			}
 			want = seq + 1
-			var e evidence.CustodyEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				problems = append(problems, CustodyProblem{seq, "entry cannot be decoded: " + err.Error()})
-				prev = evidence.SHA256{}
-				return nil
-			}
-			if e.Seq != seq {
-				problems = append(problems, CustodyProblem{seq, fmt.Sprintf("entry stored under %d says it is %d", seq, e.Seq)})
-			}
-			if got := e.ComputeHash(); got != e.Hash {
-				problems = append(problems, CustodyProblem{seq, fmt.Sprintf("entry content does not match its hash (recorded %s, computed %s)", e.Hash, got)})
-			}
-			if e.Prev != prev {
-				problems = append(problems, CustodyProblem{seq, fmt.Sprintf("link to previous entry broken (recorded %s, previous entry hash %s)", e.Prev, prev)})
-			}
-			prev = e.Hash
+			prev = checkCustodyEntry(seq, v, prev, &r.Problems)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return checkCustodyHead(tx, want-1, prev, &r)
 	})
-	return entries, problems, err
+	return r, err
+}
+
+// checkCustodyEntry checks one stored entry against its key, its own hash
+// and the previous entry's hash, and returns its hash.
+func checkCustodyEntry(seq uint64, v []byte, prev evidence.SHA256, problems *[]CustodyProblem) evidence.SHA256 {
+	var e evidence.CustodyEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		*problems = append(*problems, CustodyProblem{seq, "entry cannot be decoded: " + err.Error()})
+		return evidence.SHA256{}
+	}
+	if e.Seq != seq {
+		*problems = append(*problems, CustodyProblem{seq, fmt.Sprintf("entry stored under %d says it is %d", seq, e.Seq)})
+	}
+	if got := e.ComputeHash(); got != e.Hash {
+		*problems = append(*problems, CustodyProblem{seq, fmt.Sprintf("entry content does not match its hash (recorded %s, computed %s)", e.Hash, got)})
+	}
+	if e.Prev != prev {
+		*problems = append(*problems, CustodyProblem{seq, fmt.Sprintf("link to previous entry broken (recorded %s, previous entry hash %s)", e.Prev, prev)})
+	}
+	return e.Hash
+}
+
+// checkCustodyHead compares the log's end (newest entry lastSeq, hash
+// last) with the head recorded as entries were appended.
+func checkCustodyHead(tx *bolt.Tx, lastSeq uint64, last evidence.SHA256, r *CustodyReport) error {
+	count, head, ok, err := custodyHead(tx)
+	switch {
+	case err != nil:
+		r.Problems = append(r.Problems, CustodyProblem{lastSeq, err.Error()})
+		return nil
+	case !ok:
+		r.Notices = append(r.Notices, "custody head not recorded (the case was last written by an older trailcase): removal of the newest custody entries cannot be detected until it is next opened for writing")
+		return nil
+	}
+	if count != uint64(r.Entries) {
+		r.Problems = append(r.Problems, CustodyProblem{lastSeq, fmt.Sprintf("the log holds %d entries, the case recorded %d: entries were removed outside trailcase", r.Entries, count)})
+	}
+	if head != last {
+		r.Problems = append(r.Problems, CustodyProblem{lastSeq, fmt.Sprintf("the newest entry is not the one the case recorded (newest %s, recorded %s): the log was cut short or its end replaced", last, head)})
+	}
+	return nil
 }
 
 // BeginRun appends a "started" custody entry for a command that stores

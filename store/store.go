@@ -38,39 +38,44 @@ var (
 
 // Bucket names. Everything lives in top-level buckets created at open.
 var (
-	bMeta       = []byte("meta")       // schema, case info, run state
-	bItems      = []byte("items")      // item id -> Item JSON
-	bItemSrc    = []byte("item_src")   // source URI 0 sha256 -> item id
-	bBlobs      = []byte("blobs")      // blob id, chunk no -> bytes
-	bPending    = []byte("pending")    // blob id -> nil while a blob is being written
-	bSidecars   = []byte("sidecars")   // item id -> sidecar bytes (custody data)
-	bCustody    = []byte("custody")    // seq -> CustodyEntry JSON
-	bEvents     = []byte("events")     // item id, record no -> terms + event
-	bEvPost     = []byte("ev_post")    // batch, term -> sorted postings (time, item, record)
-	bEvBatches  = []byte("ev_batches") // batch -> min time, max time, count
-	bEvDedup    = []byte("ev_dedup")   // time, dedup key -> event key + content hash
-	bChecks     = []byte("checks")     // name 0 time -> Check JSON
-	bKeys       = []byte("keys")       // fingerprint -> PublicKey JSON
-	bS3Buckets  = []byte("s3_buckets") // bucket name -> Bucket JSON
-	allBuckets  = [][]byte{bMeta, bItems, bItemSrc, bBlobs, bPending, bSidecars, bCustody, bEvents, bEvPost, bEvBatches, bEvDedup, bChecks, bKeys, bS3Buckets}
-	kSchema     = []byte("schema")
-	kCase       = []byte("case")
-	kOpenRun    = []byte("open_run")
-	kMagic      = []byte("magic")
-	magic       = []byte("trailcase case file")
-	defaultWait = time.Second
+	bMeta         = []byte("meta")       // schema, case info, run state
+	bItems        = []byte("items")      // item id -> Item JSON
+	bItemSrc      = []byte("item_src")   // source URI 0 sha256 -> item id
+	bBlobs        = []byte("blobs")      // blob id, chunk no -> bytes
+	bPending      = []byte("pending")    // blob id -> nil while a blob is being written
+	bSidecars     = []byte("sidecars")   // item id -> sidecar bytes (custody data)
+	bCustody      = []byte("custody")    // seq -> CustodyEntry JSON
+	bEvents       = []byte("events")     // item id, record no -> terms + event
+	bEvPost       = []byte("ev_post")    // batch, term -> sorted postings (time, item, record)
+	bEvBatches    = []byte("ev_batches") // batch -> min time, max time, count
+	bEvDedup      = []byte("ev_dedup")   // time, dedup key -> event key + content hash
+	bChecks       = []byte("checks")     // name 0 time -> Check JSON
+	bKeys         = []byte("keys")       // fingerprint -> PublicKey JSON
+	bS3Buckets    = []byte("s3_buckets") // bucket name -> Bucket JSON
+	allBuckets    = [][]byte{bMeta, bItems, bItemSrc, bBlobs, bPending, bSidecars, bCustody, bEvents, bEvPost, bEvBatches, bEvDedup, bChecks, bKeys, bS3Buckets}
+	kSchema       = []byte("schema")
+	kCase         = []byte("case")
+	kOpenRun      = []byte("open_run")
+	kMagic        = []byte("magic")
+	kCustodyCount = []byte("custody_count") // entries in the custody log
+	kCustodyHead  = []byte("custody_head")  // hash of the newest entry
+	magic         = []byte("trailcase case file")
+	// defaultWait bounds the wait for the file lock. A command starts in
+	// about 0.2 s, so a second writer hears that the case is in use well
+	// within a second.
+	defaultWait = 500 * time.Millisecond
 )
 
 // Options control Open.
 type Options struct {
 	ReadOnly bool
-	// Timeout bounds the wait for the file lock; zero means one second.
+	// Timeout bounds the wait for the file lock; zero means half a second.
 	Timeout time.Duration
 }
 
 // Store is an open case file.
 type Store struct {
-	db       *bolt.DB
+	db       boltDB // guarded: see safe.go
 	path     string
 	readOnly bool
 	// unreleased counts bytes read through the memory map since mapped
@@ -115,6 +120,9 @@ func Create(path string, info evidence.CaseInfo) (*Store, error) {
 		if err := m.Put(kSchema, u64(SchemaVersion)); err != nil {
 			return err
 		}
+		if err := putCustodyHead(tx, 0, evidence.SHA256{}); err != nil {
+			return err
+		}
 		b, err := json.Marshal(info)
 		if err != nil {
 			return err
@@ -126,7 +134,7 @@ func Create(path string, info evidence.CaseInfo) (*Store, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("create case %q: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: newBoltDB(db), path: path}, nil
 }
 
 // Open opens an existing case file. A writer that finds the file locked by
@@ -146,6 +154,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("open case %q: empty file: %w", path, ErrNotCase)
 	}
+	if err := checkFileSize(path); err != nil {
+		return nil, fmt.Errorf("open case %q: %w", path, err)
+	}
 	if opts.Timeout == 0 {
 		opts.Timeout = defaultWait
 	}
@@ -154,41 +165,53 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
-	if err := s.checkSchema(); err != nil {
+	if err := s.prepare(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open case %q: %w", path, err)
-	}
-	if !opts.ReadOnly {
-		if err := s.upgradeSchema(); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open case %q: %w", path, err)
-		}
-		if err := s.dropPendingBlobs(); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open case %q: %w", path, err)
-		}
 	}
 	return s, nil
 }
 
-func openBolt(path string, opts Options) (db *bolt.DB, err error) {
-	// bbolt panics on some malformed files; a case file that is not a case
-	// must get an error, never a crash.
-	defer func() {
-		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("open case %q: %w (%v)", path, ErrNotCase, r)
+// prepare checks what Open opened and, for a writer, brings it up to date:
+// a writable open refuses a damaged case before writing anything, removes
+// the remains of an interrupted blob write and records the custody head
+// of a case written before it was kept.
+func (s *Store) prepare() error {
+	if err := s.checkSchema(); err != nil {
+		return err
+	}
+	if s.readOnly {
+		return nil
+	}
+	for _, step := range []func() error{s.checkBeforeWrite, s.upgradeSchema, s.dropPendingBlobs, s.recordCustodyHead} {
+		if err := step(); err != nil {
+			return err
 		}
-	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	}
+	return nil
+}
+
+func openBolt(path string, opts Options) (db boltDB, err error) {
+	// bbolt panics (or faults) on some malformed files; a case file that
+	// is not a case must get an error, never a crash. The freelist is read
+	// here, guarded, also for a reader.
+	var bdb *bolt.DB
+	err = guarded(nil, func() error {
+		bdb, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, PreLoadFreelist: true})
+		return err
+	})
+	var d *DamageError
 	switch {
 	case err == nil:
-		return db, nil
+		return newBoltDB(bdb), nil
+	case errors.As(err, &d):
+		return db, fmt.Errorf("open case %q: %w", path, err)
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("open case %q: %w", path, ErrLocked)
+		return db, fmt.Errorf("open case %q: %w", path, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return nil, fmt.Errorf("open case %q: %w (%v)", path, ErrNotCase, err)
+		return db, fmt.Errorf("open case %q: %w (%v)", path, ErrNotCase, err)
 	default:
-		return nil, fmt.Errorf("open case %q: %w", path, err)
+		return db, fmt.Errorf("open case %q: %w", path, err)
 	}
 }
 

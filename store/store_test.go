@@ -109,6 +109,20 @@ func TestLockTimeout(t *testing.T) {
 	_ = start
 }
 
+// The default wait leaves a command room to report a held lock within a
+// second of starting.
+func TestLockDefaultWait(t *testing.T) {
+	_, p := newCase(t) // held open for writing
+	start := time.Now()
+	_, err := Open(p, Options{})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second writer: %v, want ErrLocked", err)
+	}
+	if d := time.Since(start); d > 800*time.Millisecond {
+		t.Fatalf("second writer waited %v, want well under a second", d)
+	}
+}
+
 func TestBlobRoundTripAndCheck(t *testing.T) {
 	st, _ := newCase(t)
 	if _, err := st.AppendCustody(evidence.CustodyEntry{Action: "init"}); err != nil {
