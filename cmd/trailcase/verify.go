@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -37,7 +38,7 @@ the case file is read-only).
 			defer st.Close()
 			prog := e.progress(c)
 			prog.Begin("verify", -1)
-			res, err := st.Check(c.Context, prog.Advance)
+			res, err := st.Check(c.Context, prog)
 			prog.End()
 			finishProgress(prog)
 			if err != nil {
@@ -61,15 +62,15 @@ the case file is read-only).
 			e.record(c, st, "verify", start, result, summary, &store.CheckRecord{Name: "verify", OK: ok, Summary: summary, Result: raw})
 			if jsonOut(c) {
 				if res.Problems == nil {
-					res.Problems = []store.Problem{}
+					res.Problems = finding.ItemProblems{}
 				}
 				if err := e.printJSON(struct {
-					Valid          bool            `json:"valid"`
-					Items          int             `json:"items"`
-					Bytes          int64           `json:"bytes"`
-					CustodyEntries int             `json:"custody_entries"`
-					Problems       []store.Problem `json:"problems"`
-					Notices        []string        `json:"notices,omitempty"`
+					Valid          bool                 `json:"valid"`
+					Items          int                  `json:"items"`
+					Bytes          int64                `json:"bytes"`
+					CustodyEntries int                  `json:"custody_entries"`
+					Problems       finding.ItemProblems `json:"problems"`
+					Notices        []string             `json:"notices,omitempty"`
 				}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems, res.Notices}); err != nil {
 					return err
 				}
