@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 // digestJSON is the decoded digest file. Pointers tell null or missing
@@ -94,10 +96,10 @@ const (
 // the summary, the listed logs, and the problems found. A digest that
 // cannot join a chain comes back with ok unset and a DIGEST_INVALID
 // problem.
-func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
-	var probs []Finding
+func parseDigest(s *summary, b []byte, emit func(listedLog)) []finding.Finding {
+	var probs []finding.Finding
 	invalid := func(format string, args ...any) {
-		probs = append(probs, Finding{Kind: DigestInvalid, Object: s.found, Item: s.item, Detail: fmt.Sprintf(format, args...)})
+		probs = append(probs, finding.Finding{Kind: DigestInvalid, Object: s.found, Item: s.item, Detail: fmt.Sprintf(format, args...)})
 	}
 	var d digestJSON
 	dec := json.NewDecoder(bytes.NewReader(b))

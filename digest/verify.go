@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 // maxDigestSize bounds a decompressed digest file.
@@ -48,7 +49,7 @@ type verifier struct {
 
 	mu       sync.Mutex
 	sums     []*summary
-	problems []Finding
+	problems []finding.Finding
 	notices  []string
 	ioErr    error
 
@@ -56,7 +57,7 @@ type verifier struct {
 	logsChecked           atomic.Int64
 }
 
-func (v *verifier) add(f Finding) {
+func (v *verifier) add(f finding.Finding) {
 	v.mu.Lock()
 	v.problems = append(v.problems, f)
 	v.mu.Unlock()
@@ -192,10 +193,13 @@ func (v *verifier) run() (*Result, error) {
 		}
 		return a.Detail < b.Detail
 	})
-	v.problems = slices.CompactFunc(v.problems, func(a, b Finding) bool { return a == b })
+	v.problems = slices.CompactFunc(v.problems, finding.Finding.Equal)
+	for i := range v.problems {
+		v.problems[i] = v.problems[i].Classified()
+	}
 	r.Problems = v.problems
 	if r.Problems == nil {
-		r.Problems = []Finding{}
+		r.Problems = finding.Problems{}
 	}
 	r.Notices = v.notices
 	if r.Notices == nil {
@@ -231,7 +235,7 @@ func (v *verifier) readDigest(i int, h *hasher, buf *bytes.Buffer, logCh chan<- 
 		var de errDecode
 		if errors.As(err, &de) {
 			if s.inRange {
-				v.add(Finding{Kind: DigestInvalid, Object: o.Key, Item: o.Item, Detail: "cannot read the digest: " + err.Error()})
+				v.add(finding.Finding{Kind: DigestInvalid, Object: o.Key, Item: o.Item, Detail: "cannot read the digest: " + err.Error()})
 			}
 			return
 		}
@@ -259,14 +263,14 @@ func (v *verifier) readDigest(i int, h *hasher, buf *bytes.Buffer, logCh chan<- 
 		v.notice("%s: digest is not gzip-compressed (probably decompressed by a download tool); its JSON was hashed as found", o.Key)
 	}
 	if c.Trailing > 0 {
-		v.add(Finding{Kind: TrailingData, Object: o.Key, Item: o.Item, Detail: trailingDetail(c)})
+		v.add(finding.Finding{Kind: TrailingData, Object: o.Key, Item: o.Item, Detail: trailingDetail(c)})
 	}
 	if s.ok && !sameLocation(o.Bucket, o.Key, s.bucket, s.object) {
 		where := o.Key
 		if o.Bucket != "" {
 			where = "s3://" + o.Bucket + "/" + o.Key
 		}
-		v.add(Finding{Kind: DigestMoved, Object: o.Key, Item: o.Item,
+		v.add(finding.Finding{Kind: DigestMoved, Object: o.Key, Item: o.Item,
 			Detail: fmt.Sprintf("found at %s; it says it was delivered to s3://%s/%s", where, s.bucket, s.object)})
 	}
 	for _, e := range queued {
@@ -275,7 +279,7 @@ func (v *verifier) readDigest(i int, h *hasher, buf *bytes.Buffer, logCh chan<- 
 			v.listed[k].Store(true)
 		}
 		if len(cands) == 0 {
-			v.add(Finding{Kind: LogMissing, Object: e.Key,
+			v.add(finding.Finding{Kind: LogMissing, Object: e.Key,
 				Detail: fmt.Sprintf("listed in digest %s; not in the evidence", o.Key)})
 			continue
 		}
@@ -328,19 +332,19 @@ func (v *verifier) checkLog(j logJob, h *hasher) {
 				v.fail(fmt.Errorf("read %q: %w", o.Key, err))
 				return
 			}
-			v.add(Finding{Kind: LogHashMismatch, Object: o.Key, Item: o.Item,
+			v.add(finding.Finding{Kind: LogHashMismatch, Object: o.Key, Item: o.Item,
 				Detail: fmt.Sprintf("cannot be hashed: %v (listed in digest %s)", err, j.d.found)})
 			continue
 		}
 		v.logsChecked.Add(1)
 		if c.Trailing > 0 {
-			v.add(Finding{Kind: TrailingData, Object: o.Key, Item: o.Item, Detail: trailingDetail(c)})
+			v.add(finding.Finding{Kind: TrailingData, Object: o.Key, Item: o.Item, Detail: trailingDetail(c)})
 		}
 		if !j.entry.SumOK {
 			continue // reported as DIGEST_INVALID
 		}
 		if c.Sum != j.entry.Sum {
-			v.add(Finding{Kind: LogHashMismatch, Object: o.Key, Item: o.Item,
+			v.add(finding.Finding{Kind: LogHashMismatch, Object: o.Key, Item: o.Item,
 				Detail: fmt.Sprintf("SHA-256 %x; digest %s records %x", c.Sum, j.d.found, j.entry.Sum)})
 		}
 	}
@@ -468,7 +472,7 @@ func (v *verifier) walk(c *chain, invalid []*summary) (ChainSummary, int) {
 			for _, s := range invalid {
 				if sameLocation("", s.found, n.prevBucket, n.prevObject) {
 					if s.hashed && n.prevSumOK && s.sum != n.prevSum && (n.inRange || s.inRange) {
-						v.problems = append(v.problems, Finding{Kind: DigestHashMismatch, Object: s.found, Item: s.item,
+						v.problems = append(v.problems, finding.Finding{Kind: DigestHashMismatch, Object: s.found, Item: s.item,
 							Detail: fmt.Sprintf("SHA-256 %x; its successor %s records %x", s.sum, n.found, n.prevSum)})
 					}
 					x = append(x, s)
@@ -487,7 +491,7 @@ func (v *verifier) walk(c *chain, invalid []*summary) (ChainSummary, int) {
 				continue
 			}
 			if n.prevSumOK && (n.inRange || s.inRange) {
-				v.problems = append(v.problems, Finding{Kind: DigestHashMismatch, Object: s.found, Item: s.item,
+				v.problems = append(v.problems, finding.Finding{Kind: DigestHashMismatch, Object: s.found, Item: s.item,
 					Detail: fmt.Sprintf("SHA-256 %x; its successor %s records %x", s.sum, n.found, n.prevSum)})
 			}
 		}
@@ -505,7 +509,7 @@ func (v *verifier) walk(c *chain, invalid []*summary) (ChainSummary, int) {
 		}
 		switch gap := n.start.Sub(pred.end); {
 		case gap > continuityTolerance:
-			v.problems = append(v.problems, Finding{Kind: DigestMissing, Object: n.found, Item: n.item,
+			v.problems = append(v.problems, finding.Finding{Kind: DigestMissing, Object: n.found, Item: n.item,
 				Detail: fmt.Sprintf("no digest covers deliveries from %s to %s, between this digest and its predecessor %s", ts(pred.end), ts(n.start), pred.found)})
 		case gap < -continuityTolerance:
 			v.notices = append(v.notices, fmt.Sprintf("%s starts at %s, before its predecessor %s ends (%s)", n.found, ts(n.start), pred.found, ts(pred.end)))
@@ -567,7 +571,7 @@ func (v *verifier) missingPredecessor(n, p *summary) {
 	if !v.inRange(missStart, missEnd) && !n.inRange {
 		return
 	}
-	v.problems = append(v.problems, Finding{Kind: DigestMissing, Object: n.prevObject,
+	v.problems = append(v.problems, finding.Finding{Kind: DigestMissing, Object: n.prevObject,
 		Detail: fmt.Sprintf("named by %s as its predecessor (deliveries up to %s); not in the evidence", n.found, ts(missEnd))})
 	gap := missStart.Sub(p.end)
 	if gap <= continuityTolerance+time.Minute || !v.inRange(p.end, missStart) {
@@ -578,7 +582,7 @@ func (v *verifier) missingPredecessor(n, p *summary) {
 		more = 1
 	}
 	guess := guessDigestKey(n.prevObject, missStart)
-	v.problems = append(v.problems, Finding{Kind: DigestMissing, Object: guess,
+	v.problems = append(v.problems, finding.Finding{Kind: DigestMissing, Object: guess,
 		Detail: fmt.Sprintf("no digest in the evidence covers deliveries from %s to %s (about %s, named by none; key inferred from the chain's period)", ts(p.end), ts(missStart), pluralf(more, "digest"))})
 }
 
@@ -601,13 +605,13 @@ func (v *verifier) signatures(list []*summary) int {
 			sig, from = vouch, "previousDigestSignature of "+s.succ.found
 		}
 		if s.algorithm != "" && s.algorithm != SignatureAlgorithm {
-			v.problems = append(v.problems, Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
+			v.problems = append(v.problems, finding.Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
 				Detail: fmt.Sprintf("digestSignatureAlgorithm %q is not %s", s.algorithm, SignatureAlgorithm)})
 			s.sigState = sigFailed
 			continue
 		}
 		if s.metaAlg != "" && s.metaAlg != SignatureAlgorithm {
-			v.problems = append(v.problems, Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
+			v.problems = append(v.problems, finding.Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
 				Detail: fmt.Sprintf("signature-algorithm metadata %q is not %s", s.metaAlg, SignatureAlgorithm)})
 			s.sigState = sigFailed
 			continue
@@ -616,40 +620,40 @@ func (v *verifier) signatures(list []*summary) int {
 			s.sigState = sigMissing
 			missing++
 			if v.opts.RequireSignatures {
-				v.problems = append(v.problems, Finding{Kind: SignatureMissing, Object: s.found, Item: s.item,
+				v.problems = append(v.problems, finding.Finding{Kind: SignatureMissing, Object: s.found, Item: s.item,
 					Detail: "no signature: no S3 metadata (keep a .head.json sidecar) and no signed successor"})
 			}
 			continue
 		}
 		if noKeys {
 			if v.opts.RequireSignatures {
-				v.problems = append(v.problems, Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
+				v.problems = append(v.problems, finding.Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
 					Detail: fmt.Sprintf("no public keys given; fingerprint %s", s.fingerprint)})
 			}
 			continue
 		}
 		k := v.ring[s.fingerprint]
 		if k == nil {
-			v.problems = append(v.problems, Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
+			v.problems = append(v.problems, finding.Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
 				Detail: fmt.Sprintf("no public key with fingerprint %s among %s", s.fingerprint, pluralf(len(v.ring), "key"))})
 			s.sigState = sigFailed
 			continue
 		}
 		if k.err != nil {
-			v.problems = append(v.problems, Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
+			v.problems = append(v.problems, finding.Finding{Kind: PublicKeyUnknown, Object: s.found, Item: s.item,
 				Detail: fmt.Sprintf("public key %s cannot be used: %v", s.fingerprint, k.err)})
 			s.sigState = sigFailed
 			continue
 		}
 		if err := checkSignature(k.pub, s.signed, sig); err != nil {
-			v.problems = append(v.problems, Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
+			v.problems = append(v.problems, finding.Finding{Kind: SignatureInvalid, Object: s.found, Item: s.item,
 				Detail: fmt.Sprintf("%v (signature from %s)", err, from)})
 			s.sigState = sigFailed
 			continue
 		}
 		s.sigState = sigVerified
 		if s.metaSig != "" && vouch != "" && vouch != s.metaSig {
-			v.problems = append(v.problems, Finding{Kind: SignatureInvalid, Object: s.succ.found, Item: s.succ.item,
+			v.problems = append(v.problems, finding.Finding{Kind: SignatureInvalid, Object: s.succ.found, Item: s.succ.item,
 				Detail: fmt.Sprintf("its previousDigestSignature differs from the signature of its predecessor %s", s.found)})
 		}
 		if (!k.key.Start.IsZero() && s.end.Before(k.key.Start)) || (!k.key.End.IsZero() && s.end.After(k.key.End)) {
@@ -727,7 +731,7 @@ func (v *verifier) unlistedLogs() {
 			uncovered++
 			continue
 		}
-		v.problems = append(v.problems, Finding{Kind: LogNotInDigest, Object: o.Key, Item: o.Item,
+		v.problems = append(v.problems, finding.Finding{Kind: LogNotInDigest, Object: o.Key, Item: o.Item,
 			Detail: fmt.Sprintf("written at %s, inside the period %s to %s that the digests cover; no digest lists it", ts(loc.Time), ts(in.start), ts(in.end))})
 	}
 	if uncovered > 0 {
