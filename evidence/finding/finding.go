@@ -71,23 +71,24 @@ type Evidence struct {
 
 // Finding is one thing a check or a rule found.
 //
-// Its own JSON is the general shape of a findings list; empty fields are
-// left out. Problems and ItemProblems print the older "problems" arrays.
+// Its own JSON is the general shape of a findings list: empty fields are
+// left out and times are RFC 3339 UTC with milliseconds. Problems and
+// ItemProblems print the older "problems" arrays.
 type Finding struct {
-	Rule       string     `json:"rule,omitempty"` // id of the rule that matched, "" for a built-in check
-	Kind       Kind       `json:"kind,omitempty"` // what a built-in check found, "" for a rule
-	Title      string     `json:"title,omitempty"`
-	Level      Level      `json:"level,omitempty"`
-	Category   Category   `json:"category,omitempty"`
-	Techniques []string   `json:"techniques,omitempty"` // ATT&CK technique ids
-	First      time.Time  `json:"first,omitzero"`       // earliest time concerned
-	Last       time.Time  `json:"last,omitzero"`        // latest time concerned
-	Principals []string   `json:"principals,omitempty"`
-	IPs        []string   `json:"ips,omitempty"`
-	Object     string     `json:"object,omitempty"` // the file, S3 key or URI concerned
-	Item       uint64     `json:"item,omitempty"`   // evidence item holding Object, 0 when none
-	Events     []Evidence `json:"events,omitempty"` // records the finding rests on
-	Detail     string     `json:"detail"`
+	Rule       string     // id of the rule that matched, "" for a built-in check
+	Kind       Kind       // what a built-in check found, "" for a rule
+	Title      string     // the rule's title
+	Level      Level      // how much it matters
+	Category   Category   // what it is about
+	Techniques []string   // ATT&CK technique tags
+	First      time.Time  // earliest time concerned; zero when none
+	Last       time.Time  // latest time concerned; zero when none
+	Principals []string   // principals concerned
+	IPs        []string   // addresses concerned
+	Object     string     // the file, S3 key or URI concerned
+	Item       uint64     // evidence item holding Object, 0 when none
+	Events     []Evidence // the records it rests on
+	Detail     string     // what was found, in a sentence
 }
 
 // New returns a finding of a built-in kind with the kind's level and category.
