@@ -47,9 +47,9 @@ type Options struct {
 	RequireSignatures bool
 	// Keys are the CloudTrail public keys to verify signatures with.
 	Keys []evidence.PublicKey
-	// Progress, when set, is called after each digest and each log is
-	// checked, from any goroutine, with running totals.
-	Progress func(digests, logs int64)
+	// Progress, when set, advances by the bytes hashed of each digest and
+	// log, from several goroutines at once.
+	Progress evidence.Progress
 }
 
 // ChainSummary describes one chain of digests as checked.

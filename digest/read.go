@@ -99,10 +99,14 @@ func (v *verifier) read(o Object, h *hasher, keep *bytes.Buffer, limit int64) (c
 		return content{}, err
 	}
 	defer rc.Close()
+	var c content
 	if keep == nil {
-		return h.hash(rc, nil, limit)
+		c, err = h.hash(rc, nil, limit)
+	} else {
+		c, err = h.hash(rc, keep, limit)
 	}
-	return h.hash(rc, keep, limit)
+	v.opts.Progress.Advance(c.Size)
+	return c, err
 }
 
 // candidates returns the objects that may hold the log at S3 key: the

@@ -32,6 +32,9 @@ const continuityTolerance = 2 * time.Second
 // every log they list. It returns every problem found; an error only
 // when evidence could not be read or ctx was cancelled.
 func Verify(ctx context.Context, objs []Object, opts Options) (*Result, error) {
+	if opts.Progress == nil {
+		opts.Progress = evidence.NoProgress{}
+	}
 	v := &verifier{ctx: ctx, objs: objs, opts: opts, ring: newKeyRing(opts.Keys)}
 	return v.run()
 }
@@ -51,8 +54,7 @@ type verifier struct {
 	notices  []string
 	ioErr    error
 
-	digestsDone, logsDone atomic.Int64
-	logsChecked           atomic.Int64
+	logsChecked atomic.Int64
 }
 
 func (v *verifier) add(f finding.Finding) {
@@ -80,12 +82,6 @@ func (v *verifier) fail(err error) {
 		v.ioErr = err
 	}
 	v.mu.Unlock()
-}
-
-func (v *verifier) progress() {
-	if v.opts.Progress != nil {
-		v.opts.Progress(v.digestsDone.Load(), v.logsDone.Load())
-	}
 }
 
 // inRange reports whether the period [start, end] overlaps the options' range.
@@ -176,8 +172,6 @@ func (v *verifier) readAll(digests []int) {
 					continue
 				}
 				v.readDigest(i, h, &buf, logCh)
-				v.digestsDone.Add(1)
-				v.progress()
 			}
 		})
 	}
@@ -189,8 +183,6 @@ func (v *verifier) readAll(digests []int) {
 					continue
 				}
 				v.checkLog(j, h)
-				v.logsDone.Add(1)
-				v.progress()
 			}
 		})
 	}
