@@ -96,17 +96,6 @@ func New(kind Kind, object, detail string) Finding {
 	return Finding{Kind: kind, Level: kind.Level(), Category: kind.Category(), Object: object, Detail: detail}
 }
 
-// Classified returns f with the level and category of its kind where f has none.
-func (f Finding) Classified() Finding {
-	if f.Level == "" {
-		f.Level = f.Kind.Level()
-	}
-	if f.Category == "" {
-		f.Category = f.Kind.Category()
-	}
-	return f
-}
-
 // Equal reports whether f and g say the same thing.
 func (f Finding) Equal(g Finding) bool {
 	return f.Rule == g.Rule && f.Kind == g.Kind && f.Title == g.Title && f.Level == g.Level &&
