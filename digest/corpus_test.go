@@ -21,6 +21,7 @@ import (
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed digest corpus and goldens")
@@ -83,8 +84,8 @@ type expectRun struct {
 }
 
 type expectFinder struct {
-	Kind   string `json:"kind"`
-	Object string `json:"object"`
+	Kind   finding.Kind `json:"kind"`
+	Object string       `json:"object"`
 }
 
 // intactChain is two days of hourly digests in us-east-1 (with empty
@@ -232,10 +233,11 @@ func remove(files map[string][]byte, key string) {
 	delete(files, key+digesttest.SidecarSuffix)
 }
 
-func problems(kv ...string) []expectFinder {
+// problems pairs kinds and objects: problems(kind, object, kind, object…).
+func problems(kv ...any) []expectFinder {
 	var out []expectFinder
 	for i := 0; i < len(kv); i += 2 {
-		out = append(out, expectFinder{kv[i], kv[i+1]})
+		out = append(out, expectFinder{kv[i].(finding.Kind), kv[i+1].(string)})
 	}
 	return out
 }

@@ -5,51 +5,26 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 // Problem kinds. The names are part of the product contract.
 const (
-	LogHashMismatch    = "LOG_HASH_MISMATCH"    // a log's SHA-256 differs from its digest's hashValue
-	LogMissing         = "LOG_MISSING"          // a log a digest lists is not among the evidence
-	DigestMissing      = "DIGEST_MISSING"       // a digest of the chain is not among the evidence
-	DigestHashMismatch = "DIGEST_HASH_MISMATCH" // a digest's SHA-256 differs from its successor's previousDigestHashValue
-	SignatureInvalid   = "SIGNATURE_INVALID"    // the RSA signature does not verify
-	SignatureMissing   = "SIGNATURE_MISSING"    // no signature is known for a digest (only with RequireSignatures)
-	PublicKeyUnknown   = "PUBLIC_KEY_UNKNOWN"   // no public key with the digest's fingerprint
-	DigestMoved        = "DIGEST_MOVED"         // a digest is not where it says it was delivered
-	DigestInvalid      = "DIGEST_INVALID"       // unreadable, not gzip/JSON, missing or malformed fields
-	TrailingData       = "TRAILING_DATA"        // bytes after the first gzip member
-	LogNotInDigest     = "LOG_NOT_IN_DIGEST"    // a log inside a covered period that no digest lists
+	LogHashMismatch    = finding.LogHashMismatch    // a log's SHA-256 differs from its digest's hashValue
+	LogMissing         = finding.LogMissing         // a log a digest lists is not among the evidence
+	DigestMissing      = finding.DigestMissing      // a digest of the chain is not among the evidence
+	DigestHashMismatch = finding.DigestHashMismatch // a digest's SHA-256 differs from its successor's previousDigestHashValue
+	SignatureInvalid   = finding.SignatureInvalid   // the RSA signature does not verify
+	SignatureMissing   = finding.SignatureMissing   // no signature is known for a digest (only with RequireSignatures)
+	PublicKeyUnknown   = finding.PublicKeyUnknown   // no public key with the digest's fingerprint
+	DigestMoved        = finding.DigestMoved        // a digest is not where it says it was delivered
+	DigestInvalid      = finding.DigestInvalid      // unreadable, not gzip/JSON, missing or malformed fields
+	TrailingData       = finding.TrailingData       // bytes after the first gzip member
+	LogNotInDigest     = finding.LogNotInDigest     // a log inside a covered period that no digest lists
 )
 
 // Meaning returns a one-line explanation of a problem kind.
-func Meaning(kind string) string {
-	switch kind {
-	case LogHashMismatch:
-		return "the log's content differs from what CloudTrail recorded in the digest: it was modified"
-	case LogMissing:
-		return "a log listed in a digest is not in the evidence: it was deleted or not acquired"
-	case DigestMissing:
-		return "a digest of the chain is not in the evidence: it was deleted or not acquired"
-	case DigestHashMismatch:
-		return "the digest's content differs from what its successor recorded: it was modified"
-	case SignatureInvalid:
-		return "the digest's signature does not verify: the digest or its signature was altered"
-	case SignatureMissing:
-		return "no signature is known for the digest (no S3 metadata and no signed successor)"
-	case PublicKeyUnknown:
-		return "no known CloudTrail public key has the digest's fingerprint"
-	case DigestMoved:
-		return "the digest is not stored where it says CloudTrail delivered it"
-	case DigestInvalid:
-		return "the digest cannot be read or lacks required fields"
-	case TrailingData:
-		return "data follows the first gzip member: CloudTrail never hashes it, so it is not trusted"
-	case LogNotInDigest:
-		return "a CloudTrail log inside a period covered by digests is listed by none: it was added"
-	}
-	return ""
-}
+func Meaning(kind finding.Kind) string { return kind.Meaning() }
 
 // Object is one file the validator may look at: a digest or a CloudTrail log.
 type Object struct {
@@ -72,17 +47,9 @@ type Options struct {
 	RequireSignatures bool
 	// Keys are the CloudTrail public keys to verify signatures with.
 	Keys []evidence.PublicKey
-	// Progress, when set, is called after each digest and each log is
-	// checked, from any goroutine, with running totals.
-	Progress func(digests, logs int64)
-}
-
-// Finding is one problem found.
-type Finding struct {
-	Kind   string `json:"kind"`
-	Object string `json:"object"` // S3 key or path of the object concerned
-	Detail string `json:"detail"`
-	Item   uint64 `json:"item,omitempty"` // evidence item holding the object, when it is in the evidence
+	// Progress, when set, advances by the bytes hashed of each digest and
+	// log, from several goroutines at once.
+	Progress evidence.Progress
 }
 
 // ChainSummary describes one chain of digests as checked.
@@ -108,16 +75,16 @@ type ChainSummary struct {
 
 // Result is what Verify found.
 type Result struct {
-	Valid              bool           `json:"valid"`
-	From               time.Time      `json:"from,omitzero"`
-	To                 time.Time      `json:"to,omitzero"`
-	Chains             []ChainSummary `json:"chains"`
-	DigestsChecked     int            `json:"digests_checked"`
-	LogsChecked        int            `json:"logs_checked"` // log copies hashed
-	SignaturesVerified int            `json:"signatures_verified"`
-	SignaturesMissing  int            `json:"signatures_missing"` // digests with no signature known
-	Problems           []Finding      `json:"problems"`
-	Notices            []string       `json:"notices"`
+	Valid              bool             `json:"valid"`
+	From               time.Time        `json:"from,omitzero"`
+	To                 time.Time        `json:"to,omitzero"`
+	Chains             []ChainSummary   `json:"chains"`
+	DigestsChecked     int              `json:"digests_checked"`
+	LogsChecked        int              `json:"logs_checked"` // log copies hashed
+	SignaturesVerified int              `json:"signatures_verified"`
+	SignaturesMissing  int              `json:"signatures_missing"` // digests with no signature known
+	Problems           finding.Problems `json:"problems"`           // every finding, with an object and, in a case, an item
+	Notices            []string         `json:"notices"`
 }
 
 // Summary returns a one-line description of r.

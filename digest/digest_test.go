@@ -21,6 +21,7 @@ import (
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/digest/digesttest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 // The aws-cli test vector for the string to sign.
@@ -182,22 +183,22 @@ func TestBadDigests(t *testing.T) {
 		name   string
 		body   []byte
 		meta   map[string]string
-		want   []string // kinds
+		want   []finding.Kind
 		detail string
 	}{
-		{"not gzip, not json", []byte("PK\x03\x04 zip"), nil, []string{digest.DigestInvalid}, "invalid JSON"},
+		{"not gzip, not json", []byte("PK\x03\x04 zip"), nil, []finding.Kind{digest.DigestInvalid}, "invalid JSON"},
 
-		{"corrupt gzip", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3}, nil, []string{digest.DigestInvalid}, "cannot read the digest"},
-		{"invalid json", digesttest.Gzip([]byte(`{"awsAccountId":`)), nil, []string{digest.DigestInvalid}, "line 1: JSON ends early"},
-		{"missing fields", digesttest.Gzip([]byte(`{"awsAccountId":"1"}`)), nil, []string{digest.DigestInvalid}, "missing required field(s): digestStartTime, digestEndTime, digestS3Bucket, digestS3Object, logFiles"},
-		{"wrong type", digesttest.Gzip([]byte(`{"awsAccountId":1}`)), nil, []string{digest.DigestInvalid}, "line 1, column 18: json: cannot unmarshal number"},
-		{"two documents", digesttest.Gzip([]byte(good + good)), nil, []string{digest.DigestInvalid}, "more than one JSON value"},
-		{"bad time", digesttest.Gzip([]byte(strings.Replace(good, `"2026-01-01T00:00:00Z"`, `"yesterday"`, 1))), nil, []string{digest.DigestInvalid}, `digestStartTime "yesterday"`},
-		{"bad log entry", digesttest.Gzip([]byte(strings.Replace(good, `"logFiles":[]`, `"logFiles":[{"s3Bucket":"b","s3Object":"x.json.gz","hashValue":"zz"},{}]`, 1))), nil, []string{digest.DigestInvalid, digest.DigestInvalid, digest.LogMissing}, "logFiles[0] (x.json.gz): hashValue"},
-		{"signature not hex", digesttest.Gzip([]byte(good)), map[string]string{"signature": "xyz"}, []string{digest.PublicKeyUnknown}, "fingerprint aa"},
-		{"trailing data", append(digesttest.Gzip([]byte(good)), 0), nil, []string{digest.TrailingData}, "1 bytes after the first gzip member"},
-		{"other algorithm", digesttest.Gzip([]byte(strings.Replace(good, "SHA256withRSA", "SHA1withRSA", 1))), map[string]string{"signature": "00"}, []string{digest.SignatureInvalid}, `"SHA1withRSA"`},
-		{"partly null", digesttest.Gzip([]byte(strings.Replace(good, `"previousDigestS3Bucket":null`, `"previousDigestS3Bucket":"b"`, 1))), nil, []string{digest.DigestInvalid}, "partly null"},
+		{"corrupt gzip", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3}, nil, []finding.Kind{digest.DigestInvalid}, "cannot read the digest"},
+		{"invalid json", digesttest.Gzip([]byte(`{"awsAccountId":`)), nil, []finding.Kind{digest.DigestInvalid}, "line 1: JSON ends early"},
+		{"missing fields", digesttest.Gzip([]byte(`{"awsAccountId":"1"}`)), nil, []finding.Kind{digest.DigestInvalid}, "missing required field(s): digestStartTime, digestEndTime, digestS3Bucket, digestS3Object, logFiles"},
+		{"wrong type", digesttest.Gzip([]byte(`{"awsAccountId":1}`)), nil, []finding.Kind{digest.DigestInvalid}, "line 1, column 18: json: cannot unmarshal number"},
+		{"two documents", digesttest.Gzip([]byte(good + good)), nil, []finding.Kind{digest.DigestInvalid}, "more than one JSON value"},
+		{"bad time", digesttest.Gzip([]byte(strings.Replace(good, `"2026-01-01T00:00:00Z"`, `"yesterday"`, 1))), nil, []finding.Kind{digest.DigestInvalid}, `digestStartTime "yesterday"`},
+		{"bad log entry", digesttest.Gzip([]byte(strings.Replace(good, `"logFiles":[]`, `"logFiles":[{"s3Bucket":"b","s3Object":"x.json.gz","hashValue":"zz"},{}]`, 1))), nil, []finding.Kind{digest.DigestInvalid, digest.DigestInvalid, digest.LogMissing}, "logFiles[0] (x.json.gz): hashValue"},
+		{"signature not hex", digesttest.Gzip([]byte(good)), map[string]string{"signature": "xyz"}, []finding.Kind{digest.PublicKeyUnknown}, "fingerprint aa"},
+		{"trailing data", append(digesttest.Gzip([]byte(good)), 0), nil, []finding.Kind{digest.TrailingData}, "1 bytes after the first gzip member"},
+		{"other algorithm", digesttest.Gzip([]byte(strings.Replace(good, "SHA256withRSA", "SHA1withRSA", 1))), map[string]string{"signature": "00"}, []finding.Kind{digest.SignatureInvalid}, `"SHA1withRSA"`},
+		{"partly null", digesttest.Gzip([]byte(strings.Replace(good, `"previousDigestS3Bucket":null`, `"previousDigestS3Bucket":"b"`, 1))), nil, []finding.Kind{digest.DigestInvalid}, "partly null"},
 	}
 	other := testKey(t, "test-key.pem")
 	der := x509.MarshalPKCS1PublicKey(&other.PublicKey)
@@ -208,7 +209,7 @@ func TestBadDigests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var kinds []string
+			var kinds []finding.Kind
 			found := false
 			for _, p := range r.Problems {
 				kinds = append(kinds, p.Kind)

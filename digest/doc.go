@@ -6,9 +6,9 @@
 //
 // Verify walks each chain of digests (per account, delivering region,
 // trail and home region; backfill digests apart) and returns every
-// problem it finds as a Finding, never stopping at the first. It keeps
-// only a small summary per digest, so memory does not grow with the
-// length of a chain beyond that.
+// problem it finds as a finding.Finding, never stopping at the first.
+// It keeps only a small summary per digest, so memory does not grow with
+// the length of a chain beyond that.
 //
 // The package reads evidence through Object.Open and never writes it; it
 // never prints, exits, reads flags or touches the network. Fetching keys

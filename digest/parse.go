@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 // digestJSON is the decoded digest file. Pointers tell null or missing
@@ -94,21 +96,50 @@ const (
 // the summary, the listed logs, and the problems found. A digest that
 // cannot join a chain comes back with ok unset and a DIGEST_INVALID
 // problem.
-func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
-	var probs []Finding
-	invalid := func(format string, args ...any) {
-		probs = append(probs, Finding{Kind: DigestInvalid, Object: s.found, Item: s.item, Detail: fmt.Sprintf(format, args...)})
-	}
+func parseDigest(s *summary, b []byte, emit func(listedLog)) []finding.Finding {
+	p := &digestParser{s: s}
 	var d digestJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&d); err != nil {
-		invalid("not a digest: invalid JSON: %v", jsonError(b, err))
-		return probs
+		p.invalid("not a digest: invalid JSON: %v", jsonError(b, err))
+		return p.probs
 	}
 	if dec.More() {
-		invalid("not a digest: more than one JSON value")
-		return probs
+		p.invalid("not a digest: more than one JSON value")
+		return p.probs
 	}
+	endS, ok := p.header(&d)
+	if !ok {
+		return p.probs
+	}
+	p.previous(&d)
+	prevSig := "null"
+	if d.PreviousDigestSignature != nil {
+		prevSig = *d.PreviousDigestSignature
+	}
+	s.signed = signedSum(endS, s.bucket, s.object, s.sum, prevSig)
+	s.signable = true
+	p.logFiles(&d, emit)
+	s.ok = true
+	return p.probs
+}
+
+// digestParser fills a summary from a decoded digest, collecting the
+// DIGEST_INVALID problems it finds.
+type digestParser struct {
+	s     *summary
+	probs []finding.Finding
+}
+
+func (p *digestParser) invalid(format string, args ...any) {
+	p.probs = append(p.probs, problem(DigestInvalid, p.s.found, p.s.item, fmt.Sprintf(format, args...)))
+}
+
+// header reads the digest's own fields: account, period, where it was
+// delivered, key fingerprint and algorithm. It returns digestEndTime as
+// written, and false when the digest cannot join a chain.
+func (p *digestParser) header(d *digestJSON) (string, bool) {
+	s := p.s
 	var missing []string
 	req := func(name string, v *string) string {
 		if v == nil || *v == "" {
@@ -126,52 +157,57 @@ func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
 		missing = append(missing, "logFiles")
 	}
 	if len(missing) > 0 {
-		invalid("missing required field(s): %s", strings.Join(missing, ", "))
-		return probs
+		p.invalid("missing required field(s): %s", strings.Join(missing, ", "))
+		return "", false
 	}
 	var err error
 	if s.start, err = time.Parse(time.RFC3339, startS); err != nil {
-		invalid("digestStartTime %q is not an RFC 3339 time", startS)
-		return probs
+		p.invalid("digestStartTime %q is not an RFC 3339 time", startS)
+		return "", false
 	}
 	if s.end, err = time.Parse(time.RFC3339, endS); err != nil {
-		invalid("digestEndTime %q is not an RFC 3339 time", endS)
-		return probs
+		p.invalid("digestEndTime %q is not an RFC 3339 time", endS)
+		return "", false
 	}
 	s.start, s.end = s.start.UTC(), s.end.UTC()
 	if !s.end.After(s.start) {
-		invalid("digestEndTime %s is not after digestStartTime %s", endS, startS)
+		p.invalid("digestEndTime %s is not after digestStartTime %s", endS, startS)
 	}
 	loc, ok := parseDigestName(s.object)
 	if !ok {
 		if loc, ok = parseDigestName(s.found); !ok {
-			invalid("digestS3Object %q is not a CloudTrail digest key", s.object)
-			return probs
+			p.invalid("digestS3Object %q is not a CloudTrail digest key", s.object)
+			return "", false
 		}
-		invalid("digestS3Object %q is not a CloudTrail digest key", s.object)
+		p.invalid("digestS3Object %q is not a CloudTrail digest key", s.object)
 	}
 	s.loc = loc
 	if loc.Account != account {
-		invalid("awsAccountId %s differs from the account %s in digestS3Object", account, loc.Account)
+		p.invalid("awsAccountId %s differs from the account %s in digestS3Object", account, loc.Account)
 	}
 	if !loc.Time.Equal(s.end) {
-		invalid("digestEndTime %s differs from the time %s in digestS3Object", endS, loc.Time.Format(time.RFC3339))
+		p.invalid("digestEndTime %s differs from the time %s in digestS3Object", endS, loc.Time.Format(time.RFC3339))
 	}
 	if d.DigestPublicKeyFingerprint != nil {
 		s.fingerprint = strings.ToLower(*d.DigestPublicKeyFingerprint)
 	}
 	if s.fingerprint == "" {
-		invalid("no digestPublicKeyFingerprint")
+		p.invalid("no digestPublicKeyFingerprint")
 	}
 	if d.DigestSignatureAlgorithm != nil {
 		s.algorithm = *d.DigestSignatureAlgorithm
 	}
+	return endS, true
+}
 
-	// The previous digest: all null at the start of a chain.
+// previous reads the previous digest's fields: all null at the start of
+// a chain.
+func (p *digestParser) previous(d *digestJSON) {
+	s := p.s
 	prev := []*string{d.PreviousDigestS3Bucket, d.PreviousDigestS3Object, d.PreviousDigestHashValue, d.PreviousDigestSignature}
 	nulls := 0
-	for _, p := range prev {
-		if p == nil {
+	for _, v := range prev {
+		if v == nil {
 			nulls++
 		}
 	}
@@ -179,7 +215,7 @@ func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
 	case nulls == len(prev):
 		s.prevNull = true
 	case nulls > 0:
-		invalid("previousDigest fields are partly null")
+		p.invalid("previousDigest fields are partly null")
 	}
 	if d.PreviousDigestS3Bucket != nil {
 		s.prevBucket = *d.PreviousDigestS3Bucket
@@ -189,31 +225,28 @@ func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
 	}
 	if d.PreviousDigestHashValue != nil {
 		if sum, err := parseHex256(*d.PreviousDigestHashValue); err != nil {
-			invalid("previousDigestHashValue: %v", err)
+			p.invalid("previousDigestHashValue: %v", err)
 		} else {
 			s.prevSum, s.prevSumOK = sum, true
 		}
 	}
 	if d.PreviousDigestHashAlgorithm != nil && *d.PreviousDigestHashAlgorithm != "SHA-256" {
-		invalid("previousDigestHashAlgorithm %q is not SHA-256", *d.PreviousDigestHashAlgorithm)
+		p.invalid("previousDigestHashAlgorithm %q is not SHA-256", *d.PreviousDigestHashAlgorithm)
 	}
 	if d.PreviousDigestSignature != nil {
 		s.prevSig = strings.ToLower(*d.PreviousDigestSignature)
 		if _, err := hex.DecodeString(s.prevSig); err != nil || s.prevSig == "" {
-			invalid("previousDigestSignature is not hex")
+			p.invalid("previousDigestSignature is not hex")
 		}
 	}
-	prevSig := "null"
-	if d.PreviousDigestSignature != nil {
-		prevSig = *d.PreviousDigestSignature
-	}
-	s.signed = signedSum(endS, s.bucket, s.object, s.sum, prevSig)
-	s.signable = true
+}
 
+// logFiles checks and emits each entry of logFiles.
+func (p *digestParser) logFiles(d *digestJSON, emit func(listedLog)) {
 	for i, l := range *d.LogFiles {
 		var e listedLog
 		if l.S3Object == nil || *l.S3Object == "" {
-			invalid("logFiles[%d]: no s3Object", i)
+			p.invalid("logFiles[%d]: no s3Object", i)
 			continue
 		}
 		e.Key = *l.S3Object
@@ -221,21 +254,19 @@ func parseDigest(s *summary, b []byte, emit func(listedLog)) []Finding {
 			e.Bucket = *l.S3Bucket
 		}
 		if l.HashValue == nil {
-			invalid("logFiles[%d] (%s): no hashValue", i, e.Key)
+			p.invalid("logFiles[%d] (%s): no hashValue", i, e.Key)
 		} else if sum, err := parseHex256(*l.HashValue); err != nil {
-			invalid("logFiles[%d] (%s): hashValue: %v", i, e.Key, err)
+			p.invalid("logFiles[%d] (%s): hashValue: %v", i, e.Key, err)
 		} else {
 			e.Sum, e.SumOK = sum, true
 		}
 		if l.HashAlgorithm != nil && *l.HashAlgorithm != "SHA-256" {
-			invalid("logFiles[%d] (%s): hashAlgorithm %q is not SHA-256", i, e.Key, *l.HashAlgorithm)
+			p.invalid("logFiles[%d] (%s): hashAlgorithm %q is not SHA-256", i, e.Key, *l.HashAlgorithm)
 			e.SumOK = false
 		}
-		s.logs++
+		p.s.logs++
 		emit(e)
 	}
-	s.ok = true
-	return probs
 }
 
 // parseHex256 reads a lowercase or uppercase hex SHA-256.

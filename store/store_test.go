@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
 func newCase(t *testing.T) (*Store, string) {
@@ -188,7 +189,7 @@ func TestCheckFindsEveryTamperedItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[uint64]string{}
+	kinds := map[uint64]finding.Kind{}
 	for _, p := range res.Problems {
 		kinds[p.Item] = p.Kind
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -49,7 +50,7 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 	}
 	defer st.Close()
 	s.progress.Begin("verify", -1)
-	res, err := st.Check(ctx, s.progress.Advance)
+	res, err := st.Check(ctx, s.progress)
 	s.progress.End()
 	s.finishProgress()
 	if err != nil {
@@ -79,15 +80,15 @@ func printVerify(s *streams, res store.CheckResult, summary string) error {
 	ok := len(res.Problems) == 0
 	if s.json {
 		if res.Problems == nil {
-			res.Problems = []store.Problem{}
+			res.Problems = finding.ItemProblems{}
 		}
 		return s.printJSON(struct {
-			Valid          bool            `json:"valid"`
-			Items          int             `json:"items"`
-			Bytes          int64           `json:"bytes"`
-			CustodyEntries int             `json:"custody_entries"`
-			Problems       []store.Problem `json:"problems"`
-			Notices        []string        `json:"notices,omitempty"`
+			Valid          bool                 `json:"valid"`
+			Items          int                  `json:"items"`
+			Bytes          int64                `json:"bytes"`
+			CustodyEntries int                  `json:"custody_entries"`
+			Problems       finding.ItemProblems `json:"problems"`
+			Notices        []string             `json:"notices,omitempty"`
 		}{ok, res.Items, res.Bytes, res.CustodyEntries, res.Problems, res.Notices})
 	}
 	for _, p := range res.Problems {

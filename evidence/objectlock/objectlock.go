@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
@@ -29,11 +30,11 @@ const (
 
 // Problem kinds of an Object Lock check.
 const (
-	ProblemUnknown   = "OBJECT_LOCK_UNKNOWN" // retention status could not be established
-	ProblemMode      = "MODE_NOT_MET"        // weaker or no retention than required
-	ProblemUntil     = "RETENTION_TOO_SHORT" // retain-until before the required date
-	ProblemNoObjects = "NO_OBJECTS"          // a requirement, but no S3 object to check
-	ProblemCapture   = "OBJECT_NOT_READABLE" // live: the object's metadata could not be read
+	ProblemUnknown   = finding.LockUnknown       // retention status could not be established
+	ProblemMode      = finding.ModeNotMet        // weaker or no retention than required
+	ProblemUntil     = finding.RetentionShort    // retain-until before the required date
+	ProblemNoObjects = finding.NoObjects         // a requirement, but no S3 object to check
+	ProblemCapture   = finding.ObjectNotReadable // live: the object's metadata could not be read
 )
 
 // Requirements are what every object version must satisfy.
@@ -70,13 +71,6 @@ type Object struct {
 	OK             bool      `json:"ok"`
 }
 
-// Problem is one object (or the whole check) failing.
-type Problem struct {
-	Kind   string `json:"kind"`
-	Object string `json:"object"`
-	Detail string `json:"detail"`
-}
-
 // Summary counts objects by state.
 type Summary struct {
 	Objects       int `json:"objects"`
@@ -107,8 +101,8 @@ type Report struct {
 	// exist and are not checked.
 	DeleteMarkers []DeleteMarker `json:"delete_markers,omitempty"`
 	// NotS3 counts evidence items without any S3 metadata (offline).
-	NotS3    int       `json:"items_without_s3_metadata,omitempty"`
-	Problems []Problem `json:"problems"`
+	NotS3    int              `json:"items_without_s3_metadata,omitempty"`
+	Problems finding.Problems `json:"problems"` // one per object (or the whole check) failing
 }
 
 // lockStatus is the retention status of o at now.
@@ -130,7 +124,7 @@ func lockStatus(o *evidence.S3Object, now time.Time) string {
 
 // Evaluate judges one object version against req at now and returns
 // its state and the problems it has.
-func Evaluate(o *evidence.S3Object, req Requirements, now time.Time) (Object, []Problem) {
+func Evaluate(o *evidence.S3Object, req Requirements, now time.Time) (Object, []finding.Finding) {
 	lo := Object{
 		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID,
 		Mode: strings.ToUpper(o.LockMode), RetainUntil: o.RetainUntil, LegalHold: strings.ToUpper(o.LegalHold),
@@ -141,9 +135,9 @@ func Evaluate(o *evidence.S3Object, req Requirements, now time.Time) (Object, []
 		lo.Source = s3.ObjectURI(o.Bucket, o.Key, o.VersionID)
 	}
 	lo.Status = lockStatus(o, now)
-	var probs []Problem
-	add := func(kind, format string, args ...any) {
-		probs = append(probs, Problem{Kind: kind, Detail: fmt.Sprintf(format, args...)})
+	var probs []finding.Finding
+	add := func(kind finding.Kind, format string, args ...any) {
+		probs = append(probs, finding.New(kind, "", fmt.Sprintf(format, args...)))
 	}
 	describe := func() string {
 		switch lo.Status {
@@ -192,7 +186,7 @@ func fmtLockTime(t time.Time) string {
 // newLockReport evaluates objects and fills the summary.
 func newLockReport(source string, buckets []evidence.Bucket, objs []*evidence.S3Object, items []evidence.Item, req Requirements, now time.Time) *Report {
 	r := &Report{Source: source, CheckedAt: now.UTC(), Requirements: req, Buckets: buckets,
-		Objects: []Object{}, Problems: []Problem{}}
+		Objects: []Object{}, Problems: finding.Problems{}}
 	if r.Buckets == nil {
 		r.Buckets = []evidence.Bucket{}
 	}
@@ -215,8 +209,8 @@ func newLockReport(source string, buckets []evidence.Bucket, objs []*evidence.S3
 		r.add(lo)
 	}
 	if len(objs) == 0 && (req.Mode != "" || !req.Until.IsZero()) {
-		r.Problems = append(r.Problems, Problem{Kind: ProblemNoObjects, Object: source,
-			Detail: "a retention requirement was given but there is no S3 object to check"})
+		r.Problems = append(r.Problems, finding.New(ProblemNoObjects, source,
+			"a retention requirement was given but there is no S3 object to check"))
 	}
 	r.OK = len(r.Problems) == 0
 	return r
@@ -321,14 +315,14 @@ func Live(ctx context.Context, client s3.API, uri string, opts LiveOptions, req 
 	}
 	b := sv.Bucket
 	var readable []*evidence.S3Object
-	var unreadable []Problem
+	var unreadable []finding.Finding
 	var unreadableObjs []Object
 	for _, o := range sv.Objects {
 		if o.Err != nil {
 			u := s3.ObjectURI(b.Name, o.Key, o.VersionID)
 			unreadableObjs = append(unreadableObjs, Object{Source: u, Bucket: b.Name, Key: o.Key, VersionID: o.VersionID,
 				Status: StatusUnknown, CapturedFrom: "s3", CaptureErrors: []string{o.Err.Error()}})
-			unreadable = append(unreadable, Problem{Kind: ProblemCapture, Object: u, Detail: o.Err.Error()})
+			unreadable = append(unreadable, finding.New(ProblemCapture, u, o.Err.Error()))
 			continue
 		}
 		readable = append(readable, o.Object)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
 )
@@ -517,27 +519,27 @@ func TestEvaluateLock(t *testing.T) {
 		obj    evidence.S3Object
 		req    objectlock.Requirements
 		status string
-		kinds  []string
+		kinds  []finding.Kind
 	}{
 		{"compliance", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "compliance", nil},
 		{"governance satisfies governance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "GOVERNANCE"}, "governance", nil},
 		{"compliance satisfies governance", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Mode: "GOVERNANCE"}, "compliance", nil},
-		{"governance fails compliance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "governance", []string{objectlock.ProblemMode}},
-		{"expired", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{Mode: "COMPLIANCE"}, "expired", []string{objectlock.ProblemMode}},
+		{"governance fails compliance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "governance", []finding.Kind{objectlock.ProblemMode}},
+		{"expired", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{Mode: "COMPLIANCE"}, "expired", []finding.Kind{objectlock.ProblemMode}},
 		{"expired, no requirement", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{}, "expired", nil},
-		{"until too short", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Until: future.AddDate(1, 0, 0)}, "compliance", []string{objectlock.ProblemUntil}},
-		{"none, until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Until: future}, "none", []string{objectlock.ProblemUntil}},
-		{"none, mode and until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Mode: "GOVERNANCE", Until: future}, "none", []string{objectlock.ProblemMode, objectlock.ProblemUntil}},
-		{"unknown, no requirement", evidence.S3Object{}, objectlock.Requirements{}, "unknown", []string{objectlock.ProblemUnknown}},
-		{"unknown sidecar", evidence.S3Object{CapturedFrom: "sidecar", LegalKnown: true, LegalHold: "ON"}, objectlock.Requirements{Mode: "GOVERNANCE"}, "unknown", []string{objectlock.ProblemUnknown}},
+		{"until too short", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Until: future.AddDate(1, 0, 0)}, "compliance", []finding.Kind{objectlock.ProblemUntil}},
+		{"none, until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Until: future}, "none", []finding.Kind{objectlock.ProblemUntil}},
+		{"none, mode and until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Mode: "GOVERNANCE", Until: future}, "none", []finding.Kind{objectlock.ProblemMode, objectlock.ProblemUntil}},
+		{"unknown, no requirement", evidence.S3Object{}, objectlock.Requirements{}, "unknown", []finding.Kind{objectlock.ProblemUnknown}},
+		{"unknown sidecar", evidence.S3Object{CapturedFrom: "sidecar", LegalKnown: true, LegalHold: "ON"}, objectlock.Requirements{Mode: "GOVERNANCE"}, "unknown", []finding.Kind{objectlock.ProblemUnknown}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lo, probs := objectlock.Evaluate(&tc.obj, tc.req, now)
-			var kinds []string
+			var kinds []finding.Kind
 			for _, p := range probs {
 				kinds = append(kinds, p.Kind)
 			}
-			if lo.Status != tc.status || strings.Join(kinds, ",") != strings.Join(tc.kinds, ",") || lo.OK != (len(tc.kinds) == 0) {
+			if lo.Status != tc.status || !slices.Equal(kinds, tc.kinds) || lo.OK != (len(tc.kinds) == 0) {
 				t.Errorf("status %q problems %v, want %q %v", lo.Status, kinds, tc.status, tc.kinds)
 			}
 		})

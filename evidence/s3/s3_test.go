@@ -14,6 +14,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/evidence/s3test"
@@ -240,7 +241,7 @@ func TestS3Moto(t *testing.T) {
 		}
 		r, _ = objectlock.Live(ctx, client, lockedURI, objectlock.LiveOptions{},
 			objectlock.Requirements{Until: time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC)}, time.Now())
-		kinds := map[string]int{}
+		kinds := map[finding.Kind]int{}
 		for _, p := range r.Problems {
 			kinds[p.Kind]++
 		}

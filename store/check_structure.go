@@ -1,0 +1,72 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// checkPages runs bbolt's own page-level consistency check.
+func (s *Store) checkPages(res *CheckResult) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			res.add(ProblemStore, 0, "", err.Error())
+		}
+		return nil
+	})
+}
+
+// checkOrphans finds chunks no item in blobs owns (pending ones become
+// notices) and events of items that are not in the case.
+func (s *Store) checkOrphans(res *CheckResult, blobs map[uint64]bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		orphanChunks(tx, res, blobs)
+		orphanEvents(tx, res)
+		return nil
+	})
+}
+
+func orphanChunks(tx *bolt.Tx, res *CheckResult, blobs map[uint64]bool) {
+	orphans := map[uint64]int{}
+	c := tx.Bucket(bBlobs).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != 12 {
+			res.add(ProblemStore, 0, "", fmt.Sprintf("malformed chunk key %x", k))
+			continue
+		}
+		if b := binary.BigEndian.Uint64(k); !blobs[b] {
+			orphans[b]++
+		}
+	}
+	for b, n := range orphans {
+		if tx.Bucket(bPending).Get(u64(b)) != nil {
+			// Marked pending: the file being written when an acquisition
+			// stopped. No item names these bytes; the next writable open
+			// removes them.
+			res.Notices = append(res.Notices, fmt.Sprintf("blob %d: %d chunk(s) left by an interrupted acquisition; no item uses them, the next writable open removes them", b, n))
+			continue
+		}
+		res.add(ProblemOrphan, 0, "", fmt.Sprintf("blob %d: %d chunk(s) that no evidence item owns", b, n))
+	}
+}
+
+func orphanEvents(tx *bolt.Tx, res *CheckResult) {
+	ec := tx.Bucket(bEvents).Cursor()
+	items := tx.Bucket(bItems)
+	var lastItem []byte
+	for k, _ := ec.First(); k != nil; k, _ = ec.Next() {
+		if len(k) != 16 {
+			res.add(ProblemStore, 0, "", fmt.Sprintf("malformed event key %x", k))
+			continue
+		}
+		if lastItem != nil && bytes.Equal(lastItem, k[:8]) {
+			continue
+		}
+		lastItem = bytes.Clone(k[:8])
+		if items.Get(k[:8]) == nil {
+			res.add(ProblemOrphan, binary.BigEndian.Uint64(k[:8]), "", "events of an item that is not in the case")
+		}
+	}
+}
