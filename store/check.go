@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -51,10 +52,16 @@ func (s *Store) Check(ctx context.Context, progress evidence.Progress) (CheckRes
 	// it goes keeps memory from growing with the case.
 	defer s.releaseWhile()()
 
-	if err := s.checkPages(&res); err != nil {
+	damaged, err := s.checkPages(ctx, &res)
+	if err != nil {
 		return res, err
 	}
 	blobs, err := s.checkItems(ctx, &res, progress)
+	if damaged && errors.Is(err, ErrDamaged) {
+		// The structure check named the damage; reading on through it
+		// only repeats it.
+		return res, nil
+	}
 	if err != nil {
 		return res, err
 	}

@@ -9,12 +9,13 @@ import (
 // checkCustodyPhase walks the custody chain and checks that every item's
 // custody entry is in the log.
 func (s *Store) checkCustodyPhase(res *CheckResult) error {
-	n, cps, err := s.CheckCustody()
+	r, err := s.CheckCustodyLog()
 	if err != nil {
 		return err
 	}
-	res.CustodyEntries = n
-	for _, p := range cps {
+	res.CustodyEntries = r.Entries
+	res.Notices = append(res.Notices, r.Notices...)
+	for _, p := range r.Problems {
 		res.add(ProblemCustody, 0, "", fmt.Sprintf("custody entry %d: %s", p.Seq, p.Detail))
 	}
 	named := map[uint64]bool{}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -9,13 +10,12 @@ import (
 )
 
 // checkPages runs bbolt's own page-level consistency check.
-func (s *Store) checkPages(res *CheckResult) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			res.add(ProblemStore, 0, "", err.Error())
-		}
-		return nil
-	})
+func (s *Store) checkPages(ctx context.Context, res *CheckResult) (damaged bool, err error) {
+	problems, err := s.CheckStructure(ctx)
+	for _, p := range problems {
+		res.add(ProblemStore, 0, "", p)
+	}
+	return len(problems) > 0, err
 }
 
 // checkOrphans finds chunks no item in blobs owns (pending ones become
