@@ -17,7 +17,11 @@ import (
 // time-sorted postings of the batch's events under that term. Keys of a
 // flush all sort after every earlier key, so a flush only appends at the
 // right edge of the tree, whatever the terms; a query for one term does
-// one lookup per batch, never a scan of the case.
+// one lookup per batch, never a scan of the case. Terms with few postings
+// share chunk values instead (codec.ChunkKey). How lists, chunks and
+// blocks are encoded is package codec's; this file writes a flush's
+// postings and removes an item's, merge.go reads ranges back, fetch.go
+// their events, termvalues.go counts terms.
 
 // allTerm is the term every event is posted under, for time-ordered
 // reading of the whole case.
