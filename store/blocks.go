@@ -2,92 +2,50 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 
-	"github.com/klauspost/compress/s2"
+	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Events of one item are stored in blocks of consecutive records,
-// compressed together: neighbouring log records share most of their
-// structure, so a block compresses several times better than records one
-// by one, and a flush puts a few hundred keys instead of tens of
-// thousands. A block is keyed by its item and first record number; an
-// event is found by seeking to its key and stepping back to the block
-// that holds it.
-
-const (
-	blockMagic     = 'B'
-	maxBlockEvents = 64
-	maxBlockBytes  = 64 << 10
-)
-
-type blockEntry struct {
-	rec uint64
-	val []byte
-}
+// compressed together (see codec.DecodeBlock); a flush puts a few hundred
+// keys instead of tens of thousands. A block is keyed by its item and
+// first record number; an event is found by seeking to its key and
+// stepping back to the block that holds it.
 
 // decodeBlock returns the entries of a stored block, in record order.
-func decodeBlock(k, v []byte) ([]blockEntry, error) {
+func decodeBlock(k, v []byte) ([]codec.Entry, error) {
 	_, es, err := decodeBlockInto(nil, nil, k, v)
 	return es, err
 }
 
 // decodeBlockInto is decodeBlock reusing buf and es (which the entries
 // then point into); it returns the buffer used.
-func decodeBlockInto(buf []byte, es []blockEntry, k, v []byte) ([]byte, []blockEntry, error) {
-	bad := func(why string) error {
-		return fmt.Errorf("event block %x: %w: %s", k, ErrCorrupted, why)
+func decodeBlockInto(buf []byte, es []codec.Entry, k, v []byte) ([]byte, []codec.Entry, error) {
+	if len(k) != 16 {
+		return buf, nil, fmt.Errorf("event block %x: %w: not a block", k, ErrCorrupted)
 	}
-	if len(k) != 16 || len(v) < 2 || v[0] != blockMagic {
-		return buf, nil, bad("not a block")
-	}
-	if n, err := s2.DecodedLen(v[1:]); err == nil && n <= cap(buf) {
-		buf = buf[:n]
-	} else {
-		buf = nil
-	}
-	p, err := s2.Decode(buf, v[1:])
+	buf, es, err := codec.DecodeBlockInto(buf, es, v)
 	if err != nil {
-		return buf, nil, bad(err.Error())
+		return buf, nil, fmt.Errorf("event block %x: %w: %s", k, ErrCorrupted, err)
 	}
-	buf = p
-	n, l := binary.Uvarint(p)
-	if l <= 0 || n > uint64(len(p)) {
-		return buf, nil, bad("count")
-	}
-	p = p[l:]
-	out := es[:0]
-	for i := uint64(0); i < n; i++ {
-		rec, l := binary.Uvarint(p)
-		if l <= 0 {
-			return buf, nil, bad("record number")
-		}
-		p = p[l:]
-		m, l := binary.Uvarint(p)
-		if l <= 0 || m > uint64(len(p)-l) {
-			return buf, nil, bad("record length")
-		}
-		out = append(out, blockEntry{rec, p[l : l+int(m)]})
-		p = p[l+int(m):]
-	}
-	return buf, out, nil
+	return buf, es, nil
 }
 
-func entryEvent(item uint64, e blockEntry) (StoredEvent, error) {
-	h, err := decodeHeader(item, e.rec, e.val)
+func entryEvent(item uint64, e codec.Entry) (StoredEvent, error) {
+	h, err := decodeHeader(item, e.Rec, e.Val)
 	if err != nil {
 		return StoredEvent{}, err
 	}
-	return StoredEvent{Item: item, Record: e.rec, Time: h.time, Terms: h.terms, Data: h.rest}, nil
+	return StoredEvent{Item: item, Record: e.Rec, Time: h.time, Terms: h.terms, Data: h.rest}, nil
 }
 
 // blockCache keeps the last few decoded blocks of a read. Events it
 // returns point into its buffers: callers copy what they keep.
 type blockCache struct {
 	keys    [][]byte
-	entries [][]blockEntry
+	entries [][]codec.Entry
 	bufs    [][]byte
 	next    int // slot to reuse when full
 }
@@ -99,7 +57,7 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 	want := eventKey(item, rec)
 	for i, k := range bc.keys {
 		if len(k) == 16 && bytes.Compare(k, want) <= 0 && bytes.Equal(k[:8], want[:8]) {
-			if e, ok := findEntry(bc.entries[i], rec); ok {
+			if e, ok := codec.FindEntry(bc.entries[i], rec); ok {
 				ev, err := entryEvent(item, e)
 				return ev, err == nil, err
 			}
@@ -129,28 +87,12 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 	}
 	bc.keys[slot] = append(bc.keys[slot][:0], k...)
 	bc.entries[slot] = entries
-	e, ok := findEntry(entries, rec)
+	e, ok := codec.FindEntry(entries, rec)
 	if !ok {
 		return StoredEvent{}, false, nil
 	}
 	ev, err := entryEvent(item, e)
 	return ev, err == nil, err
-}
-
-func findEntry(es []blockEntry, rec uint64) (blockEntry, bool) {
-	lo, hi := 0, len(es)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if es[m].rec < rec {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(es) && es[lo].rec == rec {
-		return es[lo], true
-	}
-	return blockEntry{}, false
 }
 
 // storedData returns the data of an event stored earlier (in this

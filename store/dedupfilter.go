@@ -1,17 +1,17 @@
 package store
 
 import (
-	"hash/maphash"
-	"math/bits"
 	"sync"
 
+	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
 // A case is usually built by one acquisition into a fresh case. Then the
 // duplicate keys in the case are exactly those the indexing writer put,
-// and a Bloom filter of them answers most duplicate checks ("certainly
-// new") without a lookup in the bucket. The filter is only ever a
+// and a Bloom filter of them (codec.KeyFilter) answers most duplicate
+// checks ("certainly new") without a lookup in the bucket. The filter is
+// only ever a
 // superset of the keys stored (keys of a transaction that failed, or of
 // events deleted since, stay in it): "maybe present" falls back to the
 // lookup, so a false positive costs what every check cost before.
@@ -44,7 +44,7 @@ func (w *Writer) useFilter(d *bolt.Bucket) {
 	case !w.filterTried:
 		w.filterTried = true
 		if k, _ := d.Cursor().First(); k == nil {
-			c.owner, w.filter = w, newKeyFilter()
+			c.owner, w.filter = w, codec.NewKeyFilter()
 			return
 		}
 	}
@@ -53,7 +53,7 @@ func (w *Writer) useFilter(d *bolt.Bucket) {
 
 // noteKey adds a key w put to its filter, dropping the filter when full.
 func (w *Writer) noteKey(dk []byte) {
-	if w.filter == nil || w.filter.add(dk) {
+	if w.filter == nil || w.filter.Add(dk) {
 		return
 	}
 	c := &w.s.dedup
@@ -63,92 +63,4 @@ func (w *Writer) noteKey(dk []byte) {
 	}
 	c.mu.Unlock()
 	w.filter = nil
-}
-
-// keyFilter is a Bloom filter that grows by adding layers, each twice the
-// size of the one before, so it keeps about 1 % false positives at any
-// number of keys, up to maxFilterBytes in all.
-type keyFilter struct {
-	seed   maphash.Seed
-	layers []filterLayer
-}
-
-type filterLayer struct {
-	bits  []uint64
-	mask  uint64 // len(bits)*64 - 1
-	n     int    // keys added
-	limit int    // keys it takes before the next layer starts
-}
-
-const (
-	filterFirstBits = 1 << 22 // 512 KiB: 400,000 keys at 10 bits each
-	filterHashes    = 7
-)
-
-// maxFilterBytes bounds a filter's memory (about 50 million keys).
-var maxFilterBytes = 64 << 20
-
-func newKeyFilter() *keyFilter {
-	f := &keyFilter{seed: maphash.MakeSeed()}
-	f.grow(filterFirstBits)
-	return f
-}
-
-func (f *keyFilter) grow(nbits int) {
-	f.layers = append(f.layers, filterLayer{bits: make([]uint64, nbits/64), mask: uint64(nbits - 1), limit: nbits / 10})
-}
-
-// size is the filter's memory in bytes.
-func (f *keyFilter) size() int {
-	n := 0
-	for _, l := range f.layers {
-		n += len(l.bits) * 8
-	}
-	return n
-}
-
-func (f *keyFilter) hashes(key []byte) (uint64, uint64) {
-	h := maphash.Bytes(f.seed, key)
-	return h, bits.RotateLeft64(h, 32) | 1
-}
-
-// has reports whether key may have been added.
-func (f *keyFilter) has(key []byte) bool {
-	h1, h2 := f.hashes(key)
-	for i := range f.layers {
-		l := &f.layers[i]
-		found := true
-		for j := range uint64(filterHashes) {
-			b := (h1 + j*h2) & l.mask
-			if l.bits[b>>6]&(1<<(b&63)) == 0 {
-				found = false
-				break
-			}
-		}
-		if found {
-			return true
-		}
-	}
-	return false
-}
-
-// add adds key. It reports false when the filter is full; it must then
-// not be used again.
-func (f *keyFilter) add(key []byte) bool {
-	l := &f.layers[len(f.layers)-1]
-	if l.n >= l.limit {
-		next := 2 * (int(l.mask) + 1)
-		if f.size()+next/8 > maxFilterBytes {
-			return false
-		}
-		f.grow(next)
-		l = &f.layers[len(f.layers)-1]
-	}
-	h1, h2 := f.hashes(key)
-	for j := range uint64(filterHashes) {
-		b := (h1 + j*h2) & l.mask
-		l.bits[b>>6] |= 1 << (b & 63)
-	}
-	l.n++
-	return true
 }

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -33,7 +33,7 @@ type EventBlock struct {
 	evs     []blockEv
 	terms   []string
 	refs    []uint32 // term index << 8 | event index, sorted after sealing
-	comp    []byte   // blockMagic + s2(entries)
+	comp    []byte   // codec.BlockMagic + s2(entries)
 }
 
 type blockEv struct {
@@ -54,24 +54,25 @@ func NewBlockBuilder(item uint64) *BlockBuilder {
 // any. ev.Data is copied: the caller may reuse it.
 func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 	var done *EventBlock
-	if b := bb.cur; b != nil && (len(b.evs) >= maxBlockEvents || len(b.entries) >= maxBlockBytes || ev.Record <= b.evs[len(b.evs)-1].rec) {
+	if b := bb.cur; b != nil && (len(b.evs) >= codec.MaxBlockEvents || len(b.entries) >= codec.MaxBlockBytes || ev.Record <= b.evs[len(b.evs)-1].rec) {
 		done = bb.seal()
 	}
 	b := bb.cur
 	if b == nil {
 		if bb.buf == nil {
-			bb.buf = make([]byte, 0, maxBlockBytes+4096)
+			bb.buf = make([]byte, 0, codec.MaxBlockBytes+4096)
 		}
-		b = &EventBlock{item: bb.item, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, maxBlockEvents), refs: make([]uint32, 0, 4*maxBlockEvents)}
+		b = &EventBlock{item: bb.item, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, codec.MaxBlockEvents), refs: make([]uint32, 0, 4*codec.MaxBlockEvents)}
 		bb.cur = b
 		clear(bb.terms)
 	}
 	i := len(b.evs)
 	off := len(b.entries)
+	tk := binary.BigEndian.Uint64(timeKey(ev.Time))
 	b.entries = binary.AppendUvarint(b.entries, ev.Record)
-	b.entries = binary.AppendUvarint(b.entries, uint64(eventValueLen(ev)))
-	b.entries = appendEventValue(b.entries, ev)
-	b.evs = append(b.evs, blockEv{rec: ev.Record, t: binary.BigEndian.Uint64(timeKey(ev.Time)), off: off, end: len(b.entries),
+	b.entries = binary.AppendUvarint(b.entries, uint64(codec.EventValueLen(ev.Terms, ev.DedupKey, ev.Data)))
+	b.entries = codec.AppendEventValue(b.entries, tk, ev.Terms, ev.DedupKey, ev.Data)
+	b.evs = append(b.evs, blockEv{rec: ev.Record, t: tk, off: off, end: len(b.entries),
 		dedupKey: ev.DedupKey, hash: ev.ContentHash})
 	for _, t := range ev.Terms {
 		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
@@ -99,8 +100,8 @@ func (bb *BlockBuilder) Finish() *EventBlock {
 func (bb *BlockBuilder) seal() *EventBlock {
 	b := bb.cur
 	bb.cur = nil
-	b.entries[0] = byte(len(b.evs)) // maxBlockEvents < 128: one uvarint byte
-	bb.zbuf, b.comp = compressBlockInto(bb.zbuf, b.entries)
+	b.entries[0] = byte(len(b.evs)) // codec.MaxBlockEvents < 128: one uvarint byte
+	bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.entries)
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
@@ -111,29 +112,9 @@ func (bb *BlockBuilder) seal() *EventBlock {
 // are needed (to drop duplicates or compare contents).
 func (b *EventBlock) uncompressed() []byte {
 	if b.entries == nil {
-		b.entries, _ = s2.Decode(nil, b.comp[1:]) // our own encoding
+		b.entries, _ = codec.DecompressBlock(b.comp) // our own encoding
 	}
 	return b.entries
-}
-
-func compressBlock(payload []byte) []byte {
-	_, v := compressBlockInto(nil, payload)
-	return v
-}
-
-// compressBlockInto compresses payload using scratch (returned, perhaps
-// grown, for reuse) and returns the stored value in a slice of its own
-// exact size: blocks wait in queues, and the scratch is mostly slack.
-func compressBlockInto(scratch, payload []byte) ([]byte, []byte) {
-	if n := 1 + s2.MaxEncodedLen(len(payload)); cap(scratch) < n {
-		scratch = make([]byte, n)
-	}
-	scratch = scratch[:cap(scratch)]
-	z := s2.Encode(scratch[1:], payload)
-	v := make([]byte, 1+len(z))
-	v[0] = blockMagic
-	copy(v[1:], z)
-	return scratch, v
 }
 
 // Events is the number of events in the block.
@@ -205,7 +186,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 				payload = append(payload, entries[b.evs[i].off:b.evs[i].end]...)
 			}
 		}
-		v = compressBlock(payload)
+		v = codec.CompressBlock(payload)
 	}
 	evb := tx.Bucket(bEvents)
 	evb.FillPercent = 0.95
@@ -215,12 +196,12 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	all := w.postingList(allTerm)
 	for i := range b.evs {
 		if drop&(1<<i) == 0 {
-			*all = append(*all, posting{b.evs[i].t, b.item, b.evs[i].rec})
+			*all = append(*all, codec.Posting{T: b.evs[i].t, Item: b.item, Rec: b.evs[i].rec})
 		}
 	}
 	for j := 0; j < len(b.refs); {
 		ti := b.refs[j] >> 8
-		var list *[]posting
+		var list *[]codec.Posting
 		for ; j < len(b.refs) && b.refs[j]>>8 == ti; j++ {
 			i := b.refs[j] & 0xff
 			if drop&(1<<i) != 0 {
@@ -229,7 +210,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 			if list == nil {
 				list = w.postingList(b.terms[ti])
 			}
-			*list = append(*list, posting{b.evs[i].t, b.item, b.evs[i].rec})
+			*list = append(*list, codec.Posting{T: b.evs[i].t, Item: b.item, Rec: b.evs[i].rec})
 		}
 	}
 	st.Stored += int64(kept)
@@ -249,7 +230,7 @@ func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool,
 	ek := eventKey(b.item, e.rec)
 	dk := append(binary.BigEndian.AppendUint64(nil, e.t), e.dedupKey...)
 	var v []byte
-	if w.filter == nil || w.filter.has(dk) {
+	if w.filter == nil || w.filter.Has(dk) {
 		v = d.Get(dk)
 	}
 	if len(v) != 48 {
@@ -300,12 +281,12 @@ func (b *EventBlock) entryData(i int) ([]byte, bool) {
 	_, l := binary.Uvarint(p)
 	p = p[l:]
 	_, l = binary.Uvarint(p)
-	ev, err := entryEvent(b.item, blockEntry{b.evs[i].rec, p[l:]})
+	ev, err := entryEvent(b.item, codec.Entry{Rec: b.evs[i].rec, Val: p[l:]})
 	return ev.Data, err == nil
 }
 
 // postingList returns the list of term's postings in this flush.
-func (w *Writer) postingList(term string) *[]posting {
+func (w *Writer) postingList(term string) *[]codec.Posting {
 	i, ok := w.postIdx[term]
 	if !ok {
 		i = len(w.postLists)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -29,14 +30,14 @@ type Writer struct {
 	counterOK bool
 	stats     map[uint64]*EventStats
 	postIdx   map[string]int // term -> index in postLists, for the batch being flushed
-	postLists [][]posting
+	postLists [][]codec.Posting
 	pend      *BlockBuilder // the block PutEvent is building
 	flushes   int           // number of Flush calls that committed
 	same      func(stored, incoming []byte) bool
 	chunk     []byte // reusable chunk buffer
 	// filter answers "certainly new" for duplicate keys while this writer
 	// is the only one that put any (dedupfilter.go).
-	filter      *keyFilter
+	filter      *codec.KeyFilter
 	filterTried bool
 }
 

@@ -1,39 +1,37 @@
-package store
+package codec
 
 import (
 	"encoding/binary"
 	"testing"
-	"time"
 )
 
 func FuzzDecodeBlock(f *testing.F) {
-	ev := EventRecord{Item: 1, Record: 1, Time: time.Unix(1714557600, 0), Terms: []string{"ip:10.0.0.1"}, Data: []byte("data"), DedupKey: "k"}
-	raw := append([]byte{}, appendEventValue(nil, &ev)...)
-	f.Add(raw, []byte{blockMagic, 0x01})
+	raw := AppendEventValue(nil, uint64(1714557600e9)|1<<63, []string{"ip:10.0.0.1"}, "k", []byte("data"))
+	f.Add(raw, []byte{BlockMagic, 0x01})
 	f.Add([]byte{}, []byte("B\x00"))
 	chunk := binary.AppendUvarint(nil, 5)
 	chunk = append(chunk, "ip:10"...)
 	chunk = binary.AppendUvarint(chunk, 1)
-	chunk = posting{1, 2, 3}.append(chunk)
-	f.Add(chunk, compressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
+	chunk = Posting{1, 2, 3}.Append(chunk)
+	f.Add(chunk, CompressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	f.Fuzz(func(t *testing.T, val, block []byte) {
 		// Headers, blocks and posting chunks from a damaged case file
 		// never panic.
-		_, _ = decodeHeader(1, 1, val)
-		if es, err := decodeBlock(make([]byte, 16), block); err == nil {
+		_, _ = DecodeHeader(val)
+		if es, err := DecodeBlock(block); err == nil {
 			for _, e := range es {
-				_, _ = entryEvent(1, e)
+				_, _ = DecodeHeader(e.Val)
 			}
 		}
 		buf := make([]byte, 0, 8)
-		_, _, _ = decodeBlockInto(buf, nil, make([]byte, 16), block)
-		readChunk(val, false, func(term, ps []byte) bool {
-			if len(ps)%postingSize != 0 {
+		_, _, _ = DecodeBlockInto(buf, nil, block)
+		ReadChunk(val, false, func(term, ps []byte) bool {
+			if len(ps)%PostingSize != 0 {
 				t.Fatalf("chunk entry %q: %d posting bytes", term, len(ps))
 			}
 			return true
 		})
-		readChunk(val, true, func(term, list []byte) bool {
+		ReadChunk(val, true, func(term, list []byte) bool {
 			readList(t, list)
 			return true
 		})
@@ -45,24 +43,24 @@ func FuzzDecodeBlock(f *testing.F) {
 // does: none of it may panic or read past the list.
 func readList(t *testing.T, v []byte) {
 	for _, delta := range []bool{false, true} {
-		l, ok := parsePlist(v, delta)
+		l, ok := ParseList(v, delta)
 		if !ok {
 			continue
 		}
 		if l.Len() > len(v) {
 			t.Fatalf("list of %d bytes claims %d postings", len(v), l.Len())
 		}
-		ps, _ := l.all()
+		ps, _ := l.All()
 		if len(ps) > l.Len() {
 			t.Fatalf("%d postings decoded from a list of %d", len(ps), l.Len())
 		}
 		for _, at := range []uint64{0, 1 << 62, ^uint64(0)} {
-			c := l.seek(at)
+			c := l.Seek(at)
 			if c.i < 0 || c.i > l.Len() {
 				t.Fatalf("seek(%d) = %d of %d", at, c.i, l.Len())
 			}
 			for range 3 {
-				if _, ok := l.next(&c); !ok {
+				if _, ok := l.Next(&c); !ok {
 					break
 				}
 			}
@@ -77,32 +75,32 @@ func FuzzPostingList(f *testing.F) {
 	f.Add(make([]byte, 900), uint64(0))
 	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xff\xff\x00\x01"), ^uint64(0))
 	f.Fuzz(func(t *testing.T, seed []byte, at uint64) {
-		var ps []posting
-		var p posting
+		var ps []Posting
+		var p Posting
 		for i := 0; i+3 <= len(seed); i += 3 {
 			// Steps of every size: whole milliseconds, odd nanoseconds,
 			// huge jumps; items and records up and down.
 			switch seed[i] % 4 {
 			case 0:
-				p.t += uint64(seed[i+1]) * 1e6
+				p.T += uint64(seed[i+1]) * 1e6
 			case 1:
-				p.t += uint64(seed[i+1])*7919 + 1
+				p.T += uint64(seed[i+1])*7919 + 1
 			case 2:
-				p.t += uint64(seed[i+1]) << 56
+				p.T += uint64(seed[i+1]) << 56
 			}
-			p.item += uint64(int64(int8(seed[i+2])))
-			p.rec = p.rec*31 + uint64(seed[i+2])
-			if p.t < ps0t(ps) {
+			p.Item += uint64(int64(int8(seed[i+2])))
+			p.Rec = p.Rec*31 + uint64(seed[i+2])
+			if p.T < ps0t(ps) {
 				break // the time wrapped: keep the sorted prefix
 			}
 			ps = append(ps, p)
 		}
-		b := appendPlist(nil, ps)
-		l, ok := parsePlist(b, true)
+		b := AppendDelta(nil, ps)
+		l, ok := ParseList(b, true)
 		if !ok || l.Len() != len(ps) {
 			t.Fatalf("parse: ok=%v len=%d, want %d", ok, l.Len(), len(ps))
 		}
-		got, ok := l.all()
+		got, ok := l.All()
 		if !ok || len(got) != len(ps) {
 			t.Fatalf("decoded %d of %d (ok=%v)", len(got), len(ps), ok)
 		}
@@ -113,15 +111,15 @@ func FuzzPostingList(f *testing.F) {
 		}
 		want := len(ps)
 		for i, q := range ps {
-			if q.t >= at {
+			if q.T >= at {
 				want = i
 				break
 			}
 		}
-		if c := l.seek(at); c.i != want {
+		if c := l.Seek(at); c.i != want {
 			t.Fatalf("seek(%d) = %d, want %d", at, c.i, want)
 		} else if want < len(ps) {
-			if q, ok := l.next(&c); !ok || q != ps[want] {
+			if q, ok := l.Next(&c); !ok || q != ps[want] {
 				t.Fatalf("posting after seek: %+v, want %+v", q, ps[want])
 			}
 		}
@@ -129,25 +127,9 @@ func FuzzPostingList(f *testing.F) {
 }
 
 // ps0t is the time of the last posting of ps (0 for none).
-func ps0t(ps []posting) uint64 {
+func ps0t(ps []Posting) uint64 {
 	if len(ps) == 0 {
 		return 0
 	}
-	return ps[len(ps)-1].t
-}
-
-func TestTimeKeyOrderAndZero(t *testing.T) {
-	times := []time.Time{{}, time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC),
-		time.Unix(0, 0).UTC(), time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
-	for i := 1; i < len(times); i++ {
-		if string(timeKey(times[i-1])) > string(timeKey(times[i])) {
-			t.Fatalf("timeKey(%v) sorts after timeKey(%v)", times[i-1], times[i])
-		}
-	}
-	if !keyTime(timeKey(time.Time{})).IsZero() {
-		t.Fatal("the zero time does not come back as zero")
-	}
-	if got := keyTime(timeKey(time.Unix(0, 0))); !got.Equal(time.Unix(0, 0)) || got.IsZero() {
-		t.Fatalf("the epoch came back as %v", got)
-	}
+	return ps[len(ps)-1].T
 }

@@ -1,14 +1,15 @@
-package store
+package codec
 
 import (
 	"encoding/binary"
 	"sort"
 )
 
-// Posting lists come in two encodings, chosen per batch (see batchInfo):
+// Posting lists come in two encodings, chosen per batch (package store
+// records which in the batch's entry):
 //
 // Batches written by schema 2 hold fixed 24-byte postings (big-endian
-// time, item, record), postingSize each.
+// time, item, record), PostingSize each.
 //
 // Later batches hold delta-encoded lists, about a fifth of the size:
 //
@@ -24,33 +25,33 @@ import (
 // (time, item, record) order, so time steps are never negative.
 const plGroup = 128
 
-// plist is one posting list in either encoding.
-type plist struct {
+// List is one posting list in either encoding.
+type List struct {
 	delta bool
 	n     int
 	skips []byte // delta: the group table
 	data  []byte // fixed: the postings; delta: the groups
 }
 
-// parsePlist reads a list's header. It reports false for a malformed one.
-func parsePlist(v []byte, delta bool) (plist, bool) {
+// ParseList reads a list's header. It reports false for a malformed one.
+func ParseList(v []byte, delta bool) (List, bool) {
 	if !delta {
-		if len(v)%postingSize != 0 {
-			return plist{}, false
+		if len(v)%PostingSize != 0 {
+			return List{}, false
 		}
-		return plist{n: len(v) / postingSize, data: v}, true
+		return List{n: len(v) / PostingSize, data: v}, true
 	}
 	n, l := binary.Uvarint(v)
-	if l <= 0 || n > uint64(len(v)) { // a posting takes at least 3 bytes
-		return plist{}, false
+	if l <= 0 || n > uint64(len(v)) { // a Posting takes at least 3 bytes
+		return List{}, false
 	}
 	v = v[l:]
 	g, l := binary.Uvarint(v)
 	if l <= 0 || g != uint64(groupsOf(int(n))) || g > uint64(len(v)-l)/16 {
-		return plist{}, false
+		return List{}, false
 	}
 	v = v[l:]
-	return plist{delta: true, n: int(n), skips: v[:g*16], data: v[g*16:]}, true
+	return List{delta: true, n: int(n), skips: v[:g*16], data: v[g*16:]}, true
 }
 
 // groupsOf is the number of groups after the first for n postings.
@@ -62,20 +63,23 @@ func groupsOf(n int) int {
 }
 
 // Len is the number of postings.
-func (l plist) Len() int { return l.n }
+func (l List) Len() int { return l.n }
 
-// pcur is a position in a list: the index of the next posting, its byte
+// Cursor is a position in a list: the index of the next posting, its byte
 // offset in the data and the posting before it (for the differences).
-type pcur struct {
+type Cursor struct {
 	i, off int
-	prev   posting
+	prev   Posting
 }
 
-// next decodes the posting at c and advances c. It reports false at the
+// Pos is the index of the posting Next decodes next.
+func (c *Cursor) Pos() int { return c.i }
+
+// Next decodes the posting at c and advances c. It reports false at the
 // end or on malformed data.
-func (l plist) next(c *pcur) (posting, bool) {
+func (l List) Next(c *Cursor) (Posting, bool) {
 	if c.i < 0 || c.i >= l.n {
-		return posting{}, false
+		return Posting{}, false
 	}
 	if !l.delta {
 		p := postingAt(l.data, c.i)
@@ -83,10 +87,10 @@ func (l plist) next(c *pcur) (posting, bool) {
 		return p, true
 	}
 	if c.off < 0 || c.off > len(l.data) {
-		return posting{}, false
+		return Posting{}, false
 	}
 	v := l.data[c.off:]
-	var p posting
+	var p Posting
 	var ok bool
 	var used int
 	if c.i%plGroup == 0 {
@@ -95,7 +99,7 @@ func (l plist) next(c *pcur) (posting, bool) {
 		p, used, ok = readStep(v, c.prev)
 	}
 	if !ok {
-		return posting{}, false
+		return Posting{}, false
 	}
 	c.i++
 	c.off += used
@@ -103,54 +107,54 @@ func (l plist) next(c *pcur) (posting, bool) {
 	return p, true
 }
 
-func readAbsolute(v []byte) (posting, int, bool) {
-	var p posting
+func readAbsolute(v []byte) (Posting, int, bool) {
+	var p Posting
 	var l, used int
-	if p.t, l = binary.Uvarint(v); l <= 0 {
+	if p.T, l = binary.Uvarint(v); l <= 0 {
 		return p, 0, false
 	}
 	used += l
-	if p.item, l = binary.Uvarint(v[used:]); l <= 0 {
+	if p.Item, l = binary.Uvarint(v[used:]); l <= 0 {
 		return p, 0, false
 	}
 	used += l
-	if p.rec, l = binary.Uvarint(v[used:]); l <= 0 {
+	if p.Rec, l = binary.Uvarint(v[used:]); l <= 0 {
 		return p, 0, false
 	}
 	return p, used + l, true
 }
 
-func readStep(v []byte, prev posting) (posting, int, bool) {
+func readStep(v []byte, prev Posting) (Posting, int, bool) {
 	frac, l := binary.Uvarint(v)
 	if l <= 0 {
-		return posting{}, 0, false
+		return Posting{}, 0, false
 	}
 	used := l
 	dt := frac >> 1
 	if frac&1 == 1 {
 		ms, l := binary.Uvarint(v[used:])
 		if l <= 0 || ms > (^uint64(0)-dt)/1e6 {
-			return posting{}, 0, false
+			return Posting{}, 0, false
 		}
 		used += l
 		dt += ms * 1e6
 	} else {
 		if dt > ^uint64(0)/1e6 {
-			return posting{}, 0, false
+			return Posting{}, 0, false
 		}
 		dt *= 1e6
 	}
 	di, l := binary.Uvarint(v[used:])
 	if l <= 0 {
-		return posting{}, 0, false
+		return Posting{}, 0, false
 	}
 	used += l
 	dr, l := binary.Uvarint(v[used:])
 	if l <= 0 {
-		return posting{}, 0, false
+		return Posting{}, 0, false
 	}
 	used += l
-	return posting{t: prev.t + dt, item: prev.item + unzigzag(di), rec: prev.rec + unzigzag(dr)}, used, true
+	return Posting{T: prev.T + dt, Item: prev.Item + unzigzag(di), Rec: prev.Rec + unzigzag(dr)}, used, true
 }
 
 // appendTimeStep writes a non-negative time step: whole milliseconds (the
@@ -168,57 +172,57 @@ func appendTimeStep(b []byte, dt uint64) []byte {
 func zigzag(d uint64) uint64   { return d<<1 ^ uint64(int64(d)>>63) }
 func unzigzag(z uint64) uint64 { return z>>1 ^ -(z & 1) }
 
-// appendPlist appends the delta encoding of ps, which must be sorted.
-func appendPlist(b []byte, ps []posting) []byte {
+// AppendDelta appends the delta encoding of ps, which must be sorted.
+func AppendDelta(b []byte, ps []Posting) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ps)))
 	g := groupsOf(len(ps))
 	b = binary.AppendUvarint(b, uint64(g))
 	table := len(b)
 	b = append(b, make([]byte, g*16)...)
 	data := len(b)
-	var prev posting
+	var prev Posting
 	for i, p := range ps {
 		if i%plGroup == 0 {
 			if i > 0 {
 				e := b[table+(i/plGroup-1)*16:]
 				binary.BigEndian.PutUint32(e, uint32(len(b)-data))
-				binary.BigEndian.PutUint64(e[8:], p.t)
+				binary.BigEndian.PutUint64(e[8:], p.T)
 			}
-			b = binary.AppendUvarint(b, p.t)
-			b = binary.AppendUvarint(b, p.item)
-			b = binary.AppendUvarint(b, p.rec)
+			b = binary.AppendUvarint(b, p.T)
+			b = binary.AppendUvarint(b, p.Item)
+			b = binary.AppendUvarint(b, p.Rec)
 		} else {
-			b = appendTimeStep(b, p.t-prev.t)
-			b = binary.AppendUvarint(b, zigzag(p.item-prev.item))
-			b = binary.AppendUvarint(b, zigzag(p.rec-prev.rec))
+			b = appendTimeStep(b, p.T-prev.T)
+			b = binary.AppendUvarint(b, zigzag(p.Item-prev.Item))
+			b = binary.AppendUvarint(b, zigzag(p.Rec-prev.Rec))
 		}
 		prev = p
 	}
 	return b
 }
 
-// appendFixed appends the fixed encoding of ps.
-func appendFixed(b []byte, ps []posting) []byte {
+// AppendFixed appends the fixed encoding of ps.
+func AppendFixed(b []byte, ps []Posting) []byte {
 	for _, p := range ps {
-		b = p.append(b)
+		b = p.Append(b)
 	}
 	return b
 }
 
-// appendList appends ps in the given encoding.
-func appendList(b []byte, ps []posting, delta bool) []byte {
+// AppendList appends ps in the given encoding.
+func AppendList(b []byte, ps []Posting, delta bool) []byte {
 	if delta {
-		return appendPlist(b, ps)
+		return AppendDelta(b, ps)
 	}
-	return appendFixed(b, ps)
+	return AppendFixed(b, ps)
 }
 
-// all decodes the whole list; false if it is malformed.
-func (l plist) all() ([]posting, bool) {
-	out := make([]posting, 0, l.n)
-	var c pcur
+// All decodes the whole list; false if it is malformed.
+func (l List) All() ([]Posting, bool) {
+	out := make([]Posting, 0, l.n)
+	var c Cursor
 	for c.i < l.n {
-		p, ok := l.next(&c)
+		p, ok := l.Next(&c)
 		if !ok {
 			return out, false
 		}
@@ -227,33 +231,33 @@ func (l plist) all() ([]posting, bool) {
 	return out, true
 }
 
-// seek returns the position of the first posting with time >= t: Len()
+// Seek returns the position of the first posting with time >= t: Len()
 // if there is none (or the list is malformed before it).
-func (l plist) seek(t uint64) pcur {
+func (l List) Seek(t uint64) Cursor {
 	if !l.delta {
-		return pcur{i: searchPostings(l.data, l.n, t)}
+		return Cursor{i: searchPostings(l.data, l.n, t)}
 	}
 	// The last group whose first time is below t holds the answer, or the
 	// answer starts the group after it.
 	g := len(l.skips) / 16
 	k := sort.Search(g, func(k int) bool { return binary.BigEndian.Uint64(l.skips[k*16+8:]) >= t })
-	c := pcur{}
+	c := Cursor{}
 	if k > 0 { // start at group k (group 0 is at offset 0)
 		c.i = k * plGroup
 		c.off = int(binary.BigEndian.Uint32(l.skips[(k-1)*16:]))
 	}
 	for c.i < l.n {
 		at := c
-		p, ok := l.next(&c)
+		p, ok := l.Next(&c)
 		if !ok {
-			return pcur{i: l.n}
+			return Cursor{i: l.n}
 		}
-		if p.t >= t {
+		if p.T >= t {
 			return at
 		}
 	}
-	return pcur{i: l.n}
+	return Cursor{i: l.n}
 }
 
-// index returns the index of the first posting with time >= t.
-func (l plist) index(t uint64) int { return l.seek(t).i }
+// SeekIndex returns the index of the first posting with time >= t.
+func (l List) SeekIndex(t uint64) int { return l.Seek(t).i }

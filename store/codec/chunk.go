@@ -1,0 +1,78 @@
+package codec
+
+import "encoding/binary"
+
+// Every batch of postings keeps, for each term, one value keyed (batch,
+// term) (see PostKey). Terms with fewer than ChunkMaxPostings postings in
+// a batch are stored together in chunks of about ChunkBytes, keyed
+// (batch, 0, first term) (see ChunkKey): most terms (one session's access
+// key, a rarely seen address) have a posting or two, and a key per term
+// cost more than the postings. A chunk is a sequence of (uvarint len,
+// term, list), in term order.
+const (
+	ChunkMaxPostings = 64
+	ChunkBytes       = 32 << 10
+)
+
+// PostKey is the key of a term's own posting list in a batch.
+func PostKey(batch uint64, term string) []byte {
+	k := make([]byte, 8, 8+len(term))
+	binary.BigEndian.PutUint64(k, batch)
+	return append(k, term...)
+}
+
+// ChunkKey is the key of a batch's chunk whose first term is first.
+func ChunkKey(batch uint64, first string) []byte {
+	k := make([]byte, 9, 9+len(first))
+	binary.BigEndian.PutUint64(k, batch)
+	return append(k, first...)
+}
+
+// ReadChunk calls fn for each entry of a chunk, in order, until fn
+// returns false. It reports false for a malformed chunk. An entry is
+// (uvarint len, term, list): in a batch of fixed postings the list is
+// uvarint n and n postings, in a delta-encoded batch uvarint len and the
+// list (see List).
+func ReadChunk(v []byte, delta bool, fn func(term []byte, list []byte) bool) bool {
+	for len(v) > 0 {
+		n, l := binary.Uvarint(v)
+		if l <= 0 || n > uint64(len(v)-l) {
+			return false
+		}
+		term := v[l : l+int(n)]
+		v = v[l+int(n):]
+		m, l := binary.Uvarint(v)
+		size := uint64(PostingSize)
+		if delta {
+			size = 1
+		}
+		if l <= 0 || m > uint64(len(v)-l)/size {
+			return false
+		}
+		ps := v[l : l+int(m*size)]
+		v = v[l+int(m*size):]
+		if !fn(term, ps) {
+			return true
+		}
+	}
+	return true
+}
+
+// AppendChunkEntry appends one chunk entry, encoding its list in scratch
+// (returned for reuse) first.
+func AppendChunkEntry(b, scratch []byte, term string, ps []Posting, delta bool) ([]byte, []byte) {
+	scratch = AppendList(scratch[:0], ps, delta)
+	return AppendChunkRaw(b, term, scratch, delta), scratch
+}
+
+// AppendChunkRaw appends a chunk entry whose list is already encoded.
+func AppendChunkRaw(b []byte, term string, list []byte, delta bool) []byte {
+	b = binary.AppendUvarint(b, uint64(len(term)))
+	b = append(b, term...)
+	if delta {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(list)/PostingSize))
+	}
+	return append(b, list...)
+}

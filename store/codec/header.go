@@ -1,0 +1,84 @@
+package codec
+
+import "encoding/binary"
+
+// An event's value (inside a block) is: time key (8 bytes) | uvarint n |
+// n × (uvarint len, term) | uvarint len, dedup key | data.
+
+// Header is the decoded front of an event value; Rest is its data.
+type Header struct {
+	TimeKey  []byte // the 8-byte time key
+	Terms    []string
+	DedupKey string
+	Rest     []byte
+}
+
+// DecodeHeader decodes an event value. It reports false for a malformed
+// one.
+func DecodeHeader(v []byte) (Header, bool) {
+	var h Header
+	if len(v) < 9 {
+		return h, false
+	}
+	h.TimeKey = v[:8:8]
+	v = v[8:]
+	n, l := binary.Uvarint(v)
+	if l <= 0 || n > uint64(len(v)) {
+		return h, false
+	}
+	v = v[l:]
+	h.Terms = make([]string, 0, n)
+	for i := uint64(0); i < n; i++ {
+		var t string
+		var ok bool
+		if t, v, ok = readUvarintString(v); !ok {
+			return h, false
+		}
+		h.Terms = append(h.Terms, t)
+	}
+	var ok bool
+	if h.DedupKey, v, ok = readUvarintString(v); !ok {
+		return h, false
+	}
+	h.Rest = v
+	return h, true
+}
+
+func readUvarintString(v []byte) (string, []byte, bool) {
+	m, l := binary.Uvarint(v)
+	if l <= 0 || m > uint64(len(v)-l) {
+		return "", nil, false
+	}
+	return string(v[l : l+int(m)]), v[l+int(m):], true
+}
+
+// EventValueLen is the length AppendEventValue adds.
+func EventValueLen(terms []string, dedupKey string, data []byte) int {
+	n := 8 + uvarintLen(uint64(len(terms))) + uvarintLen(uint64(len(dedupKey))) + len(dedupKey) + len(data)
+	for _, t := range terms {
+		n += uvarintLen(uint64(len(t))) + len(t)
+	}
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// AppendEventValue appends the stored form of an event with time key tk.
+func AppendEventValue(b []byte, tk uint64, terms []string, dedupKey string, data []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, tk)
+	b = binary.AppendUvarint(b, uint64(len(terms)))
+	for _, t := range terms {
+		b = binary.AppendUvarint(b, uint64(len(t)))
+		b = append(b, t...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(dedupKey)))
+	b = append(b, dedupKey...)
+	return append(b, data...)
+}

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/trailcase/trailcase/store/codec"
+	bolt "go.etcd.io/bbolt"
+)
+
+// fetch reads the events for ps (in order) in one read transaction.
+func (s *Store) fetch(ps []codec.Posting) ([]StoredEvent, error) {
+	// Postings come in time order, which jumps between items; events are
+	// stored in item order. Read them in storage order, so each block is
+	// decoded once, and hand them back in the postings' order.
+	order := make([]int32, len(ps))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(ps[a].Item, ps[b].Item); c != 0 {
+			return c
+		}
+		return cmp.Compare(ps[a].Rec, ps[b].Rec)
+	})
+	got := make([]StoredEvent, len(ps))
+	found := make([]bool, len(ps))
+	// Decoding blocks is most of a query's work: with many events, parts of
+	// the storage order are read on all cores, each in its own read
+	// transaction.
+	parts := 1
+	if len(order) >= 128 {
+		parts = min(runtime.GOMAXPROCS(0), 4)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for w := range parts {
+		part := order[w*len(order)/parts : (w+1)*len(order)/parts]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = s.db.View(func(tx *bolt.Tx) error {
+				c := tx.Bucket(bEvents).Cursor()
+				var bc blockCache
+				for n, i := range part {
+					if n%512 == 511 {
+						s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
+					}
+					p := ps[i]
+					e, ok, err := bc.lookup(c, p.Item, p.Rec)
+					if err != nil {
+						return err
+					}
+					if ok { // else removed since the postings were read
+						// Copy: the data points into a decoded block, which must
+						// not stay alive for one event.
+						e.Data = bytes.Clone(e.Data)
+						got[i], found[i] = e, true
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	out := got[:0]
+	for i := range got {
+		if found[i] {
+			out = append(out, got[i])
+		}
+	}
+	clear(got[len(out):])
+	return out, err
+}
+
+// A round's postings are fetched together, in storage order, so the
+// more are fetched at once, the more of each decoded block is used before
+// it is dropped: a principal's events are spread thinly over the blocks
+// of many files. The events fetched are held until handed on, so how many
+// go together is set by their size: the first fetch of a query takes
+// fetchMin, later ones as many as fit fetchBytes at the sizes seen so far
+// (growing at most fourfold a time), never more than fetchMax.
+const (
+	fetchMin   = 256
+	fetchMax   = 16384
+	fetchBytes = 24 << 20
+)
+
+// fetchSizer picks the size of a query's next fetch.
+type fetchSizer struct {
+	n            int // next fetch size
+	events, size int64
+}
+
+func (f *fetchSizer) next() int {
+	if f.n == 0 {
+		f.n = fetchMin
+	}
+	return f.n
+}
+
+// saw records a fetch's events and sizes the next.
+func (f *fetchSizer) saw(evs []StoredEvent) {
+	for _, e := range evs {
+		f.size += int64(len(e.Data)) + storedEventOverhead
+	}
+	f.events += int64(len(evs))
+	if f.events == 0 {
+		return
+	}
+	avg := max(1, f.size/f.events)
+	f.n = int(min(int64(f.next())*4, max(fetchMin, min(fetchMax, fetchBytes/avg))))
+}
+
+// storedEventOverhead is what a fetched event costs besides its data.
+const storedEventOverhead = 160
+
+func (s *Store) emit(fs *fetchSizer, ps []codec.Posting, ins, ends []int, fn func(StoredEvent, []int) error) error {
+	for off := 0; off < len(ps); {
+		n := min(len(ps)-off, fs.next())
+		evs, err := s.fetch(ps[off : off+n])
+		if err != nil {
+			return err
+		}
+		s.releaseMapped() // the pages just read are not needed again
+		fs.saw(evs)
+		// fetch drops events removed since the postings were read; match
+		// the rest back to their postings, which are in the same order.
+		k := off
+		for i, e := range evs {
+			for k < off+n && (ps[k].Item != e.Item || ps[k].Rec != e.Record) {
+				k++
+			}
+			if k == off+n {
+				return fmt.Errorf("case %q: event %d/%d was fetched for no posting", s.path, e.Item, e.Record)
+			}
+			start := 0
+			if k > 0 {
+				start = ends[k-1]
+			}
+			if err := fn(e, ins[start:ends[k]]); err != nil {
+				return err
+			}
+			evs[i] = StoredEvent{} // let it go
+			k++
+		}
+		off += n
+	}
+	return nil
+}
