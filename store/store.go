@@ -19,8 +19,8 @@ import (
 )
 
 // SchemaVersion is the version of the case layout this code writes.
-// Version 2 adds posting chunks (postings.go); version 3 delta-encodes
-// the posting lists of the batches it writes (plist.go), marking each
+// Version 2 adds posting chunks (store/codec chunk.go); version 3 delta-encodes
+// the posting lists of the batches it writes (store/codec list.go), marking each
 // batch. It reads version 1 and 2 cases as they are (their batches keep
 // fixed postings) and marks them version 3 when opened for writing.
 const SchemaVersion = 3
