@@ -1,4 +1,3 @@
-// Command trailcase is an offline forensic evidence toolkit for AWS logs.
 package main
 
 import (
