@@ -196,6 +196,7 @@ func compileKeywords(file string, at *yaml.Node, vals []*yaml.Node) (node, *Rule
 
 // fieldNode tests one field against its values.
 type fieldNode struct {
+	name   string // the CloudTrail field name when it is eventName (for the index)
 	get    getter
 	vals   []*matcher
 	all    bool
@@ -247,6 +248,9 @@ func compileField(file string, k, v *yaml.Node, ls *logsource) (node, *RuleError
 		return nil, errAt(file, k, "field %q: %v", k.Value, err)
 	}
 	f := &fieldNode{all: spec.all}
+	if ls == cloudTrailSource && name == "eventName" {
+		f.name = name
+	}
 	if name != "" {
 		f.get = ls.field(name)
 	}

@@ -48,7 +48,7 @@ var DefaultLimits = Limits{MaxGroups: 100_000, MaxEvents: 100}
 // per-pass state, so several Runs may share one Engine.
 type Engine struct {
 	rules    []*Rule
-	bySource map[string][]*baseRule
+	bySource map[string]*ruleIndex
 	corrs    []*corrRule
 	limits   Limits
 }
@@ -85,7 +85,7 @@ func New(rules []*Rule, limits Limits) (*Engine, []*RuleError) {
 	if limits.MaxEvents <= 0 {
 		limits.MaxEvents = DefaultLimits.MaxEvents
 	}
-	e := &Engine{bySource: map[string][]*baseRule{}, limits: limits}
+	e := &Engine{bySource: map[string]*ruleIndex{}, limits: limits}
 	bases := map[string]*baseRule{}
 	var order []*baseRule
 	for _, r := range rules {
@@ -111,16 +111,20 @@ func New(rules []*Rule, limits Limits) (*Engine, []*RuleError) {
 		}
 		e.rules = append(e.rules, r)
 	}
+	bySource := map[string][]*baseRule{}
 	for _, b := range order {
 		e.rules = append(e.rules, b.r)
 		src := b.r.detection.ls.source
 		if src == "" {
 			for _, s := range []string{timeline.SourceCloudTrail, timeline.SourceVPCFlow, timeline.SourceELB} {
-				e.bySource[s] = append(e.bySource[s], b)
+				bySource[s] = append(bySource[s], b)
 			}
 			continue
 		}
-		e.bySource[src] = append(e.bySource[src], b)
+		bySource[src] = append(bySource[src], b)
+	}
+	for src, rs := range bySource {
+		e.bySource[src] = buildIndex(rs)
 	}
 	return e, errs
 }
@@ -163,7 +167,8 @@ type Run struct {
 	e       *Engine
 	d       doc
 	states  []*corrState
-	Dropped int // events not correlated because a rule had MaxGroups groups
+	emit    func(Result) // during Event
+	Dropped int          // events not correlated because a rule had MaxGroups groups
 }
 
 // NewRun starts a pass.
@@ -180,21 +185,29 @@ func (e *Engine) NewRun() *Run {
 // completes. Events must come in time order for correlations to be exact.
 func (r *Run) Event(ev *timeline.Event, emit func(Result)) {
 	r.d.reset(ev)
-	for _, b := range r.e.bySource[ev.Source] {
-		if !b.r.detection.match(&r.d) {
-			continue
-		}
-		if b.emit {
-			emit(Result{Rule: b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
-		}
-		for _, f := range b.feeds {
-			r.states[f.c.idx].feed(&r.d, f, emit)
-		}
+	if ix := r.e.bySource[ev.Source]; ix != nil {
+		r.emit = emit
+		ix.candidates(ev, r)
+		r.emit = nil
 	}
 	for _, s := range r.states {
 		s.tick(ev.Time, emit)
 	}
 	r.d.reset(nil)
+}
+
+// try matches one rule against the current event.
+func (r *Run) try(b *baseRule) {
+	if !b.r.detection.match(&r.d) {
+		return
+	}
+	ev := r.d.e
+	if b.emit {
+		r.emit(Result{Rule: b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
+	}
+	for _, f := range b.feeds {
+		r.states[f.c.idx].feed(&r.d, f, r.emit)
+	}
 }
 
 // Flush reports the correlation results still open at the end of the

@@ -51,7 +51,7 @@ func (m *matcher) cost() int {
 	switch m.op {
 	case opRe, opGlob:
 		return 4
-	case opFieldRef:
+	case opFieldRef, opCIDR:
 		return 3
 	}
 	return 1

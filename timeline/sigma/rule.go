@@ -132,8 +132,8 @@ func Parse(file string, data []byte) (rules []*Rule, errs []*RuleError) {
 			// The decoder cannot resynchronise after a syntax error.
 			return rules, append(errs, &RuleError{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
 		}
-		if len(doc.Content) == 0 {
-			continue
+		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+			continue // an empty document, as after a trailing ---
 		}
 		r, rerr := parseRule(file, doc.Content[0])
 		if rerr != nil {
