@@ -1,0 +1,219 @@
+package sigma
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/trailcase/trailcase/timeline"
+)
+
+// Result is what a rule found: one event for a detection rule, a group of
+// events for a correlation rule.
+type Result struct {
+	Rule        *Rule
+	First, Last time.Time
+	Count       int        // events behind the result (may exceed len(Events))
+	Group       []KeyValue // correlation group-by fields and their values
+	Values      []string   // value_count: the distinct values (capped)
+	Events      []EventRef // the events, at most Limits.MaxEvents
+}
+
+// KeyValue is one group-by field and its value.
+type KeyValue struct{ Field, Value string }
+
+// EventRef names an event as the timeline does: evidence item and record.
+type EventRef struct {
+	Evidence uint64
+	Record   int64
+	Time     time.Time
+}
+
+func refOf(e *timeline.Event) EventRef {
+	return EventRef{Evidence: e.Evidence, Record: e.Record, Time: e.Time}
+}
+
+// Limits bound the correlation state. Memory per correlation rule is at
+// most MaxGroups groups, each holding at most the rule's threshold (or,
+// for value_count, threshold+2 values) plus MaxEvents event references;
+// groups whose window has passed are reported and dropped as time moves.
+type Limits struct {
+	MaxGroups int // groups per correlation rule; events of new groups beyond it are dropped and counted
+	MaxEvents int // event references kept per result
+}
+
+// DefaultLimits suit a case of some million events.
+var DefaultLimits = Limits{MaxGroups: 100_000, MaxEvents: 100}
+
+// Engine holds compiled rules. It is read-only once built; a Run holds the
+// per-pass state, so several Runs may share one Engine.
+type Engine struct {
+	rules    []*Rule
+	bySource map[string]*ruleIndex
+	corrs    []*corrRule
+	limits   Limits
+}
+
+// baseRule is a detection rule and the correlations it feeds.
+type baseRule struct {
+	r     *Rule
+	emit  bool // reports its own matches
+	feeds []corrFeed
+}
+
+// corrFeed is a correlation fed by a base rule: the rule's place in the
+// correlation's list and the group-by (and value) fields read through the
+// base rule's logsource.
+type corrFeed struct {
+	c     *corrRule
+	index int
+	group []getter
+	value getter
+}
+
+type corrRule struct {
+	r   *Rule
+	c   *correlation
+	idx int // place in Engine.corrs and Run.states
+}
+
+// New compiles an engine from loaded rules. A correlation naming a rule
+// that is not loaded is reported and left out; everything else runs.
+func New(rules []*Rule, limits Limits) (*Engine, []*RuleError) {
+	if limits.MaxGroups <= 0 {
+		limits.MaxGroups = DefaultLimits.MaxGroups
+	}
+	if limits.MaxEvents <= 0 {
+		limits.MaxEvents = DefaultLimits.MaxEvents
+	}
+	e := &Engine{bySource: map[string]*ruleIndex{}, limits: limits}
+	bases := map[string]*baseRule{}
+	var order []*baseRule
+	for _, r := range rules {
+		if r.detection == nil {
+			continue
+		}
+		b := &baseRule{r: r, emit: true}
+		order = append(order, b)
+		for _, k := range []string{r.ID, r.Name} {
+			if k != "" {
+				bases[k] = b
+			}
+		}
+	}
+	var errs []*RuleError
+	for _, r := range rules {
+		if r.correlation == nil {
+			continue
+		}
+		if err := e.link(r, bases); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e.rules = append(e.rules, r)
+	}
+	bySource := map[string][]*baseRule{}
+	for _, b := range order {
+		e.rules = append(e.rules, b.r)
+		src := b.r.detection.ls.source
+		if src == "" {
+			for _, s := range []string{timeline.SourceCloudTrail, timeline.SourceVPCFlow, timeline.SourceELB} {
+				bySource[s] = append(bySource[s], b)
+			}
+			continue
+		}
+		bySource[src] = append(bySource[src], b)
+	}
+	for src, rs := range bySource {
+		e.bySource[src] = buildIndex(rs)
+	}
+	return e, errs
+}
+
+// link attaches a correlation to its base rules.
+func (e *Engine) link(r *Rule, bases map[string]*baseRule) *RuleError {
+	c := r.correlation
+	cr := &corrRule{r: r, c: c, idx: len(e.corrs)}
+	feeds := make([]*baseRule, len(c.rules))
+	for i, name := range c.rules {
+		b := bases[name]
+		if b == nil {
+			return &RuleError{File: r.File, Line: c.line, Msg: fmt.Sprintf("correlation refers to rule %q, which is not loaded", name)}
+		}
+		feeds[i] = b
+	}
+	for i, b := range feeds {
+		f := corrFeed{c: cr, index: i}
+		for _, g := range c.groupBy {
+			f.group = append(f.group, b.r.detection.ls.field(g))
+		}
+		if c.field != "" {
+			f.value = b.r.detection.ls.field(c.field)
+		}
+		b.feeds = append(b.feeds, f)
+		if !c.generate {
+			b.emit = false
+		}
+	}
+	e.corrs = append(e.corrs, cr)
+	return nil
+}
+
+// Rules returns the rules the engine runs.
+func (e *Engine) Rules() []*Rule { return e.rules }
+
+// Run is one pass over events in time order. It is not safe for
+// concurrent use.
+type Run struct {
+	e       *Engine
+	d       doc
+	states  []*corrState
+	emit    func(Result) // during Event
+	Dropped int          // events not correlated because a rule had MaxGroups groups
+}
+
+// NewRun starts a pass.
+func (e *Engine) NewRun() *Run {
+	r := &Run{e: e}
+	for _, c := range e.corrs {
+		r.states = append(r.states, newCorrState(c, e.limits, &r.Dropped))
+	}
+	return r
+}
+
+// Event matches one event against every rule for its source and calls
+// emit for each detection result and each correlation result the event
+// completes. Events must come in time order for correlations to be exact.
+func (r *Run) Event(ev *timeline.Event, emit func(Result)) {
+	r.d.reset(ev)
+	if ix := r.e.bySource[ev.Source]; ix != nil {
+		r.emit = emit
+		ix.candidates(ev, r)
+		r.emit = nil
+	}
+	for _, s := range r.states {
+		s.tick(ev.Time, emit)
+	}
+	r.d.reset(nil)
+}
+
+// try matches one rule against the current event.
+func (r *Run) try(b *baseRule) {
+	if !b.r.detection.match(&r.d) {
+		return
+	}
+	ev := r.d.e
+	if b.emit {
+		r.emit(Result{Rule: b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
+	}
+	for _, f := range b.feeds {
+		r.states[f.c.idx].feed(&r.d, f, r.emit)
+	}
+}
+
+// Flush reports the correlation results still open at the end of the
+// events and clears the state.
+func (r *Run) Flush(emit func(Result)) {
+	for _, s := range r.states {
+		s.flush(emit)
+	}
+}
