@@ -14,6 +14,8 @@ require (
 	go.etcd.io/bbolt v1.5.0
 )
 
+require github.com/goccy/go-json v0.12.0 // indirect
+
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.26 // indirect
