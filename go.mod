@@ -14,7 +14,7 @@ require (
 	go.etcd.io/bbolt v1.5.0
 )
 
-require github.com/goccy/go-json v0.12.0 // indirect
+require github.com/goccy/go-json v0.12.0
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
