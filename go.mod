@@ -14,7 +14,9 @@ require (
 	go.etcd.io/bbolt v1.5.0
 )
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require go.yaml.in/yaml/v3 v3.0.6
+
+require github.com/goccy/go-json v0.12.0
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/trailcase/trailcase/evidence"
 )
 
@@ -253,12 +255,9 @@ type ctInsight struct {
 // It is decoded only for those names.
 type ctDetail struct {
 	RequestParameters struct {
-		EnableLogFileValidation *flexBool `json:"enableLogFileValidation"`
-		Attributes              []struct {
-			Key   string   `json:"key"`
-			Value flexBool `json:"value"`
-		} `json:"attributes"`
-		LoadBalancerAttributes *struct {
+		EnableLogFileValidation *flexBool    `json:"enableLogFileValidation"`
+		Attributes              ctAttributes `json:"attributes"`
+		LoadBalancerAttributes  *struct {
 			AccessLog *struct {
 				Enabled *flexBool `json:"enabled"`
 			} `json:"accessLog"`
@@ -279,6 +278,22 @@ type ctDetail struct {
 		} `json:"federatedUser"`
 		ConsoleLogin string `json:"ConsoleLogin"`
 	} `json:"responseElements"`
+}
+
+// ctAttribute is one load balancer attribute.
+type ctAttribute struct {
+	Key   string   `json:"key"`
+	Value flexBool `json:"value"`
+}
+
+// ctAttributes is decoded by encoding/json whichever decoder reads the
+// record, so that a repeated "attributes" key gives what encoding/json
+// gives: after an empty array, goccy/go-json keeps elements of an earlier
+// one that encoding/json drops.
+type ctAttributes []ctAttribute
+
+func (a *ctAttributes) UnmarshalJSON(d []byte) error {
+	return json.Unmarshal(d, (*[]ctAttribute)(a))
 }
 
 // flexBool accepts true/false as JSON booleans or strings.
@@ -312,17 +327,10 @@ var detailEvents = map[string]bool{
 	"DeleteBucketLifecycle": true,
 }
 
-// ctObject reads the record object at the scanner's position. Usually the
-// record is whole in the read buffer: reading its fields finds its end
-// too, in one pass. Anything else (a record past the buffer, one the field
-// reader declines) is split first, tolerating malformed JSON inside it,
-// and then decoded.
+// ctObject reads the record object at the scanner's position: the scanner
+// finds where it ends (tolerating malformed JSON inside it), and the record
+// is decoded.
 func (p *parser) ctObject(s *jsonScanner, rec, line int64) error {
-	if !p.opts.splitFirst {
-		if raw, r, ok := s.fastRecord(); ok {
-			return p.ctEvent(raw, *r, rec, line)
-		}
-	}
 	s.startCapture()
 	err := s.skipNested()
 	raw, over := s.stopCapture()
@@ -334,6 +342,20 @@ func (p *parser) ctObject(s *jsonScanner, rec, line int64) error {
 		return nil
 	}
 	return p.ctRecord(raw, rec, line)
+}
+
+// ctUnmarshal decodes a record, or its details, with goccy/go-json, which
+// fills the same values as encoding/json in a fraction of its time
+// (docs/PERFORMANCE.md). It reports false on any error (and on a panic inside
+// the library); the caller then decodes again with encoding/json, which
+// gives the precise warning and keeps the fields that did decode.
+func ctUnmarshal(raw []byte, v any) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return gojson.Unmarshal(raw, v) == nil
 }
 
 // ctRecord turns one record's JSON into an event.
@@ -402,7 +424,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 		var d ctDetail
 		// Type mismatches leave the fields that did decode; the record
 		// itself already decoded, so syntax is fine.
-		if !ctDetailFast(raw, &d) {
+		if !ctUnmarshal(raw, &d) {
 			d = ctDetail{}
 			_ = json.Unmarshal(raw, &d)
 		}
@@ -431,7 +453,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 // ctDecode unmarshals raw into r, reporting problems. A type mismatch in
 // one field keeps the record (the other fields are filled).
 func (p *parser) ctDecode(raw []byte, r *ctRecord, rec, line int64) bool {
-	if ctFast(raw, r) {
+	if ctUnmarshal(raw, r) {
 		return true
 	}
 	*r = ctRecord{}

@@ -27,8 +27,6 @@ type jsonScanner struct {
 	cap     []byte // captured bytes
 	limit   int    // capture limit; beyond it capture stops and over is set
 	over    bool
-
-	rec ctRecord // reused by fastRecord
 }
 
 var errTruncated = errors.New("unexpected end of input")
@@ -337,22 +335,6 @@ func (s *jsonScanner) skipLine() error {
 		}
 		s.consume(i - s.pos)
 	}
-}
-
-// fastRecord reads the record starting at the scanner's position with the
-// single-pass field reader when it lies whole in the read buffer, and
-// consumes it. It reports false, consuming nothing, otherwise (the record
-// runs past the buffer, or the field reader declines it).
-func (s *jsonScanner) fastRecord() ([]byte, *ctRecord, bool) {
-	w := walker{b: s.buf[s.pos:s.end]}
-	r := &s.rec
-	*r = ctRecord{}
-	if !w.ctFields(r) || w.i > s.limit {
-		return nil, nil, false
-	}
-	raw := s.buf[s.pos : s.pos+w.i]
-	s.consume(w.i)
-	return raw, r, true
 }
 
 // startCapture begins capturing into a fresh buffer.

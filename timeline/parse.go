@@ -38,10 +38,6 @@ type ParseOptions struct {
 	// BorrowRaw lets Event.Raw point into the parser's buffers: it is then
 	// valid only until emit returns. For callers that copy what they keep.
 	BorrowRaw bool
-
-	// splitFirst makes the CloudTrail parser split every record before
-	// reading it (tests compare it with the single pass).
-	splitFirst bool
 }
 
 // MaxLineBytes is the longest text line (or JSON record) the parsers read;
