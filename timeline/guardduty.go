@@ -14,17 +14,17 @@ const SourceGuardDuty = "guardduty"
 
 // gdFinding is the part of a GuardDuty finding the timeline uses.
 type gdFinding struct {
-	SchemaVersion string          `json:"schemaVersion"`
-	AccountID     string          `json:"accountId"`
-	Region        string          `json:"region"`
-	ID            string          `json:"id"`
-	Type          string          `json:"type"`
-	Severity      json.Number     `json:"severity"`
-	Title         string          `json:"title"`
-	CreatedAt     string          `json:"createdAt"`
-	UpdatedAt     string          `json:"updatedAt"`
-	Resource      gdResource      `json:"resource"`
-	Service       gdService       `json:"service"`
+	SchemaVersion string      `json:"schemaVersion"`
+	AccountID     string      `json:"accountId"`
+	Region        string      `json:"region"`
+	ID            string      `json:"id"`
+	Type          string      `json:"type"`
+	Severity      json.Number `json:"severity"`
+	Title         string      `json:"title"`
+	CreatedAt     string      `json:"createdAt"`
+	UpdatedAt     string      `json:"updatedAt"`
+	Resource      gdResource  `json:"resource"`
+	Service       gdService   `json:"service"`
 }
 
 type gdResource struct {
@@ -104,7 +104,19 @@ type gdService struct {
 // guardDuty reads GuardDuty findings: one per line as exported to S3, a
 // JSON array, or {"Findings":[…]} as 'aws guardduty get-findings' prints.
 func (p *parser) guardDuty(r io.Reader) error {
-	return p.eachJSONObject(r, "finding", func(raw []byte, n, line int64) error {
+	br := newLineReader(r).br
+	if head, _ := br.Peek(br.Size()); oneObjectPerLine(head) {
+		var n int64
+		return p.eachLine(br, func(line int64, b []byte) error {
+			n++
+			if c, _ := firstNonSpace(b); c != '{' {
+				p.warnf(n, "finding", "line %d: not a JSON object: skipped", line)
+				return nil
+			}
+			return p.gdFinding(b, n, line)
+		})
+	}
+	return p.eachJSONObject(br, "finding", func(raw []byte, n, line int64) error {
 		if bytes.Contains(raw[:min(len(raw), 64)], []byte(`"Findings"`)) {
 			var w struct {
 				Findings []json.RawMessage `json:"Findings"`
@@ -272,4 +284,15 @@ func setFields(e *Event, fields [][2]string, noMap bool) {
 			e.Fields[k] = e.fieldValues[i]
 		}
 	}
+}
+
+// oneObjectPerLine reports whether head starts with a line that is a
+// whole JSON object (JSON Lines).
+func oneObjectPerLine(head []byte) bool {
+	i := bytes.IndexByte(head, '\n')
+	if i < 0 {
+		return false
+	}
+	first := bytes.TrimSpace(head[:i])
+	return len(first) > 1 && first[0] == '{' && json.Valid(first)
 }

@@ -47,7 +47,7 @@ func (p *parser) eachJSONObject(r io.Reader, unit string, fn func(raw []byte, n,
 				return p.errorf("read: %w", err)
 			}
 			lastErr = se
-			p.warnf(se.line, "line", "invalid JSON at byte %d: %s: skipped to the next line", se.offset, se.msg)
+			p.warnf(line, "line", "invalid JSON (at line %d, byte %d: %s): skipped to the line after", se.line, se.offset, se.msg)
 			if err := s.skipLine(); err != nil && !errors.Is(err, io.EOF) {
 				return p.errorf("read: %w", err)
 			}
