@@ -32,7 +32,7 @@ func Detect(name string, head []byte) string {
 	if c == '{' || c == '[' {
 		return detectJSON(name, head)
 	}
-	return detectText(head)
+	return detectText(name, head)
 }
 
 // detectJSON looks at the keys of the first JSON value.
@@ -171,7 +171,7 @@ func skipJSONValue(d *json.Decoder) bool {
 
 // detectText classifies text logs by their first line that is not an ELB
 // control line.
-func detectText(head []byte) string {
+func detectText(name string, head []byte) string {
 	var tok []elbToken
 	var words []string
 	for len(head) > 0 {
@@ -192,7 +192,7 @@ func detectText(head []byte) string {
 		if isCTHistoryCSVHeader(s) {
 			return evidence.KindCloudTrailCSV
 		}
-		if isCloudWatchExportLine(s, words) {
+		if isCloudWatchExportLine(s, words) || len(words) > 1 && isISOZ(words[0]) && isExportObjectName(name) {
 			return evidence.KindCloudWatchExport
 		}
 		tok = splitS3Access(tok, s)
@@ -241,4 +241,11 @@ func isCloudWatchExportLine(s string, words []string) bool {
 		return true
 	}
 	return looksLikeHeaderlessFlow(words[1:])
+}
+
+// isExportObjectName reports a name shaped like an export task's objects:
+// "…/<task id>/<log stream>/000000.gz" (six digits, .gz optional).
+func isExportObjectName(name string) bool {
+	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), ".gz")
+	return len(base) == 6 && isDigits(base) && strings.Count(strings.ReplaceAll(name, "\\", "/"), "/") >= 2
 }
