@@ -38,33 +38,32 @@ const maxConfigDiff = 40
 // event; an item that follows another of the same resource in the file
 // lists how its configuration differs from it.
 func (p *parser) config(r io.Reader) error {
+	return p.jsonMember(r, "configurationItems", "an AWS Config history or snapshot file", p.configItems)
+}
+
+// jsonMember finds the member key of the top-level object of r and calls
+// read with the decoder positioned at its value; what names the format in
+// errors.
+func (p *parser) jsonMember(r io.Reader, key, what string, read func(*json.Decoder) error) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
-		return p.errorf("not an AWS Config file: no JSON object")
+		return p.errorf("not %s: no JSON object", what)
 	}
-	found := false
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
 			return p.errorf("invalid JSON: %w", err)
 		}
-		if key, _ := tok.(string); key != "configurationItems" {
-			var skip json.RawMessage
-			if err := d.Decode(&skip); err != nil {
-				return p.errorf("invalid JSON: %w", err)
-			}
-			continue
+		if k, _ := tok.(string); k == key {
+			return read(d)
 		}
-		found = true
-		if err := p.configItems(d); err != nil {
-			return err
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return p.errorf("invalid JSON: %w", err)
 		}
 	}
-	if !found {
-		return p.errorf("no configurationItems: not an AWS Config history or snapshot file")
-	}
-	return nil
+	return p.errorf("no %s: not %s", key, what)
 }
 
 // configItems reads the array of items.

@@ -116,25 +116,7 @@ func (p *parser) csvEvent(get func(string) string, n, line int64) error {
 // "{key=value, …}" form of structures) become objects again; an eventJson
 // column is taken as the whole record.
 func (p *parser) cloudTrailLake(r io.Reader) error {
-	d := json.NewDecoder(r)
-	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
-		return p.errorf("not CloudTrail Lake query results: no JSON object")
-	}
-	for d.More() {
-		tok, err := d.Token()
-		if err != nil {
-			return p.errorf("invalid JSON: %w", err)
-		}
-		if key, _ := tok.(string); key != "QueryResultRows" {
-			var skip json.RawMessage
-			if err := d.Decode(&skip); err != nil {
-				return p.errorf("invalid JSON: %w", err)
-			}
-			continue
-		}
-		return p.lakeRows(d)
-	}
-	return p.errorf("no QueryResultRows: not CloudTrail Lake query results")
+	return p.jsonMember(r, "QueryResultRows", "CloudTrail Lake query results", p.lakeRows)
 }
 
 func (p *parser) lakeRows(d *json.Decoder) error {

@@ -144,3 +144,35 @@ func TestFlowRegionFromKey(t *testing.T) {
 		t.Fatalf("%v %+v", err, got)
 	}
 }
+
+// TestS3AccessPantherSample reads the S3 access log lines of the shared
+// compromised-root-credentials scenario (YAML list items).
+func TestS3AccessPantherSample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "samples", "panther", "test_scenarios", "compromised-root-creds", "attacker_s3_access.yml"))
+	if err != nil {
+		t.Skip("shared samples not present:", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "  - "); ok {
+			lines = append(lines, v)
+		}
+	}
+	data := strings.Join(lines, "\n") + "\n"
+	if k := Detect("access.log", []byte(data)); k != evidence.KindS3Access {
+		t.Fatalf("detected %q", k)
+	}
+	var n int
+	err = Parse(context.Background(), evidence.KindS3Access, strings.NewReader(data), ParseOptions{Name: "panther"},
+		func(e *Event) error {
+			checkEvent(t, e)
+			if e.SrcIP == "" || e.Time.IsZero() || e.Action == "" {
+				t.Errorf("line %d: %+v", e.Record, e)
+			}
+			n++
+			return nil
+		}, func(w Warning) { t.Errorf("warning: %s", w.Message) })
+	if err != nil || n != len(lines) {
+		t.Fatalf("%d events of %d lines, err %v", n, len(lines), err)
+	}
+}
