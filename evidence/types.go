@@ -59,8 +59,35 @@ const (
 	KindELBNLB            = "elb-nlb"
 	KindELBCLB            = "elb-clb"
 	KindELBALBConn        = "elb-alb-conn"
-	KindUnknown           = "unknown"
+	// KindCloudWatchExport is a CloudWatch Logs export-task file: one
+	// "<RFC 3339 time> <message>" per line.
+	KindCloudWatchExport = "cloudwatch-export"
+	// KindCloudWatchSubscription is CloudWatch Logs subscription data as
+	// Firehose writes it to S3: concatenated {"messageType",…,"logEvents"}
+	// objects, each possibly a gzip member of its own.
+	KindCloudWatchSubscription = "cloudwatch-subscription"
+	// KindConfig is an AWS Config history or snapshot file.
+	KindConfig = "config"
+	// KindS3Access is an S3 server access log.
+	KindS3Access = "s3-access"
+	// KindGuardDuty is GuardDuty findings exported to S3 (JSON Lines).
+	KindGuardDuty = "guardduty"
+	// KindCloudTrailCSV is the console's CloudTrail event-history CSV.
+	KindCloudTrailCSV = "cloudtrail-csv"
+	// KindCloudTrailLake is CloudTrail Lake query results (the output of
+	// 'aws cloudtrail get-query-results').
+	KindCloudTrailLake = "cloudtrail-lake"
+	KindUnknown        = "unknown"
 )
+
+// HasEvents reports whether items of the kind hold events to parse.
+func HasEvents(kind string) bool {
+	switch kind {
+	case KindCloudTrailDigest, KindUnknown, "":
+		return false
+	}
+	return true
+}
 
 // Parse states of an item.
 const (
@@ -93,6 +120,10 @@ type Item struct {
 	Kind   string `json:"kind"`
 	// Compression is "gzip" when the stored bytes are gzip, "" otherwise.
 	Compression string `json:"compression,omitempty"`
+	// FlowFormat is the VPC flow log format (field names, space-separated)
+	// given at acquisition for flow records without a header line
+	// (CloudWatch Logs exports and subscriptions); "" means the default.
+	FlowFormat string `json:"flow_format,omitempty"`
 
 	AcquiredStart time.Time `json:"acquired_start"`
 	AcquiredEnd   time.Time `json:"acquired_end"`

@@ -32,7 +32,7 @@ func Detect(name string, head []byte) string {
 	if c == '{' || c == '[' {
 		return detectJSON(name, head)
 	}
-	return detectText(head)
+	return detectText(name, head)
 }
 
 // detectJSON looks at the keys of the first JSON value.
@@ -57,6 +57,12 @@ func detectJSON(name string, head []byte) string {
 		return evidence.KindCloudTrailDigest
 	case keys.has("Events"), keys.has("CloudTrailEvent"):
 		return evidence.KindCloudTrail
+	case keys.has("configurationItems"):
+		return evidence.KindConfig
+	case keys.has("QueryResultRows") || keys.has("QueryStatus") && keys.has("QueryStatistics"):
+		return evidence.KindCloudTrailLake
+	case keys.has("Findings"):
+		return evidence.KindGuardDuty
 	}
 	return classifyRecordKeys(name, keys)
 }
@@ -71,6 +77,10 @@ func classifyRecordKeys(name string, keys keySet) string {
 		return evidence.KindCloudTrailInsight
 	case keys.has("eventID") || keys.has("eventTime") && keys.has("eventName") || keys.has("eventVersion") && keys.has("eventTime"):
 		return evidence.KindCloudTrail
+	case keys.has("messageType") && (keys.has("logEvents") || keys.has("logGroup")):
+		return evidence.KindCloudWatchSubscription
+	case keys.has("schemaVersion") && keys.has("type") && keys.has("severity"):
+		return evidence.KindGuardDuty
 	}
 	return evidence.KindUnknown
 }
@@ -161,7 +171,7 @@ func skipJSONValue(d *json.Decoder) bool {
 
 // detectText classifies text logs by their first line that is not an ELB
 // control line.
-func detectText(head []byte) string {
+func detectText(name string, head []byte) string {
 	var tok []elbToken
 	var words []string
 	for len(head) > 0 {
@@ -179,9 +189,24 @@ func detectText(head []byte) string {
 		if isFlowHeader(words) {
 			return evidence.KindVPCFlow
 		}
+		if isCTHistoryCSVHeader(s) {
+			return evidence.KindCloudTrailCSV
+		}
+		if isCloudWatchExportLine(s, words) || len(words) > 1 && isISOZ(words[0]) && isExportObjectName(name) {
+			return evidence.KindCloudWatchExport
+		}
+		tok = splitS3Access(tok, s)
+		if looksLikeS3Access(tok) {
+			return evidence.KindS3Access
+		}
 		tok = splitELB(tok, s)
 		if k := classifyELB(tok); k != "" {
 			return k
+		}
+		if len(words) > 1 && isISOZ(words[0]) {
+			// A timestamped line that is no ELB log: a CloudWatch Logs
+			// export of some other log group.
+			return evidence.KindCloudWatchExport
 		}
 		if looksLikeHeaderlessFlow(words) {
 			return evidence.KindVPCFlow
@@ -204,4 +229,23 @@ func looksLikeHeaderlessFlow(w []string) bool {
 		return false
 	}
 	return strings.HasPrefix(w[2], "eni-") || w[2] == "-"
+}
+
+// isCloudWatchExportLine reports an export-task line: an RFC 3339 time,
+// then a flow record or a JSON record.
+func isCloudWatchExportLine(s string, words []string) bool {
+	if len(words) < 2 || !isISOZ(words[0]) {
+		return false
+	}
+	if words[1][0] == '{' {
+		return true
+	}
+	return looksLikeHeaderlessFlow(words[1:])
+}
+
+// isExportObjectName reports a name shaped like an export task's objects:
+// "…/<task id>/<log stream>/000000.gz" (six digits, .gz optional).
+func isExportObjectName(name string) bool {
+	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(name, "\\", "/")), ".gz")
+	return len(base) == 6 && isDigits(base) && strings.Count(strings.ReplaceAll(name, "\\", "/"), "/") >= 2
 }

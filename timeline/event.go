@@ -17,7 +17,7 @@ const (
 // (time, source, evidence, principal, src_ip, dst_ip, action, outcome).
 type Event struct {
 	Time     time.Time `json:"time"`
-	Source   string    `json:"source"`   // cloudtrail | vpcflow | elb
+	Source   string    `json:"source"`   // cloudtrail | vpcflow | elb | s3access | config | guardduty
 	Kind     string    `json:"kind"`     // evidence kind, e.g. elb-alb, cloudtrail-insight
 	Evidence uint64    `json:"evidence"` // evidence item id
 	Record   int64     `json:"record"`   // 1-based line (text logs) or record index (JSON) within the item

@@ -38,6 +38,10 @@ type ParseOptions struct {
 	// BorrowRaw lets Event.Raw point into the parser's buffers: it is then
 	// valid only until emit returns. For callers that copy what they keep.
 	BorrowRaw bool
+	// FlowFormat is the format (field names, space-separated) of VPC flow
+	// records that come without a header line: the item's FlowFormat.
+	// "" means the default format.
+	FlowFormat string
 }
 
 // MaxLineBytes is the longest text line (or JSON record) the parsers read;
@@ -79,6 +83,20 @@ func Parse(ctx context.Context, kind string, r io.Reader, opts ParseOptions, emi
 		return p.vpcFlow(br)
 	case evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn:
 		return p.elb(r)
+	case evidence.KindCloudWatchExport:
+		return p.cloudWatchExport(r)
+	case evidence.KindCloudWatchSubscription:
+		return p.cloudWatchSubscription(r)
+	case evidence.KindS3Access:
+		return p.s3Access(r)
+	case evidence.KindGuardDuty:
+		return p.guardDuty(r)
+	case evidence.KindConfig:
+		return p.config(r)
+	case evidence.KindCloudTrailCSV:
+		return p.cloudTrailCSV(r)
+	case evidence.KindCloudTrailLake:
+		return p.cloudTrailLake(r)
 	case evidence.KindCloudTrailDigest, evidence.KindUnknown:
 		return nil
 	default:

@@ -60,7 +60,7 @@ const (
 var ErrBadQuery = errors.New("bad timeline query")
 
 // Sources lists the source names a query may filter on.
-var Sources = []string{SourceCloudTrail, SourceVPCFlow, SourceELB}
+var Sources = []string{SourceCloudTrail, SourceVPCFlow, SourceELB, SourceS3Access, SourceConfig, SourceGuardDuty}
 
 // ParseSources reads a comma-separated list of sources ("cloudtrail,elb").
 func ParseSources(s string) ([]string, error) {

@@ -33,8 +33,11 @@ const hiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
 // Terms returns the index terms under which the event must be findable:
 // TermIP for every IP address (CloudTrail sourceIPAddress only when it is
 // an address; flow srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr, except for
-// NODATA and SKIPDATA records; ELB client and targets), TermPrincipal,
-// TermAccessKey and TermIssued for CloudTrail identities, and
+// NODATA and SKIPDATA records; ELB client and targets; S3 access log
+// remote IP; GuardDuty remote, local and instance addresses),
+// TermPrincipal for CloudTrail identities, S3 access log requesters and
+// GuardDuty access keys and users, TermAccessKey and TermIssued for
+// CloudTrail identities, and
 // TermAntiForensics for anti-forensic events. Terms are unique.
 func (e *Event) Terms() []string {
 	terms := make([]string, 0, 8)
@@ -58,12 +61,15 @@ func (e *Event) Terms() []string {
 			}
 		}
 	}
-	if e.Source == SourceCloudTrail {
+	switch e.Source {
+	case SourceCloudTrail, SourceS3Access, SourceGuardDuty:
 		for _, s := range []string{e.Principal, e.IdentityARN, e.AccessKeyID, e.UserName, e.Issuer, e.PrincipalID} {
-			if s != "" && s != hiddenUserName {
+			if s != "" && s != "-" && s != hiddenUserName {
 				add(lowerTerm(TermPrincipal, s))
 			}
 		}
+	}
+	if e.Source == SourceCloudTrail {
 		if e.AccessKeyID != "" {
 			add(TermAccessKey + e.AccessKeyID)
 		}

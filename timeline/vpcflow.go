@@ -3,6 +3,7 @@ package timeline
 import (
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -168,6 +169,11 @@ func (p *parser) vpcFlow(r io.Reader) error {
 	var layout *flowLayout
 	var tokens []string
 	var header string
+	var custom *flowLayout
+	if names, err := ParseFlowFormat(p.opts.FlowFormat); err == nil {
+		custom = newFlowLayout(names)
+	}
+	region := flowKeyRegion(p.opts.Name)
 	return p.eachLine(r, func(n int64, b []byte) error {
 		line := string(b)
 		tokens = splitFields(tokens, line)
@@ -186,6 +192,9 @@ func (p *parser) vpcFlow(r io.Reader) error {
 			return nil
 		}
 		l := layout
+		if l == nil && custom != nil && len(tokens) == len(custom.names) {
+			l = custom
+		}
 		if l == nil {
 			l = headerlessLayouts[len(tokens)]
 			if l == nil {
@@ -197,9 +206,31 @@ func (p *parser) vpcFlow(r io.Reader) error {
 			return nil
 		}
 		e := p.flowEvent(l, tokens, n)
+		if e.Region == "" {
+			e.Region = region
+		}
 		e.Raw = jsonString(b)
 		return p.send(e)
 	})
+}
+
+// flowKeyRegion returns the region in a flow log's S3 key
+// (…/vpcflowlogs/<region>/… or …/aws-region=<region>/…), or "".
+func flowKeyRegion(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	if i := strings.Index(name, "/vpcflowlogs/"); i >= 0 {
+		rest := name[i+len("/vpcflowlogs/"):]
+		if j := strings.IndexByte(rest, '/'); j > 0 {
+			return rest[:j]
+		}
+	}
+	if i := strings.Index(name, "aws-region="); i >= 0 {
+		rest := name[i+len("aws-region="):]
+		if j := strings.IndexByte(rest, '/'); j > 0 {
+			return rest[:j]
+		}
+	}
+	return ""
 }
 
 func hasComment(tokens []string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // s3Opener builds the source for an s3:// URI; set by the S3 support.
@@ -26,6 +27,7 @@ type acquireOptions struct {
 	publicKeys       string // a key file to store, or ""
 	maxArchiveBytes  int64
 	noIndex          bool
+	flowFormat       string // field names of headerless flow records, normalised
 	// openS3 opens an s3:// source; nil where S3 is not available.
 	openS3 func(st *store.Store, uri string) (evidence.Source, error)
 }
@@ -40,6 +42,7 @@ func acquireCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "no-index", Usage: "store and hash only; parse and index events later with 'trailcase index'"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "parallel S3 downloads"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "S3: acquire every version of every key, not only the current one"},
+		&cli.StringFlag{Name: "flow-format", Usage: "VPC flow log `FORMAT` (the flow log's field list, e.g. '${version} ${srcaddr} …') of flow records without a header line, as in CloudWatch Logs"},
 	}
 	flags = append(flags, awsFlags()...)
 	return &cli.Command{
@@ -62,6 +65,13 @@ cannot be parsed are kept and flagged.
 				include: c.StringSlice("include"), exclude: c.StringSlice("exclude"),
 				note: c.String("note"), publicKeys: c.String("public-keys"),
 				maxArchiveBytes: c.Int64("max-archive-bytes"), noIndex: c.Bool("no-index"),
+			}
+			if f := c.String("flow-format"); f != "" {
+				names, err := timeline.ParseFlowFormat(f)
+				if err != nil {
+					return usageError{"--flow-format: " + err.Error()}
+				}
+				o.flowFormat = strings.Join(names, " ")
 			}
 			if len(o.sources) == 0 {
 				return usagef("acquire needs at least one SOURCE")
@@ -99,7 +109,7 @@ func runAcquire(ctx context.Context, o acquireOptions, s *streams) (*acquire.Acq
 	rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{
 		Sources: sources, Include: o.include, Exclude: o.exclude, Note: o.note,
 		Actor: o.actor(st), Args: o.args, PublicKeys: keys, KeysOrigin: o.publicKeys,
-		Progress: s.progress, NoIndex: o.noIndex,
+		Progress: s.progress, NoIndex: o.noIndex, FlowFormat: o.flowFormat,
 	})
 	s.finishProgress()
 	if rep == nil {

@@ -21,7 +21,7 @@ func timelineCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "timeline",
 		Usage:     "one merged, time-ordered timeline for an IP address, a principal, or everything",
-		UsageText: "trailcase timeline --case FILE (--ip IP | --principal P | --all) [--from T] [--to T] [--source cloudtrail,vpcflow,elb] [--format table|csv|jsonl|timesketch]",
+		UsageText: "trailcase timeline --case FILE (--ip IP | --principal P | --all) [--from T] [--to T] [--source cloudtrail,vpcflow,elb,s3access,config,guardduty] [--format table|csv|jsonl|timesketch]",
 		Description: `Merges the CloudTrail, VPC Flow Log and ELB events of the case into one timeline, oldest
 first, times in UTC with milliseconds.
 
@@ -51,7 +51,7 @@ The case is opened read-only.
 			&cli.BoolFlag{Name: "all", Usage: "every event"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or YYYY-MM-DD, UTC)"},
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
-			&cli.StringFlag{Name: "source", Usage: "only events of these `SOURCES` (comma-separated: cloudtrail,vpcflow,elb)"},
+			&cli.StringFlag{Name: "source", Usage: "only events of these `SOURCES` (comma-separated: cloudtrail,vpcflow,elb,s3access,config,guardduty)"},
 			&cli.StringFlag{Name: "format", Value: timeline.FormatTable, Usage: "output `FORMAT`: table, csv, jsonl or timesketch"},
 		),
 		Action: func(c *cli.Context) error {

@@ -35,6 +35,10 @@ type AcquireOptions struct {
 	// NoIndex stores evidence without parsing it; 'trailcase index' (or
 	// the next acquire) indexes it later.
 	NoIndex bool
+	// FlowFormat is the VPC flow log format (field names separated by
+	// spaces, "${…}" accepted) of flow records that come without a header
+	// line; it is stored on the items it applies to. "" = the default.
+	FlowFormat string
 }
 
 // StoredItem summarises a stored item.

@@ -295,12 +295,14 @@ func (a *acquirer) newItem(src evidence.Source, e evidence.Entry, fc fileCopy, s
 			it.S3 = s3o
 		}
 	}
-	switch it.Kind {
-	case evidence.KindCloudTrail, evidence.KindCloudTrailInsight, evidence.KindVPCFlow,
-		evidence.KindELBALB, evidence.KindELBNLB, evidence.KindELBCLB, evidence.KindELBALBConn:
+	if evidence.HasEvents(it.Kind) {
 		it.ParseState = evidence.ParsePending
-	default:
+	} else {
 		it.ParseState = evidence.ParseSkipped
+	}
+	switch it.Kind {
+	case evidence.KindVPCFlow, evidence.KindCloudWatchExport, evidence.KindCloudWatchSubscription:
+		it.FlowFormat = a.opts.FlowFormat
 	}
 	return it
 }

@@ -267,14 +267,16 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("gzip: %v", err)})
 			return 0, nil
 		}
-		zr.Multistream(false)
+		// Firehose writes one gzip member per CloudWatch Logs payload:
+		// there every member is data.
+		zr.Multistream(it.Kind == evidence.KindCloudWatchSubscription)
 		r = zr
 	}
 	sink := &eventSink{it: it, put: put, bb: store.NewBlockBuilder(it.ID)}
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
-	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true}
+	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, FlowFormat: it.FlowFormat}
 	var perr error
 	br := parseReaders.Get().(*bufio.Reader)
 	br.Reset(r)
