@@ -59,11 +59,7 @@ func (o signOptions) load() (*sign.Key, error) {
 // that it cannot.
 func (o signOptions) passphrase() ([]byte, error) {
 	if o.passphraseFile != "" {
-		b, err := os.ReadFile(o.passphraseFile)
-		if err != nil {
-			return nil, fmt.Errorf("read passphrase: %w", err)
-		}
-		return bytes.TrimRight(b, "\r\n"), nil
+		return readPassphrase(o.passphraseFile)
 	}
 	if !term.IsTerminal(int(os.Stdin.Fd())) {
 		return nil, sign.ErrPassphraseNeeded
@@ -77,6 +73,15 @@ func (o signOptions) passphrase() ([]byte, error) {
 	pass, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)
 	return pass, err
+}
+
+// readPassphrase reads a passphrase file, without its final line end.
+func readPassphrase(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	return bytes.TrimRight(b, "\r\n"), nil
 }
 
 // signCustody makes st sign every custody entry it appends, when a key
@@ -131,11 +136,11 @@ func runKeyGenerate(_ context.Context, o keyGenerateOptions, s *streams) error {
 	}
 	var pass []byte
 	if o.passphraseFile != "" {
-		b, err := os.ReadFile(o.passphraseFile)
-		if err != nil {
-			return fmt.Errorf("read passphrase: %w", err)
+		var err error
+		if pass, err = readPassphrase(o.passphraseFile); err != nil {
+			return err
 		}
-		if pass = bytes.TrimRight(b, "\r\n"); len(pass) == 0 {
+		if len(pass) == 0 {
 			return usagef("passphrase file %q is empty", o.passphraseFile)
 		}
 	}
