@@ -245,7 +245,11 @@ type CustodyEntry struct {
 	Result      string          `json:"result"`
 	Detail      string          `json:"detail,omitempty"`
 	Data        json.RawMessage `json:"data,omitempty"`
-	Hash        SHA256          `json:"hash"` // SHA-256 over the entry encoded with Hash zero
+	// Signature is the armored OpenSSH signature (SSHSIG, namespace
+	// "trailcase") of the text of SignedHash: empty for an unsigned entry.
+	Signature string `json:"signature,omitempty"`
+	Signer    string `json:"signer,omitempty"` // the signer's public key, "ssh-ed25519 AAAA…"
+	Hash      SHA256 `json:"hash"`             // SHA-256 over the entry encoded with Hash zero
 }
 
 // Custody results.
@@ -265,6 +269,14 @@ func (e CustodyEntry) ComputeHash() SHA256 {
 		panic(err) // only plain data: cannot fail
 	}
 	return Sum256(b)
+}
+
+// SignedHash returns the hash a signature of e covers: ComputeHash over e
+// with Signature and Signer empty. What is signed is its lowercase hex
+// (64 characters, no newline).
+func (e CustodyEntry) SignedHash() SHA256 {
+	e.Signature, e.Signer = "", ""
+	return e.ComputeHash()
 }
 
 // Bucket records the bucket-level Object Lock and versioning state of an S3

@@ -16,13 +16,13 @@ import (
 func (s *Store) AppendCustody(e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		e, err = appendCustody(tx, e)
+		e, err = s.appendCustody(tx, e)
 		return err
 	})
 	return e, err
 }
 
-func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
+func (s *Store) appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry, error) {
 	b := tx.Bucket(bCustody)
 	k, v := b.Cursor().Last()
 	e.Prev = evidence.SHA256{}
@@ -36,6 +36,12 @@ func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry,
 		e.Seq = binary.BigEndian.Uint64(k) + 1
 	}
 	e.Start, e.End = e.Start.UTC(), e.End.UTC()
+	if s.signer != nil {
+		var err error
+		if e, err = s.signer(e); err != nil {
+			return e, fmt.Errorf("sign custody entry %d: %w", e.Seq, err)
+		}
+	}
 	e.Hash = e.ComputeHash()
 	if err := putJSON(b, u64(e.Seq), e); err != nil {
 		return e, err
@@ -50,6 +56,14 @@ func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry,
 	}
 	return e, putCustodyHead(tx, count+1, e.Hash)
 }
+
+// A CustodySigner signs a custody entry about to be appended: it gets the
+// entry complete but for its hash, and returns it with its signature.
+type CustodySigner func(evidence.CustodyEntry) (evidence.CustodyEntry, error)
+
+// SignCustody makes every custody entry appended to s from now on signed
+// by sign (nil: unsigned). The store never sees a key.
+func (s *Store) SignCustody(sign CustodySigner) { s.signer = sign }
 
 // ErrNoCustodyHead means the case does not record its custody head: it was
 // last written by a trailcase that did not keep one.
@@ -232,7 +246,7 @@ func (s *Store) BeginRun(e evidence.CustodyEntry) (evidence.CustodyEntry, error)
 	e.Result = evidence.ResultStarted
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		e, err = appendCustody(tx, e)
+		e, err = s.appendCustody(tx, e)
 		if err != nil {
 			return err
 		}
@@ -248,7 +262,7 @@ func (s *Store) EndRun(seq uint64, e evidence.CustodyEntry) (evidence.CustodyEnt
 		if e.Data == nil {
 			e.Data, _ = json.Marshal(map[string]uint64{"run": seq})
 		}
-		e, err = appendCustody(tx, e)
+		e, err = s.appendCustody(tx, e)
 		if err != nil {
 			return err
 		}
@@ -294,7 +308,7 @@ func (s *Store) RecoverRun(base evidence.CustodyEntry) (e evidence.CustodyEntry,
 		e.Result = evidence.ResultInterrupted
 		e.Detail = fmt.Sprintf("run %d did not finish (the process was stopped); %d item(s) it had stored are kept, complete and hashed", seq, len(items))
 		e.Data, _ = json.Marshal(map[string]uint64{"run": seq})
-		e, err = appendCustody(tx, e)
+		e, err = s.appendCustody(tx, e)
 		if err != nil {
 			return err
 		}

@@ -82,7 +82,8 @@ type Store struct {
 	// pages were last released, across all blob readers: many small
 	// files add up as one large one does.
 	unreleased atomic.Int64
-	dedup      dedupClaim // the writer whose duplicate-key filter is valid
+	dedup      dedupClaim    // the writer whose duplicate-key filter is valid
+	signer     CustodySigner // signs appended custody entries; nil: unsigned
 }
 
 // Path returns the case file's path.

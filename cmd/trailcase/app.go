@@ -22,7 +22,7 @@ func commands(e *env) []*cli.Command {
 		initCommand(e), acquireCommand(e), indexCommand(e), lsCommand(e), custodyCommand(e),
 		verifyCommand(e), digestCommand(e), objectlockCommand(e), timelineCommand(e),
 		reportCommand(e), exportCommand(e), keysCommand(e), demoCommand(e), completionCommand(e),
-		gendocsCommand(e),
+		gendocsCommand(e), keyCommand(e),
 	}
 }
 
@@ -83,12 +83,12 @@ func globalFlags(fromEnv bool) []cli.Flag {
 		}
 		return &commandLineOnly{StringFlag: f, env: []string{env}}
 	}
-	return []cli.Flag{
+	return append([]cli.Flag{
 		str(&cli.StringFlag{Name: "case", Usage: "case file `PATH`"}, envCase),
 		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only results and errors"},
 		str(&cli.StringFlag{Name: "examiner", Usage: "examiner `NAME` recorded in the custody log (default: the case's examiner)"}, envExaminer),
-	}
+	}, signFlags()...)
 }
 
 // commandLineOnly is a global string flag repeated on a command: help
@@ -137,7 +137,7 @@ func gBool(c *cli.Context, name string) bool {
 
 // caseFlags reads the global options naming the case and the examiner.
 func caseFlags(c *cli.Context) caseOptions {
-	return caseOptions{path: gString(c, "case"), examiner: gString(c, "examiner"), args: os.Args[1:]}
+	return caseOptions{path: gString(c, "case"), examiner: gString(c, "examiner"), args: os.Args[1:], sign: signFlagValues(c)}
 }
 
 // streams returns the writers and output settings of a command's run.

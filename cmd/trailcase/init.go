@@ -51,6 +51,10 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 	if o.examiner == "" {
 		return usagef("init needs --examiner")
 	}
+	key, err := o.sign.load()
+	if err != nil {
+		return err
+	}
 	var id [16]byte
 	_, _ = rand.Read(id[:])
 	start := time.Now().UTC()
@@ -66,6 +70,9 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
+	if key != nil {
+		st.SignCustody(custody.SignWith(key))
+	}
 	if _, err := custody.Record(st, o.actor(st), "init", o.args, start, evidence.ResultOK, "case created: "+info.Name); err != nil {
 		return err
 	}

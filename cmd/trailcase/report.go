@@ -67,6 +67,10 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 			return err
 		}
 	}
+	key, err := reportKey(o.sign, o.output, o.force)
+	if err != nil {
+		return err
+	}
 	st, err := o.open(true)
 	if err != nil {
 		return err
@@ -75,7 +79,7 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	t := tool()
 	host, _ := os.Hostname()
 	r, err := report.Build(ctx, st, report.Options{ToolVersion: t.Version, Revision: t.Revision, Host: host,
-		OS: osDescription(), CaseFile: o.path})
+		OS: osDescription(), CaseFile: o.path, SignedBy: fingerprint(key)})
 	if err != nil {
 		return err
 	}
@@ -102,7 +106,7 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	}
 	s.info("wrote %s report %s (%d evidence item(s), %d custody entries; %d bytes, SHA-256 %s)",
 		o.format, o.output, len(r.Evidence), len(r.Custody), f.n, f.Sum())
-	return nil
+	return signFile(ctx, s, key, o.output, o.force)
 }
 
 // writeOutput writes path through write, buffered, under a temporary

@@ -72,6 +72,7 @@ type caseOptions struct {
 	path     string   // --case, or TRAILCASE_CASE
 	examiner string   // --examiner, or TRAILCASE_EXAMINER
 	args     []string // the command line, for the custody log
+	sign     signOptions
 }
 
 // open opens the case, or says how to name one.
@@ -79,7 +80,14 @@ func (o caseOptions) open(readOnly bool) (*store.Store, error) {
 	if o.path == "" {
 		return nil, usagef("no case file: give --case PATH or set TRAILCASE_CASE")
 	}
-	return store.Open(o.path, store.Options{ReadOnly: readOnly})
+	st, err := store.Open(o.path, store.Options{ReadOnly: readOnly})
+	if err == nil && !readOnly {
+		if err = o.sign.signCustody(st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return st, err
 }
 
 // openForRecord opens the case writable so a check's result can be

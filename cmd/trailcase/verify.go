@@ -15,26 +15,30 @@ import (
 // verifyOptions are the flags of one verify run.
 type verifyOptions struct {
 	caseOptions
-	noRecord bool
+	noRecord       bool
+	allowedSigners string // --allowed-signers FILE
 }
 
 func verifyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "re-hash all evidence and check the custody chain and the store",
-		UsageText: "trailcase verify --case FILE [--json] [--no-record]",
+		UsageText: "trailcase verify --case FILE [--json] [--no-record] [--allowed-signers FILE]",
 		Description: `Reads every evidence item back from the case file and compares its SHA-256 and size
 with what was recorded at acquisition, checks every .head.json sidecar kept with it, walks the
-hash-chained custody log, and checks the store's own consistency. Every problem is reported,
+hash-chained custody log, checks the signature of every signed custody entry (naming the
+signer's key; with --allowed-signers, a key the file does not list is a problem), and checks
+the store's own consistency. Every problem is reported,
 not only the first. The result is recorded in the custody log unless --no-record is given (or
 the case file is read-only).
 
 ` + exitCodesHelp,
 		Flags: withGlobal(
 			&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
+			allowedSignersFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			_, err := runVerify(c.Context, verifyOptions{caseFlags(c), c.Bool("no-record")}, e.streams(c))
+			_, err := runVerify(c.Context, verifyOptions{caseFlags(c), c.Bool("no-record"), c.String("allowed-signers")}, e.streams(c))
 			return err
 		},
 	}
@@ -53,6 +57,9 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 	res, err := st.Check(ctx, s.progress)
 	s.progress.End()
 	s.finishProgress()
+	if err == nil {
+		err = checkSignatures(st, o.allowedSigners, &res)
+	}
 	if err != nil {
 		return res, err
 	}

@@ -11,6 +11,9 @@ const (
 	OrphanData        Kind = "ORPHAN_DATA"          // bytes or events no evidence item owns
 	ItemRecordInvalid Kind = "ITEM_RECORD_INVALID"  // an item's record cannot be read
 	StoreInconsistent Kind = "STORE_INCONSISTENT"   // the case file's own structure is damaged
+
+	CustodySignatureInvalid Kind = "CUSTODY_SIGNATURE_INVALID" // a custody entry's SSH signature does not verify
+	CustodySignerUnknown    Kind = "CUSTODY_SIGNER_UNKNOWN"    // a custody entry is signed by a key not allowed
 )
 
 // Kinds found by digest verify: CloudTrail digest chains and the logs
@@ -53,6 +56,9 @@ var kinds = map[Kind]kindInfo{
 	OrphanData:        {Medium, Integrity, "the case holds bytes or events that no evidence item owns"},
 	ItemRecordInvalid: {High, Integrity, "an evidence item's record cannot be read"},
 	StoreInconsistent: {High, Integrity, "the case file's own structure is damaged"},
+
+	CustodySignatureInvalid: {Critical, Integrity, "a custody entry's signature does not verify: the entry or its signature was altered"},
+	CustodySignerUnknown:    {High, Integrity, "a custody entry is signed by a key the allowed-signers file does not list"},
 
 	LogHashMismatch:    {Critical, Integrity, "the log's content differs from what CloudTrail recorded in the digest: it was modified"},
 	LogMissing:         {High, Integrity, "a log listed in a digest is not in the evidence: it was deleted or not acquired"},

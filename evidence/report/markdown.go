@@ -89,6 +89,9 @@ func (m *mdWriter) caseSection() {
 	m.kv("Software", fmt.Sprintf("trailcase %s, revision %s", r.Generated.ToolVersion, r.Generated.Revision))
 	m.kv("Report host and OS", orDash(r.Generated.Host)+" — "+orDash(r.Generated.OS))
 	m.kv("Report generated", fmtTime(r.Generated.At))
+	if r.Generated.SignedBy != "" {
+		m.kv("Report signed by", "key "+r.Generated.SignedBy+" (signature in the .sig file beside the report; check with ssh-keygen -Y verify -n trailcase)")
+	}
 }
 
 // checks writes section 3, one subsection per check.

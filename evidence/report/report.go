@@ -29,6 +29,9 @@ type Options struct {
 	GeneratedAt time.Time
 	// CaseFile is the case file's path as the examiner named it.
 	CaseFile string
+	// SignedBy is the fingerprint (SHA256:…) of the key that signs the
+	// report file; empty when it is not signed.
+	SignedBy string
 }
 
 // Report is everything the chain-of-custody report shows. Its JSON field
@@ -53,6 +56,9 @@ type Generated struct {
 	Host        string    `json:"host"`
 	OS          string    `json:"os"`
 	CaseFile    string    `json:"case_file,omitempty"`
+	// SignedBy is the fingerprint of the key whose signature (an OpenSSH
+	// SSHSIG, namespace trailcase) is kept beside the report file.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
 // Case describes the case and sums up its evidence.
@@ -154,7 +160,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		ReportVersion: Version,
 		Generated: Generated{
 			At: opts.GeneratedAt.UTC(), ToolVersion: opts.ToolVersion, Revision: opts.Revision,
-			Host: opts.Host, OS: opts.OS, CaseFile: opts.CaseFile,
+			Host: opts.Host, OS: opts.OS, CaseFile: opts.CaseFile, SignedBy: opts.SignedBy,
 		},
 		Evidence: []Evidence{},
 		Custody:  []evidence.CustodyEntry{},
