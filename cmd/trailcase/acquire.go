@@ -26,6 +26,7 @@ type acquireOptions struct {
 	publicKeys       string // a key file to store, or ""
 	maxArchiveBytes  int64
 	noIndex          bool
+	evidenceNumber   string // --evidence-number, "" for the next E01, E02…
 	// openS3 opens an s3:// source; nil where S3 is not available.
 	openS3 func(st *store.Store, uri string) (evidence.Source, error)
 }
@@ -40,6 +41,7 @@ func acquireCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "no-index", Usage: "store and hash only; parse and index events later with 'trailcase index'"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "parallel S3 downloads"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "S3: acquire every version of every key, not only the current one"},
+		&cli.StringFlag{Name: "evidence-number", Usage: "the acquisition's evidence `NUMBER` in the report (default: E01, E02… in order)"},
 	}
 	flags = append(flags, awsFlags()...)
 	return &cli.Command{
@@ -62,6 +64,7 @@ cannot be parsed are kept and flagged.
 				include: c.StringSlice("include"), exclude: c.StringSlice("exclude"),
 				note: c.String("note"), publicKeys: c.String("public-keys"),
 				maxArchiveBytes: c.Int64("max-archive-bytes"), noIndex: c.Bool("no-index"),
+				evidenceNumber: c.String("evidence-number"),
 			}
 			if len(o.sources) == 0 {
 				return usagef("acquire needs at least one SOURCE")
@@ -99,7 +102,7 @@ func runAcquire(ctx context.Context, o acquireOptions, s *streams) (*acquire.Acq
 	rep, err := acquire.Acquire(ctx, st, acquire.AcquireOptions{
 		Sources: sources, Include: o.include, Exclude: o.exclude, Note: o.note,
 		Actor: o.actor(st), Args: o.args, PublicKeys: keys, KeysOrigin: o.publicKeys,
-		Progress: s.progress, NoIndex: o.noIndex,
+		Progress: s.progress, NoIndex: o.noIndex, EvidenceNumber: o.evidenceNumber,
 	})
 	s.finishProgress()
 	if rep == nil {
