@@ -18,6 +18,7 @@ var funcs = map[string]any{
 	"fmtBytes":      fmtBytes,
 	"orDash":        orDash,
 	"join":          strings.Join,
+	"hasSuffix":     strings.HasSuffix,
 	"maxListed":     func() int { return MaxListed },
 	"firstWarnings": firstWarnings,
 	"statusClass":   func(s string) string { return strings.ReplaceAll(s, " ", "-") },

@@ -383,7 +383,7 @@ func (p *pdfWriter) evidence() {
 	if len(v.Listed) > 0 {
 		for _, e := range v.Listed {
 			path := e.Path
-			if e.Source != e.Path {
+			if !strings.HasSuffix(e.Source, e.Path) { // else the source is its root and path
 				path += "\n" + e.Source
 			}
 			rows = append(rows, []string{strconv.FormatUint(e.ID, 10), orDash(e.EvidenceNumber), path + "\n" + e.SHA256.String(),
