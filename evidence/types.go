@@ -99,13 +99,15 @@ const (
 
 // CaseInfo describes a case. It is written once, by init.
 type CaseInfo struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Number      string    `json:"number,omitempty"`
-	Examiner    string    `json:"examiner"`
-	Description string    `json:"description,omitempty"`
-	Created     time.Time `json:"created"`
-	Schema      int       `json:"schema"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Number   string `json:"number,omitempty"`
+	Examiner string `json:"examiner"`
+	// Organisation is the examiner's organisation, as imaging reports name it.
+	Organisation string    `json:"organisation,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	Created      time.Time `json:"created"`
+	Schema       int       `json:"schema"`
 }
 
 // Item is one evidence item: the exact bytes of one file or S3 object

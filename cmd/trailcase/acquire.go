@@ -28,6 +28,7 @@ type acquireOptions struct {
 	maxArchiveBytes  int64
 	noIndex          bool
 	flowFormat       string // field names of headerless flow records, normalised
+	evidenceNumber   string // --evidence-number, "" for the next E01, E02…
 	// openS3 opens an s3:// source; nil where S3 is not available.
 	openS3 func(st *store.Store, uri string) (evidence.Source, error)
 }
@@ -43,6 +44,7 @@ func acquireCommand(e *env) *cli.Command {
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "parallel S3 downloads"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "S3: acquire every version of every key, not only the current one"},
 		&cli.StringFlag{Name: "flow-format", Usage: "VPC flow log `FORMAT` (the flow log's field list, e.g. '${version} ${srcaddr} …') of flow records without a header line, as in CloudWatch Logs"},
+		&cli.StringFlag{Name: "evidence-number", Usage: "the acquisition's evidence `NUMBER` in the report (default: E01, E02… in order)"},
 	}
 	flags = append(flags, awsFlags()...)
 	return &cli.Command{
@@ -65,6 +67,7 @@ cannot be parsed are kept and flagged.
 				include: c.StringSlice("include"), exclude: c.StringSlice("exclude"),
 				note: c.String("note"), publicKeys: c.String("public-keys"),
 				maxArchiveBytes: c.Int64("max-archive-bytes"), noIndex: c.Bool("no-index"),
+				evidenceNumber: c.String("evidence-number"),
 			}
 			if f := c.String("flow-format"); f != "" {
 				names, err := timeline.ParseFlowFormat(f)
@@ -110,6 +113,7 @@ func runAcquire(ctx context.Context, o acquireOptions, s *streams) (*acquire.Acq
 		Sources: sources, Include: o.include, Exclude: o.exclude, Note: o.note,
 		Actor: o.actor(st), Args: o.args, PublicKeys: keys, KeysOrigin: o.publicKeys,
 		Progress: s.progress, NoIndex: o.noIndex, FlowFormat: o.flowFormat,
+		EvidenceNumber: o.evidenceNumber,
 	})
 	s.finishProgress()
 	if rep == nil {

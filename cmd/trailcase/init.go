@@ -18,13 +18,14 @@ import (
 type initOptions struct {
 	caseOptions
 	name, number, description string
+	organisation              string
 }
 
 func initCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "init",
 		Usage:     "create a new case file",
-		UsageText: "trailcase init --case FILE --name NAME --examiner NAME [--number N] [--description TEXT]",
+		UsageText: "trailcase init --case FILE --name NAME --examiner NAME [--number N] [--description TEXT] [--organisation NAME]",
 		Description: `Creates an empty case file. It never overwrites an existing file.
 The first custody log entry records who created the case, where and when.
 
@@ -33,9 +34,11 @@ The first custody log entry records who created the case, where and when.
 			&cli.StringFlag{Name: "name", Usage: "case `NAME`"},
 			&cli.StringFlag{Name: "number", Usage: "case `NUMBER` (reference used by your organisation)"},
 			&cli.StringFlag{Name: "description", Usage: "what the case is about"},
+			&cli.StringFlag{Name: "organisation", Usage: "the examiner's organisation `NAME`, named in the report"},
 		),
 		Action: func(c *cli.Context) error {
-			o := initOptions{caseOptions: caseFlags(c), name: c.String("name"), number: c.String("number"), description: c.String("description")}
+			o := initOptions{caseOptions: caseFlags(c), name: c.String("name"), number: c.String("number"), description: c.String("description"),
+				organisation: c.String("organisation")}
 			return runInit(c.Context, o, e.streams(c))
 		},
 	}
@@ -60,7 +63,7 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 	start := time.Now().UTC()
 	info := evidence.CaseInfo{
 		ID: hex.EncodeToString(id[:]), Name: o.name, Number: o.number,
-		Examiner: o.examiner, Description: o.description, Created: start,
+		Examiner: o.examiner, Organisation: o.organisation, Description: o.description, Created: start,
 	}
 	st, err := store.Create(o.path, info)
 	if err != nil {

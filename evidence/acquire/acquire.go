@@ -39,6 +39,9 @@ type AcquireOptions struct {
 	// spaces, "${…}" accepted) of flow records that come without a header
 	// line; it is stored on the items it applies to. "" = the default.
 	FlowFormat string
+	// EvidenceNumber names the acquisition, as imaging reports number
+	// evidence; "" numbers it E01, E02… in the order of the case's runs.
+	EvidenceNumber string
 }
 
 // StoredItem summarises a stored item.
@@ -78,6 +81,8 @@ type AcquireReport struct {
 	Recovered   *evidence.CustodyEntry `json:"recovered,omitempty"`
 	Interrupted bool                   `json:"interrupted"`
 	Keys        int                    `json:"public_keys,omitempty"`
+	// EvidenceNumber is the acquisition's evidence number, e.g. E01.
+	EvidenceNumber string `json:"evidence_number,omitempty"`
 }
 
 // OK reports whether every file offered was stored (or already present).
@@ -109,7 +114,15 @@ func Acquire(ctx context.Context, st *store.Store, opts AcquireOptions) (*Acquir
 	if opts.Progress == nil {
 		opts.Progress = evidence.NoProgress{}
 	}
-	rep := &AcquireReport{Refused: []evidence.Refusal{}, Failed: []FileError{}, Stored: []StoredItem{}, Present: []StoredItem{}}
+	rep := &AcquireReport{Refused: []evidence.Refusal{}, Failed: []FileError{}, Stored: []StoredItem{}, Present: []StoredItem{},
+		EvidenceNumber: opts.EvidenceNumber}
+	if rep.EvidenceNumber == "" {
+		n, err := finishedRuns(st)
+		if err != nil {
+			return nil, err
+		}
+		rep.EvidenceNumber = fmt.Sprintf("E%02d", n+1)
+	}
 	if rec, ok, err := st.RecoverRun(opts.Actor.Entry("recover", nil)); err != nil {
 		return nil, err
 	} else if ok {
@@ -274,6 +287,7 @@ func (a *acquirer) endRun(started evidence.CustodyEntry, sources []string, runEr
 	data := map[string]any{
 		"run": started.Seq, "already_present_items": idRanges(present), "already_present": len(rep.Present), "refused": rep.Refused,
 		"failed": rep.Failed, "containers": rep.Containers, "public_keys": rep.Keys, "public_keys_from": a.opts.KeysOrigin,
+		"evidence_number": rep.EvidenceNumber, "bytes": rep.Bytes,
 	}
 	if errText != "" {
 		data["error"] = errText
@@ -281,6 +295,22 @@ func (a *acquirer) endRun(started evidence.CustodyEntry, sources []string, runEr
 	end.Data, _ = json.Marshal(data)
 	_, err := a.st.EndRun(started.Seq, end)
 	return err
+}
+
+// finishedRuns counts the acquisitions the case's custody log records as
+// ended (ok, failed or interrupted): the runs before this one.
+func finishedRuns(st *store.Store) (int, error) {
+	n := 0
+	err := st.Custody(func(e evidence.CustodyEntry) error {
+		if e.Action == "acquire" && e.Result != evidence.ResultStarted {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("number the acquisition: %w", err)
+	}
+	return n, nil
 }
 
 // idRanges returns ids, sorted and without repeats, as [first, last]

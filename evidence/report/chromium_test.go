@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/store"
 )
 
 // chromium finds a headless-capable Chromium. The test is skipped without
@@ -54,6 +58,7 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 func TestHTMLInChromium(t *testing.T) {
 	bin := chromium(t)
 	st := newCase(t, "Operation Tidewater", false)
+	refused := acquireRefused(t, st)
 	putCheck(t, st, "verify", true, "4 item(s) re-hashed: all intact", `{"items":4,"bytes":2870,"custody_entries":3,"problems":[]}`, time.Now().Add(time.Hour))
 	putCheck(t, st, "digest", false, "1 problem", `{"valid":false,"chains":1,"digests_checked":1,"logs_checked":1,"signatures_verified":0,"problems":[{"kind":"LOG_MISSING","object":"AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/gone.json.gz","detail":"listed in the digest, not in the evidence"}]}`, time.Now().Add(time.Hour))
 	r, err := Build(context.Background(), st, testOpts)
@@ -77,7 +82,7 @@ func TestHTMLInChromium(t *testing.T) {
 	dom := string(runChromium(t, bin, "--dump-dom", url))
 	text := domText(dom)
 	for _, want := range []string{"Operation Tidewater", "IR-2024-017", "Dana Examiner", "v9.9.9", "abc123",
-		"LOG_MISSING", "INTACT", "PASS", "FAIL", "NOT RUN", "Sign-off", "Reviewer / witness"} {
+		"LOG_MISSING", "INTACT", "PASS", "FAIL", "NOT RUN", "Sign-off", "Reviewer / witness", refused, "Evidence number E02"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("rendered page does not show %q", want)
 		}
@@ -112,6 +117,9 @@ func TestHTMLInChromium(t *testing.T) {
 	if pages < 2 || pages > 8 {
 		t.Errorf("PDF has %d pages; want 2 to 8 for this case", pages)
 	}
+	if _, err := exec.LookPath("pdftotext"); err == nil || os.Getenv("CI") != "" {
+		checkPages(t, "chromium pdf", pdfPages(t, pdf))
+	}
 	// A4 is 595.28 x 841.89 points; every page must be A4 portrait.
 	boxes := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]`).FindAllSubmatch(b, -1)
 	if len(boxes) == 0 {
@@ -129,6 +137,28 @@ func TestHTMLInChromium(t *testing.T) {
 		os.WriteFile(filepath.Join(out, "report.pdf"), b, 0o644)
 	}
 	t.Logf("PDF: %d pages, %d bytes", pages, len(b))
+}
+
+// acquireRefused acquires a folder holding a link out of it, which is
+// refused, and returns the refused entry's name.
+func acquireRefused(t *testing.T, st *store.Store) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Symlink("/etc/hostname", filepath.Join(dir, "escape-link.log")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := acquire.OpenLocal(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := acquire.Acquire(context.Background(), st, acquire.AcquireOptions{Sources: []evidence.Source{src}, Args: []string{"acquire", dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Refused) != 1 || rep.EvidenceNumber != "E02" {
+		t.Fatalf("refused %+v, evidence number %q", rep.Refused, rep.EvidenceNumber)
+	}
+	return "escape-link.log"
 }
 
 func mustRead(t *testing.T, p string) []byte {

@@ -22,7 +22,7 @@ func FuzzDecodeResult(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		decodeResult(raw)
+		newCheck("verify", &Check{Result: raw}, &digestResult{})
 		res := json.RawMessage(raw)
 		if !json.Valid(raw) {
 			res = json.RawMessage("null")

@@ -14,18 +14,18 @@ import (
 var htmlSource string
 
 var funcs = map[string]any{
-	"fmtTime":  fmtTime,
-	"fmtBytes": fmtBytes,
-	"orDash":   orDash,
-	"join":     strings.Join,
-	"checks": func(v *view) []checkView {
-		return []checkView{v.Verify, v.Digest, v.ObjectLock}
-	},
-	"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
-	"add":         func(a, b int) int { return a + b },
-	"sub":         func(a, b int) int { return a - b },
-	"add14":       func(a float64) float64 { return a + 14 },
-	"legendY":     func() int { return legendTop },
+	"fmtTime":       fmtTime,
+	"fmtBytes":      fmtBytes,
+	"orDash":        orDash,
+	"join":          strings.Join,
+	"hasSuffix":     strings.HasSuffix,
+	"maxListed":     func() int { return MaxListed },
+	"firstWarnings": firstWarnings,
+	"statusClass":   func(s string) string { return strings.ReplaceAll(s, " ", "-") },
+	"add":           func(a, b int) int { return a + b },
+	"sub":           func(a, b int) int { return a - b },
+	"add14":         func(a float64) float64 { return a + 14 },
+	"legendY":       func() int { return legendTop },
 	"anchor": func(i, n int) string {
 		switch i {
 		case 0:
@@ -35,21 +35,25 @@ var funcs = map[string]any{
 		}
 		return "middle"
 	},
-	"len64":     func(w []evidence.Warning) int64 { return int64(len(w)) },
-	"minus":     func(a, b int64) int64 { return a - b },
 	"itemRange": itemRange,
 }
 
 var htmlTemplate = template.Must(template.New("report.html").Funcs(funcs).Parse(htmlSource))
 
 // WriteHTML writes the report as one self-contained HTML document: inline
-// CSS and SVG, no scripts, nothing fetched from anywhere, laid out for A4.
+// CSS and SVG, no scripts, nothing fetched from anywhere, laid out for A4
+// or Letter with CSS paged media: every printed page has a running header
+// (case, generation time), a footer (custody head, signing key) and
+// "page X of Y".
 func (r *Report) WriteHTML(w io.Writer) error {
 	if err := htmlTemplate.Execute(w, r.view()); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
 	return nil
 }
+
+// firstWarnings is the first three warnings of an item.
+func firstWarnings(w []evidence.Warning) []evidence.Warning { return w[:min(len(w), 3)] }
 
 // itemRange shows a list of item ids compactly: "1–5, 7, 9–10".
 func itemRange(ids []uint64) string {

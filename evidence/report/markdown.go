@@ -16,16 +16,16 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	m := &mdWriter{b: bufio.NewWriter(w), v: r.view()}
 	m.summary()
-	m.caseSection()
+	m.findings()
 	m.checks()
+	m.acquisitions()
+	m.caseSection()
 	m.chart()
 	m.evidence()
-	n := 6
 	if len(m.v.Buckets) > 0 {
 		m.buckets()
-		n = 7
 	}
-	m.custody(n)
+	m.custody()
 	m.signOff()
 	return m.b.Flush()
 }
@@ -41,20 +41,38 @@ func (m *mdWriter) p(format string, args ...any) { fmt.Fprintf(m.b, format, args
 // kv writes a two-column row, the value escaped as a cell.
 func (m *mdWriter) kv(k, val string) { m.p("| %s | %s |\n", k, cell(val)) }
 
-func (m *mdWriter) checkViews() []checkView {
-	return []checkView{m.v.Verify, m.v.Digest, m.v.ObjectLock}
+// row writes one table row, every cell escaped.
+func (m *mdWriter) row(cells ...string) {
+	for _, c := range cells {
+		m.p("| %s ", cell(c))
+	}
+	m.p("|\n")
+}
+
+// table writes a header row and its rule.
+func (m *mdWriter) table(cols ...string) {
+	m.p("\n")
+	m.row(cols...)
+	m.p("%s|\n", strings.Repeat("|---", len(cols)))
 }
 
 // summary writes the title, the generation line and section 1.
 func (m *mdWriter) summary() {
-	r := m.v.Report
+	v := m.v
+	r := v.Report
 	m.p("# Chain-of-custody report: %s\n\n", inline(r.Case.Name))
-	m.p("Generated %s by trailcase %s (revision `%s`) on host %s (%s). Report layout version %d.\n\n",
-		fmtTime(r.Generated.At), inline(r.Generated.ToolVersion), code(r.Generated.Revision), inline(orDash(r.Generated.Host)), inline(orDash(r.Generated.OS)), r.ReportVersion)
-
-	m.p("## 1. Summary\n\n| | |\n|---|---|\n")
+	m.p("Generated %s by trailcase %s (revision `%s`) on host %s (%s). Report layout version %d. Custody head %s.",
+		fmtTime(r.Generated.At), inline(r.Generated.ToolVersion), code(r.Generated.Revision), inline(orDash(r.Generated.Host)), inline(orDash(r.Generated.OS)), r.ReportVersion, code(v.Head.CustodyHead))
+	if v.Head.SigningKey != "" {
+		m.p(" Signed by key `%s`.", code(v.Head.SigningKey))
+	}
+	m.p("\n\n## 1. Summary\n\n")
+	for _, s := range v.Overview {
+		m.p("%s\n\n", inline(s))
+	}
+	m.p("| | |\n|---|---|\n")
 	m.kv("Case", r.Case.Name+numberSuffix(r.Case.Number))
-	m.kv("Examiner", r.Case.Examiner)
+	m.kv("Examiner", r.Case.Examiner+orgSuffix(r.Case.Organisation))
 	m.kv("Evidence items", fmt.Sprintf("%d item(s), %s", r.Case.Items, fmtBytes(r.Case.Bytes)))
 	events := strconv.FormatInt(r.Case.Events, 10)
 	if r.Events.Total > 0 {
@@ -62,80 +80,149 @@ func (m *mdWriter) summary() {
 	}
 	m.kv("Normalised events", events)
 	m.kv("Custody log", fmt.Sprintf("%d entries; hash chain %s", r.CustodyChain.Entries, chainWord(r.CustodyChain.Intact)))
-	for _, c := range m.checkViews() {
+	for _, c := range v.CheckViews {
 		s := "**" + c.Status + "**"
 		if c.Ran {
-			s += " " + cell(c.C.Summary) + " (" + fmtTime(c.C.Time) + ")"
 			if c.C.Stale {
-				s += " **STALE**: evidence was acquired after this check"
+				s += " **STALE**"
 			}
+			s += " " + cell(c.Fresh)
 		}
 		m.p("| %s | %s |\n", c.Title, cellRaw(s))
 	}
+	if r.Manifest != nil {
+		m.kv("Manifest", fmt.Sprintf("%s, %d row(s), SHA-256 %s", r.Manifest.File, r.Manifest.Rows, r.Manifest.SHA256))
+	}
 }
 
-// caseSection writes section 2, the case.
-func (m *mdWriter) caseSection() {
-	r := m.v.Report
-	m.p("\n## 2. Case\n\n| | |\n|---|---|\n")
-	m.kv("Case name", r.Case.Name)
-	m.kv("Case number", orDash(r.Case.Number))
-	m.kv("Description", orDash(r.Case.Description))
-	m.kv("Case identifier", r.Case.ID)
-	m.kv("Examiner", r.Case.Examiner)
-	m.kv("Case created", fmtTime(r.Case.Created))
-	m.kv("Case file", orDash(r.Generated.CaseFile))
-	m.kv("State reported", fmt.Sprintf("as of custody entry #%d, entry hash %s", r.Case.CustodySeq, r.Case.CustodyHead))
-	m.kv("Software", fmt.Sprintf("trailcase %s, revision %s", r.Generated.ToolVersion, r.Generated.Revision))
-	m.kv("Report host and OS", orDash(r.Generated.Host)+" — "+orDash(r.Generated.OS))
-	m.kv("Report generated", fmtTime(r.Generated.At))
-	if r.Generated.SignedBy != "" {
-		m.kv("Report signed by", "key "+r.Generated.SignedBy+" (signature in the .sig file beside the report; check with ssh-keygen -Y verify -n trailcase)")
+// findings writes section 2: findings by severity, coverage gaps, notices.
+func (m *mdWriter) findings() {
+	v := m.v
+	m.p("\n## 2. Findings and coverage\n\n")
+	if len(v.Findings) == 0 {
+		m.p("No check found a problem.\n")
+	} else {
+		m.p("Findings by severity: **%s**.\n", inline(v.Levels))
+		m.table("level", "kind", "check", "object", "detail")
+		for _, f := range v.Findings {
+			m.row(f.Level, f.Kind, f.Check, f.Object, f.Detail)
+		}
+		if v.MoreFindings != "" {
+			m.p("\n%s\n", inline(v.MoreFindings))
+		}
+	}
+	m.p("\n### Coverage gaps\n\n")
+	switch {
+	case len(v.Gaps) > 0:
+		m.table("no CloudTrail digest covers", "missing digest (key inferred)")
+		for _, g := range v.Gaps {
+			m.row(g.Text, g.Object)
+		}
+	case v.Digest.Ran:
+		m.p("The digest chains have no gap.\n")
+	default:
+		m.p("Unknown: CloudTrail digest validation was not run.\n")
+	}
+	if len(v.Notices) > 0 {
+		m.p("\n### Notices\n\n")
+		for _, n := range v.Notices {
+			m.p("- %s\n", inline(n))
+		}
 	}
 }
 
 // checks writes section 3, one subsection per check.
 func (m *mdWriter) checks() {
 	m.p("\n## 3. Verification results\n")
-	for _, c := range m.checkViews() {
+	for _, c := range m.v.CheckViews {
 		m.p("\n### %s: %s\n\n", c.Title, c.Status)
+		for _, s := range c.Verdict {
+			m.p("%s\n\n", inline(s))
+		}
 		if !c.Ran {
-			m.p("This check has not been run on this case.\n")
 			continue
 		}
-		m.p("%s\n\nLatest run %s.", inline(c.C.Summary), fmtTime(c.C.Time))
-		if c.C.Stale {
-			m.p(" **Evidence was acquired after this run; it does not cover all items.**")
-		}
-		m.p("\n")
-		if len(c.Facts) > 0 {
-			m.p("\n| field | value |\n|---|---|\n")
-			for _, f := range c.Facts {
-				m.p("| %s | %s |\n", cell(f.Key), cell(f.Value))
-			}
-		}
-		if len(c.Problems) > 0 {
-			m.p("\n| problem | object | detail |\n|---|---|---|\n")
-			for _, pr := range c.Problems {
-				obj := pr.Object
-				if pr.Item != 0 {
-					obj = fmt.Sprintf("item %d %s", pr.Item, pr.Object)
-				}
-				m.p("| %s | %s | %s |\n", cell(pr.Kind), cell(obj), cell(pr.Detail))
-			}
+		m.p("%s Recorded summary: %s\n\n| | |\n|---|---|\n", inline(c.Fresh), inline(c.C.Summary))
+		for _, f := range c.Facts {
+			m.kv(cell(f.Key), f.Value)
 		}
 	}
 }
 
-// chart writes section 4, events per time bucket and source, as a table.
+// acquisitions writes section 4, one table per acquisition.
+func (m *mdWriter) acquisitions() {
+	m.p("\n## 4. Acquisitions\n")
+	if len(m.v.Acquisitions) == 0 {
+		m.p("\nNo acquisition is recorded in the custody log.\n")
+	}
+	for _, a := range m.v.Acquisitions {
+		m.p("\n### Evidence number %s — custody entries #%d–#%d\n\n| | |\n|---|---|\n", inline(a.EvidenceNumber), a.Run, a.Entry)
+		m.kv("Source", strings.Join(a.Sources, ", "))
+		m.kv("Start – end (duration)", fmt.Sprintf("%s – %s (%s)", fmtTime(a.Start), fmtTime(a.End), a.Duration))
+		res := a.Result
+		if a.Detail != "" {
+			res += ": " + a.Detail
+		}
+		if a.Error != "" {
+			res += "; error: " + a.Error
+		}
+		m.kv("Result", res)
+		m.kv("Files stored", fmt.Sprintf("%d file(s), %s", a.Stored, a.Size))
+		m.kv("Already present (duplicates)", fmt.Sprintf("%d file(s)", a.AlreadyPresent))
+		m.kv("Refused", joinEach(len(a.Refused), func(i int) string { return a.Refused[i].Path + ": " + a.Refused[i].Reason }))
+		m.kv("Errors", joinEach(len(a.Failed), func(i int) string {
+			return a.Failed[i].Path + " (" + a.Failed[i].Source + "): " + a.Failed[i].Error
+		}))
+		for _, c := range a.Containers {
+			m.kv("Container", fmt.Sprintf("%s, %s, SHA-256 %s", c.Source, fmtBytes(c.Size), c.SHA256))
+		}
+		m.kv("Examiner (user@host)", a.Who)
+		m.kv("Tool", a.Tool)
+	}
+}
+
+// joinEach joins n strings with "; ", or says "none".
+func joinEach(n int, s func(int) string) string {
+	if n == 0 {
+		return "none"
+	}
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = s(i)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// caseSection writes section 5, the case.
+func (m *mdWriter) caseSection() {
+	r := m.v.Report
+	m.p("\n## 5. Case\n\n| | |\n|---|---|\n")
+	m.kv("Case name", r.Case.Name)
+	m.kv("Case number", orDash(r.Case.Number))
+	m.kv("Description", orDash(r.Case.Description))
+	m.kv("Case identifier", r.Case.ID)
+	m.kv("Examiner", r.Case.Examiner)
+	m.kv("Organisation", orDash(r.Case.Organisation))
+	m.kv("Case created", fmtTime(r.Case.Created))
+	m.kv("Case file", orDash(r.Generated.CaseFile))
+	m.kv("State reported", fmt.Sprintf("as of custody entry #%d, entry hash %s", r.Case.CustodySeq, r.Case.CustodyHead))
+	m.kv("Software", fmt.Sprintf("trailcase %s, revision %s", r.Generated.ToolVersion, r.Generated.Revision))
+	m.kv("Report host and OS", orDash(r.Generated.Host)+" — "+orDash(r.Generated.OS))
+	m.kv("Report generated", fmtTime(r.Generated.At))
+	if r.Generated.SigningKey != "" {
+		m.kv("Report signed by", "key "+r.Generated.SigningKey+" (signature in the .sig file beside the report; check with ssh-keygen -Y verify -n trailcase)")
+	}
+}
+
+// chart writes section 6, events per time bucket and source, as a table.
 func (m *mdWriter) chart() {
 	ch := m.v.Chart
 	if ch.Empty {
-		m.p("\n## 4. Events per hour and source\n\nThe case holds no normalised events.\n")
+		m.p("\n## 6. Events per hour and source\n\nThe case holds no normalised events.\n")
 		return
 	}
 	ev := m.v.Events
-	m.p("\n## 4. Events per %s and source\n\n", ch.Bucket)
+	m.p("\n## 6. Events per %s and source\n\n", ch.Bucket)
 	m.p("%d event(s), first %s, last %s. Buckets without events are left out.\n\n", ev.Total, fmtTime(ev.First), fmtTime(ev.Last))
 	m.p("| %s (UTC) |", ch.Bucket)
 	for _, s := range ch.Sources {
@@ -155,57 +242,49 @@ func (m *mdWriter) chart() {
 	}
 }
 
-// evidence writes section 5, one row per evidence item.
+// evidence writes section 7: the items one by one, or per source prefix
+// and kind, and the items with warnings or flags.
 func (m *mdWriter) evidence() {
-	m.p("\n## 5. Evidence items\n\n")
-	if len(m.v.Evidence) == 0 {
+	v := m.v
+	m.p("\n## 7. Evidence items\n\n")
+	if len(v.Evidence) == 0 {
 		m.p("The case holds no evidence items.\n")
 		return
 	}
-	m.p("Each item holds the exact bytes acquired; the SHA-256 is of those bytes as stored in the case file. Times are UTC.\n\n")
-	m.p("| item | kind | path and source | size | SHA-256 | acquired | S3 version / ETag | Object Lock | parsing |\n")
-	m.p("|---:|---|---|---:|---|---|---|---|---|\n")
-	for _, e := range m.v.Evidence {
-		src := e.Path
-		if e.Source != e.Path {
-			src += "<br>" + e.Source
+	m.p("Each item holds the exact bytes acquired; the SHA-256 is of those bytes as stored in the case file. Times are UTC.")
+	if v.Manifest != nil {
+		m.p(" The manifest %s lists every item (SHA-256 `%s`).", inline(v.Manifest.File), v.Manifest.SHA256)
+	}
+	m.p("\n")
+	if len(v.Listed) > 0 {
+		m.table("item", "kind", "evid. no.", "path and source", "size", "SHA-256", "S3 version / ETag", "Object Lock", "parsing")
+		for _, e := range v.Listed {
+			src := e.Path
+			if e.Source != e.Path {
+				src += " — " + e.Source
+			}
+			m.p("| %d | %s | %s | %s | %d | `%s` | %s | %s | %s |\n", e.ID, cell(e.Kind), cell(orDash(e.EvidenceNumber)), cell(src), e.Size, e.SHA256,
+				cell(orDash(e.VersionID)+" / "+orDash(e.ETag)), cell(e.LockState), cellBR(parsing(e)))
 		}
-		s3 := "—"
-		if e.S3 != nil {
-			s3 = "version " + orDash(e.VersionID) + "<br>ETag " + orDash(e.ETag)
+	} else {
+		m.p("\nThe case holds %d items, more than the %d this report lists one by one; here they are summed up per source prefix and kind.\n", v.Case.Items, MaxListed)
+		m.table("source : prefix", "kind", "files", "bytes", "evid. no.", "acquired")
+		for _, g := range v.Groups {
+			m.row(g.Prefix, g.Kind, strconv.Itoa(g.Files), strconv.FormatInt(g.Bytes, 10), g.EvidenceNumber, fmtTime(g.First)+" – "+fmtTime(g.Last))
 		}
-		acq := fmt.Sprintf("%s – %s by %s on %s (custody #%d)", fmtTime(e.AcquiredStart), fmtTime(e.AcquiredEnd), orDash(e.Examiner), orDash(e.Host), e.Custody)
-		m.p("| %d | %s | %s | %d | `%s` | %s | %s | %s | %s |\n", e.ID, cell(e.Kind), cellBR(src), e.Size, e.SHA256,
-			cell(acq), cellBR(s3), cell(e.LockState), cellBR(parsing(e)))
+	}
+	if len(v.Attention) > 0 {
+		m.p("\n### Items with warnings or flags\n")
+		m.table("item", "path", "parsing")
+		for _, e := range v.Attention {
+			m.p("| %d | %s | %s |\n", e.ID, cell(e.Path), cellBR(parsing(e)))
+		}
 	}
 }
 
-// parsing says how an item parsed: state, events, flags and the first
-// warnings, joined with <br>.
-func parsing(e Evidence) string {
-	parse := fmt.Sprintf("%s, %d event(s)", e.ParseState, e.Events)
-	if len(e.Flags) > 0 {
-		parse += "; flags: " + strings.Join(e.Flags, ", ")
-	}
-	if e.WarningCount > 0 {
-		parse += fmt.Sprintf("; %d warning(s)", e.WarningCount)
-		for i, wn := range e.Warnings {
-			if i == 3 {
-				break
-			}
-			parse += "<br>"
-			if wn.Record > 0 {
-				parse += fmt.Sprintf("record %d: ", wn.Record)
-			}
-			parse += wn.Message
-		}
-	}
-	return parse
-}
-
-// buckets writes section 6, the S3 buckets as captured.
+// buckets writes the S3 buckets as captured.
 func (m *mdWriter) buckets() {
-	m.p("\n## 6. S3 buckets as captured\n\n| bucket | Object Lock | default retention | versioning | captured |\n|---|---|---|---|---|\n")
+	m.p("\n## %d. S3 buckets as captured\n\n| bucket | Object Lock | default retention | versioning | captured |\n|---|---|---|---|---|\n", m.v.SecBuckets)
 	for _, bk := range m.v.Buckets {
 		ret := "—"
 		if bk.DefaultMode != "" {
@@ -221,10 +300,10 @@ func (m *mdWriter) buckets() {
 	}
 }
 
-// custody writes section n, the chain of custody.
-func (m *mdWriter) custody(n int) {
+// custody writes the chain of custody.
+func (m *mdWriter) custody() {
 	cc := m.v.CustodyChain
-	m.p("\n## %d. Chain of custody\n\n", n)
+	m.p("\n## %d. Chain of custody\n\n", m.v.SecCustody)
 	m.p("The custody log is append-only; each entry carries the SHA-256 of the previous one. Chain check: **%s**, %d entries checked.\n\n", chainWord(cc.Intact), cc.Entries)
 	if len(cc.Problems) > 0 {
 		m.p("| entry | problem |\n|---:|---|\n")
@@ -234,7 +313,7 @@ func (m *mdWriter) custody(n int) {
 		m.p("\n")
 	}
 	m.p("| # | start – end (UTC) | action | examiner, user@host, tool | result | command | hash / previous |\n|---:|---|---|---|---|---|---|\n")
-	for _, e := range m.v.Custody {
+	for _, e := range m.v.Entries {
 		res := e.Result
 		if e.Detail != "" {
 			res += ": " + e.Detail
@@ -242,10 +321,7 @@ func (m *mdWriter) custody(n int) {
 		if len(e.Items) > 0 {
 			res += fmt.Sprintf(" (%d item(s): %s)", len(e.Items), itemRange(e.Items))
 		}
-		cmd := "—"
-		if len(e.Args) > 0 {
-			cmd = "trailcase " + strings.Join(e.Args, " ")
-		}
+		cmd := orDash(e.Command)
 		m.p("| %d | %s – %s | %s | %s | %s | %s | `%s`<br>`%s` |\n", e.Seq, fmtTime(e.Start), fmtTime(e.End), cell(e.Action),
 			cell(fmt.Sprintf("%s, %s@%s, trailcase %s", e.Examiner, e.OSUser, e.Host, e.ToolVersion)), cell(res), cell(cmd), e.Hash, e.Prev)
 	}
@@ -258,7 +334,7 @@ func (m *mdWriter) signOff() {
 	m.p("I have examined the evidence items listed in this report. Their SHA-256 values were computed over the exact bytes acquired; ")
 	m.p("the verification results and the chain-of-custody log above are reproduced as recorded in case file %s (custody entry #%d).\n\n", inline(orDash(r.Generated.CaseFile)), r.Case.CustodySeq)
 	m.p("| role | name | signature | date |\n|---|---|---|---|\n")
-	m.p("| Examiner | %s | | |\n| Reviewer / witness | | | |\n| Received by | | | |\n", cell(r.Case.Examiner))
+	m.p("| Examiner | %s | | |\n| Reviewer / witness | | | |\n| Received by | | | |\n", cell(r.Case.Examiner+orgSuffix(r.Case.Organisation)))
 }
 
 func numberSuffix(n string) string {
@@ -266,6 +342,13 @@ func numberSuffix(n string) string {
 		return ""
 	}
 	return " (no. " + n + ")"
+}
+
+func orgSuffix(o string) string {
+	if o == "" {
+		return ""
+	}
+	return ", " + o
 }
 
 func chainWord(intact bool) string {
@@ -306,3 +389,23 @@ func inline(s string) string { return cell(s) }
 
 // code renders s as inline code; backticks inside are replaced.
 func code(s string) string { return strings.ReplaceAll(safe.Text(s), "`", "'") }
+
+// parsing says how an item parsed: state, events, flags and the first
+// warnings, joined with <br>.
+func parsing(e Evidence) string {
+	parse := fmt.Sprintf("%s, %d event(s)", e.ParseState, e.Events)
+	if len(e.Flags) > 0 {
+		parse += "; flags: " + strings.Join(e.Flags, ", ")
+	}
+	if e.WarningCount > 0 {
+		parse += fmt.Sprintf("; %d warning(s)", e.WarningCount)
+		for _, wn := range firstWarnings(e.Warnings) {
+			parse += "<br>"
+			if wn.Record > 0 {
+				parse += fmt.Sprintf("record %d: ", wn.Record)
+			}
+			parse += wn.Message
+		}
+	}
+	return parse
+}

@@ -29,9 +29,12 @@ type Options struct {
 	GeneratedAt time.Time
 	// CaseFile is the case file's path as the examiner named it.
 	CaseFile string
-	// SignedBy is the fingerprint (SHA256:…) of the key that signs the
-	// report file; empty when it is not signed.
-	SignedBy string
+	// SigningKey is the fingerprint of the key the report is signed with,
+	// "" when it is not signed.
+	SigningKey string
+	// Paper is the page size of the HTML and PDF forms: a4 (default) or
+	// letter.
+	Paper string
 }
 
 // Report is everything the chain-of-custody report shows. Its JSON field
@@ -46,6 +49,12 @@ type Report struct {
 	Checks        Checks                  `json:"checks"`
 	Buckets       []evidence.Bucket       `json:"buckets"`
 	Events        EventSummary            `json:"events"`
+	Acquisitions  []Acquisition           `json:"acquisitions"`
+	// Manifest describes the manifest CSV written beside the report; nil
+	// when none was written.
+	Manifest *Manifest `json:"manifest,omitempty"`
+
+	paper string // Options.Paper
 }
 
 // Generated says when, where and with what the report was made.
@@ -56,22 +65,22 @@ type Generated struct {
 	Host        string    `json:"host"`
 	OS          string    `json:"os"`
 	CaseFile    string    `json:"case_file,omitempty"`
-	// SignedBy is the fingerprint of the key whose signature (an OpenSSH
-	// SSHSIG, namespace trailcase) is kept beside the report file.
-	SignedBy string `json:"signed_by,omitempty"`
+	SigningKey  string    `json:"signing_key,omitempty"`
 }
 
 // Case describes the case and sums up its evidence.
 type Case struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Number      string    `json:"number"`
-	Description string    `json:"description"`
-	Examiner    string    `json:"examiner"`
-	Created     time.Time `json:"created"`
-	Items       int       `json:"items"`
-	Bytes       int64     `json:"bytes"`
-	Events      int64     `json:"events"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Number      string `json:"number"`
+	Description string `json:"description"`
+	Examiner    string `json:"examiner"`
+	// Organisation is the examiner's organisation.
+	Organisation string    `json:"organisation,omitempty"`
+	Created      time.Time `json:"created"`
+	Items        int       `json:"items"`
+	Bytes        int64     `json:"bytes"`
+	Events       int64     `json:"events"`
 	// CustodySeq and CustodyHead identify the newest custody entry: the
 	// report describes the case as it was at that entry.
 	CustodySeq  uint64          `json:"custody_seq"`
@@ -80,31 +89,34 @@ type Case struct {
 
 // Evidence is one evidence item as the report shows it.
 type Evidence struct {
-	ID            uint64             `json:"id"`
-	Source        string             `json:"source"`
-	Root          string             `json:"root"`
-	Path          string             `json:"path"`
-	Size          int64              `json:"size"`
-	SHA256        evidence.SHA256    `json:"sha256"`
-	Kind          string             `json:"kind"`
-	Compression   string             `json:"compression,omitempty"`
-	AcquiredStart time.Time          `json:"acquired_start"`
-	AcquiredEnd   time.Time          `json:"acquired_end"`
-	Examiner      string             `json:"examiner"`
-	Host          string             `json:"host"`
-	ToolVersion   string             `json:"tool_version"`
-	Custody       uint64             `json:"custody"`
-	Note          string             `json:"note,omitempty"`
-	VersionID     string             `json:"s3_version_id,omitempty"`
-	ETag          string             `json:"etag,omitempty"`
-	LockState     string             `json:"lock_state"`
-	S3            *evidence.S3Object `json:"s3,omitempty"`
-	Sidecar       *evidence.Sidecar  `json:"sidecar,omitempty"`
-	ParseState    string             `json:"parse_state"`
-	Events        int64              `json:"events"`
-	Warnings      []evidence.Warning `json:"warnings"`
-	WarningCount  int64              `json:"warning_count"`
-	Flags         []string           `json:"flags"`
+	ID            uint64          `json:"id"`
+	Source        string          `json:"source"`
+	Root          string          `json:"root"`
+	Path          string          `json:"path"`
+	Size          int64           `json:"size"`
+	SHA256        evidence.SHA256 `json:"sha256"`
+	Kind          string          `json:"kind"`
+	Compression   string          `json:"compression,omitempty"`
+	AcquiredStart time.Time       `json:"acquired_start"`
+	AcquiredEnd   time.Time       `json:"acquired_end"`
+	Examiner      string          `json:"examiner"`
+	Host          string          `json:"host"`
+	ToolVersion   string          `json:"tool_version"`
+	Custody       uint64          `json:"custody"`
+	// EvidenceNumber is the evidence number of the acquisition that
+	// stored the item.
+	EvidenceNumber string             `json:"evidence_number,omitempty"`
+	Note           string             `json:"note,omitempty"`
+	VersionID      string             `json:"s3_version_id,omitempty"`
+	ETag           string             `json:"etag,omitempty"`
+	LockState      string             `json:"lock_state"`
+	S3             *evidence.S3Object `json:"s3,omitempty"`
+	Sidecar        *evidence.Sidecar  `json:"sidecar,omitempty"`
+	ParseState     string             `json:"parse_state"`
+	Events         int64              `json:"events"`
+	Warnings       []evidence.Warning `json:"warnings"`
+	WarningCount   int64              `json:"warning_count"`
+	Flags          []string           `json:"flags"`
 }
 
 // CustodyChain is the result of walking the custody log's hash chain.
@@ -130,8 +142,12 @@ type Check struct {
 	Summary string    `json:"summary"`
 	// Stale is set when evidence was acquired after the check ran, so the
 	// check does not cover all of it.
-	Stale  bool            `json:"stale"`
-	Result json.RawMessage `json:"result"`
+	Stale bool `json:"stale"`
+	// Entry is the custody entry that recorded the check, 0 when the log
+	// holds none; ChangedBy lists the later entries that added items.
+	Entry     uint64          `json:"custody_entry,omitempty"`
+	ChangedBy []uint64        `json:"changed_by,omitempty"`
+	Result    json.RawMessage `json:"result"`
 }
 
 // EventSummary counts the case's events per source and per hour.
@@ -160,18 +176,19 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		ReportVersion: Version,
 		Generated: Generated{
 			At: opts.GeneratedAt.UTC(), ToolVersion: opts.ToolVersion, Revision: opts.Revision,
-			Host: opts.Host, OS: opts.OS, CaseFile: opts.CaseFile, SignedBy: opts.SignedBy,
+			Host: opts.Host, OS: opts.OS, CaseFile: opts.CaseFile, SigningKey: opts.SigningKey,
 		},
 		Evidence: []Evidence{},
 		Custody:  []evidence.CustodyEntry{},
 		Buckets:  []evidence.Bucket{},
+		paper:    opts.Paper,
 	}
 	info, err := st.Info()
 	if err != nil {
 		return nil, fmt.Errorf("read case description: %w", err)
 	}
 	r.Case = Case{ID: info.ID, Name: info.Name, Number: info.Number, Description: info.Description,
-		Examiner: info.Examiner, Created: info.Created.UTC()}
+		Examiner: info.Examiner, Organisation: info.Organisation, Created: info.Created.UTC()}
 
 	var newest time.Time
 	err = st.Items(func(it evidence.Item) error {
@@ -210,24 +227,10 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	r.CustodyChain = CustodyChain{Entries: n, Intact: len(problems) == 0, Problems: problems}
 
-	for _, c := range []struct {
-		name string
-		dst  **Check
-	}{{"verify", &r.Checks.Verify}, {"digest", &r.Checks.Digest}, {"objectlock", &r.Checks.ObjectLock}} {
-		chk, ok, err := st.LatestCheck(c.name)
-		if err != nil {
-			return nil, fmt.Errorf("read latest %s result: %w", c.name, err)
-		}
-		if !ok {
-			continue
-		}
-		res := chk.Result
-		if len(res) == 0 || !json.Valid(res) {
-			res = json.RawMessage("null")
-		}
-		*c.dst = &Check{Name: chk.Name, Time: chk.Time.UTC(), OK: chk.OK, Summary: chk.Summary,
-			Stale: !newest.IsZero() && chk.Time.Before(newest), Result: res}
+	if err := r.readChecks(st, newest); err != nil {
+		return nil, err
 	}
+	r.Acquisitions = acquisitions(r.Custody, r.Evidence)
 
 	buckets, err := st.Buckets()
 	if err != nil {
@@ -243,6 +246,56 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	r.Case.Events = r.Events.Total
 	return r, nil
+}
+
+// checkActions are the custody actions that record each check.
+var checkActions = map[string]string{"verify": "verify", "digest": "digest verify", "objectlock": "objectlock"}
+
+// readChecks reads the latest result of each check and says whether the
+// case changed since: a check is stale when a later custody entry added
+// items (or, when the log holds no entry for it, when an item was
+// acquired after it ran).
+func (r *Report) readChecks(st *store.Store, newest time.Time) error {
+	for _, c := range []struct {
+		name string
+		dst  **Check
+	}{{"verify", &r.Checks.Verify}, {"digest", &r.Checks.Digest}, {"objectlock", &r.Checks.ObjectLock}} {
+		chk, ok, err := st.LatestCheck(c.name)
+		if err != nil {
+			return fmt.Errorf("read latest %s result: %w", c.name, err)
+		}
+		if !ok {
+			continue
+		}
+		res := chk.Result
+		if len(res) == 0 || !json.Valid(res) {
+			res = json.RawMessage("null")
+		}
+		out := &Check{Name: chk.Name, Time: chk.Time.UTC(), OK: chk.OK, Summary: chk.Summary,
+			Stale: !newest.IsZero() && chk.Time.Before(newest), Result: res}
+		out.Entry = checkEntry(r.Custody, checkActions[c.name], chk.Time)
+		if out.Entry != 0 {
+			for _, e := range r.Custody {
+				if e.Seq > out.Entry && len(e.Items) > 0 {
+					out.ChangedBy = append(out.ChangedBy, e.Seq)
+				}
+			}
+			out.Stale = len(out.ChangedBy) > 0
+		}
+		*c.dst = out
+	}
+	return nil
+}
+
+// checkEntry finds the custody entry that recorded a check ending at t.
+func checkEntry(log []evidence.CustodyEntry, action string, t time.Time) uint64 {
+	for i := len(log) - 1; i >= 0; i-- {
+		e := log[i]
+		if e.Action == action && e.End.Sub(t).Abs() < time.Second {
+			return e.Seq
+		}
+	}
+	return 0
 }
 
 func evidenceOf(it evidence.Item) Evidence {

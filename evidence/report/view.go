@@ -1,355 +1,292 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
-	"github.com/trailcase/trailcase/timeline"
+	"github.com/trailcase/trailcase/evidence/finding"
 )
 
-// view is what the HTML and Markdown templates render: the report plus
-// decoded check details and the chart's geometry.
+// view is what every human form (HTML, Markdown, PDF) renders: the report
+// said in sentences and small tables. The forms only lay it out, so they
+// say the same thing; no form ever prints a check's raw JSON.
 type view struct {
 	*Report
+	Paper string // "A4" or "Letter"
+	Head  runningHead
+
+	Overview                   []string // page 1: what was acquired and the verdict of each check
+	CheckViews                 []checkView
 	Verify, Digest, ObjectLock checkView
-	Chart                      chart
-	Problems                   int // custody breaks plus problems of failed checks
+	Findings                   []findingRow // every finding, most severe first, up to maxRows
+	Levels                     string       // "2 critical, 1 high", or "" for none
+	MoreFindings               string       // what past maxRows was left out, in a sentence
+	Gaps                       []gap
+	Notices                    []string
+
+	Acquisitions []acquisitionView
+	Listed       []Evidence  // the items listed one by one (all, up to MaxListed)
+	Groups       []itemGroup // past MaxListed: items per source prefix and kind
+	Attention    []Evidence  // items with flags or warnings, up to maxRows
+	Entries      []entryView // the custody log
+
+	Chart    chart
+	Problems int // custody breaks plus findings
+
+	SecBuckets, SecCustody int // section numbers that depend on the case
 }
 
+// runningHead is what the header and footer of every page say.
+type runningHead struct {
+	Case        string // name and number
+	Generated   string
+	CustodyHead string // "#14 <hash>"
+	SigningKey  string // the signing key's fingerprint, "" when unsigned
+}
+
+// checkView is one check: its verdict in sentences and a small table.
 type checkView struct {
 	Title    string
 	Ran      bool
 	C        *Check
 	Status   string // PASS, FAIL, NOT RUN
+	Verdict  []string
 	Facts    []fact
-	Problems []problem
+	Fresh    string // when it ran and whether the case changed since
+	Problems []findingRow
 }
 
 type fact struct{ Key, Value string }
 
-type problem struct {
-	Kind   string `json:"kind"`
-	Item   uint64 `json:"item"`
-	Object string `json:"object"`
-	Detail string `json:"detail"`
+// findingRow is one finding as the report lists it.
+type findingRow struct {
+	Level, Kind, Check, Object, Detail string
 }
 
+// gap is a stretch of time no CloudTrail digest covers.
+type gap struct {
+	From, To time.Time
+	Text     string // "6 h, 2025-03-11 04:00–10:00 UTC"
+	Object   string
+}
+
+// acquisitionView is one acquisition with its times and sizes in words.
+type acquisitionView struct {
+	Acquisition
+	Duration, Size, Who, Tool string
+}
+
+// entryView is one custody entry with its command line.
+type entryView struct {
+	evidence.CustodyEntry
+	Command string
+}
+
+// maxRows bounds the rows of each finding, notice and item table.
+const maxRows = 200
+
 func (r *Report) view() *view {
-	v := &view{Report: r}
-	v.Verify = newCheckView("Evidence verification (trailcase verify)", r.Checks.Verify)
-	v.Digest = newCheckView("CloudTrail digest validation (trailcase digest verify)", r.Checks.Digest)
-	v.ObjectLock = newCheckView("S3 Object Lock (trailcase objectlock)", r.Checks.ObjectLock)
+	v := &view{Report: r, Paper: PaperSize(r.paper)}
+	v.Head = runningHead{Case: caseLine(r.Case), Generated: fmtTime(r.Generated.At),
+		CustodyHead: fmt.Sprintf("#%d %s", r.Case.CustodySeq, r.Case.CustodyHead), SigningKey: r.Generated.SigningKey}
+	var all []findingRow
+	for _, p := range r.CustodyChain.Problems {
+		all = append(all, findingRow{Level: string(finding.Critical), Kind: string(finding.CustodyBroken), Check: "custody log",
+			Object: fmt.Sprintf("custody entry #%d", p.Seq), Detail: p.Detail})
+	}
+	v.Verify = v.verifyView()
+	v.Digest = v.digestView()
+	v.ObjectLock = v.objectLockView()
+	v.CheckViews = []checkView{v.Verify, v.Digest, v.ObjectLock}
+	for _, c := range v.CheckViews {
+		all = append(all, c.Problems...)
+	}
+	v.findings(all)
+	v.Acquisitions = acquisitionViews(r.Acquisitions)
+	v.items()
+	for _, e := range r.Custody {
+		v.Entries = append(v.Entries, entryView{e, commandLine(e.Args)})
+	}
 	v.Chart = newChart(r.Events)
-	v.Problems = len(r.CustodyChain.Problems)
+	v.Problems = len(all)
+	v.SecBuckets, v.SecCustody = 0, 8
+	if len(r.Buckets) > 0 {
+		v.SecBuckets, v.SecCustody = 8, 9
+	}
+	v.overview()
 	shown(reflect.ValueOf(v).Elem())
 	return v
 }
 
-func newCheckView(title string, c *Check) checkView {
-	cv := checkView{Title: title, C: c, Status: "NOT RUN"}
-	if c == nil {
-		return cv
+// PaperSize names a paper size as CSS and the PDF writer know it: "A4"
+// (the default) or "Letter".
+func PaperSize(s string) string {
+	if strings.EqualFold(s, "letter") {
+		return "Letter"
 	}
-	cv.Ran = true
-	cv.Status = "PASS"
-	if !c.OK {
-		cv.Status = "FAIL"
-	}
-	cv.Facts, cv.Problems = decodeResult(c.Result)
-	return cv
+	return "A4"
 }
 
-// maxFact bounds how much of a nested value a fact shows.
-const maxFact = 300
-
-// decodeResult lists the top-level fields of a check's JSON result in their
-// order, and its "problems" array when it has the usual shape.
-func decodeResult(raw json.RawMessage) ([]fact, []problem) {
-	var facts []fact
-	var problems []problem
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return []fact{{"result", clip(string(raw))}}, nil
-	}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			break
-		}
-		key, _ := kt.(string)
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			break
-		}
-		if key == "problems" {
-			if json.Unmarshal(val, &problems) == nil {
-				facts = append(facts, fact{key, strconv.Itoa(len(problems))})
-				continue
-			}
-		}
-		facts = append(facts, fact{key, factValue(val)})
-	}
-	return facts, problems
-}
-
-func factValue(v json.RawMessage) string {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return clip(s)
-	}
-	var c bytes.Buffer
-	if json.Compact(&c, v) == nil {
-		return clip(c.String())
-	}
-	return clip(string(v))
-}
-
-func clip(s string) string {
-	if len(s) <= maxFact {
-		return s
-	}
-	cut := maxFact
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// ---- chart ----
-
-// Chart geometry, in SVG user units.
-const (
-	chartW      = 700
-	chartH      = 230
-	plotLeft    = 56
-	plotRight   = 690
-	plotTop     = 12
-	plotBottom  = 180
-	maxBuckets  = 240
-	legendTop   = 214
-	legendWidth = 170
-)
-
-type chart struct {
-	Empty       bool
-	W, H        int
-	Bucket      string // "1 hour", "6 hours", "1 day"
-	BucketHours int
-	From, To    time.Time
-	Max         int64
-	Rects       []rect
-	YTicks      []tick
-	XTicks      []tick
-	Legend      []legendEntry
-	Rows        []chartRow
-	Sources     []string
-	PlotLeft    int
-	PlotRight   int
-	PlotTop     int
-	PlotBottom  int
-}
-
-type rect struct {
-	X, Y, W, H float64
-	Fill       string
-	Title      string
-}
-
-type tick struct {
-	Pos   float64
-	Label string
-}
-
-type legendEntry struct {
-	X     float64
-	Color string
-	Label string
-}
-
-type chartRow struct {
-	Start  time.Time
-	Counts []int64 // per chart source
-	Total  int64
-}
-
-var sourceColors = map[string]string{"cloudtrail": "#1f5fa8", "vpcflow": "#2e8b3a", "elb": "#d9822b"}
-var otherColors = []string{"#7b5ea7", "#8c564b", "#5f6b73", "#b5a000"}
-
-func colorOf(i int, src string) string {
-	if c, ok := sourceColors[src]; ok {
-		return c
-	}
-	return otherColors[i%len(otherColors)]
-}
-
-// bucketSizes are the widths, in hours, the chart may group events by.
-var bucketSizes = []int{1, 2, 3, 6, 12, 24, 48, 168, 336, 720, 2160, 8760}
-
-func newChart(ev EventSummary) chart {
-	c := chart{W: chartW, H: chartH, PlotLeft: plotLeft, PlotRight: plotRight, PlotTop: plotTop, PlotBottom: plotBottom, Sources: ev.Sources}
-	if ev.Total == 0 || len(ev.Hours) == 0 {
-		c.Empty = true
-		return c
-	}
-	first, last := ev.Hours[0].Hour, ev.Hours[len(ev.Hours)-1].Hour
-	span := int64(last.Sub(first)/time.Hour) + 1
-	size := bucketSizes[len(bucketSizes)-1]
-	for _, s := range bucketSizes {
-		if (span+int64(s)-1)/int64(s) <= maxBuckets {
-			size = s
-			break
-		}
-	}
-	width := time.Duration(size) * time.Hour
-	start := first.Truncate(width)
-	n := int(last.Sub(start)/width) + 1
-	c.BucketHours = size
-	c.Bucket = bucketName(size)
-	c.From, c.To = start, start.Add(time.Duration(n)*width)
-
-	idx := map[string]int{}
-	for i, s := range ev.Sources {
-		idx[s] = i
-	}
-	counts := make([][]int64, n)
-	for _, h := range ev.Hours {
-		b := int(h.Hour.Sub(start) / width)
-		if b < 0 || b >= n {
-			continue
-		}
-		if counts[b] == nil {
-			counts[b] = make([]int64, len(ev.Sources))
-		}
-		for src, k := range h.Counts {
-			counts[b][idx[src]] += k
-		}
-	}
-	for b, cs := range counts {
-		if cs == nil {
-			continue
-		}
-		var tot int64
-		for _, k := range cs {
-			tot += k
-		}
-		if tot > c.Max {
-			c.Max = tot
-		}
-		c.Rows = append(c.Rows, chartRow{Start: start.Add(time.Duration(b) * width), Counts: cs, Total: tot})
-	}
-	top := niceCeil(c.Max)
-	plotW := float64(plotRight - plotLeft)
-	plotH := float64(plotBottom - plotTop)
-	bw := plotW / float64(n)
-	gap := 0.0
-	if bw > 4 {
-		gap = bw * 0.15
-	}
-	for _, row := range c.Rows {
-		b := int(row.Start.Sub(start) / width)
-		x := plotLeft + float64(b)*bw + gap/2
-		y := float64(plotBottom)
-		for i, k := range row.Counts {
-			if k == 0 {
-				continue
-			}
-			h := float64(k) / float64(top) * plotH
-			y -= h
-			c.Rects = append(c.Rects, rect{X: round2(x), Y: round2(y), W: round2(math.Max(bw-gap, 0.5)), H: round2(h),
-				Fill:  colorOf(i, ev.Sources[i]),
-				Title: fmt.Sprintf("%s %s: %d %s event(s)", row.Start.Format(bucketLayout), c.Bucket, k, ev.Sources[i])})
-		}
-	}
-	for i := 0; i <= 4; i++ {
-		val := top * int64(i) / 4
-		c.YTicks = append(c.YTicks, tick{Pos: round2(float64(plotBottom) - float64(val)/float64(top)*plotH), Label: strconv.FormatInt(val, 10)})
-	}
-	labels := 4
-	if n < labels {
-		labels = n
-	}
-	for i := 0; i <= labels; i++ {
-		b := n * i / labels
-		t := start.Add(time.Duration(b) * width)
-		c.XTicks = append(c.XTicks, tick{Pos: round2(plotLeft + float64(b)*bw), Label: t.Format(bucketLayout)})
-	}
-	for i, s := range ev.Sources {
-		c.Legend = append(c.Legend, legendEntry{X: float64(plotLeft + i*legendWidth), Color: colorOf(i, s),
-			Label: fmt.Sprintf("%s (%d)", s, ev.BySource[s])})
-	}
-	return c
-}
-
-func bucketName(hours int) string {
-	switch {
-	case hours == 1:
-		return "hour"
-	case hours == 24:
-		return "day"
-	case hours%24 == 0:
-		return strconv.Itoa(hours/24) + " days"
-	default:
-		return strconv.Itoa(hours) + " hours"
-	}
-}
-
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten, and at least 4
-// so the four y ticks are whole numbers.
-func niceCeil(v int64) int64 {
-	if v <= 4 {
-		return 4
-	}
-	p := int64(1)
-	for p*10 <= v {
-		p *= 10
-	}
-	for _, m := range []int64{1, 2, 4, 5, 8, 10} {
-		if m*p >= v && (m*p)%4 == 0 {
-			return m * p
-		}
-	}
-	return ((v + 3) / 4) * 4
-}
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
-// ---- formatting shared by the templates ----
-
-// bucketLayout labels a chart bucket: hour precision is all a bucket has.
-const bucketLayout = "2006-01-02 15:04Z"
-
-// fmtTime is evidence.FormatTime, with the report's dash for no time.
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return evidence.FormatTime(t)
-}
-
-func fmtBytes(n int64) string {
-	if n < 1024 {
-		return timeline.HumanBytes(n)
-	}
-	return fmt.Sprintf("%s (%d bytes)", timeline.HumanBytes(n), n)
-}
-
-func orDash(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "—"
+func caseLine(c Case) string {
+	s := c.Name
+	if c.Number != "" {
+		s += " (case no. " + c.Number + ")"
 	}
 	return s
+}
+
+// commandLine is the command as recorded in the custody log.
+func commandLine(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return "trailcase " + strings.Join(args, " ")
+}
+
+// findings orders every finding most severe first, keeps maxRows and
+// counts them per level.
+func (v *view) findings(all []findingRow) {
+	counts := map[string]int{}
+	for _, f := range all {
+		counts[f.Level]++
+	}
+	sortFindings(all)
+	var parts []string
+	for i := len(levelOrder) - 1; i >= 0; i-- {
+		if n := counts[levelOrder[i]]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, levelOrder[i]))
+		}
+	}
+	v.Levels = strings.Join(parts, ", ")
+	if len(all) > maxRows {
+		v.MoreFindings = fmt.Sprintf("%d more findings are not listed here; 'trailcase verify', 'digest verify' and 'objectlock' with --json list them all.", len(all)-maxRows)
+		all = all[:maxRows]
+	}
+	v.Findings = all
+}
+
+var levelOrder = []string{string(finding.Informational), string(finding.Low), string(finding.Medium), string(finding.High), string(finding.Critical)}
+
+func levelRank(l string) int {
+	for i, x := range levelOrder {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortFindings(fs []findingRow) {
+	sort.SliceStable(fs, func(i, j int) bool { return levelRank(fs[i].Level) > levelRank(fs[j].Level) })
+}
+
+func acquisitionViews(as []Acquisition) []acquisitionView {
+	out := make([]acquisitionView, 0, len(as))
+	for _, a := range as {
+		who := orDash(a.Examiner)
+		if a.OSUser != "" || a.Host != "" {
+			who += fmt.Sprintf(" (%s@%s)", orDash(a.OSUser), orDash(a.Host))
+		}
+		tool := "trailcase " + orDash(a.ToolVersion)
+		if a.Revision != "" {
+			tool += " (revision " + a.Revision + ")"
+		}
+		out = append(out, acquisitionView{Acquisition: a, Duration: fmtDuration(a.End.Sub(a.Start)),
+			Size: fmtBytes(a.Bytes), Who: who, Tool: tool})
+	}
+	return out
+}
+
+// items chooses how the evidence items are shown: one by one up to
+// MaxListed, else per source prefix and kind; and those needing attention.
+func (v *view) items() {
+	if len(v.Evidence) <= MaxListed {
+		v.Listed = v.Evidence
+	} else {
+		v.Groups = groupItems(v.Evidence)
+	}
+	for _, e := range v.Evidence {
+		if len(e.Flags) > 0 || e.WarningCount > 0 || e.ParseState == evidence.ParseFailed {
+			if len(v.Attention) == maxRows {
+				break
+			}
+			v.Attention = append(v.Attention, e)
+		}
+	}
+}
+
+// overview writes page 1: what was acquired, from where, when, by whom,
+// and the verdict of each check, in sentences.
+func (v *view) overview() {
+	r := v.Report
+	by := r.Case.Examiner
+	if r.Case.Organisation != "" {
+		by += " of " + r.Case.Organisation
+	}
+	switch n := len(v.Acquisitions); {
+	case r.Case.Items == 0 && n == 0:
+		v.say("The case, created %s by %s, holds no evidence yet.", fmtTime(r.Case.Created), by)
+	default:
+		v.say("The case holds %s (%s), acquired in %s by %s.", plural(r.Case.Items, "file"), fmtBytes(r.Case.Bytes), plural(n, "acquisition"), by)
+		for i, a := range v.Acquisitions {
+			if i == 5 {
+				v.say("%s more are described in section 4.", plural(n-5, "acquisition"))
+				break
+			}
+			v.say("%s: %s stored (%s) from %s, %s to %s, by %s with %s.", a.EvidenceNumber, plural(a.Stored, "file"), a.Size,
+				orDash(strings.Join(a.Sources, ", ")), fmtTime(a.Start), fmtTime(a.End), a.Who, a.Tool)
+		}
+	}
+	for _, c := range v.CheckViews[:1] {
+		v.Overview = append(v.Overview, c.Verdict...)
+	}
+	cc := r.CustodyChain
+	if cc.Intact {
+		v.say("The custody log of %s is unbroken.", plural(cc.Entries, "entry"))
+	} else {
+		v.say("The custody log of %s is broken: %s, listed in section 2.", plural(cc.Entries, "entry"), plural(len(cc.Problems), "problem"))
+	}
+	for _, c := range v.CheckViews[1:] {
+		v.Overview = append(v.Overview, c.Verdict...)
+	}
+	if v.Levels == "" {
+		v.say("No check found a problem.")
+	} else {
+		v.say("Findings by severity: %s; each is named in section 2.", v.Levels)
+	}
+}
+
+func (v *view) say(format string, args ...any) {
+	v.Overview = append(v.Overview, fmt.Sprintf(format, args...))
+}
+
+// plural writes "1 file", "2 files", "3 entries".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// fmtDuration writes a duration to the second: "1 h 02 min 05 s".
+func fmtDuration(d time.Duration) string {
+	if d < 0 {
+		return "—"
+	}
+	d = d.Round(time.Second)
+	h, m, s := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d h %02d min %02d s", h, m, s)
+	case m > 0:
+		return fmt.Sprintf("%d min %02d s", m, s)
+	}
+	return fmt.Sprintf("%d s", s)
 }
