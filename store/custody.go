@@ -37,7 +37,7 @@ func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry,
 	}
 	e.Start, e.End = e.Start.UTC(), e.End.UTC()
 	e.Hash = e.ComputeHash()
-	if err := putJSON(b, u64(e.Seq), e); err != nil {
+	if err := putCustodyEntry(b, e); err != nil {
 		return e, err
 	}
 	count, _, ok, err := custodyHead(tx)
@@ -49,6 +49,16 @@ func appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.CustodyEntry,
 		return e, err
 	}
 	return e, putCustodyHead(tx, count+1, e.Hash)
+}
+
+// putCustodyEntry stores e as plain JSON: custody entries are
+// hash-chained, not sealed (records.go).
+func putCustodyEntry(b *bolt.Bucket, e evidence.CustodyEntry) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return b.Put(u64(e.Seq), raw)
 }
 
 // ErrNoCustodyHead means the case does not record its custody head: it was
@@ -272,9 +282,9 @@ func (s *Store) RecoverRun(base evidence.CustodyEntry) (e evidence.CustodyEntry,
 			_ = json.Unmarshal(raw, &started)
 		}
 		var items []uint64
-		err := tx.Bucket(bItems).ForEach(func(_, raw []byte) error {
+		err := tx.Bucket(bItems).ForEach(func(k, raw []byte) error {
 			var it evidence.Item
-			if json.Unmarshal(raw, &it) == nil && it.Custody == seq {
+			if s.getJSON(bItems, k, raw, &it) == nil && it.Custody == seq {
 				items = append(items, it.ID)
 			}
 			return nil

@@ -256,7 +256,7 @@ func TestCustodyChain(t *testing.T) {
 		var e evidence.CustodyEntry
 		jsonUnmarshal(b.Get(u64(3)), &e)
 		e.Hash = e.ComputeHash()
-		return putJSON(b, u64(3), e)
+		return putCustodyEntry(b, e)
 	})
 	_, probs, _ = st.CheckCustody()
 	if len(probs) != 1 || probs[0].Seq != 4 || !strings.Contains(probs[0].Detail, "link to previous entry broken") {
