@@ -11,6 +11,11 @@ const (
 	OrphanData        Kind = "ORPHAN_DATA"          // bytes or events no evidence item owns
 	ItemRecordInvalid Kind = "ITEM_RECORD_INVALID"  // an item's record cannot be read
 	StoreInconsistent Kind = "STORE_INCONSISTENT"   // the case file's own structure is damaged
+	RecordCorrupt     Kind = "RECORD_CORRUPT"       // a stored record fails its checksum or cannot be read
+	EventBlockCorrupt Kind = "EVENT_BLOCK_CORRUPT"  // a stored block of events fails its checksum or cannot be decoded
+	IndexCorrupt      Kind = "INDEX_CORRUPT"        // a posting list or chunk fails its checksum or cannot be decoded
+	IndexMismatch     Kind = "INDEX_INCONSISTENT"   // the indexes and the stored events disagree
+	EventCountWrong   Kind = "EVENT_COUNT_MISMATCH" // an item holds more events than its parse recorded
 )
 
 // Kinds found by digest verify: CloudTrail digest chains and the logs
@@ -53,6 +58,11 @@ var kinds = map[Kind]kindInfo{
 	OrphanData:        {Medium, Integrity, "the case holds bytes or events that no evidence item owns"},
 	ItemRecordInvalid: {High, Integrity, "an evidence item's record cannot be read"},
 	StoreInconsistent: {High, Integrity, "the case file's own structure is damaged"},
+	RecordCorrupt:     {High, Integrity, "a record of the case (item, check, key, bucket state) was damaged: what it says cannot be trusted"},
+	EventBlockCorrupt: {High, Integrity, "stored events were damaged: the timeline would be wrong; they can be rebuilt from the evidence"},
+	IndexCorrupt:      {High, Integrity, "part of the event index was damaged: queries would be wrong; it can be rebuilt from the evidence"},
+	IndexMismatch:     {High, Integrity, "the event index and the stored events disagree: queries would miss or invent events"},
+	EventCountWrong:   {High, Integrity, "an item holds more stored events than its parse produced"},
 
 	LogHashMismatch:    {Critical, Integrity, "the log's content differs from what CloudTrail recorded in the digest: it was modified"},
 	LogMissing:         {High, Integrity, "a log listed in a digest is not in the evidence: it was deleted or not acquired"},
