@@ -37,6 +37,10 @@ var (
 	ErrNoCase    = errors.New("case file does not exist")
 	ErrNotFound  = errors.New("not found")
 	ErrCorrupted = errors.New("case store is corrupted")
+	// ErrReadOnlyFile: the case file's mode lets nobody write it. A
+	// writer refuses it even when the system would let it write (as
+	// root): the mode is how an examiner protects a case.
+	ErrReadOnlyFile = errors.New("case file is read-only")
 )
 
 // Bucket names. Everything lives in top-level buckets created at open.
@@ -155,6 +159,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("open case %q: empty file: %w", path, ErrNotCase)
+	}
+	if !opts.ReadOnly && st.Mode().Perm()&0o222 == 0 {
+		return nil, fmt.Errorf("open case %q: %w (mode %s): make it writable (chmod u+w) to write to it", path, ErrReadOnlyFile, st.Mode().Perm())
 	}
 	if err := checkFileSize(path); err != nil {
 		return nil, fmt.Errorf("open case %q: %w", path, err)

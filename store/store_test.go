@@ -461,3 +461,21 @@ func TestDedupSameContentCallback(t *testing.T) {
 		t.Fatalf("item 4: %+v", s)
 	}
 }
+
+// TestWriterRefusesReadOnlyFile: a case whose mode lets nobody write is
+// refused by a writer, also as root; a reader opens it.
+func TestWriterRefusesReadOnlyFile(t *testing.T) {
+	st, p := newCase(t)
+	st.Close()
+	if err := os.Chmod(p, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(p, Options{}); !errors.Is(err, ErrReadOnlyFile) {
+		t.Fatalf("writable open of a mode 444 case: %v, want ErrReadOnlyFile", err)
+	}
+	ro, err := Open(p, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a mode 444 case: %v", err)
+	}
+	ro.Close()
+}
