@@ -20,6 +20,11 @@ const (
 	ProblemOrphan        = finding.OrphanData
 	ProblemItemUnreadble = finding.ItemRecordInvalid
 	ProblemStore         = finding.StoreInconsistent
+	ProblemRecord        = finding.RecordCorrupt
+	ProblemBlock         = finding.EventBlockCorrupt
+	ProblemIndex         = finding.IndexCorrupt
+	ProblemIndexRefs     = finding.IndexMismatch
+	ProblemEventCount    = finding.EventCountWrong
 )
 
 // CheckResult is what Check found.

@@ -3,18 +3,8 @@ package store
 import (
 	"fmt"
 
-	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
-)
-
-// Problem kinds of the derived-data phases.
-const (
-	ProblemRecord     = finding.RecordCorrupt
-	ProblemBlock      = finding.EventBlockCorrupt
-	ProblemIndex      = finding.IndexCorrupt
-	ProblemIndexRefs  = finding.IndexMismatch
-	ProblemEventCount = finding.EventCountWrong
 )
 
 // sealedBuckets are the buckets whose every value is a sealed record.
