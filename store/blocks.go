@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/trailcase/trailcase/store/codec"
@@ -14,23 +16,35 @@ import (
 // first record number; an event is found by seeking to its key and
 // stepping back to the block that holds it.
 
-// decodeBlock returns the entries of a stored block, in record order.
-func decodeBlock(k, v []byte) ([]codec.Entry, error) {
-	_, es, err := decodeBlockInto(nil, nil, k, v)
+// decodeBlock returns the entries of a stored block, in record order,
+// after checking its checksum; strict refuses a block without one.
+func decodeBlock(k, v []byte, strict bool) ([]codec.Entry, error) {
+	_, es, err := decodeBlockInto(nil, nil, k, v, strict)
 	return es, err
 }
 
 // decodeBlockInto is decodeBlock reusing buf and es (which the entries
 // then point into); it returns the buffer used.
-func decodeBlockInto(buf []byte, es []codec.Entry, k, v []byte) ([]byte, []codec.Entry, error) {
+func decodeBlockInto(buf []byte, es []codec.Entry, k, v []byte, strict bool) ([]byte, []codec.Entry, error) {
 	if len(k) != 16 {
 		return buf, nil, fmt.Errorf("event block %x: %w: not a block", k, ErrCorrupted)
 	}
-	buf, es, err := codec.DecodeBlockInto(buf, es, v)
+	v, sealed, err := codec.OpenBlock(k, v)
+	if err == nil && !sealed && strict {
+		err = errors.New("no checksum")
+	}
+	if err == nil {
+		buf, es, err = codec.DecodeBlockInto(buf, es, v)
+	}
 	if err != nil {
-		return buf, nil, fmt.Errorf("event block %x: %w: %s", k, ErrCorrupted, err)
+		return buf, nil, fmt.Errorf("%s: %w: %w", blockName(k), ErrCorrupted, err)
 	}
 	return buf, es, nil
+}
+
+// blockName names a stored event block: its item and first record.
+func blockName(k []byte) string {
+	return fmt.Sprintf("event block of item %d from record %d", binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[8:]))
 }
 
 func entryEvent(item uint64, e codec.Entry) (StoredEvent, error) {
@@ -44,6 +58,7 @@ func entryEvent(item uint64, e codec.Entry) (StoredEvent, error) {
 // blockCache keeps the last few decoded blocks of a read. Events it
 // returns point into its buffers: callers copy what they keep.
 type blockCache struct {
+	strict  bool // blocks must carry a checksum (Store.strict)
 	keys    [][]byte
 	entries [][]codec.Entry
 	bufs    [][]byte
@@ -79,7 +94,7 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 		bc.entries = append(bc.entries, nil)
 		bc.bufs = append(bc.bufs, nil)
 	}
-	buf, entries, err := decodeBlockInto(bc.bufs[slot], bc.entries[slot], k, v)
+	buf, entries, err := decodeBlockInto(bc.bufs[slot], bc.entries[slot], k, v, bc.strict)
 	bc.bufs[slot] = buf
 	if err != nil {
 		bc.keys[slot], bc.entries[slot] = nil, nil
@@ -97,8 +112,8 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 
 // storedData returns the data of an event stored earlier (in this
 // transaction or before it).
-func storedData(tx *bolt.Tx, item, rec uint64) ([]byte, bool, error) {
-	var bc blockCache
+func storedData(tx *bolt.Tx, item, rec uint64, strict bool) ([]byte, bool, error) {
+	bc := blockCache{strict: strict}
 	ev, ok, err := bc.lookup(tx.Bucket(bEvents).Cursor(), item, rec)
 	return ev.Data, ok, err
 }

@@ -20,6 +20,11 @@ const (
 	ProblemOrphan        = finding.OrphanData
 	ProblemItemUnreadble = finding.ItemRecordInvalid
 	ProblemStore         = finding.StoreInconsistent
+	ProblemRecord        = finding.RecordCorrupt
+	ProblemBlock         = finding.EventBlockCorrupt
+	ProblemIndex         = finding.IndexCorrupt
+	ProblemIndexRefs     = finding.IndexMismatch
+	ProblemEventCount    = finding.EventCountWrong
 )
 
 // CheckResult is what Check found.
@@ -39,8 +44,9 @@ func (r *CheckResult) add(kind finding.Kind, item uint64, object, detail string)
 }
 
 // Check re-hashes every evidence item from the case file, checks sidecars,
-// the custody chain and the store's internal consistency, one phase after
-// the other. It collects every problem; err is only for failures to run at
+// the records' and the derived data's checksums, the events against the
+// indexes, the custody chain and the store's internal consistency, one
+// phase after the other. It collects every problem; err is only for failures to run at
 // all. progress (nil for none) advances by the bytes hashed.
 func (s *Store) Check(ctx context.Context, progress evidence.Progress) (CheckResult, error) {
 	if progress == nil {
@@ -66,6 +72,12 @@ func (s *Store) Check(ctx context.Context, progress evidence.Progress) (CheckRes
 		return res, err
 	}
 	if err := s.checkOrphans(&res, blobs); err != nil {
+		return res, err
+	}
+	if err := s.checkDerived(&res); err != nil {
+		if damaged && errors.Is(err, ErrDamaged) {
+			return res, nil
+		}
 		return res, err
 	}
 	return res, s.checkCustodyPhase(&res)

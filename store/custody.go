@@ -43,7 +43,7 @@ func (s *Store) appendCustody(tx *bolt.Tx, e evidence.CustodyEntry) (evidence.Cu
 		}
 	}
 	e.Hash = e.ComputeHash()
-	if err := putJSON(b, u64(e.Seq), e); err != nil {
+	if err := putCustodyEntry(b, e); err != nil {
 		return e, err
 	}
 	count, _, ok, err := custodyHead(tx)
@@ -64,6 +64,16 @@ type CustodySigner func(evidence.CustodyEntry) (evidence.CustodyEntry, error)
 // SignCustody makes every custody entry appended to s from now on signed
 // by sign (nil: unsigned). The store never sees a key.
 func (s *Store) SignCustody(sign CustodySigner) { s.signer = sign }
+
+// putCustodyEntry stores e as plain JSON: custody entries are
+// hash-chained, not sealed (records.go).
+func putCustodyEntry(b *bolt.Bucket, e evidence.CustodyEntry) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return b.Put(u64(e.Seq), raw)
+}
 
 // ErrNoCustodyHead means the case does not record its custody head: it was
 // last written by a trailcase that did not keep one.
@@ -286,9 +296,9 @@ func (s *Store) RecoverRun(base evidence.CustodyEntry) (e evidence.CustodyEntry,
 			_ = json.Unmarshal(raw, &started)
 		}
 		var items []uint64
-		err := tx.Bucket(bItems).ForEach(func(_, raw []byte) error {
+		err := tx.Bucket(bItems).ForEach(func(k, raw []byte) error {
 			var it evidence.Item
-			if json.Unmarshal(raw, &it) == nil && it.Custody == seq {
+			if s.getJSON(bItems, k, raw, &it) == nil && it.Custody == seq {
 				items = append(items, it.ID)
 			}
 			return nil

@@ -190,7 +190,9 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	}
 	evb := tx.Bucket(bEvents)
 	evb.FillPercent = 0.95
-	if err := evb.Put(eventKey(b.item, first), v); err != nil {
+	k := eventKey(b.item, first)
+	// v has room for the checksum; b.comp keeps its length.
+	if err := evb.Put(k, codec.AppendSum(k, v)); err != nil {
 		return err
 	}
 	all := w.postingList(allTerm)
@@ -259,7 +261,7 @@ func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool,
 		}
 		if !ok {
 			var err error
-			if stored, ok, err = storedData(tx, item, rec); err != nil {
+			if stored, ok, err = storedData(tx, item, rec, w.s.strict); err != nil {
 				return false, err
 			}
 		}

@@ -32,7 +32,7 @@ func (s *Store) Event(item, record uint64) (StoredEvent, bool, error) {
 	var e StoredEvent
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		var bc blockCache
+		bc := blockCache{strict: s.strict}
 		var err error
 		e, ok, err = bc.lookup(tx.Bucket(bEvents).Cursor(), item, record)
 		return err
@@ -55,7 +55,7 @@ func (s *Store) ItemEvents(item uint64, fn func(StoredEvent) error) error {
 				k, v = c.Next()
 			}
 			for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				entries, err := decodeBlock(k, v)
+				entries, err := decodeBlock(k, v, s.strict)
 				if err != nil {
 					return err
 				}

@@ -46,7 +46,7 @@ func (s *Store) fetch(ps []codec.Posting) ([]StoredEvent, error) {
 			defer wg.Done()
 			errs[w] = s.db.View(func(tx *bolt.Tx) error {
 				c := tx.Bucket(bEvents).Cursor()
-				var bc blockCache
+				bc := blockCache{strict: s.strict}
 				for n, i := range part {
 					if n%512 == 511 {
 						s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"container/heap"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,8 +73,7 @@ var mergeRound = 16384
 // mergeCursor walks one range's postings in one batch.
 type mergeCursor struct {
 	rng       int          // index of the range
-	batch     uint64       // batch id
-	delta     bool         // the batch's encoding
+	batch     batchInfo    // the batch
 	cur       codec.Cursor // the position after next
 	end       int          // end of the window (an index)
 	next      codec.Posting
@@ -111,6 +111,7 @@ type merge struct {
 	// A round's postings; ins[ends[k-1]:ends[k]] are the ranges of ps[k].
 	ps        []codec.Posting
 	ins, ends []int
+	err       error // a posting list that could not be read
 }
 
 // merged calls fn, in time order, for the events of the ranges: the
@@ -127,8 +128,9 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		m.bs[i][0], m.bs[i][1] = timeBounds(r.From, r.To)
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		m.pending = batchesIn(tx, time.Time{}, time.Time{})
-		return nil
+		var err error
+		m.pending, err = batchesIn(tx, time.Time{}, time.Time{}, s.strict)
+		return err
 	}); err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 	for ; m.h.Len() > 0 || len(m.pending) > 0; m.round++ {
 		err := s.db.View(func(tx *bolt.Tx) error {
 			m.fill(tx.Bucket(bEvPost))
-			return nil
+			return m.err
 		})
 		for _, c := range m.h {
 			c.list = codec.List{} // not valid past the transaction
@@ -164,11 +166,11 @@ func (m *merge) open(pb *bolt.Bucket, b batchInfo) {
 		if b.max < lo || b.min >= hi {
 			continue
 		}
-		l, ok := codec.ParseList(termPostings(pb, b.id, r.Term, b.delta), b.delta)
+		l, ok := m.list(pb, b, r.Term)
 		if !ok || l.Len() == 0 {
 			continue
 		}
-		c := &mergeCursor{rng: ri, batch: b.id, delta: b.delta, cur: l.Seek(lo), end: l.SeekIndex(hi), list: l, listRound: m.round}
+		c := &mergeCursor{rng: ri, batch: b, cur: l.Seek(lo), end: l.SeekIndex(hi), list: l, listRound: m.round}
 		if c.cur.Pos() < c.end {
 			if c.next, ok = l.Next(&c.cur); ok {
 				heap.Push(&m.h, c)
@@ -178,6 +180,22 @@ func (m *merge) open(pb *bolt.Bucket, b batchInfo) {
 	if mergeOpened != nil {
 		mergeOpened(m.h.Len())
 	}
+}
+
+// list returns term's posting list in batch b; a list that cannot be
+// read sets m.err (in a sealed batch, where it is damage) and reports
+// false.
+func (m *merge) list(pb *bolt.Bucket, b batchInfo, term string) (codec.List, bool) {
+	v, err := termPostings(pb, b, term)
+	if err != nil {
+		m.err = err
+		return codec.List{}, false
+	}
+	l, ok := codec.ParseList(v, b.delta)
+	if !ok && b.sealed && v != nil {
+		m.err = fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, term, ErrCorrupted)
+	}
+	return l, ok
 }
 
 // fill merges one round's postings, about mergeRound of them, from the
@@ -210,7 +228,7 @@ func (m *merge) fill(pb *bolt.Bucket) {
 		}
 		more := c.cur.Pos() < c.end
 		if more && c.listRound != m.round {
-			l, ok := codec.ParseList(termPostings(pb, c.batch, m.rs[c.rng].Term, c.delta), c.delta)
+			l, ok := m.list(pb, c.batch, m.rs[c.rng].Term)
 			c.list, c.listRound = l, m.round
 			c.end = min(c.end, l.Len())
 			more = ok && c.cur.Pos() < c.end

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -32,40 +33,96 @@ var (
 	kEventsTotal = []byte("events_total")
 )
 
-// batchInfo is a batch's entry: its id, time range and encoding.
+// batchInfo is a batch's entry: its id, time range, count and encoding.
 type batchInfo struct {
 	id       uint64
 	min, max uint64
-	delta    bool // posting lists delta-encoded (else fixed)
+	count    uint64 // events posted under allTerm
+	delta    bool   // posting lists delta-encoded (else fixed)
+	sealed   bool   // posting values carry a checksum (codec.AppendSum)
 }
 
-// batchDelta, after a batch's time range and count, marks its posting
-// lists delta-encoded; batches written by schema 2 lack it.
-const batchDelta = 1
+// After a batch's time range and count, batchDelta marks its posting
+// lists delta-encoded (batches written by schema 2 lack it), batchSealed
+// delta-encoded and sealed: schema 4 writes the entry itself as a sealed
+// record and every posting list and chunk of the batch with a checksum.
+const (
+	batchDelta  = 1
+	batchSealed = 2
+)
 
 // writeDelta is false only in tests, to write batches as schema 2 did.
 var writeDelta = true
 
 // batchesIn returns the batches whose time range meets [from, to); zero
-// times mean unbounded.
-func batchesIn(tx *bolt.Tx, from, to time.Time) []batchInfo {
+// times mean unbounded. strict refuses an entry without a checksum.
+func batchesIn(tx *bolt.Tx, from, to time.Time, strict bool) ([]batchInfo, error) {
 	lo, hi := timeBounds(from, to)
 	var out []batchInfo
-	_ = tx.Bucket(bEvBatches).ForEach(func(k, v []byte) error {
-		if len(k) != 8 || len(v) < 16 {
-			return nil
+	err := tx.Bucket(bEvBatches).ForEach(func(k, v []byte) error {
+		b, err := parseBatch(k, v, strict)
+		if err != nil {
+			return err
 		}
-		b := batchInfo{binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), isDelta(v)}
 		if b.max >= lo && b.min < hi {
 			out = append(out, b)
 		}
 		return nil
 	})
-	return out
+	return out, err
 }
 
-// isDelta reports whether a batch's entry marks its lists delta-encoded.
-func isDelta(v []byte) bool { return len(v) > 24 && v[24] == batchDelta }
+// parseBatch reads a batch's entry.
+func parseBatch(k, v []byte, strict bool) (batchInfo, error) {
+	p, sealed, err := codec.OpenRecord(k, v)
+	switch {
+	case len(k) != 8:
+		return batchInfo{}, fmt.Errorf("index batch key %x: %w: malformed", k, ErrCorrupted)
+	case err != nil:
+		return batchInfo{}, fmt.Errorf("%s: %w: %w", recordName(bEvBatches, k), ErrCorrupted, err)
+	case !sealed && strict:
+		return batchInfo{}, fmt.Errorf("%s: %w: no checksum", recordName(bEvBatches, k), ErrCorrupted)
+	case len(p) < 24 || (sealed && (len(p) != 25 || p[24] != batchSealed)):
+		return batchInfo{}, fmt.Errorf("%s: %w: malformed", recordName(bEvBatches, k), ErrCorrupted)
+	}
+	b := batchInfo{id: binary.BigEndian.Uint64(k), min: binary.BigEndian.Uint64(p), max: binary.BigEndian.Uint64(p[8:]), count: binary.BigEndian.Uint64(p[16:])}
+	b.sealed = sealed
+	b.delta = len(p) > 24 && (p[24] == batchDelta || p[24] == batchSealed)
+	return b, nil
+}
+
+// postValue returns a posting list or chunk of batch b stored under k,
+// checked against its checksum in a sealed batch.
+func postValue(b batchInfo, k, v []byte) ([]byte, error) {
+	if v == nil || !b.sealed {
+		return v, nil
+	}
+	p, err := codec.CheckSum(k, v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", postName(k), ErrCorrupted, err)
+	}
+	return p, nil
+}
+
+// postName names a posting list or chunk: its batch and term.
+func postName(k []byte) string {
+	if len(k) < 8 {
+		return fmt.Sprintf("index key %x", k)
+	}
+	batch := binary.BigEndian.Uint64(k)
+	if len(k) > 8 && k[8] == 0 {
+		return fmt.Sprintf("index chunk of batch %d from term %q", batch, k[9:])
+	}
+	return fmt.Sprintf("index list of batch %d for term %q", batch, k[8:])
+}
+
+// putPost stores a posting list or chunk of a batch written now.
+func putPost(pb *bolt.Bucket, b batchInfo, k, v []byte) error {
+	if b.sealed {
+		v = codec.AppendSum(k, v)
+	}
+	return pb.Put(k, v)
+}
 
 // timeBounds returns the time keys of [from, to); zero times mean
 // unbounded.
@@ -102,6 +159,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	slices.SortFunc(terms, func(a, b termList) int { return strings.Compare(a.term, b.term) })
 	pb := tx.Bucket(bEvPost)
 	pb.FillPercent = 1.0
+	bi := batchInfo{id: batch, delta: writeDelta, sealed: writeDelta}
 	// Terms with few postings share chunk values; the others (and the
 	// time order of the whole batch) get a key of their own. Chunk keys
 	// sort before the batch's term keys, so both are put in key order.
@@ -111,7 +169,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := pb.Put(codec.ChunkKey(batch, chunkFirst), chunk)
+		err := putPost(pb, bi, codec.ChunkKey(batch, chunkFirst), chunk)
 		chunk = nil
 		return err
 	}
@@ -142,7 +200,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	}
 	for _, tl := range own {
 		ps := w.postLists[tl.i]
-		if err := pb.Put(codec.PostKey(batch, tl.term), codec.AppendList(make([]byte, 0, 16+len(ps)*6), ps, writeDelta)); err != nil {
+		if err := putPost(pb, bi, codec.PostKey(batch, tl.term), codec.AppendList(make([]byte, 0, 16+len(ps)*6+codec.SumSize), ps, writeDelta)); err != nil {
 			return err
 		}
 	}
@@ -150,10 +208,14 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	info = binary.BigEndian.AppendUint64(info, all[0].T)
 	info = binary.BigEndian.AppendUint64(info, all[len(all)-1].T)
 	info = binary.BigEndian.AppendUint64(info, uint64(len(all)))
+	var err error
 	if writeDelta {
-		info = append(info, batchDelta)
+		info = append(info, batchSealed)
+		err = putRecord(tx.Bucket(bEvBatches), u64(batch), info)
+	} else {
+		err = tx.Bucket(bEvBatches).Put(u64(batch), info)
 	}
-	if err := tx.Bucket(bEvBatches).Put(u64(batch), info); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := m.Put(kNextBatch, u64(batch+1)); err != nil {
@@ -171,14 +233,14 @@ func addTotal(m *bolt.Bucket, d int64) error {
 	return m.Put(kEventsTotal, u64(uint64(max(0, n+d))))
 }
 
-func deleteItemEvents(tx *bolt.Tx, item uint64) error {
+func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
 	prefix := u64(item)
 	c := tx.Bucket(bEvents).Cursor()
 	db := tx.Bucket(bEvDedup)
 	terms := map[string]bool{allTerm: true}
 	var n int64
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
-		entries, err := decodeBlock(k, v)
+		entries, err := decodeBlock(k, v, strict)
 		if err == nil {
 			for _, e := range entries {
 				h, err := decodeHeader(item, e.Rec, e.Val)
@@ -208,10 +270,18 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 	}
 	// Drop the item's postings from every batch.
 	pb := tx.Bucket(bEvPost)
-	for _, b := range batchesIn(tx, time.Time{}, time.Time{}) {
+	batches, err := batchesIn(tx, time.Time{}, time.Time{}, strict)
+	if err != nil {
+		return err
+	}
+	for _, b := range batches {
 		for t := range terms {
 			k := codec.PostKey(b.id, t)
-			l, ok := codec.ParseList(pb.Get(k), b.delta)
+			v, err := postValue(b, k, pb.Get(k))
+			if err != nil {
+				return err
+			}
+			l, ok := codec.ParseList(v, b.delta)
 			if !ok || l.Len() == 0 {
 				continue
 			}
@@ -220,17 +290,16 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 			if len(kept) == l.Len() {
 				continue
 			}
-			var err error
 			if len(kept) == 0 {
 				err = pb.Delete(k)
 			} else {
-				err = pb.Put(k, codec.AppendList(nil, kept, b.delta))
+				err = putPost(pb, b, k, codec.AppendList(nil, kept, b.delta))
 			}
 			if err != nil {
 				return err
 			}
 		}
-		if err := dropFromChunks(pb, b.id, item, b.delta); err != nil {
+		if err := dropFromChunks(pb, b, item); err != nil {
 			return err
 		}
 	}
@@ -238,12 +307,17 @@ func deleteItemEvents(tx *bolt.Tx, item uint64) error {
 }
 
 // dropFromChunks removes an item's postings from a batch's chunks.
-func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
-	prefix := codec.ChunkKey(batch, "")
+func dropFromChunks(pb *bolt.Bucket, b batchInfo, item uint64) error {
+	delta := b.delta
+	prefix := codec.ChunkKey(b.id, "")
 	type rewrite struct{ k, v []byte }
 	var rw []rewrite
 	c := pb.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		v, err := postValue(b, k, v)
+		if err != nil {
+			return err
+		}
 		out := make([]byte, 0, len(v))
 		var scratch []byte
 		changed := false
@@ -272,7 +346,7 @@ func dropFromChunks(pb *bolt.Bucket, batch, item uint64, delta bool) error {
 		if len(r.v) == 0 {
 			err = pb.Delete(r.k)
 		} else {
-			err = pb.Put(r.k, r.v)
+			err = putPost(pb, b, r.k, r.v)
 		}
 		if err != nil {
 			return err

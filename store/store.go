@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,9 +20,13 @@ import (
 // SchemaVersion is the version of the case layout this code writes.
 // Version 2 adds posting chunks (store/codec chunk.go); version 3 delta-encodes
 // the posting lists of the batches it writes (store/codec list.go), marking each
-// batch. It reads version 1 and 2 cases as they are (their batches keep
-// fixed postings) and marks them version 3 when opened for writing.
-const SchemaVersion = 3
+// batch. Version 4 seals event blocks, posting lists and chunks, batch
+// entries and the records that reach output with a checksum (codec
+// seal.go, records.go). It reads older cases as they are (their values
+// without a checksum, their batches' fixed postings) and marks them
+// version 4 when opened for writing, noting that they hold values without
+// a checksum.
+const SchemaVersion = 4
 
 // Errors a caller may branch on.
 var (
@@ -34,6 +37,10 @@ var (
 	ErrNoCase    = errors.New("case file does not exist")
 	ErrNotFound  = errors.New("not found")
 	ErrCorrupted = errors.New("case store is corrupted")
+	// ErrReadOnlyFile: the case file's mode lets nobody write it. A
+	// writer refuses it even when the system would let it write (as
+	// root): the mode is how an examiner protects a case.
+	ErrReadOnlyFile = errors.New("case file is read-only")
 )
 
 // Bucket names. Everything lives in top-level buckets created at open.
@@ -78,6 +85,9 @@ type Store struct {
 	db       boltDB // guarded: see safe.go
 	path     string
 	readOnly bool
+	// strict: every value that carries a checksum in this schema must
+	// have one (a case created at schema 4 or later).
+	strict bool
 	// unreleased counts bytes read through the memory map since mapped
 	// pages were last released, across all blob readers: many small
 	// files add up as one large one does.
@@ -124,18 +134,14 @@ func Create(path string, info evidence.CaseInfo) (*Store, error) {
 		if err := putCustodyHead(tx, 0, evidence.SHA256{}); err != nil {
 			return err
 		}
-		b, err := json.Marshal(info)
-		if err != nil {
-			return err
-		}
-		return m.Put(kCase, b)
+		return putJSON(m, kCase, info)
 	})
 	if err != nil {
 		db.Close()
 		os.Remove(path)
 		return nil, fmt.Errorf("create case %q: %w", path, err)
 	}
-	return &Store{db: newBoltDB(db), path: path}, nil
+	return &Store{db: newBoltDB(db), path: path, strict: true}, nil
 }
 
 // Open opens an existing case file. A writer that finds the file locked by
@@ -154,6 +160,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("open case %q: empty file: %w", path, ErrNotCase)
+	}
+	if !opts.ReadOnly && st.Mode().Perm()&0o222 == 0 {
+		return nil, fmt.Errorf("open case %q: %w (mode %s): make it writable (chmod u+w) to write to it", path, ErrReadOnlyFile, st.Mode().Perm())
 	}
 	if err := checkFileSize(path); err != nil {
 		return nil, fmt.Errorf("open case %q: %w", path, err)
@@ -226,9 +235,11 @@ func (s *Store) checkSchema() error {
 		if len(v) != 8 {
 			return ErrNotCase
 		}
-		if n := binary.BigEndian.Uint64(v); n > SchemaVersion {
+		n := binary.BigEndian.Uint64(v)
+		if n > SchemaVersion {
 			return fmt.Errorf("%w: schema %d, this trailcase reads up to %d; upgrade trailcase", ErrNewer, n, SchemaVersion)
 		}
+		s.strict = n >= 4 && m.Get(kUnsealed) == nil
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %q missing", ErrCorrupted, name)
@@ -239,14 +250,23 @@ func (s *Store) checkSchema() error {
 }
 
 // upgradeSchema marks an older case as of this version before anything is
-// written in this version's layout (which reads the older one as is).
+// written in this version's layout (which reads the older one as is). A
+// case from before schema 4 keeps its values without a checksum, and is
+// marked as holding some (kUnsealed): values written from now on are
+// sealed, and verify counts those that are not.
 func (s *Store) upgradeSchema() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
-		if v := m.Get(kSchema); len(v) == 8 && binary.BigEndian.Uint64(v) < SchemaVersion {
-			return m.Put(kSchema, u64(SchemaVersion))
+		v := m.Get(kSchema)
+		if len(v) != 8 || binary.BigEndian.Uint64(v) >= SchemaVersion {
+			return nil
 		}
-		return nil
+		if old := binary.BigEndian.Uint64(v); old < 4 && m.Get(kUnsealed) == nil {
+			if err := m.Put(kUnsealed, u64(old)); err != nil {
+				return err
+			}
+		}
+		return m.Put(kSchema, u64(SchemaVersion))
 	})
 }
 
@@ -257,7 +277,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Info() (evidence.CaseInfo, error) {
 	var info evidence.CaseInfo
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return json.Unmarshal(tx.Bucket(bMeta).Get(kCase), &info)
+		return s.getJSON(bMeta, kCase, tx.Bucket(bMeta).Get(kCase), &info)
 	})
 	return info, err
 }
@@ -311,11 +331,12 @@ func keyTime(b []byte) time.Time {
 func (s *Store) Item(id uint64) (evidence.Item, error) {
 	var it evidence.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bItems).Get(u64(id))
+		k := u64(id)
+		v := tx.Bucket(bItems).Get(k)
 		if v == nil {
 			return fmt.Errorf("item %d: %w", id, ErrNotFound)
 		}
-		return json.Unmarshal(v, &it)
+		return s.getJSON(bItems, k, v, &it)
 	})
 	return it, err
 }
@@ -325,8 +346,8 @@ func (s *Store) Items(fn func(evidence.Item) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
 			var it evidence.Item
-			if err := json.Unmarshal(v, &it); err != nil {
-				return fmt.Errorf("item %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupted, err)
+			if err := s.getJSON(bItems, k, v, &it); err != nil {
+				return err
 			}
 			return fn(it)
 		})
@@ -344,8 +365,11 @@ func (s *Store) AllItems() ([]evidence.Item, error) {
 func (s *Store) FindItem(source string, sum evidence.SHA256) (uint64, error) {
 	var id uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bItemSrc).Get(srcKey(source, sum)); v != nil {
-			id = binary.BigEndian.Uint64(v)
+		k := srcKey(source, sum)
+		if v := tx.Bucket(bItemSrc).Get(k); v != nil {
+			p, err := s.itemSrc(k, v)
+			id = p
+			return err
 		}
 		return nil
 	})
@@ -362,9 +386,13 @@ func (s *Store) ItemsFromSource(source string) ([]evidence.Item, error) {
 			if len(k) != len(prefix)+32 {
 				continue
 			}
+			id, err := s.itemSrc(k, v)
+			if err != nil {
+				return err
+			}
 			var it evidence.Item
-			if raw := tx.Bucket(bItems).Get(v); raw != nil {
-				if err := json.Unmarshal(raw, &it); err != nil {
+			if raw := tx.Bucket(bItems).Get(u64(id)); raw != nil {
+				if err := s.getJSON(bItems, u64(id), raw, &it); err != nil {
 					return err
 				}
 				out = append(out, it)
@@ -373,6 +401,18 @@ func (s *Store) ItemsFromSource(source string) ([]evidence.Item, error) {
 		return nil
 	})
 	return out, err
+}
+
+// itemSrc returns the item id of a source index entry.
+func (s *Store) itemSrc(k, v []byte) (uint64, error) {
+	p, err := s.openRecord(bItemSrc, k, v)
+	if err == nil && len(p) != 8 {
+		err = fmt.Errorf("%s: %w: malformed", recordName(bItemSrc, k), ErrCorrupted)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(p), nil
 }
 
 func srcKey(source string, sum evidence.SHA256) []byte {
@@ -392,7 +432,7 @@ func (s *Store) UpdateItem(it evidence.Item) error {
 			return fmt.Errorf("item %d: %w", it.ID, ErrNotFound)
 		}
 		var prev evidence.Item
-		if err := json.Unmarshal(old, &prev); err != nil {
+		if err := s.getJSON(bItems, u64(it.ID), old, &prev); err != nil {
 			return err
 		}
 		if prev.SHA256 != it.SHA256 || prev.Size != it.Size || prev.Blob != it.Blob || prev.Source != it.Source {
@@ -400,14 +440,6 @@ func (s *Store) UpdateItem(it evidence.Item) error {
 		}
 		return putJSON(b, u64(it.ID), it)
 	})
-}
-
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, raw)
 }
 
 // Sidecar returns the stored bytes of item id's sidecar, or nil.
@@ -536,15 +568,15 @@ func (s *Store) LatestCheck(name string) (CheckRecord, bool, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(name), 0)
 		cur := tx.Bucket(bChecks).Cursor()
-		var last []byte
+		var lastK, last []byte
 		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
-			last = v
+			lastK, last = k, v
 		}
 		if last == nil {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(last, &c)
+		return s.getJSON(bChecks, lastK, last, &c)
 	})
 	return c, found, err
 }
@@ -565,9 +597,9 @@ func (s *Store) PutKeys(keys []evidence.PublicKey) error {
 func (s *Store) Keys() ([]evidence.PublicKey, error) {
 	var out []evidence.PublicKey
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bKeys).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bKeys).ForEach(func(key, v []byte) error {
 			var k evidence.PublicKey
-			if err := json.Unmarshal(v, &k); err != nil {
+			if err := s.getJSON(bKeys, key, v, &k); err != nil {
 				return err
 			}
 			out = append(out, k)
@@ -588,9 +620,9 @@ func (s *Store) PutBucket(b evidence.Bucket) error {
 func (s *Store) Buckets() ([]evidence.Bucket, error) {
 	var out []evidence.Bucket
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bS3Buckets).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bS3Buckets).ForEach(func(k, v []byte) error {
 			var b evidence.Bucket
-			if err := json.Unmarshal(v, &b); err != nil {
+			if err := s.getJSON(bS3Buckets, k, v, &b); err != nil {
 				return err
 			}
 			out = append(out, b)

@@ -256,7 +256,7 @@ func TestCustodyChain(t *testing.T) {
 		var e evidence.CustodyEntry
 		jsonUnmarshal(b.Get(u64(3)), &e)
 		e.Hash = e.ComputeHash()
-		return putJSON(b, u64(3), e)
+		return putCustodyEntry(b, e)
 	})
 	_, probs, _ = st.CheckCustody()
 	if len(probs) != 1 || probs[0].Seq != 4 || !strings.Contains(probs[0].Detail, "link to previous entry broken") {
@@ -460,4 +460,22 @@ func TestDedupSameContentCallback(t *testing.T) {
 	if s := w.Stats(4); s.Conflicts != 1 || s.Stored != 1 {
 		t.Fatalf("item 4: %+v", s)
 	}
+}
+
+// TestWriterRefusesReadOnlyFile: a case whose mode lets nobody write is
+// refused by a writer, also as root; a reader opens it.
+func TestWriterRefusesReadOnlyFile(t *testing.T) {
+	st, p := newCase(t)
+	st.Close()
+	if err := os.Chmod(p, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(p, Options{}); !errors.Is(err, ErrReadOnlyFile) {
+		t.Fatalf("writable open of a mode 444 case: %v, want ErrReadOnlyFile", err)
+	}
+	ro, err := Open(p, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a mode 444 case: %v", err)
+	}
+	ro.Close()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -10,23 +11,27 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// termPostings returns the postings of term in a batch: its own key's
+// termPostings returns the postings of term in batch b: its own key's
 // value, or its entry in the chunk that would hold it.
-func termPostings(pb *bolt.Bucket, batch uint64, term string, delta bool) []byte {
-	if v := pb.Get(codec.PostKey(batch, term)); v != nil {
-		return v
+func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
+	if k := codec.PostKey(b.id, term); pb.Get(k) != nil {
+		return postValue(b, k, pb.Get(k))
 	}
-	want := codec.ChunkKey(batch, term)
+	want := codec.ChunkKey(b.id, term)
 	c := pb.Cursor()
 	k, v := c.Seek(want)
 	if k == nil || !bytes.Equal(k, want) {
 		k, v = c.Prev()
 	}
 	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
-		return nil
+		return nil, nil
+	}
+	v, err := postValue(b, k, v)
+	if err != nil {
+		return nil, err
 	}
 	var found []byte
-	codec.ReadChunk(v, delta, func(t, ps []byte) bool {
+	ok := codec.ReadChunk(v, b.delta, func(t, ps []byte) bool {
 		switch c := strings.Compare(string(t), term); {
 		case c == 0:
 			found = ps
@@ -36,7 +41,10 @@ func termPostings(pb *bolt.Bucket, batch uint64, term string, delta bool) []byte
 		}
 		return true
 	})
-	return found
+	if !ok && b.sealed {
+		return nil, fmt.Errorf("%s: %w: malformed", postName(k), ErrCorrupted)
+	}
+	return found, nil
 }
 
 // TermValues calls fn, in term order, for each distinct term starting
@@ -47,13 +55,20 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvPost).Cursor()
 		return tx.Bucket(bEvBatches).ForEach(func(bk, bv []byte) error {
-			delta := isDelta(bv)
+			b, err := parseBatch(bk, bv, s.strict)
+			if err != nil {
+				return err
+			}
+			delta := b.delta
 			seek := append(bytes.Clone(bk), prefix...)
 			for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
 				if len(k) > 8 && k[8] == 0 {
 					continue // a chunk: below
 				}
 				t := string(k[8:])
+				if v, err = postValue(b, k, v); err != nil {
+					return err
+				}
 				if l, ok := codec.ParseList(v, delta); ok && t != allTerm {
 					counts[t] += l.Len()
 				}
@@ -73,6 +88,9 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 			for ; len(k) > 8 && bytes.Equal(k[:9], cseek[:9]); k, v = c.Next() {
 				if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
 					break
+				}
+				if v, err = postValue(b, k, v); err != nil {
+					return err
 				}
 				codec.ReadChunk(v, delta, func(t, list []byte) bool {
 					if l, ok := codec.ParseList(list, delta); ok && bytes.HasPrefix(t, []byte(prefix)) {

@@ -136,7 +136,7 @@ func (w *Writer) Flush() error {
 			case 'f':
 				err = w.writePostings(tx)
 			case 'x':
-				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
+				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key), w.s.strict)
 			case 'b':
 				if err = deleteChunks(tx, binary.BigEndian.Uint64(o.key)); err == nil {
 					err = tx.Bucket(bPending).Delete(o.key)
@@ -269,10 +269,12 @@ func (w *Writer) PutItem(it evidence.Item, sidecar []byte) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := w.add(op{kind: 'p', bucket: bItems, key: u64(it.ID), val: raw}); err != nil {
+	k := u64(it.ID)
+	if err := w.add(op{kind: 'p', bucket: bItems, key: k, val: codec.SealRecord(k, raw)}); err != nil {
 		return 0, err
 	}
-	if err := w.add(op{kind: 'p', bucket: bItemSrc, key: srcKey(it.Source, it.SHA256), val: u64(it.ID)}); err != nil {
+	sk := srcKey(it.Source, it.SHA256)
+	if err := w.add(op{kind: 'p', bucket: bItemSrc, key: sk, val: codec.SealRecord(sk, k)}); err != nil {
 		return 0, err
 	}
 	if sidecar != nil {
@@ -292,5 +294,6 @@ func (w *Writer) UpdateItem(it evidence.Item) error {
 	if err != nil {
 		return err
 	}
-	return w.add(op{kind: 'p', bucket: bItems, key: u64(it.ID), val: raw})
+	k := u64(it.ID)
+	return w.add(op{kind: 'p', bucket: bItems, key: k, val: codec.SealRecord(k, raw)})
 }

@@ -14,6 +14,11 @@ const (
 
 	CustodySignatureInvalid Kind = "CUSTODY_SIGNATURE_INVALID" // a custody entry's SSH signature does not verify
 	CustodySignerUnknown    Kind = "CUSTODY_SIGNER_UNKNOWN"    // a custody entry is signed by a key not allowed
+	RecordCorrupt           Kind = "RECORD_CORRUPT"            // a stored record fails its checksum or cannot be read
+	EventBlockCorrupt       Kind = "EVENT_BLOCK_CORRUPT"       // a stored block of events fails its checksum or cannot be decoded
+	IndexCorrupt            Kind = "INDEX_CORRUPT"             // a posting list or chunk fails its checksum or cannot be decoded
+	IndexMismatch           Kind = "INDEX_INCONSISTENT"        // the indexes and the stored events disagree
+	EventCountWrong         Kind = "EVENT_COUNT_MISMATCH"      // an item holds more events than its parse recorded
 )
 
 // Kinds found by digest verify: CloudTrail digest chains and the logs
@@ -56,6 +61,11 @@ var kinds = map[Kind]kindInfo{
 	OrphanData:        {Medium, Integrity, "the case holds bytes or events that no evidence item owns"},
 	ItemRecordInvalid: {High, Integrity, "an evidence item's record cannot be read"},
 	StoreInconsistent: {High, Integrity, "the case file's own structure is damaged"},
+	RecordCorrupt:     {High, Integrity, "a record of the case (item, check, key, bucket state) was damaged: what it says cannot be trusted"},
+	EventBlockCorrupt: {High, Integrity, "stored events were damaged: the timeline would be wrong; they can be rebuilt from the evidence"},
+	IndexCorrupt:      {High, Integrity, "part of the event index was damaged: queries would be wrong; it can be rebuilt from the evidence"},
+	IndexMismatch:     {High, Integrity, "the event index and the stored events disagree: queries would miss or invent events"},
+	EventCountWrong:   {High, Integrity, "an item holds more stored events than its parse produced"},
 
 	CustodySignatureInvalid: {Critical, Integrity, "a custody entry's signature does not verify: the entry or its signature was altered"},
 	CustodySignerUnknown:    {High, Integrity, "a custody entry is signed by a key the allowed-signers file does not list"},

@@ -10,9 +10,11 @@ import (
 // Events of one item are stored in blocks of consecutive records,
 // compressed together: neighbouring log records share most of their
 // structure, so a block compresses several times better than records one
-// by one. A stored block is BlockMagic and the s2 compression of its
+// by one. A stored block is SealedBlockMagic, the s2 compression of its
 // entries: uvarint n, then n × (uvarint record, uvarint len, event value),
-// in record order (see AppendEventValue).
+// in record order (see AppendEventValue), and its checksum (see seal.go).
+// Blocks written before schema 4 start with BlockMagic and carry no
+// checksum.
 const (
 	BlockMagic     = 'B'
 	MaxBlockEvents = 64
@@ -40,9 +42,10 @@ func DecodeBlock(v []byte) ([]Entry, error) {
 }
 
 // DecodeBlockInto is DecodeBlock reusing buf and es (which the entries
-// then point into); it returns the buffer used.
+// then point into); it returns the buffer used. A sealed block must have
+// been opened (OpenBlock) first.
 func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
-	if len(v) < 2 || v[0] != BlockMagic {
+	if len(v) < 2 || (v[0] != BlockMagic && v[0] != SealedBlockMagic) {
 		return buf, nil, errNotBlock
 	}
 	if n, err := s2.DecodedLen(v[1:]); err == nil && n <= cap(buf) {
@@ -94,7 +97,9 @@ func FindEntry(es []Entry, rec uint64) (Entry, bool) {
 	return Entry{}, false
 }
 
-// CompressBlock returns the stored value of a block's entries.
+// CompressBlock returns the stored value of a block's entries, without
+// its checksum (the caller appends it with AppendSum once the block's key
+// is known; the value has room for it).
 func CompressBlock(payload []byte) []byte {
 	_, v := CompressBlockInto(nil, payload)
 	return v
@@ -109,15 +114,16 @@ func CompressBlockInto(scratch, payload []byte) ([]byte, []byte) {
 	}
 	scratch = scratch[:cap(scratch)]
 	z := s2.Encode(scratch[1:], payload)
-	v := make([]byte, 1+len(z))
-	v[0] = BlockMagic
+	v := make([]byte, 1+len(z), 1+len(z)+SumSize)
+	v[0] = SealedBlockMagic
 	copy(v[1:], z)
 	return scratch, v
 }
 
-// DecompressBlock returns the entries of a stored block value as encoded.
+// DecompressBlock returns the entries of a block value (as CompressBlock
+// returned it) as encoded.
 func DecompressBlock(v []byte) ([]byte, error) {
-	if len(v) < 1 || v[0] != BlockMagic {
+	if len(v) < 1 || (v[0] != BlockMagic && v[0] != SealedBlockMagic) {
 		return nil, errNotBlock
 	}
 	return s2.Decode(nil, v[1:])

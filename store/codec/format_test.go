@@ -36,7 +36,17 @@ func TestFormatPinned(t *testing.T) {
 	terms, dedupKey, data := []string{"ip:10.0.0.1", "p:arn"}, "k", []byte("data")
 	v := AppendEventValue(nil, uint64(1714557600000000005)|1<<63, terms, dedupKey, data)
 	fmt.Fprintln(&b, "EVENT", hex.EncodeToString(v), EventValueLen(terms, dedupKey, data) == len(v))
-	fmt.Fprintln(&b, "BLOCK", hex.EncodeToString(CompressBlock(append([]byte{1, 1, byte(len(v))}, v...))))
+	// Schema 3 and before: BlockMagic and the compressed entries, no
+	// checksum. Schema 4: SealedBlockMagic, the same, and the checksum of
+	// key and block; records are sealed the same way.
+	blk := CompressBlock(append([]byte{1, 1, byte(len(v))}, v...))
+	legacy := append([]byte{BlockMagic}, blk[1:]...)
+	fmt.Fprintln(&b, "BLOCK", hex.EncodeToString(legacy))
+	blockKey := []byte{0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 1}
+	sealed := AppendSum(blockKey, blk)
+	fmt.Fprintln(&b, "SEALED", hex.EncodeToString(sealed))
+	fmt.Fprintln(&b, "RECORD", hex.EncodeToString(SealRecord([]byte("k"), []byte(`{"a":1}`))))
+	fmt.Fprintln(&b, "SUMMED", hex.EncodeToString(AppendSum(PostKey(9, "ip:x"), AppendDelta(nil, ps[:3]))))
 
 	want, err := os.ReadFile("testdata/format.golden")
 	if err != nil {
@@ -53,6 +63,15 @@ func TestFormatPinned(t *testing.T) {
 	l, ok := ParseList(AppendDelta(nil, ps), true)
 	if all, ok2 := l.All(); !ok || !ok2 || len(all) != len(ps) || all[299] != ps[299] {
 		t.Fatalf("delta list does not read back (ok=%v, %v)", ok, ok2)
+	}
+	for _, stored := range [][]byte{legacy, sealed} {
+		opened, _, err := OpenBlock(blockKey, stored)
+		if es, err2 := DecodeBlock(opened); err != nil || err2 != nil || len(es) != 1 || es[0].Rec != 1 {
+			t.Fatalf("block %x does not read back: %v, %v", stored[0], err, err2)
+		}
+	}
+	if _, _, err := OpenBlock(blockKey[1:], sealed); err != ErrChecksum {
+		t.Fatalf("a block under another key opens: %v", err)
 	}
 	h, ok := DecodeHeader(v)
 	if !ok || strings.Join(h.Terms, ",") != "ip:10.0.0.1,p:arn" || h.DedupKey != "k" || string(h.Rest) != "data" {

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/store/codec"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The derived-data phases read every event block and every posting, and
+// check them against each other: every block passes its checksum and
+// decodes, every posting names a stored event (at that event's time),
+// every event is reached from the time index (allTerm), each batch holds
+// no more time postings than its entry says, the case's event total is the
+// number stored, and no item holds more events than its parse produced.
+
+// storedEv is one stored event as the index phase needs it.
+type storedEv struct {
+	item, rec, t uint64
+}
+
+// eventSet is every stored event, in (item, record) order, and which of
+// them a time posting reached.
+type eventSet struct {
+	evs     []storedEv
+	reached []bool
+}
+
+func (es *eventSet) find(item, rec uint64) int {
+	i, ok := slices.BinarySearchFunc(es.evs, storedEv{item: item, rec: rec}, func(a, b storedEv) int {
+		if c := cmp.Compare(a.item, b.item); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rec, b.rec)
+	})
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// checkEvents decodes every stored event block.
+func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
+	es := &eventSet{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		var buf []byte
+		var entries []codec.Entry
+		n := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%4096 == 0 {
+				s.releaseMappedTx(tx)
+			}
+			if len(k) != 16 {
+				continue // named by the orphan phase
+			}
+			item := binary.BigEndian.Uint64(k)
+			if _, sealed, _ := codec.OpenBlock(k, v); !sealed {
+				un.blocks++
+			}
+			var err error
+			if buf, entries, err = decodeBlockInto(buf, entries, k, v, s.strict); err != nil {
+				res.add(ProblemBlock, item, "", err.Error())
+				continue
+			}
+			for _, e := range entries {
+				h, ok := codec.DecodeHeader(e.Val)
+				if !ok {
+					res.add(ProblemBlock, item, "", fmt.Sprintf("%s: record %d is malformed", blockName(k), e.Rec))
+					break
+				}
+				es.evs = append(es.evs, storedEv{item, e.Rec, binary.BigEndian.Uint64(h.TimeKey)})
+			}
+		}
+		return nil
+	})
+	es.reached = make([]bool, len(es.evs))
+	return es, err
+}
+
+// checkIndex reads every batch's posting lists and chunks against the
+// stored events.
+func (s *Store) checkIndex(res *CheckResult, un *unsealed, es *eventSet) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		batches := map[uint64]batchInfo{}
+		_ = tx.Bucket(bEvBatches).ForEach(func(k, v []byte) error {
+			if b, err := parseBatch(k, v, s.strict); err == nil {
+				batches[b.id] = b
+			} // else named by checkRecords
+			return nil
+		})
+		timePostings := map[uint64]uint64{}
+		c := tx.Bucket(bEvPost).Cursor()
+		n := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%4096 == 0 {
+				s.releaseMappedTx(tx)
+			}
+			if len(k) < 9 {
+				res.add(ProblemIndex, 0, "", fmt.Sprintf("malformed index key %x", k))
+				continue
+			}
+			b, ok := batches[binary.BigEndian.Uint64(k)]
+			if !ok {
+				res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("%s: its batch is not in the index", postName(k)))
+				continue
+			}
+			if !b.sealed {
+				un.postings++
+			}
+			p, err := postValue(b, k, v)
+			if err != nil {
+				res.add(ProblemIndex, 0, "", err.Error())
+				continue
+			}
+			if k[8] != 0 {
+				timePostings[b.id] += es.checkList(res, b, k, k[8:], p)
+				continue
+			}
+			if !codec.ReadChunk(p, b.delta, func(term, list []byte) bool {
+				es.checkList(res, b, k, term, list)
+				return true
+			}) {
+				res.add(ProblemIndex, 0, "", postName(k)+": malformed")
+			}
+		}
+		for id, b := range batches {
+			// Re-indexing an item removes its postings from earlier
+			// batches without changing their entries: fewer is fine.
+			if timePostings[id] > b.count {
+				res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("index batch %d holds %d time postings, its entry says at most %d", id, timePostings[id], b.count))
+			}
+		}
+		return nil
+	})
+}
+
+// checkList checks one posting list of batch b (stored under k, for term)
+// and returns how many time postings it holds.
+func (es *eventSet) checkList(res *CheckResult, b batchInfo, k, term, v []byte) uint64 {
+	l, ok := codec.ParseList(v, b.delta)
+	if !ok {
+		res.add(ProblemIndex, 0, "", fmt.Sprintf("%s: list for term %q is malformed", postName(k), term))
+		return 0
+	}
+	isTime := string(term) == allTerm
+	var cur codec.Cursor
+	dangling, wrongTime := 0, 0
+	for cur.Pos() < l.Len() {
+		p, ok := l.Next(&cur)
+		if !ok {
+			res.add(ProblemIndex, 0, "", fmt.Sprintf("%s: list for term %q is malformed at posting %d", postName(k), term, cur.Pos()))
+			break
+		}
+		i := es.find(p.Item, p.Rec)
+		switch {
+		case i < 0:
+			dangling++
+		case es.evs[i].t != p.T:
+			wrongTime++
+		case isTime:
+			es.reached[i] = true
+		}
+	}
+	if dangling > 0 {
+		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("index batch %d, term %q: %d posting(s) name no stored event", b.id, term, dangling))
+	}
+	if wrongTime > 0 {
+		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("index batch %d, term %q: %d posting(s) give another time than their event", b.id, term, wrongTime))
+	}
+	if isTime {
+		return uint64(l.Len())
+	}
+	return 0
+}
+
+// checkEventCounts reports events no time posting reaches, an event
+// total that is not the number stored, and items holding more events
+// than their parse produced.
+func (s *Store) checkEventCounts(res *CheckResult, es *eventSet) error {
+	stored := map[uint64]int64{}
+	unreached := map[uint64]int{}
+	for i, e := range es.evs {
+		stored[e.item]++
+		if !es.reached[i] {
+			unreached[e.item]++
+		}
+	}
+	for item, n := range unreached {
+		res.add(ProblemIndexRefs, item, "", fmt.Sprintf("%d stored event(s) of item %d are in no time posting: the timeline would miss them", n, item))
+	}
+	total, err := s.EventCount()
+	if err != nil {
+		return err
+	}
+	if total != len(es.evs) {
+		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("the case records %d events, %d are stored", total, len(es.evs)))
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
+			var it evidence.Item
+			if s.getJSON(bItems, k, v, &it) != nil {
+				return nil // named by the item phase
+			}
+			// Duplicates of events stored earlier are not stored again,
+			// so an item may hold fewer events than it parsed, never more.
+			if n := stored[it.ID]; it.ParseState == evidence.ParseDone && n > it.Events {
+				res.add(ProblemEventCount, it.ID, it.Path, fmt.Sprintf("%d events stored, its parse produced %d", n, it.Events))
+			}
+			return nil
+		})
+	})
+}
+
+// checkDerived runs the derived-data phases.
+func (s *Store) checkDerived(res *CheckResult) error {
+	var un unsealed
+	if err := s.checkRecords(res, &un); err != nil {
+		return err
+	}
+	es, err := s.checkEvents(res, &un)
+	if err != nil {
+		return err
+	}
+	if err := s.checkIndex(res, &un, es); err != nil {
+		return err
+	}
+	if err := s.checkEventCounts(res, es); err != nil {
+		return err
+	}
+	if n := un.notice(); n != "" {
+		res.Notices = append(res.Notices, n)
+	}
+	return nil
+}
