@@ -20,7 +20,6 @@ type findingsOptions struct {
 	rules   []string      // --rules files and directories
 	level   finding.Level // only findings at or above it; "" for all
 	failOn  finding.Level // exit 3 when a finding is at or above it; "" never
-	emitSQL string        // duckdb | athena: write the rules as SQL instead
 	find    findings.Options
 }
 
@@ -28,7 +27,7 @@ func findingsCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "findings",
 		Usage:     "list what the rules, the checks and the coverage analysis found, most severe first",
-		UsageText: "trailcase findings --case FILE [--rules DIR|FILE]… [--level L] [--fail-on L] [--from T] [--to T] [--emit-sql duckdb|athena] [--json]",
+		UsageText: "trailcase findings --case FILE [--rules DIR|FILE]… [--level L] [--fail-on L] [--from T] [--to T] [--json]",
 		Description: `Runs the built-in Sigma rule pack and the rules given with --rules over the case's events in
 time order, and lists every finding, most severe first: behaviour (what the rules matched),
 coverage (evidence that is not there: delivery gaps, digest-chain restarts, NODATA/SKIPDATA
@@ -39,9 +38,6 @@ A rule that cannot be loaded is reported (file, line, what is unsupported); the 
 Levels: informational, low, medium, high, critical. With --fail-on LEVEL the exit status is 3
 when a finding is at or above LEVEL. Opens the case read-only.
 
---emit-sql writes the rules SQL can express as queries over the Parquet export schema
-('trailcase export --format parquet'), for DuckDB or Athena; the others are listed as comments.
-
 ` + exitCodesHelp,
 		Flags: withGlobal(
 			&cli.StringSliceFlag{Name: "rules", Usage: "also run the Sigma rules in `DIR|FILE`; repeatable"},
@@ -49,7 +45,6 @@ when a finding is at or above LEVEL. Opens the case read-only.
 			&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when a finding is at or above `LEVEL`"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or a date)"},
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
-			&cli.StringFlag{Name: "emit-sql", Usage: "write the rules as SQL for `DIALECT` (duckdb or athena) and exit"},
 		),
 		Action: func(c *cli.Context) error {
 			o, err := findingsFlags(c)
@@ -63,7 +58,7 @@ when a finding is at or above LEVEL. Opens the case read-only.
 
 // findingsFlags reads and checks the flags of findings.
 func findingsFlags(c *cli.Context) (findingsOptions, error) {
-	o := findingsOptions{caseOptions: caseFlags(c), rules: c.StringSlice("rules"), emitSQL: strings.ToLower(c.String("emit-sql"))}
+	o := findingsOptions{caseOptions: caseFlags(c), rules: c.StringSlice("rules")}
 	if err := noArgs(c, "findings"); err != nil {
 		return o, err
 	}
@@ -87,19 +82,12 @@ func findingsFlags(c *cli.Context) (findingsOptions, error) {
 	if !o.find.From.IsZero() && !o.find.To.IsZero() && !o.find.To.After(o.find.From) {
 		return o, usagef("--to %s is not after --from %s", fmtTime(o.find.To), fmtTime(o.find.From))
 	}
-	if o.emitSQL != "" && o.emitSQL != findings.DuckDB && o.emitSQL != findings.Athena {
-		return o, usagef("--emit-sql %q: want duckdb or athena", o.emitSQL)
-	}
 	return o, nil
 }
 
 func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 	rules, lerrs := findings.LoadRules(o.rules)
 	o.find.Rules = rules
-	if o.emitSQL != "" {
-		warnRules(s, lerrs)
-		return findings.EmitSQL(s.stdout, o.emitSQL, o.find)
-	}
 	st, err := o.open(true)
 	if err != nil {
 		return err
