@@ -17,10 +17,10 @@ import (
 // findingsOptions are the flags of one findings run.
 type findingsOptions struct {
 	caseOptions
-	rules   []string      // --rules files and directories
-	level   finding.Level // only findings at or above it; "" for all
-	failOn  finding.Level // exit 3 when a finding is at or above it; "" never
-	find    findings.Options
+	rules  []string      // --rules files and directories
+	level  finding.Level // only findings at or above it; "" for all
+	failOn finding.Level // exit 3 when a finding is at or above it; "" never
+	find   findings.Options
 }
 
 func findingsCommand(e *env) *cli.Command {

@@ -72,36 +72,21 @@ func printSummary(s *streams, sum *findings.Summary) {
 	for _, sc := range sum.Sources {
 		s.out("  %-10s %9d  %s to %s\n", sc.Source, sc.Events, evidence.FormatTime(sc.First), evidence.FormatTime(sc.Last))
 	}
-	counts := func(label string, cs []findings.Count) {
-		if len(cs) == 0 {
-			return
-		}
-		var parts []string
-		for _, c := range cs {
-			parts = append(parts, fmt.Sprintf("%s (%d)", timeline.ShortPrincipal(c.Value), c.Count))
-		}
-		s.out("%-11s %s\n", label, safe.Text(strings.Join(parts, ", ")))
+	byCount := func(c findings.Count) string { return fmt.Sprintf("%s (%d)", timeline.ShortPrincipal(c.Value), c.Count) }
+	byFirst := func(c findings.Count) string {
+		return timeline.ShortPrincipal(c.Value) + " " + evidence.FormatTime(c.First)
 	}
 	s.out("\ntop\n")
-	counts("  principals", sum.Top.Principals)
-	counts("  keys", sum.Top.AccessKeys)
-	counts("  addresses", sum.Top.Addresses)
-	counts("  events", sum.Top.EventNames)
-	counts("  errors", sum.Top.ErrorCodes)
-	firstSeen := func(label string, cs []findings.Count) {
-		var parts []string
-		for _, c := range cs[:min(5, len(cs))] {
-			parts = append(parts, fmt.Sprintf("%s %s", timeline.ShortPrincipal(c.Value), evidence.FormatTime(c.First)))
-		}
-		if len(parts) > 0 {
-			s.out("%-11s %s\n", label, safe.Text(strings.Join(parts, ", ")))
-		}
-	}
+	counts(s, "  principals", sum.Top.Principals, 10, byCount)
+	counts(s, "  keys", sum.Top.AccessKeys, 10, byCount)
+	counts(s, "  addresses", sum.Top.Addresses, 10, byCount)
+	counts(s, "  events", sum.Top.EventNames, 10, byCount)
+	counts(s, "  errors", sum.Top.ErrorCodes, 10, byCount)
 	s.out("\nfirst seen last\n")
-	firstSeen("  principals", sum.New.Principals)
-	firstSeen("  keys", sum.New.AccessKeys)
-	firstSeen("  addresses", sum.New.Addresses)
-	firstSeen("  agents", sum.New.UserAgents)
+	counts(s, "  principals", sum.New.Principals, 5, byFirst)
+	counts(s, "  keys", sum.New.AccessKeys, 5, byFirst)
+	counts(s, "  addresses", sum.New.Addresses, 5, byFirst)
+	counts(s, "  agents", sum.New.UserAgents, 5, byFirst)
 	for _, b := range sum.Denied {
 		s.out("denied      %d calls by %s from %s, %s to %s\n", b.Count, safe.Text(timeline.ShortPrincipal(b.Principal)), safe.Text(b.Address), evidence.FormatTime(b.First), evidence.FormatTime(b.Last))
 	}
@@ -118,6 +103,17 @@ func printSummary(s *streams, sum *findings.Summary) {
 		lv = append(lv, fmt.Sprintf("%d %s", l.Count, l.Level))
 	}
 	s.out("\nfindings    %s ('trailcase findings' lists them)\n", strings.Join(lv, ", "))
+}
+
+// counts prints up to n values on one line.
+func counts(s *streams, label string, cs []findings.Count, n int, format func(findings.Count) string) {
+	var parts []string
+	for _, c := range cs[:min(n, len(cs))] {
+		parts = append(parts, format(c))
+	}
+	if len(parts) > 0 {
+		s.out("%-11s %s\n", label, safe.Text(strings.Join(parts, ", ")))
+	}
 }
 
 // changes lists calls, one line each.
