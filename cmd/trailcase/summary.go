@@ -72,7 +72,9 @@ func printSummary(s *streams, sum *findings.Summary) {
 	for _, sc := range sum.Sources {
 		s.out("  %-10s %9d  %s to %s\n", sc.Source, sc.Events, evidence.FormatTime(sc.First), evidence.FormatTime(sc.Last))
 	}
-	byCount := func(c findings.Count) string { return fmt.Sprintf("%s (%d)", timeline.ShortPrincipal(c.Value), c.Count) }
+	byCount := func(c findings.Count) string {
+		return fmt.Sprintf("%s (%d)", timeline.ShortPrincipal(c.Value), c.Count)
+	}
 	byFirst := func(c findings.Count) string {
 		return timeline.ShortPrincipal(c.Value) + " " + evidence.FormatTime(c.First)
 	}
