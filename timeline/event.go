@@ -77,8 +77,12 @@ type Event struct {
 	fieldNames, fieldValues []string
 }
 
-// field returns a field by name, from Fields or, when a parser left the
-// map out (ParseOptions.NoFieldMap), from the ordered list.
+// Field returns a text-log field (flow log header name, ELB field name)
+// by name, from Fields or, when a parser left the map out
+// (ParseOptions.NoFieldMap), from the ordered list.
+func (e *Event) Field(name string) (string, bool) { return e.field(name) }
+
+// field is Field.
 func (e *Event) field(name string) (string, bool) {
 	if v, ok := e.Fields[name]; ok {
 		return v, true

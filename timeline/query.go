@@ -137,6 +137,9 @@ type Match struct {
 	// Why says why the event was selected ("own event", "via AssumeRole
 	// by …", "network: IP … used by principal"); empty for All.
 	Why []string
+	// Findings are the titles of the rules the event matched, when the
+	// caller ran them (see timeline/findings.Annotator).
+	Findings []string
 }
 
 // Count is a value and how many events carry it.

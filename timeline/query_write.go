@@ -93,6 +93,7 @@ type row struct {
 	IssuedKey     string          `json:"issued_access_key,omitempty"`
 	Annotations   []string        `json:"annotations"`
 	Why           []string        `json:"why"`
+	Findings      []string        `json:"findings,omitempty"`
 	Raw           json.RawMessage `json:"raw,omitempty"`
 }
 
@@ -102,7 +103,7 @@ func toRow(m *Match) row {
 		Account: e.Account, Region: e.Region, Principal: e.Principal, PrincipalType: e.PrincipalType, AccessKeyID: e.AccessKeyID,
 		SrcIP: e.SrcIP, SrcPort: e.SrcPort, DstIP: e.DstIP, DstPort: e.DstPort, Action: e.Action, Outcome: e.Outcome,
 		Protocol: e.Protocol, Bytes: e.Bytes, Packets: e.Packets, EventID: e.EventID, EventSource: e.EventSource,
-		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Raw: e.Raw}
+		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Findings: m.Findings, Raw: e.Raw}
 	if r.Annotations == nil {
 		r.Annotations = []string{}
 	}
@@ -216,6 +217,9 @@ func (t *timesketchWriter) Write(m *Match) error {
 	set("user_agent", e.UserAgent)
 	set("protocol", e.Protocol)
 	set("issued_access_key", e.IssuedAccessKey)
+	if len(m.Findings) > 0 {
+		v["tag"] = m.Findings
+	}
 	if e.SrcPort != 0 {
 		v["src_port"] = e.SrcPort
 	}
@@ -343,6 +347,7 @@ func (t *tableWriter) Write(m *Match) error {
 			note = append(note, arnPrefix.ReplaceAllString(w, ""))
 		}
 	}
+	note = append(note, m.Findings...)
 	note = append(note, e.Annotations...)
 	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(evidence.FormatTime(e.Time), colTime), pad(e.Source, colSource),
 		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),

@@ -21,6 +21,8 @@ func commands(e *env) []*cli.Command {
 	return []*cli.Command{
 		initCommand(e), acquireCommand(e), indexCommand(e), lsCommand(e), custodyCommand(e),
 		verifyCommand(e), digestCommand(e), objectlockCommand(e), timelineCommand(e),
+		findingsCommand(e),
+		summaryCommand(e),
 		reportCommand(e), exportCommand(e), keysCommand(e), demoCommand(e), completionCommand(e),
 		gendocsCommand(e), keyCommand(e),
 	}

@@ -15,7 +15,9 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/timeline"
+	"github.com/trailcase/trailcase/timeline/findings"
 	"github.com/trailcase/trailcase/timeline/incident"
 )
 
@@ -85,7 +87,7 @@ func runDemo(ctx context.Context, o demoOptions, s *streams) error {
 		return fmt.Errorf("demo directory %q: %w", dir, err)
 	}
 	s.out("trailcase demo: a leaked CI access key, in %s\n", dir)
-	for _, step := range []func(context.Context) error{d.evidence, d.initCase, d.acquire, d.verify, d.digest, d.objectlock, d.timelines, d.report} {
+	for _, step := range []func(context.Context) error{d.evidence, d.initCase, d.acquire, d.whereToStart, d.verify, d.digest, d.objectlock, d.timelines, d.report} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -184,6 +186,49 @@ func (d *demo) acquire(ctx context.Context) error {
 	d.s.out("   indexed %d events from %d items, %d flagged\n", rep.Index.Events, rep.Index.Items, len(rep.Index.Flagged))
 	d.proved("every file is in the case byte for byte with its SHA-256; its S3 metadata came from the sidecars")
 	return nil
+}
+
+// whereToStart shows what the findings say before anything else: the
+// most severe findings and the addresses and principals behind them.
+func (d *demo) whereToStart(ctx context.Context) error {
+	d.s.out("\n== where to start (trailcase summary, trailcase findings)\n")
+	st, err := d.cs.open(true)
+	if err != nil {
+		return err
+	}
+	sum, err := findings.Summarise(ctx, st, findings.Options{})
+	st.Close()
+	if err != nil {
+		return err
+	}
+	var lv []string
+	for _, l := range sum.Findings {
+		if l.Count > 0 {
+			lv = append(lv, fmt.Sprintf("%d %s", l.Count, l.Level))
+		}
+	}
+	d.s.out("   %s finding(s) from %d rules over %d events\n", strings.Join(lv, ", "), sum.Rules, sum.Events)
+	for _, f := range sum.Report().Findings {
+		if f.Level.AtLeast(finding.High) {
+			d.s.out("   %-8s %s %s\n", f.Level, f.Title, demoWhen(f))
+		}
+	}
+	for _, p := range sum.Start[:min(3, len(sum.Start))] {
+		d.s.out("   start: trailcase timeline --case %s %s %s\n", shellQuote(d.cs.path), p.Flag, shellQuote(p.Value))
+	}
+	d.proved("the rules point at one address and the sessions it used, and at the hours no log covers")
+	return nil
+}
+
+// demoWhen is a finding's time range in a few characters.
+func demoWhen(f finding.Finding) string {
+	if f.First.IsZero() {
+		return ""
+	}
+	if f.Last.Sub(f.First) < time.Minute {
+		return f.First.UTC().Format("(01-02 15:04)")
+	}
+	return f.First.UTC().Format("(01-02 15:04 to ") + f.Last.UTC().Format("01-02 15:04)")
 }
 
 func (d *demo) verify(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/timeline"
+	"github.com/trailcase/trailcase/timeline/findings"
 )
 
 // timelineOptions are the flags of one timeline run.
@@ -134,7 +135,11 @@ func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q 
 	if err := w.Begin(corr); err != nil {
 		return nil, err
 	}
-	sum, err := corr.Run(ctx, w.Write)
+	ann := findings.NewAnnotator(nil)
+	sum, err := corr.Run(ctx, func(m *timeline.Match) error {
+		m.Findings = ann.Titles(m.Event)
+		return w.Write(m)
+	})
 	if err != nil {
 		return nil, err
 	}

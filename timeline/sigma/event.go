@@ -218,7 +218,7 @@ func textField(aliases map[string]func(e *timeline.Event) string) func(string) g
 			return func(d *doc) value { return present(pick(d.e)) }
 		}
 		return func(d *doc) value {
-			v, ok := d.e.Fields[name]
+			v, ok := d.e.Field(name)
 			if !ok || v == "-" {
 				return value{}
 			}

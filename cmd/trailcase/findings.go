@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/finding"
+	"github.com/trailcase/trailcase/evidence/safe"
+	"github.com/trailcase/trailcase/timeline/findings"
+	"github.com/trailcase/trailcase/timeline/sigma"
+)
+
+// findingsOptions are the flags of one findings run.
+type findingsOptions struct {
+	caseOptions
+	rules  []string      // --rules files and directories
+	level  finding.Level // only findings at or above it; "" for all
+	failOn finding.Level // exit 3 when a finding is at or above it; "" never
+	find   findings.Options
+}
+
+func findingsCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "findings",
+		Usage:     "list what the rules, the checks and the coverage analysis found, most severe first",
+		UsageText: "trailcase findings --case FILE [--rules DIR|FILE]… [--level L] [--fail-on L] [--from T] [--to T] [--json]",
+		Description: `Runs the built-in Sigma rule pack and the rules given with --rules over the case's events in
+time order, and lists every finding, most severe first: behaviour (what the rules matched),
+coverage (evidence that is not there: delivery gaps, digest-chain restarts, NODATA/SKIPDATA
+flow records, StopLogging windows, load balancers and VPCs with no logs) and integrity (the
+problems of the latest verify, digest verify and objectlock results stored in the case).
+
+A rule that cannot be loaded is reported (file, line, what is unsupported); the others run.
+Levels: informational, low, medium, high, critical. With --fail-on LEVEL the exit status is 3
+when a finding is at or above LEVEL. Opens the case read-only.
+
+` + exitCodesHelp,
+		Flags: withGlobal(
+			&cli.StringSliceFlag{Name: "rules", Usage: "also run the Sigma rules in `DIR|FILE`; repeatable"},
+			&cli.StringFlag{Name: "level", Usage: "only findings at or above `LEVEL`"},
+			&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when a finding is at or above `LEVEL`"},
+			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or a date)"},
+			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
+		),
+		Action: func(c *cli.Context) error {
+			o, err := findingsFlags(c)
+			if err != nil {
+				return err
+			}
+			return runFindings(c.Context, o, e.streams(c))
+		},
+	}
+}
+
+// findingsFlags reads and checks the flags of findings.
+func findingsFlags(c *cli.Context) (findingsOptions, error) {
+	o := findingsOptions{caseOptions: caseFlags(c), rules: c.StringSlice("rules")}
+	if err := noArgs(c, "findings"); err != nil {
+		return o, err
+	}
+	var err error
+	for _, l := range []struct {
+		flag string
+		dst  *finding.Level
+	}{{"level", &o.level}, {"fail-on", &o.failOn}} {
+		if v := c.String(l.flag); v != "" {
+			if *l.dst, err = finding.ParseLevel(v); err != nil {
+				return o, usagef("--%s: %v", l.flag, err)
+			}
+		}
+	}
+	if o.find.From, err = parseTime("from", c.String("from")); err != nil {
+		return o, err
+	}
+	if o.find.To, err = parseTime("to", c.String("to")); err != nil {
+		return o, err
+	}
+	if !o.find.From.IsZero() && !o.find.To.IsZero() && !o.find.To.After(o.find.From) {
+		return o, usagef("--to %s is not after --from %s", fmtTime(o.find.To), fmtTime(o.find.From))
+	}
+	return o, nil
+}
+
+func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
+	rules, lerrs := findings.LoadRules(o.rules)
+	o.find.Rules = rules
+	st, err := o.open(true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := findings.ForCase(ctx, st, o.find)
+	if err != nil {
+		return err
+	}
+	rep.RulesFailed = append(lerrs, rep.RulesFailed...)
+	warnRules(s, rep.RulesFailed)
+	shown := rep.Findings[:0:0]
+	failing := 0
+	for _, f := range rep.Findings {
+		if o.failOn != "" && f.Level.AtLeast(o.failOn) {
+			failing++
+		}
+		if f.Level.AtLeast(o.level) {
+			shown = append(shown, f)
+		}
+	}
+	rep.Findings = shown
+	if s.json {
+		if err := s.printJSON(findings.ListOf(rep)); err != nil {
+			return err
+		}
+	} else {
+		printFindings(s, rep)
+	}
+	if failing > 0 {
+		return problemsError{fmt.Sprintf("%d finding(s) at or above %s", failing, o.failOn)}
+	}
+	return nil
+}
+
+// warnRules says which rules could not be loaded (the others ran).
+func warnRules(s *streams, errs []*sigma.RuleError) {
+	if s.json {
+		return
+	}
+	for _, e := range errs {
+		s.warn("rule not loaded: %s", safe.Text(e.Error()))
+	}
+}
+
+// printFindings writes one block per finding and a closing count.
+func printFindings(s *streams, rep *findings.Report) {
+	for _, f := range rep.Findings {
+		printFinding(s, f)
+	}
+	counts := map[finding.Level]int{}
+	for _, f := range rep.Findings {
+		counts[f.Level]++
+	}
+	var parts []string
+	for _, l := range []finding.Level{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Informational} {
+		if counts[l] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[l], l))
+		}
+	}
+	by := ""
+	if len(parts) > 0 {
+		by = " (" + strings.Join(parts, ", ") + ")"
+	}
+	s.out("%d finding(s)%s; %d event(s) read, %d rule(s) loaded, %d failed\n", len(rep.Findings), by, rep.Events, rep.RulesLoaded, len(rep.RulesFailed))
+}
+
+// printFinding writes one finding as a block; every string that may come
+// from the evidence goes through safe.Text.
+func printFinding(s *streams, f finding.Finding) {
+	id := f.Rule
+	if id == "" {
+		id = string(f.Kind)
+	}
+	s.out("%s  %s  %s  [%s]\n", strings.ToUpper(string(f.Level)), f.Category, safe.Text(f.Title), safe.Text(id))
+	if !f.First.IsZero() {
+		s.out("  when        %s to %s\n", evidence.FormatTime(f.First), evidence.FormatTime(f.Last))
+	}
+	list := func(label string, vs []string) {
+		if len(vs) > 0 {
+			s.out("  %-11s %s\n", label, safe.Text(strings.Join(vs, ", ")))
+		}
+	}
+	list("principals", f.Principals)
+	list("addresses", f.IPs)
+	list("techniques", f.Techniques)
+	if f.Object != "" {
+		s.out("  object      %s\n", safe.Text(f.Object))
+	}
+	if len(f.Events) > 0 {
+		var refs []string
+		for i, e := range f.Events {
+			if i == 5 {
+				refs = append(refs, fmt.Sprintf("… %d more", len(f.Events)-5))
+				break
+			}
+			refs = append(refs, fmt.Sprintf("%d/%d", e.Item, e.Record))
+		}
+		s.out("  events      %s\n", strings.Join(refs, ", "))
+	}
+	s.out("  %s\n\n", safe.Text(f.Detail))
+}

@@ -1,0 +1,150 @@
+package findings
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/trailcase/trailcase/evidence/finding"
+	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
+	"github.com/trailcase/trailcase/timeline/sigma"
+)
+
+// Options say which rules run over which part of the case.
+type Options struct {
+	// Rules are rules to run besides the built-in pack (see LoadRules).
+	Rules []*sigma.Rule
+	// NoBuiltin leaves the built-in pack out.
+	NoBuiltin bool
+	// From and To bound event times to [From, To); zero is unbounded.
+	From, To time.Time
+	// Limits bound the correlation state (sigma.DefaultLimits when zero).
+	Limits sigma.Limits
+	// Gaps overrides the delivery gap per source (DefaultGaps when nil).
+	Gaps map[string]time.Duration
+	// NoDigest skips the digest chains when no digest verification is
+	// stored in the case (verifying them re-hashes every CloudTrail log).
+	NoDigest bool
+}
+
+// Report is what ForCase found.
+type Report struct {
+	Findings    []finding.Finding
+	RulesLoaded int
+	RulesFailed []*sigma.RuleError
+	Events      int64 // events read
+	Dropped     int   // events not correlated because a rule reached its group limit
+	// First and Last are the times of the case's first and last event in
+	// the range read; zero when it holds none.
+	First, Last time.Time
+}
+
+// Limits on what a pass keeps, so memory stays bounded however many
+// events match.
+const (
+	// MaxGroups is how many (rule, principal or address) groups of
+	// detection results are kept; matches of further groups are counted
+	// in the last finding of their rule.
+	MaxGroups = 20_000
+	// MaxListed is how many principals and addresses a finding names.
+	MaxListed = 20
+)
+
+// LoadRules reads Sigma rules from files and directories (walked for
+// .yml and .yaml files). Rules that cannot be loaded are returned as
+// errors naming file and line; the others load.
+func LoadRules(paths []string) ([]*sigma.Rule, []*sigma.RuleError) {
+	var rules []*sigma.Rule
+	var errs []*sigma.RuleError
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			errs = append(errs, &sigma.RuleError{File: p, Msg: err.Error()})
+			continue
+		}
+		rs, es := sigma.Load(os.DirFS(filepath.Dir(abs)), filepath.Base(abs))
+		for _, r := range rs {
+			r.File = filepath.Join(filepath.Dir(p), r.File)
+		}
+		for _, e := range es {
+			e.File = filepath.Join(filepath.Dir(p), e.File)
+		}
+		rules, errs = append(rules, rs...), append(errs, es...)
+	}
+	return rules, errs
+}
+
+// engine compiles the built-in pack and o.Rules.
+func (o Options) engine() (*sigma.Engine, int, []*sigma.RuleError) {
+	var rules []*sigma.Rule
+	var errs []*sigma.RuleError
+	if !o.NoBuiltin {
+		rules, errs = sigma.Builtin()
+	}
+	rules = append(rules, o.Rules...)
+	eng, lerrs := sigma.New(rules, o.Limits)
+	return eng, len(eng.Rules()), append(errs, lerrs...)
+}
+
+// ForCase runs the rules over the case's events and returns every
+// finding, most severe first: behaviour (the rules), coverage and
+// integrity (the checks stored in the case). The report of a case calls
+// it as the findings command does.
+func ForCase(ctx context.Context, st *store.Store, o Options) (*Report, error) {
+	rep, _, err := pass(ctx, st, o, nil)
+	return rep, err
+}
+
+// pass reads the events once, feeding the rules, the coverage tracker and
+// observe (when not nil).
+func pass(ctx context.Context, st *store.Store, o Options, observe func(*timeline.Event)) (*Report, *coverage, error) {
+	eng, loaded, errs := o.engine()
+	rep := &Report{RulesLoaded: loaded, RulesFailed: errs}
+	run := eng.NewRun()
+	g := newGrouper(st)
+	cov := newCoverage(o.Gaps)
+	var cur *timeline.Event
+	emit := func(r sigma.Result) { g.add(r, cur) }
+	err := st.EventsByTime(o.From, o.To, func(se store.StoredEvent) error {
+		if rep.Events%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ev, err := timeline.DecodeEvent(se.Data)
+		if err != nil {
+			return fmt.Errorf("event %d/%d: %w", se.Item, se.Record, err)
+		}
+		rep.Events++
+		cur = &ev
+		run.Event(&ev, emit)
+		cov.event(&ev)
+		if observe != nil {
+			observe(&ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read events: %w", err)
+	}
+	cur = nil
+	run.Flush(emit)
+	rep.Dropped = run.Dropped
+	rep.First, rep.Last = cov.first, cov.last
+	rep.Findings = append(rep.Findings, g.findings()...)
+	rep.Findings = append(rep.Findings, cov.findings()...)
+	integ, err := integrityFindings(ctx, st, o, cov)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Findings = append(rep.Findings, integ...)
+	slices.SortStableFunc(rep.Findings, finding.Compare)
+	return rep, cov, nil
+}
