@@ -13,6 +13,14 @@ const (
 	StoreInconsistent Kind = "STORE_INCONSISTENT"   // the case file's own structure is damaged
 )
 
+// Kinds found by verify --deep and verify --expect-head: the events
+// stored for the evidence, and the custody log against a head printed
+// earlier.
+const (
+	EventsDiffer        Kind = "EVENTS_DIFFER"         // stored events differ from a re-parse of the item's bytes
+	CustodyHeadMismatch Kind = "CUSTODY_HEAD_MISMATCH" // the custody log does not end with the head given
+)
+
 // Kinds found by digest verify: CloudTrail digest chains and the logs
 // they list.
 const (
@@ -53,6 +61,9 @@ var kinds = map[Kind]kindInfo{
 	OrphanData:        {Medium, Integrity, "the case holds bytes or events that no evidence item owns"},
 	ItemRecordInvalid: {High, Integrity, "an evidence item's record cannot be read"},
 	StoreInconsistent: {High, Integrity, "the case file's own structure is damaged"},
+
+	EventsDiffer:        {High, Integrity, "the events stored for an item differ from what its verbatim bytes parse to: the timeline built from them is wrong"},
+	CustodyHeadMismatch: {Critical, Integrity, "the custody log does not hold, as its newest entry, the head printed earlier: entries were removed or replaced"},
 
 	LogHashMismatch:    {Critical, Integrity, "the log's content differs from what CloudTrail recorded in the digest: it was modified"},
 	LogMissing:         {High, Integrity, "a log listed in a digest is not in the evidence: it was deleted or not acquired"},
