@@ -143,4 +143,3 @@ func (e StoredEvent) Same(r *EventRecord) bool {
 	}
 	return true
 }
-
