@@ -21,7 +21,7 @@ func commands(e *env) []*cli.Command {
 	return []*cli.Command{
 		initCommand(e), acquireCommand(e), indexCommand(e), lsCommand(e), custodyCommand(e),
 		verifyCommand(e), digestCommand(e), objectlockCommand(e), timelineCommand(e),
-		reportCommand(e), exportCommand(e), keysCommand(e), demoCommand(e), completionCommand(e),
+		reportCommand(e), exportCommand(e), keysCommand(e), salvageCommand(e), demoCommand(e), completionCommand(e),
 		gendocsCommand(e),
 	}
 }
