@@ -20,6 +20,7 @@ type reportOptions struct {
 	format string // html, md or json
 	output string // a file, or "" or "-" for stdout
 	force  bool
+	verify bool // run verify, digest verify and objectlock first
 }
 
 func reportCommand(e *env) *cli.Command {
@@ -43,14 +44,21 @@ and is html for any other name. Without -o the report goes to stdout as Markdown
 temporary file beside it and renamed into place, so a failed run leaves nothing behind. The file
 is created with mode 0600. Opens the case read-only: the case file is not changed.
 
+Each check shown says when it ran and whether the case changed since (evidence acquired or
+other commands recorded after it): such a result is shown as STALE, never as PASS. The report
+re-checks the custody chain and that every item the custody log names is present itself
+(without re-hashing evidence). --verify runs verify, digest verify and objectlock first,
+recording them as those commands do, so the report shows fresh results.
+
 ` + exitCodesHelp,
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: html, md or json"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: stdout)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing output file"},
+			&cli.BoolFlag{Name: "verify", Usage: "run verify, digest verify and objectlock first, recording them, so the report shows fresh results"},
 		),
 		Action: func(c *cli.Context) error {
-			o := reportOptions{caseOptions: caseFlags(c), output: c.String("output"), force: c.Bool("force")}
+			o := reportOptions{caseOptions: caseFlags(c), output: c.String("output"), force: c.Bool("force"), verify: c.Bool("verify")}
 			var err error
 			if o.format, err = reportFormat(c.String("format"), o.output, gBool(c, "json")); err != nil {
 				return err
@@ -64,6 +72,11 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	toStdout := o.output == "" || o.output == "-"
 	if !toStdout {
 		if err := refuseExisting(o.output, o.force, false); err != nil {
+			return err
+		}
+	}
+	if o.verify {
+		if err := runAllChecks(ctx, o.caseOptions, s); err != nil {
 			return err
 		}
 	}

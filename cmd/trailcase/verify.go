@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -204,4 +205,23 @@ func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summ
 	}
 	printHead(s, head)
 	return nil
+}
+
+// runAllChecks runs verify, digest verify and objectlock (offline) on the
+// case, recording each as the command would, for report --verify. Their
+// output goes to stderr, so a report on stdout stays whole; problems they
+// find are shown by the report, so only failures to run are errors.
+func runAllChecks(ctx context.Context, co caseOptions, s *streams) error {
+	cs := &streams{stdout: s.stderr, stderr: s.stderr, quiet: true, progress: s.progress}
+	_, err := runVerify(ctx, verifyOptions{caseOptions: co}, cs)
+	if err == nil || errors.As(err, new(problemsError)) {
+		_, err = runDigestVerify(ctx, digestOptions{caseOptions: co}, cs)
+	}
+	if err == nil || errors.As(err, new(problemsError)) {
+		_, err = runObjectlock(ctx, objectlockOptions{caseOptions: co}, cs)
+	}
+	if errors.As(err, new(problemsError)) {
+		return nil
+	}
+	return err
 }

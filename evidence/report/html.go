@@ -23,6 +23,8 @@ var funcs = map[string]any{
 	},
 	"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
 	"add":         func(a, b int) int { return a + b },
+	"freshness":   freshnessNote,
+	"recheck":     recheckWords,
 	"sub":         func(a, b int) int { return a - b },
 	"add14":       func(a float64) float64 { return a + 14 },
 	"legendY":     func() int { return legendTop },

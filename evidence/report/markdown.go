@@ -51,6 +51,7 @@ func (m *mdWriter) summary() {
 	m.p("# Chain-of-custody report: %s\n\n", inline(r.Case.Name))
 	m.p("Generated %s by trailcase %s (revision `%s`) on host %s (%s). Report layout version %d.\n\n",
 		fmtTime(r.Generated.At), inline(r.Generated.ToolVersion), code(r.Generated.Revision), inline(orDash(r.Generated.Host)), inline(orDash(r.Generated.OS)), r.ReportVersion)
+	m.p("Custody head: #%d `%s`\n\n", r.Case.CustodySeq, r.Case.CustodyHead)
 
 	m.p("## 1. Summary\n\n| | |\n|---|---|\n")
 	m.kv("Case", r.Case.Name+numberSuffix(r.Case.Number))
@@ -62,12 +63,13 @@ func (m *mdWriter) summary() {
 	}
 	m.kv("Normalised events", events)
 	m.kv("Custody log", fmt.Sprintf("%d entries; hash chain %s", r.CustodyChain.Entries, chainWord(r.CustodyChain.Intact)))
+	m.kv("Re-checked by this report", recheckWords(r.Rechecked))
 	for _, c := range m.checkViews() {
 		s := "**" + c.Status + "**"
 		if c.Ran {
 			s += " " + cell(c.C.Summary) + " (" + fmtTime(c.C.Time) + ")"
 			if c.C.Stale {
-				s += " **STALE**: evidence was acquired after this check"
+				s += " **STALE**: " + cell(freshnessNote(c.C))
 			}
 		}
 		m.p("| %s | %s |\n", c.Title, cellRaw(s))
@@ -102,7 +104,9 @@ func (m *mdWriter) checks() {
 		}
 		m.p("%s\n\nLatest run %s.", inline(c.C.Summary), fmtTime(c.C.Time))
 		if c.C.Stale {
-			m.p(" **Evidence was acquired after this run; it does not cover all items.**")
+			m.p(" **STALE: %s.**", inline(freshnessNote(c.C)))
+		} else {
+			m.p(" %s.", inline(freshnessNote(c.C)))
 		}
 		m.p("\n")
 		if len(c.Facts) > 0 {

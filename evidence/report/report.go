@@ -40,6 +40,7 @@ type Report struct {
 	Evidence      []Evidence              `json:"evidence"`
 	Custody       []evidence.CustodyEntry `json:"custody"`
 	CustodyChain  CustodyChain            `json:"custody_chain"`
+	Rechecked     Recheck                 `json:"rechecked"`
 	Checks        Checks                  `json:"checks"`
 	Buckets       []evidence.Bucket       `json:"buckets"`
 	Events        EventSummary            `json:"events"`
@@ -122,10 +123,12 @@ type Check struct {
 	Time    time.Time `json:"time"`
 	OK      bool      `json:"ok"`
 	Summary string    `json:"summary"`
-	// Stale is set when evidence was acquired after the check ran, so the
-	// check does not cover all of it.
-	Stale  bool            `json:"stale"`
-	Result json.RawMessage `json:"result"`
+	// Stale is set when the case changed after the check ran (evidence
+	// acquired, or custody entries of other commands), so the check does
+	// not cover it as it is; ChangesSince says what changed.
+	Stale        bool            `json:"stale"`
+	ChangesSince []string        `json:"changes_since,omitempty"`
+	Result       json.RawMessage `json:"result"`
 }
 
 // EventSummary counts the case's events per source and per hour.
@@ -167,14 +170,10 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	r.Case = Case{ID: info.ID, Name: info.Name, Number: info.Number, Description: info.Description,
 		Examiner: info.Examiner, Created: info.Created.UTC()}
 
-	var newest time.Time
 	err = st.Items(func(it evidence.Item) error {
 		r.Evidence = append(r.Evidence, evidenceOf(it))
 		r.Case.Items++
 		r.Case.Bytes += it.Size
-		if it.AcquiredEnd.After(newest) {
-			newest = it.AcquiredEnd
-		}
 		return nil
 	})
 	if err != nil {
@@ -203,6 +202,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		problems = append(problems, store.CustodyProblem{Seq: r.Case.CustodySeq + 1, Detail: custodyErr.Error()})
 	}
 	r.CustodyChain = CustodyChain{Entries: n, Intact: len(problems) == 0, Problems: problems}
+	r.recheck(r.Generated.At)
 
 	for _, c := range []struct {
 		name string
@@ -219,8 +219,8 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		if len(res) == 0 || !json.Valid(res) {
 			res = json.RawMessage("null")
 		}
-		*c.dst = &Check{Name: chk.Name, Time: chk.Time.UTC(), OK: chk.OK, Summary: chk.Summary,
-			Stale: !newest.IsZero() && chk.Time.Before(newest), Result: res}
+		*c.dst = &Check{Name: chk.Name, Time: chk.Time.UTC(), OK: chk.OK, Summary: chk.Summary, Result: res}
+		r.freshness(*c.dst)
 	}
 
 	buckets, err := st.Buckets()

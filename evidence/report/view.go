@@ -58,9 +58,13 @@ func newCheckView(title string, c *Check) checkView {
 		return cv
 	}
 	cv.Ran = true
-	cv.Status = "PASS"
-	if !c.OK {
+	switch {
+	case !c.OK:
 		cv.Status = "FAIL"
+	case c.Stale: // never a plain PASS for a result the case has outgrown
+		cv.Status = "STALE"
+	default:
+		cv.Status = "PASS"
 	}
 	cv.Facts, cv.Problems = decodeResult(c.Result)
 	return cv
