@@ -66,17 +66,13 @@ func runIndex(ctx context.Context, o indexOptions, s *streams) error {
 		return err
 	}
 	printFlagged(s, rep)
-	head := recordedHead(st)
 	if s.json {
-		return s.printJSON(struct {
-			index.Report
-			CustodyHead string `json:"custody_head,omitempty"`
-		}{rep, head})
+		return s.printJSON(rep)
 	}
 	if !s.quiet {
 		s.out("%s\n", summary)
 	}
-	printHead(s, head)
+	printHead(s)
 	return nil
 }
 
@@ -107,17 +103,13 @@ func runRebuild(ctx context.Context, o indexOptions, s *streams) error {
 		return err
 	}
 	printFlagged(s, rep.Index)
-	head := recordedHead(st)
 	if s.json {
-		return s.printJSON(struct {
-			index.RebuildReport
-			CustodyHead string `json:"custody_head,omitempty"`
-		}{rep, head})
+		return s.printJSON(rep)
 	}
 	if !s.quiet {
 		s.out("%s\n", summary)
 	}
-	printHead(s, head)
+	printHead(s)
 	return nil
 }
 

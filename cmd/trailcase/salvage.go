@@ -60,7 +60,7 @@ func runSalvage(ctx context.Context, o salvageOptions, s *streams) error {
 	if err != nil {
 		return err
 	}
-	head := rep.Entry.Hash.String()
+	s.head = rep.Entry.Hash.String()
 	for _, l := range rep.ItemsLost {
 		s.warn("item %d %s lost: %s", l.ID, l.Path, l.Reason)
 	}
@@ -70,12 +70,11 @@ func runSalvage(ctx context.Context, o salvageOptions, s *streams) error {
 	if s.json {
 		err = s.printJSON(struct {
 			*salvage.Report
-			Complete    bool   `json:"complete"`
-			CustodyHead string `json:"custody_head"`
-		}{rep, rep.Complete(), head})
+			Complete bool `json:"complete"`
+		}{rep, rep.Complete()})
 	} else if !s.quiet || !rep.Complete() {
 		s.out("%s\n", salvage.Summary(rep))
-		printHead(s, head)
+		printHead(s)
 	}
 	if err != nil {
 		return err

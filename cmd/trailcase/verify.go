@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -91,11 +92,7 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 	}
 	summary := verifySummary(res, deep)
 	o.recordCheck(st, s, custody.Check{Action: "verify", Name: "verify", Start: start, OK: ok, Summary: summary, Result: res})
-	head := ""
-	if !st.ReadOnly() {
-		head = recordedHead(st)
-	}
-	if err := printVerify(s, res, deep, summary, head); err != nil {
+	if err := printVerify(s, res, deep, summary); err != nil {
 		return res, err
 	}
 	if !ok {
@@ -159,11 +156,34 @@ func recordedHead(st *store.Store) string {
 	return ""
 }
 
-// printHead prints the custody head line of human output (not with --quiet).
-func printHead(s *streams, head string) {
-	if head != "" && !s.quiet && !s.json {
-		s.out("custody head: %s\n", head)
+// printHead prints the custody head line of human output (not with
+// --quiet), when the run recorded a custody entry.
+func printHead(s *streams) {
+	if s.head != "" && !s.quiet && !s.json {
+		s.out("custody head: %s\n", s.head)
 	}
+}
+
+// withField returns v, a value that encodes as a JSON object, with the
+// field name set to value after its own fields; any other v as it is.
+func withField(v any, name, value string) any {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return v
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(b, &probe) != nil {
+		return v
+	}
+	if _, ok := probe[name]; ok {
+		return v
+	}
+	field, _ := json.Marshal(map[string]string{name: value})
+	if len(b) == 2 { // {}
+		return json.RawMessage(field)
+	}
+	out := append(b[:len(b)-1:len(b)-1], ',')
+	return json.RawMessage(append(out, field[1:]...))
 }
 
 // reparsedJSON is what verify --deep re-parsed, in its JSON output.
@@ -172,7 +192,7 @@ type reparsedJSON struct {
 	Events int64 `json:"events"`
 }
 
-func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summary, head string) error {
+func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summary string) error {
 	ok := len(res.Problems) == 0
 	if s.json {
 		if res.Problems == nil {
@@ -190,8 +210,7 @@ func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summ
 			Reparsed       *reparsedJSON        `json:"reparsed,omitempty"`
 			Problems       finding.ItemProblems `json:"problems"`
 			Notices        []string             `json:"notices,omitempty"`
-			CustodyHead    string               `json:"custody_head,omitempty"`
-		}{ok, res.Items, res.Bytes, res.CustodyEntries, reparsed, res.Problems, res.Notices, head})
+		}{ok, res.Items, res.Bytes, res.CustodyEntries, reparsed, res.Problems, res.Notices})
 	}
 	for _, p := range res.Problems {
 		obj := p.Object
@@ -203,7 +222,7 @@ func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summ
 	if !s.quiet || !ok {
 		s.out("%s\n", summary)
 	}
-	printHead(s, head)
+	printHead(s)
 	return nil
 }
 
