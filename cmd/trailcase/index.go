@@ -38,15 +38,14 @@ the case consistent, with the items not yet indexed again pending: rerun it to c
 			&cli.BoolFlag{Name: "rebuild", Usage: "drop all events and indexes and regenerate them from the evidence"},
 		),
 		Action: func(c *cli.Context) error {
-			o := indexOptions{caseOptions: caseFlags(c), rebuild: c.Bool("rebuild")}
-			if o.rebuild {
-				return runRebuild(c.Context, o, e.streams(c))
-			}
-			return runIndex(c.Context, o, e.streams(c))
+			return runIndex(c.Context, indexOptions{caseOptions: caseFlags(c), rebuild: c.Bool("rebuild")}, e.streams(c))
 		},
 	}
 }
 
+// runIndex indexes the pending items, or with --rebuild regenerates
+// every event and index, and records the run in one custody entry, also
+// when it fails.
 func runIndex(ctx context.Context, o indexOptions, s *streams) error {
 	start := time.Now().UTC()
 	st, err := o.open(false)
@@ -54,57 +53,31 @@ func runIndex(ctx context.Context, o indexOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := index.Run(ctx, st, st.NewWriter(0), s.progress)
+	action, summary := "index", ""
+	var rep index.Report
+	var out any
+	if o.rebuild {
+		var rb index.RebuildReport
+		rb, err = index.Rebuild(ctx, st, s.progress)
+		action, summary, rep, out = "index --rebuild", rebuildSummary(rb, err), rb.Index, rb
+	} else {
+		rep, err = index.Run(ctx, st, st.NewWriter(0), s.progress)
+		summary, out = fmt.Sprintf("indexed %d event(s) from %d item(s); %d flagged", rep.Events, rep.Items, len(rep.Flagged)), rep
+	}
 	s.finishProgress()
 	result := evidence.ResultOK
 	if err != nil {
 		result = evidence.ResultFailed
 	}
-	summary := fmt.Sprintf("indexed %d event(s) from %d item(s); %d flagged", rep.Events, rep.Items, len(rep.Flagged))
-	o.record(st, s, "index", start, result, summary)
+	o.record(st, s, action, start, result, summary)
 	if err != nil {
 		return err
 	}
-	printFlagged(s, rep)
-	if s.json {
-		return s.printJSON(rep)
-	}
-	if !s.quiet {
-		s.out("%s\n", summary)
-	}
-	printHead(s)
-	return nil
-}
-
-func printFlagged(s *streams, rep index.Report) {
 	for _, f := range rep.Flagged {
 		s.warn("item %d %s (%s): %s, %d warning(s)", f.ID, f.Path, f.Kind, f.State, f.Warnings)
 	}
-}
-
-// runRebuild regenerates every event and index and records it in one
-// custody entry, also when it fails.
-func runRebuild(ctx context.Context, o indexOptions, s *streams) error {
-	start := time.Now().UTC()
-	st, err := o.open(false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rep, err := index.Rebuild(ctx, st, s.progress)
-	s.finishProgress()
-	result := evidence.ResultOK
-	if err != nil {
-		result = evidence.ResultFailed
-	}
-	summary := rebuildSummary(rep, err)
-	o.record(st, s, "index --rebuild", start, result, summary)
-	if err != nil {
-		return err
-	}
-	printFlagged(s, rep.Index)
 	if s.json {
-		return s.printJSON(rep)
+		return s.printJSON(out)
 	}
 	if !s.quiet {
 		s.out("%s\n", summary)
