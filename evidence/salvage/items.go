@@ -24,10 +24,12 @@ func copyItems(ctx context.Context, from, to *store.Store, nextItem uint64, newS
 		}
 		it, err := from.Item(id)
 		switch {
+		case errors.Is(err, store.ErrNotFound) && id < nextItem:
+			// Ids are given out in order and committed with their items.
+			rep.ItemsLost = append(rep.ItemsLost, LostItem{ID: id, Reason: "no record under this id: it was removed or its key damaged"})
+			continue
 		case errors.Is(err, store.ErrNotFound):
-			if id >= nextItem {
-				misses++
-			}
+			misses++
 			continue
 		case err != nil:
 			rep.ItemsLost = append(rep.ItemsLost, LostItem{ID: id, Reason: "record unreadable: " + err.Error()})
