@@ -119,6 +119,7 @@ func runAcquire(ctx context.Context, o acquireOptions, s *streams) (*acquire.Acq
 	if rep == nil {
 		return nil, err
 	}
+	s.head = recordedHead(st)
 	printAcquire(s, st, rep)
 	if err != nil {
 		return rep, err
@@ -243,4 +244,5 @@ func printAcquire(s *streams, st *store.Store, rep *acquire.AcquireReport) {
 	if n := len(rep.Index.Flagged); n > 0 {
 		s.out("%d item(s) flagged while parsing (kept in the case; see 'trailcase ls')\n", n)
 	}
+	printHead(s)
 }

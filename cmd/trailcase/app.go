@@ -23,7 +23,7 @@ func commands(e *env) []*cli.Command {
 		verifyCommand(e), digestCommand(e), objectlockCommand(e), timelineCommand(e),
 		findingsCommand(e),
 		summaryCommand(e),
-		reportCommand(e), exportCommand(e), keysCommand(e), demoCommand(e), completionCommand(e),
+		reportCommand(e), exportCommand(e), keysCommand(e), salvageCommand(e), demoCommand(e), completionCommand(e),
 		gendocsCommand(e), keyCommand(e),
 	}
 }

@@ -118,6 +118,7 @@ func runDigestVerify(ctx context.Context, o digestOptions, s *streams) (*digest.
 		}
 	} else {
 		printDigestResult(s, res)
+		printHead(s)
 	}
 	if !res.Valid {
 		return res, problemsError{}

@@ -76,9 +76,11 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 	if key != nil {
 		st.SignCustody(custody.SignWith(key))
 	}
-	if _, err := custody.Record(st, o.actor(st), "init", o.args, start, evidence.ResultOK, "case created: "+info.Name); err != nil {
+	e, err := custody.Record(st, o.actor(st), "init", o.args, start, evidence.ResultOK, "case created: "+info.Name)
+	if err != nil {
 		return err
 	}
+	s.head = e.Hash.String()
 	info, _ = st.Info()
 	if s.json {
 		return s.printJSON(info)
@@ -86,5 +88,6 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 	if !s.quiet {
 		s.out("created case %q (%s) in %s, examiner %s\n", info.Name, info.ID, o.path, info.Examiner)
 	}
+	printHead(s)
 	return nil
 }

@@ -133,6 +133,7 @@ func runObjectlock(ctx context.Context, o objectlockOptions, s *streams) (*objec
 		}
 	} else {
 		printObjectlock(s, rep)
+		printHead(s)
 	}
 	if !rep.OK {
 		return rep, problemsError{fmt.Sprintf("object lock: %d problem(s)", len(rep.Problems))}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // outputFile is a file written under a temporary name in the directory of
@@ -16,7 +17,7 @@ import (
 type outputFile struct {
 	final string
 	force bool
-	f     *os.File
+	f     *os.File // also holds the lock on the temporary file
 	h     hash.Hash
 	n     int64
 }
@@ -48,10 +49,18 @@ func createOutput(path string, force bool) (*outputFile, error) {
 	if err := refuseExisting(path, force, false); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	start := time.Now()
+	f, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return nil, notWritable(path, err)
 	}
+	if err := lockTemp(f); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		// Unlocked, the file would look like a leftover to other runs.
+		f.Close()
+		os.Remove(f.Name())
+		return nil, notWritable(path, err)
+	}
+	removeStaleTemps(filepath.Dir(path), start)
 	return &outputFile{final: path, force: force, f: f, h: sha256.New()}, nil
 }
 
@@ -105,6 +114,7 @@ func (o *outputFile) Sum() string { return fmt.Sprintf("%x", o.h.Sum(nil)) }
 type outputDir struct {
 	final, tmp string
 	force      bool
+	lock       *os.File // holds the lock on the temporary directory
 }
 
 // createOutputDir starts a directory output. marker is a file whose
@@ -119,11 +129,19 @@ func createOutputDir(path, marker string, force bool) (*outputDir, error) {
 			return nil, err
 		}
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(path)), "."+filepath.Base(path)+".tmp-*")
+	start := time.Now()
+	dir := filepath.Dir(filepath.Clean(path))
+	tmp, err := os.MkdirTemp(dir, tempPattern(path))
 	if err != nil {
 		return nil, notWritable(path, err)
 	}
-	return &outputDir{final: filepath.Clean(path), tmp: tmp, force: force}, nil
+	lock, err := openLocked(tmp)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, notWritable(path, err)
+	}
+	removeStaleTemps(dir, start)
+	return &outputDir{final: filepath.Clean(path), tmp: tmp, force: force, lock: lock}, nil
 }
 
 // replaceable allows --force to replace only an empty directory or one
@@ -171,8 +189,12 @@ func (o *outputDir) Commit() error {
 	if old != "" {
 		os.RemoveAll(old)
 	}
+	o.lock.Close()
 	return nil
 }
 
 // Abort removes the temporary directory.
-func (o *outputDir) Abort() { os.RemoveAll(o.tmp) }
+func (o *outputDir) Abort() {
+	os.RemoveAll(o.tmp)
+	o.lock.Close()
+}

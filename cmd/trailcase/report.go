@@ -23,6 +23,7 @@ type reportOptions struct {
 	force    bool
 	manifest string // the manifest CSV, "" for REPORT.manifest.csv beside -o
 	paper    string // a4 or letter
+	verify   bool   // run verify, digest verify and objectlock first
 }
 
 func reportCommand(e *env) *cli.Command {
@@ -53,17 +54,24 @@ Without --format the format follows the extension of -o (.html/.htm, .md/.markdo
 temporary file beside it and renamed into place, so a failed run leaves nothing behind. The file
 is created with mode 0600. Opens the case read-only: the case file is not changed.
 
+Each check shown says when it ran and whether the case changed since (evidence acquired or
+other commands recorded after it): such a result is shown as STALE, never as PASS. The report
+re-checks the custody chain and that every item the custody log names is present itself
+(without re-hashing evidence). --verify runs verify, digest verify and objectlock first,
+recording them as those commands do, so the report shows fresh results.
+
 ` + exitCodesHelp,
 		Flags: withGlobal(
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: html, md or json"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: html, md, pdf or json"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (default: stdout)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing output file"},
 			&cli.StringFlag{Name: "manifest", Usage: "write the manifest CSV to `FILE` (default: REPORT.manifest.csv beside -o)"},
 			&cli.StringFlag{Name: "paper", Value: "a4", Usage: "page size of html and pdf: `a4` or letter"},
+			&cli.BoolFlag{Name: "verify", Usage: "run verify, digest verify and objectlock first, recording them, so the report shows fresh results"},
 		),
 		Action: func(c *cli.Context) error {
 			o := reportOptions{caseOptions: caseFlags(c), output: c.String("output"), force: c.Bool("force"),
-				manifest: c.String("manifest"), paper: strings.ToLower(c.String("paper"))}
+				manifest: c.String("manifest"), paper: strings.ToLower(c.String("paper")), verify: c.Bool("verify")}
 			if o.paper != "a4" && o.paper != "letter" {
 				return usagef("--paper %q: want a4 or letter", c.String("paper"))
 			}
@@ -93,6 +101,11 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	manifest := o.manifestPath()
 	if manifest != "" {
 		if err := refuseExisting(manifest, o.force, false); err != nil {
+			return err
+		}
+	}
+	if o.verify {
+		if err := runAllChecks(ctx, o.caseOptions, s); err != nil {
 			return err
 		}
 	}

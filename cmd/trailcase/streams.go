@@ -22,6 +22,9 @@ type streams struct {
 	stdout, stderr io.Writer
 	json, quiet    bool
 	progress       evidence.Progress
+	// head is the custody head after the entry this run recorded, ""
+	// when it recorded none: --json output carries it as custody_head.
+	head string
 }
 
 // newStreams returns the streams of a run; progress is drawn on stderr
@@ -36,6 +39,9 @@ func newStreams(stdout, stderr io.Writer, asJSON, quiet bool) *streams {
 
 // printJSON writes v as one indented JSON document on stdout.
 func (s *streams) printJSON(v any) error {
+	if s.head != "" {
+		v = withField(v, "custody_head", s.head)
+	}
 	enc := json.NewEncoder(s.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -129,9 +135,12 @@ func (o caseOptions) record(st *store.Store, s *streams, action string, start ti
 	if st == nil || st.ReadOnly() {
 		return
 	}
-	if _, err := custody.Record(st, o.actor(st), action, o.args, start, result, detail); err != nil {
+	e, err := custody.Record(st, o.actor(st), action, o.args, start, result, detail)
+	if err != nil {
 		s.warn("could not record the custody entry: %v", err)
+		return
 	}
+	s.head = e.Hash.String()
 }
 
 // recordCheck stores a check's result with its custody entry, when the
@@ -141,7 +150,11 @@ func (o caseOptions) recordCheck(st *store.Store, s *streams, c custody.Check) {
 		return
 	}
 	c.Args = o.args
-	if _, err := custody.RecordCheck(st, o.actor(st), c); err != nil {
+	e, err := custody.RecordCheck(st, o.actor(st), c)
+	if err != nil {
 		s.warnErr(err)
+	}
+	if !e.Hash.IsZero() {
+		s.head = e.Hash.String()
 	}
 }

@@ -21,6 +21,14 @@ const (
 	EventCountWrong         Kind = "EVENT_COUNT_MISMATCH"      // an item holds more events than its parse recorded
 )
 
+// Kinds found by verify --deep and verify --expect-head: the events
+// stored for the evidence, and the custody log against a head printed
+// earlier.
+const (
+	EventsDiffer        Kind = "EVENTS_DIFFER"         // stored events differ from a re-parse of the item's bytes
+	CustodyHeadMismatch Kind = "CUSTODY_HEAD_MISMATCH" // the custody log does not end with the head given
+)
+
 // Kinds found by digest verify: CloudTrail digest chains and the logs
 // they list.
 const (
@@ -69,6 +77,9 @@ var kinds = map[Kind]kindInfo{
 
 	CustodySignatureInvalid: {Critical, Integrity, "a custody entry's signature does not verify: the entry or its signature was altered"},
 	CustodySignerUnknown:    {High, Integrity, "a custody entry is signed by a key the allowed-signers file does not list"},
+
+	EventsDiffer:        {High, Integrity, "the events stored for an item differ from what its verbatim bytes parse to: the timeline built from them is wrong"},
+	CustodyHeadMismatch: {Critical, Integrity, "the custody log does not hold, as its newest entry, the head printed earlier: entries were removed or replaced"},
 
 	LogHashMismatch:    {Critical, Integrity, "the log's content differs from what CloudTrail recorded in the digest: it was modified"},
 	LogMissing:         {High, Integrity, "a log listed in a digest is not in the evidence: it was deleted or not acquired"},

@@ -252,6 +252,28 @@ func (j *indexJob) run(ctx context.Context, st *store.Store, prog evidence.Progr
 // updates it (state, counts, flags, warnings). An error is returned only
 // when put fails or ctx ends.
 func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evidence.Progress, put func(*store.EventBlock) error) (int64, error) {
+	bb := store.NewBlockBuilder(it.ID)
+	add := func(rec *store.EventRecord) error {
+		if blk := bb.Add(rec); blk != nil {
+			return put(blk)
+		}
+		return nil
+	}
+	finish := func() error {
+		if blk := bb.Finish(); blk != nil {
+			return put(blk)
+		}
+		return nil
+	}
+	return parseItem(ctx, st, it, prog, add, finish)
+}
+
+// parseItem parses one item from its stored bytes, passing each event as
+// it would be stored to add (whose record is only valid during the call)
+// and calling finish after the last, and updates it (state, counts,
+// flags, warnings). An error is returned only when add or finish fails or
+// ctx ends.
+func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evidence.Progress, add func(*store.EventRecord) error, finish func() error) (int64, error) {
 	it.Warnings, it.WarningCount, it.Events = nil, 0, 0
 	raw := rawReaders.Get().(*bufio.Reader)
 	raw.Reset(&countingReader{st.OpenBlob(*it), prog})
@@ -272,7 +294,7 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 		zr.Multistream(it.Kind == evidence.KindCloudWatchSubscription)
 		r = zr
 	}
-	sink := &eventSink{it: it, put: put, bb: store.NewBlockBuilder(it.ID)}
+	sink := &eventSink{it: it, add: add}
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
@@ -292,10 +314,8 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	if err := ctx.Err(); err != nil {
 		return sink.events, err
 	}
-	if blk := sink.bb.Finish(); blk != nil {
-		if err := put(blk); err != nil {
-			return sink.events, err
-		}
+	if err := finish(); err != nil {
+		return sink.events, err
 	}
 	if zr != nil {
 		checkGzipEnd(it, zr, raw)
@@ -305,16 +325,16 @@ func indexItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	return sink.events, nil
 }
 
-// eventSink turns an item's parsed events into stored records, in blocks
-// passed to put.
+// eventSink turns an item's parsed events into the records the store
+// keeps, passed to add.
 type eventSink struct {
 	it         *evidence.Item
-	put        func(*store.EventBlock) error
-	bb         *store.BlockBuilder
-	data       []byte // reused: the builder copies it
+	add        func(*store.EventRecord) error
+	rec        store.EventRecord
+	data       []byte // reused: add copies what it keeps
 	lastRecord int64
 	events     int64
-	err        error // put failed
+	err        error // add failed
 }
 
 func (s *eventSink) emit(ev *timeline.Event) error {
@@ -330,16 +350,14 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 		ev.Kind = it.Kind
 	}
 	s.data = timeline.EncodeEvent(s.data[:0], ev)
-	rec := store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: s.data}
+	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: s.data}
 	if k := ev.DedupKey(); k != "" {
-		rec.DedupKey, rec.ContentHash = k, ev.ContentHash()
+		s.rec.DedupKey, s.rec.ContentHash = k, ev.ContentHash()
 	}
 	s.events++
-	if blk := s.bb.Add(&rec); blk != nil {
-		if err := s.put(blk); err != nil {
-			s.err = err
-			return err
-		}
+	if err := s.add(&s.rec); err != nil {
+		s.err = err
+		return err
 	}
 	return nil
 }

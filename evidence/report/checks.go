@@ -56,8 +56,11 @@ func newCheck(title string, c *Check, dst any) checkView {
 		return cv
 	}
 	cv.Ran, cv.Status = true, "PASS"
-	if !c.OK {
+	switch {
+	case !c.OK:
 		cv.Status = "FAIL"
+	case c.Stale: // never a plain PASS for a result the case has outgrown
+		cv.Status = "STALE"
 	}
 	cv.Fresh = "Ran " + fmtTime(c.Time)
 	if c.Entry != 0 {
@@ -68,9 +71,9 @@ func newCheck(title string, c *Check, dst any) checkView {
 		cv.Fresh += fmt.Sprintf("; STALE: custody %s %s added evidence since, which this check does not cover.",
 			map[bool]string{true: "entry", false: "entries"}[len(c.ChangedBy) == 1], seqList(c.ChangedBy))
 	case c.Stale:
-		cv.Fresh += "; STALE: evidence was acquired after this check, which does not cover it."
+		cv.Fresh += "; STALE: " + freshnessNote(c) + "."
 	default:
-		cv.Fresh += "; no evidence was added since."
+		cv.Fresh += "; " + freshnessNote(c) + "."
 	}
 	if err := json.Unmarshal(c.Result, dst); err != nil {
 		cv.Verdict = []string{fmt.Sprintf("%s: %s. The stored details could not be read (%s).", title, c.Summary, strings.SplitN(err.Error(), ":", 2)[0])}

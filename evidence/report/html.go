@@ -26,6 +26,8 @@ var funcs = map[string]any{
 	"sub":           func(a, b int) int { return a - b },
 	"add14":         func(a float64) float64 { return a + 14 },
 	"legendY":       func() int { return legendTop },
+	"freshness":     freshnessNote,
+	"recheck":       recheckWords,
 	"anchor": func(i, n int) string {
 		switch i {
 		case 0:

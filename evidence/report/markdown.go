@@ -66,7 +66,8 @@ func (m *mdWriter) summary() {
 	if v.Head.SigningKey != "" {
 		m.p(" Signed by key `%s`.", code(v.Head.SigningKey))
 	}
-	m.p("\n\n## 1. Summary\n\n")
+	m.p("\n\nCustody head: #%d `%s`\n\n", r.Case.CustodySeq, r.Case.CustodyHead)
+	m.p("## 1. Summary\n\n")
 	for _, s := range v.Overview {
 		m.p("%s\n\n", inline(s))
 	}
@@ -80,11 +81,12 @@ func (m *mdWriter) summary() {
 	}
 	m.kv("Normalised events", events)
 	m.kv("Custody log", fmt.Sprintf("%d entries; hash chain %s", r.CustodyChain.Entries, chainWord(r.CustodyChain.Intact)))
+	m.kv("Re-checked by this report", recheckWords(r.Rechecked))
 	for _, c := range v.CheckViews {
 		s := "**" + c.Status + "**"
 		if c.Ran {
 			if c.C.Stale {
-				s += " **STALE**"
+				s += " **STALE**: " + cell(freshnessNote(c.C))
 			}
 			s += " " + cell(c.Fresh)
 		}

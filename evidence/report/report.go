@@ -46,6 +46,7 @@ type Report struct {
 	Evidence      []Evidence              `json:"evidence"`
 	Custody       []evidence.CustodyEntry `json:"custody"`
 	CustodyChain  CustodyChain            `json:"custody_chain"`
+	Rechecked     Recheck                 `json:"rechecked"`
 	Checks        Checks                  `json:"checks"`
 	Buckets       []evidence.Bucket       `json:"buckets"`
 	Events        EventSummary            `json:"events"`
@@ -145,9 +146,11 @@ type Check struct {
 	Stale bool `json:"stale"`
 	// Entry is the custody entry that recorded the check, 0 when the log
 	// holds none; ChangedBy lists the later entries that added items.
-	Entry     uint64          `json:"custody_entry,omitempty"`
-	ChangedBy []uint64        `json:"changed_by,omitempty"`
-	Result    json.RawMessage `json:"result"`
+	Entry     uint64   `json:"custody_entry,omitempty"`
+	ChangedBy []uint64 `json:"changed_by,omitempty"`
+	// ChangesSince says in words what changed after the check ran.
+	ChangesSince []string        `json:"changes_since,omitempty"`
+	Result       json.RawMessage `json:"result"`
 }
 
 // EventSummary counts the case's events per source and per hour.
@@ -190,14 +193,10 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	r.Case = Case{ID: info.ID, Name: info.Name, Number: info.Number, Description: info.Description,
 		Examiner: info.Examiner, Organisation: info.Organisation, Created: info.Created.UTC()}
 
-	var newest time.Time
 	err = st.Items(func(it evidence.Item) error {
 		r.Evidence = append(r.Evidence, evidenceOf(it))
 		r.Case.Items++
 		r.Case.Bytes += it.Size
-		if it.AcquiredEnd.After(newest) {
-			newest = it.AcquiredEnd
-		}
 		return nil
 	})
 	if err != nil {
@@ -226,8 +225,9 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		problems = append(problems, store.CustodyProblem{Seq: r.Case.CustodySeq + 1, Detail: custodyErr.Error()})
 	}
 	r.CustodyChain = CustodyChain{Entries: n, Intact: len(problems) == 0, Problems: problems}
+	r.recheck(r.Generated.At)
 
-	if err := r.readChecks(st, newest); err != nil {
+	if err := r.readChecks(st); err != nil {
 		return nil, err
 	}
 	r.Acquisitions = acquisitions(r.Custody, r.Evidence)
@@ -255,7 +255,7 @@ var checkActions = map[string]string{"verify": "verify", "digest": "digest verif
 // case changed since: a check is stale when a later custody entry added
 // items (or, when the log holds no entry for it, when an item was
 // acquired after it ran).
-func (r *Report) readChecks(st *store.Store, newest time.Time) error {
+func (r *Report) readChecks(st *store.Store) error {
 	for _, c := range []struct {
 		name string
 		dst  **Check
@@ -272,7 +272,7 @@ func (r *Report) readChecks(st *store.Store, newest time.Time) error {
 			res = json.RawMessage("null")
 		}
 		out := &Check{Name: chk.Name, Time: chk.Time.UTC(), OK: chk.OK, Summary: chk.Summary,
-			Stale: !newest.IsZero() && chk.Time.Before(newest), Result: res}
+			Result: res}
 		out.Entry = checkEntry(r.Custody, checkActions[c.name], chk.Time)
 		if out.Entry != 0 {
 			for _, e := range r.Custody {
@@ -282,6 +282,7 @@ func (r *Report) readChecks(st *store.Store, newest time.Time) error {
 			}
 			out.Stale = len(out.ChangedBy) > 0
 		}
+		r.freshness(out)
 		*c.dst = out
 	}
 	return nil

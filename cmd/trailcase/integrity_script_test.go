@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/trailcase/trailcase/store"
+)
+
+// TestIntegrityScripts runs the stories of derived data, rebuild, salvage,
+// custody heads and report freshness: they need a helper that changes
+// stored events, which no command of trailcase can do.
+func TestIntegrityScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script_integrity",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"flip":        cmdFlip,
+			"status":      cmdStatus,
+			"alterevents": cmdAlterEvents,
+			"jsonfield":   cmdJSONField,
+		},
+		RequireExplicitExec: true,
+	})
+}
+
+// alterevents CASE ITEM: rewrite the stored events of item ITEM as an
+// attacker could: the first one's data changed, the last one dropped.
+// The evidence bytes, and so verify without --deep, are untouched.
+func cmdAlterEvents(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: alterevents CASE ITEM")
+	}
+	id, err := strconv.ParseUint(args[1], 10, 64)
+	ts.Check(err)
+	st, err := store.Open(ts.MkAbs(args[0]), store.Options{})
+	ts.Check(err)
+	defer st.Close()
+	var evs []store.StoredEvent
+	ts.Check(st.ItemEvents(id, func(e store.StoredEvent) error { evs = append(evs, e); return nil }))
+	if len(evs) < 2 {
+		ts.Fatalf("item %d has %d event(s), want 2 or more", id, len(evs))
+	}
+	evs = evs[:len(evs)-1]
+	evs[0].Data = append(evs[0].Data[:len(evs[0].Data):len(evs[0].Data)], 'x')
+	w := st.NewWriter(0)
+	ts.Check(w.DeleteItemEvents(id))
+	for _, e := range evs {
+		ts.Check(w.PutEvent(store.EventRecord{Item: e.Item, Record: e.Record, Time: e.Time, Terms: e.Terms, Data: e.Data}))
+	}
+	ts.Check(w.Flush())
+}
+
+// jsonfield NAME VAR: set VAR to the string field NAME of the JSON object
+// the last command printed on stdout.
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonfield NAME VAR")
+	}
+	var m map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &m))
+	v, ok := m[args[0]].(string)
+	if !ok {
+		ts.Fatalf("no string field %q in stdout", args[0])
+	}
+	ts.Setenv(args[1], v)
+}
