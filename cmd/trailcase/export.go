@@ -98,7 +98,7 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 	}
 	defer st.Close()
 	defer s.finishProgress()
-	opts := export.Options{From: o.from, To: o.to, Progress: s.progress, ToolVersion: tool().Version}
+	opts := export.Options{From: o.from, To: o.to, Progress: phaseProgress{s.progress, "exporting"}, ToolVersion: tool().Version}
 	stats, err := o.write(ctx, st, s.stdout, opts)
 	if err != nil {
 		return err

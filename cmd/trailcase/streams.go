@@ -29,7 +29,7 @@ type streams struct {
 func newStreams(stdout, stderr io.Writer, asJSON, quiet bool) *streams {
 	s := &streams{stdout: stdout, stderr: stderr, json: asJSON, quiet: quiet, progress: evidence.NoProgress{}}
 	if !asJSON && !quiet && isTerminal(stderr) {
-		s.progress = &bar{w: stderr}
+		s.progress = newBars(stderr)
 	}
 	return s
 }

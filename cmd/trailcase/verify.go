@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/store"
 )
@@ -39,6 +40,18 @@ the case file is read-only).
 	}
 }
 
+// expectItems announces the case's items, and their bytes, as the work
+// of phase.
+func expectItems(st *store.Store, p evidence.Progress, phase string) {
+	if _, off := p.(evidence.NoProgress); off {
+		return
+	}
+	var files, bytes int64
+	if st.Items(func(it evidence.Item) error { files, bytes = files+1, bytes+it.Size; return nil }) == nil {
+		p.Expect(phase, files, bytes)
+	}
+}
+
 // runVerify re-hashes the evidence and checks the custody chain and the
 // store; it returns the result, and problemsError when it found any.
 func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckResult, error) {
@@ -48,9 +61,8 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 		return store.CheckResult{}, err
 	}
 	defer st.Close()
-	s.progress.Begin("verify", -1)
-	res, err := st.Check(ctx, s.progress.Advance)
-	s.progress.End()
+	expectItems(st, s.progress, evidence.PhaseVerify)
+	res, err := st.Check(ctx, func(n int64) { s.progress.Advance(evidence.PhaseVerify, n) })
 	s.finishProgress()
 	if err != nil {
 		return res, err
