@@ -77,6 +77,9 @@ The case is opened read-only.
 			if q.Sources, err = timeline.ParseSources(c.String("source")); err != nil {
 				return usageError{"--source: " + strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
 			}
+			if q.IP == "" && q.Principal == "" && !q.All {
+				return usagef("timeline needs a selector: give exactly one of an IP address, a principal or all (--ip ADDRESS, --principal PRINCIPAL or --all)")
+			}
 			if err := q.Validate(); err != nil {
 				return usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
 			}
