@@ -79,7 +79,14 @@ func (o caseOptions) open(readOnly bool) (*store.Store, error) {
 	if o.path == "" {
 		return nil, usagef("no case file: give --case PATH or set TRAILCASE_CASE")
 	}
-	return store.Open(o.path, store.Options{ReadOnly: readOnly})
+	st, err := store.Open(o.path, store.Options{ReadOnly: readOnly})
+	if readOnly && errors.Is(err, store.ErrLocked) {
+		// bbolt's readers and its writer cannot share a file across
+		// processes (README, "How evidence is handled").
+		return nil, withHint(fmt.Errorf("%w: it is being written (an acquisition, an index or a recorded check) and cannot be read until that ends", err),
+			"wait for the acquisition to finish; a copy taken while it writes may be inconsistent, so copy the case file after it ends")
+	}
+	return st, err
 }
 
 // openForRecord opens the case writable so a check's result can be
