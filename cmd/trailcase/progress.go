@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -57,7 +58,8 @@ type phaseBar struct {
 
 func newBars(w io.Writer) *bars {
 	return &bars{
-		p:      mpb.New(mpb.WithOutput(w), mpb.WithWidth(20), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
+		// The width is the fallback when the terminal's cannot be read.
+		p:      mpb.New(mpb.WithOutput(w), mpb.WithWidth(cmp.Or(terminalWidth(w), 100)), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
 		phases: map[string]*phaseBar{},
 	}
 }
@@ -70,7 +72,7 @@ func (b *bars) phase(name string) *phaseBar {
 		return pb
 	}
 	pb := &phaseBar{}
-	pb.bar = b.p.AddBar(0,
+	pb.bar = b.p.AddBar(0, mpb.BarWidth(20),
 		mpb.PrependDecorators(
 			decor.Name(name, decor.WC{W: 10, C: decor.DindentRight}),
 			decor.Any(pb.filesDecor, decor.WC{W: 16, C: decor.DindentRight}),

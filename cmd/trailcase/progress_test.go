@@ -10,9 +10,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/creack/pty"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // TestProgressInTerminal runs the real binary with stderr on a
@@ -89,5 +92,29 @@ func checkProgress(t *testing.T, out string, files map[string]string) {
 		if !strings.Contains(lastLine[phase], want) {
 			t.Errorf("%s: last frame %q does not say %q", phase, lastLine[phase], want)
 		}
+	}
+}
+
+// TestBarsConcurrent drives the progress display from several goroutines
+// at once, as the indexer's workers do.
+func TestBarsConcurrent(t *testing.T) {
+	var out bytes.Buffer
+	b := newBars(&out)
+	b.Expect(evidence.PhaseStore, 8, 8*1000)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			b.Begin(evidence.PhaseStore, fmt.Sprint("f", i), 1000)
+			for range 10 {
+				b.Advance(evidence.PhaseStore, 100)
+			}
+			b.End(evidence.PhaseStore)
+		})
+	}
+	wg.Wait()
+	b.Finish()
+	b.Finish() // a second call does nothing
+	if s := out.String(); !strings.Contains(s, "8 of 8 files") || !strings.Contains(s, "100 %") {
+		t.Errorf("last frame is missing the totals:\n%q", s)
 	}
 }
