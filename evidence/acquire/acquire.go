@@ -151,7 +151,11 @@ func (a *acquirer) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.idx = index.Start(ctx, a.st, a.gate, pending)
+		var prog evidence.Progress = a.gate
+		if _, off := a.opts.Progress.(evidence.NoProgress); off {
+			prog = evidence.NoProgress{} // nothing is shown: the indexer need not size its work
+		}
+		a.idx = index.Start(ctx, a.st, prog, pending)
 		defer a.idx.Stop()
 	}
 	a.expect(ctx)
@@ -176,8 +180,12 @@ func (a *acquirer) run(ctx context.Context) error {
 }
 
 // expect announces the files and bytes to store, when every source can
-// tell its size before it is read.
+// tell its size before it is read (a directory is walked twice: its
+// listing costs little next to reading its files).
 func (a *acquirer) expect(ctx context.Context) {
+	if _, off := a.opts.Progress.(evidence.NoProgress); off {
+		return // nothing is shown: no need to walk twice
+	}
 	var files, bytes int64
 	caseFile, _ := os.Stat(a.st.Path())
 	for _, src := range a.opts.Sources {
