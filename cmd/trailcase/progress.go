@@ -54,6 +54,7 @@ type phaseBar struct {
 	bar          *mpb.Bar
 	files, ended atomic.Int64
 	bytes        atomic.Int64 // expected; 0 when not known
+	perFile      atomic.Bool  // files are begun and ended one by one
 }
 
 func newBars(w io.Writer) *bars {
@@ -88,7 +89,11 @@ func (b *bars) phase(name string) *phaseBar {
 }
 
 func (pb *phaseBar) filesDecor(decor.Statistics) string {
-	if m := pb.files.Load(); m > 0 {
+	m := pb.files.Load()
+	if !pb.perFile.Load() {
+		return fmt.Sprintf("%d files", m+pb.ended.Load())
+	}
+	if m > 0 {
 		return fmt.Sprintf("%d of %d files", pb.ended.Load(), m)
 	}
 	return fmt.Sprintf("%d files", pb.ended.Load())
@@ -109,13 +114,14 @@ func (b *bars) Expect(phase string, files, bytes int64) {
 	}
 }
 
-func (b *bars) Begin(phase, _ string, _ int64) { b.phase(phase) }
+func (b *bars) Begin(phase, _ string, _ int64) { b.phase(phase).perFile.Store(true) }
 func (b *bars) Advance(phase string, n int64)  { b.phase(phase).bar.IncrInt64(n) }
 
 // End counts a file done; the phase is complete when every file
 // expected is.
 func (b *bars) End(phase string) {
 	pb := b.phase(phase)
+	pb.perFile.Store(true)
 	if n := pb.ended.Add(1); n == pb.files.Load() {
 		pb.bar.SetTotal(-1, true)
 	}

@@ -40,6 +40,19 @@ func TestProgressInTerminal(t *testing.T) {
 	if out, err := exec.Command(bin, "init", "--case", kase, "--name", "pty", "--examiner", "tester").CombinedOutput(); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
+	shown := runInTerminal(t, bin, "acquire", "--case", kase, src)
+	checkProgress(t, shown, map[string]string{"storing": "24 of 24 files", "indexing": "24 of 24 files"})
+	shown = runInTerminal(t, bin, "verify", "--case", kase)
+	checkProgress(t, shown, map[string]string{"verifying": "24 files"})
+	if !strings.Contains(shown, "all intact") {
+		t.Errorf("verify did not end well:\n%s", shown)
+	}
+}
+
+// runInTerminal runs bin with stdout and stderr on a pseudo-terminal and
+// returns what it printed there.
+func runInTerminal(t *testing.T, bin string, args ...string) string {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -48,9 +61,8 @@ func TestProgressInTerminal(t *testing.T) {
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 160}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "acquire", "--case", kase, src)
-	var stdout bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, tty
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = tty, tty
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +70,14 @@ func TestProgressInTerminal(t *testing.T) {
 	var shown bytes.Buffer
 	io.Copy(&shown, ptmx) // ends with EIO once the child is gone
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("acquire: %v\n%s", err, shown.String())
+		t.Fatalf("%s: %v\n%s", args[0], err, shown.String())
 	}
-	checkProgress(t, shown.String(), map[string]string{"storing": "24 of 24 files", "indexing": "24 of 24 files"})
+	return shown.String()
 }
 
 var (
 	ansi     = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
-	progLine = regexp.MustCompile(`^(storing|indexing)\b.*?(\d+) %`)
+	progLine = regexp.MustCompile(`^(storing|indexing|verifying)\b.*?(\d+) %`)
 )
 
 // checkProgress checks the frames printed for each phase: percentages
