@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
@@ -59,10 +60,26 @@ type phaseBar struct {
 
 func newBars(w io.Writer) *bars {
 	return &bars{
-		// The width is the fallback when the terminal's cannot be read.
-		p:      mpb.New(mpb.WithOutput(w), mpb.WithWidth(cmp.Or(terminalWidth(w), 100)), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
+		p: mpb.New(mpb.WithConsoleWriter(sizedConsole{cupwriter.New(w, false), cmp.Or(terminalWidth(w), 100)}),
+			mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
 		phases: map[string]*phaseBar{},
 	}
+}
+
+// sizedConsole is the terminal progress is drawn on; a terminal that
+// reports no size (a pseudo-terminal nobody sized) is taken to be width
+// wide, where mpb would draw nothing.
+type sizedConsole struct {
+	*cupwriter.Writer
+	width int
+}
+
+func (c sizedConsole) GetTermSize() (int, int, error) {
+	w, h, err := c.Writer.GetTermSize()
+	if err != nil || w <= 0 || h <= 0 {
+		return c.width, 24, nil
+	}
+	return w, h, nil
 }
 
 // phase returns the bar of phase, adding it on first use.
