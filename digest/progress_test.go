@@ -12,9 +12,10 @@ import (
 // countBytes is a progress sink that adds up what it is told.
 type countBytes struct{ n atomic.Int64 }
 
-func (c *countBytes) Begin(string, int64) {}
-func (c *countBytes) Advance(n int64)     { c.n.Add(n) }
-func (c *countBytes) End()                {}
+func (c *countBytes) Expect(string, int64, int64) {}
+func (c *countBytes) Begin(string, string, int64) {}
+func (c *countBytes) Advance(_ string, n int64)   { c.n.Add(n) }
+func (c *countBytes) End(string)                  {}
 
 // TestProgress checks that Verify reports the bytes it hashes, from its
 // concurrent readers, and that a nil Progress is allowed.

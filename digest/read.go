@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 // readDigest hashes and parses one digest, checks where it was found,
@@ -105,7 +107,8 @@ func (v *verifier) read(o Object, h *hasher, keep *bytes.Buffer, limit int64) (c
 	} else {
 		c, err = h.hash(rc, keep, limit)
 	}
-	v.opts.Progress.Advance(c.Size)
+	v.opts.Progress.Advance(evidence.PhaseDigest, c.Size)
+	v.opts.Progress.End(evidence.PhaseDigest)
 	return c, err
 }
 

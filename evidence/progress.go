@@ -1,19 +1,43 @@
 package evidence
 
-// Progress receives progress of long work. Implementations must be cheap;
-// the zero behaviour is NoProgress.
+import "context"
+
+// Phases of long work; a progress display shows each on its own line.
+const (
+	PhaseStore  = "storing"
+	PhaseIndex  = "indexing"
+	PhaseVerify = "verifying"
+	PhaseDigest = "digests"
+	PhaseDeep   = "re-parsing"
+	PhaseCopy   = "copying"
+)
+
+// Progress receives progress of long work, phase by phase. It may be
+// called from several goroutines at once; implementations must be cheap.
+// The zero behaviour is NoProgress.
 type Progress interface {
-	// Begin starts a phase; total is in bytes, or -1 when unknown.
-	Begin(label string, total int64)
-	// Advance adds n bytes done.
-	Advance(n int64)
-	// End finishes the phase.
-	End()
+	// Expect adds files and bytes to the totals of phase, as they become
+	// known (a walk, a listing, the items handed to the indexer).
+	Expect(phase string, files, bytes int64)
+	// Begin starts one file of phase; size is in bytes, or -1 when unknown.
+	Begin(phase, label string, size int64)
+	// Advance adds n bytes done in phase.
+	Advance(phase string, n int64)
+	// End finishes one file of phase.
+	End(phase string)
 }
 
 // NoProgress discards progress.
 type NoProgress struct{}
 
-func (NoProgress) Begin(string, int64) {}
-func (NoProgress) Advance(int64)       {}
-func (NoProgress) End()                {}
+func (NoProgress) Expect(string, int64, int64) {}
+func (NoProgress) Begin(string, string, int64) {}
+func (NoProgress) Advance(string, int64)       {}
+func (NoProgress) End(string)                  {}
+
+// Sizer is implemented by sources whose size is known before any file is
+// read (a directory's entries, a single file): Size walks them as Walk
+// would, reading no file's content, and returns their number and total bytes.
+type Sizer interface {
+	Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error)
+}

@@ -37,7 +37,9 @@ func (s *Store) checkItems(ctx context.Context, res *CheckResult, progress evide
 		}
 		res.Items++
 		blobs[it.Blob] = true
+		h.progress.Begin(evidence.PhaseVerify, it.Path, it.Size)
 		res.Bytes += h.check(res, it)
+		h.progress.End(evidence.PhaseVerify)
 		s.checkSidecar(res, it)
 		if err := s.checkNoExtraChunk(res, it); err != nil {
 			return nil, err
@@ -64,7 +66,7 @@ func (h *itemHasher) check(res *CheckResult, it evidence.Item) int64 {
 		h.s.releaseMapped()
 		h.unreleased = 0
 	}
-	h.progress.Advance(n)
+	h.progress.Advance(evidence.PhaseVerify, n)
 	switch {
 	case err != nil:
 		res.add(ProblemBlobMissing, it.ID, it.Path, err.Error())

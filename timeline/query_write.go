@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -272,6 +273,129 @@ type tableWriter struct {
 	w         *bufio.Writer
 	principal bool
 	rows      int
+	fit       *fitWriter // nil: full lines
+	cols      []column   // the columns shown, when fitted
+}
+
+// NewTableWriter returns a table writer whose lines fit in width columns
+// (width 0: full lines, as NewWriter's table). Columns are dropped by
+// priority and long values cut with "…"; notes go on an indented second
+// line.
+func NewTableWriter(w io.Writer, width int) Writer {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if width <= 0 {
+		return &tableWriter{w: bw}
+	}
+	fw := &fitWriter{w: bw, width: width}
+	return &tableWriter{w: bufio.NewWriterSize(fw, 4<<10), fit: fw, cols: fitColumns(width)}
+}
+
+// A column of a fitted table, in the order of priority.
+type column struct {
+	name       string
+	min, max   int
+	width, pos int // pos: the column's place in a full line
+}
+
+var tableColumns = []column{
+	{name: "TIME", min: colTime, max: colTime, pos: 0},
+	{name: "SOURCE", min: colSource, max: colSource, pos: 1},
+	{name: "ACTION", min: 16, max: colAction, pos: 4},
+	{name: "PRINCIPAL", min: 14, max: colPrincipal, pos: 2},
+	{name: "OUTCOME", min: 8, max: colOutcome, pos: 5},
+	{name: "SRC → DST", min: 16, max: colFlow, pos: 3},
+}
+
+// fitColumns chooses the columns that fit in width, in priority order,
+// and shares what is left among them up to their full widths.
+func fitColumns(width int) []column {
+	var cols []column
+	used := 0
+	for _, c := range tableColumns {
+		need := c.min
+		if len(cols) > 0 {
+			need += 2
+		}
+		if used+need > width {
+			break
+		}
+		c.width = c.min
+		cols = append(cols, c)
+		used += need
+	}
+	for i := range cols {
+		extra := min(width-used, cols[i].max-cols[i].width)
+		cols[i].width += extra
+		used += extra
+	}
+	slices.SortFunc(cols, func(a, b column) int { return a.pos - b.pos })
+	return cols
+}
+
+// fittedLine lays out the values of a full line (in its column order)
+// in the fitted columns.
+func (t *tableWriter) fittedLine(vals []string) string {
+	var b strings.Builder
+	for i, c := range t.cols {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		b.WriteString(pad(vals[c.pos], c.width))
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// fitWriter cuts every line written through it to width columns, ending
+// a cut line with "…".
+type fitWriter struct {
+	w     *bufio.Writer
+	width int
+	line  []byte
+}
+
+func (f *fitWriter) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if c != '\n' {
+			f.line = append(f.line, c)
+			continue
+		}
+		if _, err := io.WriteString(f.w, cut(string(f.line), f.width)+"\n"); err != nil {
+			return 0, err
+		}
+		f.line = f.line[:0]
+	}
+	return len(p), nil
+}
+
+// wrap breaks s into lines of at most width runes at spaces (a longer
+// word is cut by the fitWriter).
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// cut shortens s to width runes, ending it with "…" when cut.
+func cut(s string, width int) string {
+	if utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:width-1]) + "…"
 }
 
 // Column widths of the table.
@@ -288,6 +412,10 @@ func (t *tableWriter) Begin(c *Correlation) error {
 	if c != nil && c.Resolution != nil {
 		t.principal = true
 		writeResolution(t.w, c.Resolution)
+	}
+	if t.fit != nil {
+		fmt.Fprintln(t.w, t.fittedLine([]string{"TIME", "SOURCE", "PRINCIPAL", "SRC → DST", "ACTION", "OUTCOME"}))
+		return nil
 	}
 	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad("TIME", colTime), pad("SOURCE", colSource), pad("PRINCIPAL", colPrincipal),
 		pad("SRC → DST", colFlow), pad("ACTION", colAction), pad("OUTCOME", colOutcome), "NOTE")
@@ -349,10 +477,17 @@ func (t *tableWriter) Write(m *Match) error {
 	}
 	note = append(note, m.Findings...)
 	note = append(note, e.Annotations...)
+	t.rows++
+	if t.fit != nil {
+		fmt.Fprintln(t.w, t.fittedLine([]string{evidence.FormatTime(e.Time), e.Source, ShortPrincipal(e.Principal), flow, action, orDash(outcome)}))
+		for _, l := range wrap(safe.Text(strings.Join(note, "; ")), t.fit.width-4) {
+			fmt.Fprintf(t.w, "    %s\n", l)
+		}
+		return nil
+	}
 	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(evidence.FormatTime(e.Time), colTime), pad(e.Source, colSource),
 		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),
 		safe.Text(strings.Join(note, "; ")))
-	t.rows++
 	return nil
 }
 
@@ -361,7 +496,13 @@ func (t *tableWriter) End(s *Summary) error {
 		fmt.Fprintln(t.w)
 		WriteSummary(t.w, s)
 	}
-	return t.w.Flush()
+	if err := t.w.Flush(); err != nil {
+		return err
+	}
+	if t.fit != nil {
+		return t.fit.w.Flush()
+	}
+	return nil
 }
 
 // WriteSummary prints a short summary of a timeline.
@@ -467,11 +608,6 @@ func orDash(s string) string {
 // pad fits s into width columns, shown safely (safe.Text): cut with "…"
 // or padded with spaces.
 func pad(s string, width int) string {
-	s = safe.Text(s)
-	n := utf8.RuneCountInString(s)
-	if n > width {
-		r := []rune(s)
-		return string(r[:width-1]) + "…"
-	}
-	return s + strings.Repeat(" ", width-n)
+	s = cut(safe.Text(s), width)
+	return s + strings.Repeat(" ", max(width-utf8.RuneCountInString(s), 0))
 }

@@ -24,17 +24,37 @@ func commands(e *env) []*cli.Command {
 		findingsCommand(e),
 		summaryCommand(e),
 		reportCommand(e), exportCommand(e), keysCommand(e), salvageCommand(e), demoCommand(e), completionCommand(e),
-		gendocsCommand(e), keyCommand(e),
+		versionCommand(e), gendocsCommand(e), keyCommand(e),
 	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[1] == "__values" {
+		return completeValues(args[2:], stdout)
+	}
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, flagsFirst(app, args))
+	err := unknownCommand(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, flagsFirst(app, args))
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return exitCode(err, stderr)
+	return exitCode(err, stderr, wantsJSON(args))
+}
+
+// wantsJSON reports whether the command line asks for JSON output, so
+// even an error it could not parse is reported as JSON.
+func wantsJSON(args []string) bool {
+	for _, a := range args[1:] {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true":
+			return true
+		}
+	}
+	return false
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -55,14 +75,11 @@ case store with a hash-chained chain of custody, validates CloudTrail digest cha
 checks S3 Object Lock, and merges everything into one timeline per IP address or principal.
 
 ` + exitCodesHelp,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err.Error()} },
-		Commands:     commands(e),
+		Commands: commands(e),
 	}
-	for _, cmd := range app.Commands {
-		if cmd.OnUsageError == nil {
-			cmd.OnUsageError = app.OnUsageError
-		}
-	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsage(err, app.Flags, "") }
+	addExamples(app.Commands, "")
+	nameErrors(app.Commands, "")
 	return app
 }
 

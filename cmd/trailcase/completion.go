@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -53,6 +55,40 @@ func runCompletion(_ context.Context, o completionOptions, s *streams) error {
 	return err
 }
 
+// flagValues are the values completion offers after a flag, by command
+// and flag ("timeline --format"), or by flag alone for every command.
+var flagValues = map[string][]string{
+	"timeline --format":         {"table", "csv", "jsonl", "timesketch"},
+	"timeline --source":         {"cloudtrail", "vpcflow", "elb"},
+	"export --format":           {"jsonl", "csv", "parquet", "timesketch"},
+	"export -f":                 {"jsonl", "csv", "parquet", "timesketch"},
+	"report --format":           {"html", "md", "json"},
+	"report -f":                 {"html", "md", "json"},
+	"objectlock --require-mode": {"COMPLIANCE", "GOVERNANCE"},
+	"--level":                   {"informational", "low", "medium", "high", "critical"},
+	"--fail-on":                 {"informational", "low", "medium", "high", "critical"},
+	"--paper":                   {"a4", "letter"},
+	"--outcome":                 {"success", "error"},
+}
+
+// completeValues prints the values of the flag that ends args (the
+// command's path, then the flag): what the completion scripts offer
+// after it. It never runs a command.
+func completeValues(args []string, w io.Writer) int {
+	if len(args) == 0 {
+		return exitOK
+	}
+	flag := args[len(args)-1]
+	vals, ok := flagValues[strings.Join(args, " ")]
+	if !ok {
+		vals = flagValues[flag]
+	}
+	for _, v := range vals {
+		fmt.Fprintln(w, v)
+	}
+	return exitOK
+}
+
 // The bash and zsh scripts ask trailcase itself for the candidates
 // (urfave/cli's --generate-bash-completion), so they follow the commands
 // and flags of the installed version. They pass only the command (and a
@@ -76,6 +112,15 @@ _trailcase_complete() {
             path+=("$w")
         fi
     done
+    local prev="${COMP_WORDS[COMP_CWORD-1]}" values
+    if [[ "$prev" == -* ]]; then
+        values=$("$prog" __values "${path[@]}" "$prev" 2>/dev/null)
+        if [[ -n "$values" ]]; then
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -W "$values" -- "$cur"))
+            return
+        fi
+    fi
     local candidates
     if [[ "$cur" == --* ]]; then
         candidates=$("$prog" "${path[@]}" "$cur" --generate-bash-completion 2>/dev/null)
@@ -107,6 +152,14 @@ _trailcase() {
             path_+=($w)
         fi
     done
+    local prev=${words[CURRENT-1]}
+    if [[ $prev == -* ]]; then
+        candidates=("${(@f)$($prog __values $path_ $prev 2>/dev/null)}")
+        if [[ -n ${candidates[1]} ]]; then
+            compadd -a candidates
+            return
+        fi
+    fi
     if [[ $cur == --* ]]; then
         candidates=("${(@f)$(_CLI_ZSH_AUTOCOMPLETE_HACK=1 $prog $path_ $cur --generate-bash-completion 2>/dev/null)}")
     else

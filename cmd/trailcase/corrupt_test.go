@@ -232,13 +232,18 @@ func runCorruptCommands(t *testing.T, bin, p string) corruptRuns {
 }
 
 // withoutGenerated drops the report's "generated" block (time, host,
-// file name), which differs on every run.
+// file name) and the time of its own re-check, which differ on every run.
 func withoutGenerated(s string) string {
 	var m map[string]json.RawMessage
 	if json.Unmarshal([]byte(s), &m) != nil {
 		return s
 	}
 	delete(m, "generated")
+	var re map[string]json.RawMessage
+	if json.Unmarshal(m["rechecked"], &re) == nil {
+		delete(re, "at")
+		m["rechecked"], _ = json.Marshal(re)
+	}
 	b, _ := json.Marshal(m)
 	return string(b)
 }

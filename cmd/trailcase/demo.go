@@ -286,7 +286,8 @@ func (d *demo) objectlock(ctx context.Context) error {
 func (d *demo) timelines(ctx context.Context) error {
 	table := &streams{stdout: d.s.stdout, stderr: d.s.stderr, quiet: d.s.quiet, progress: evidence.NoProgress{}}
 	d.heading(7, "timeline --ip "+incident.AttackerIP)
-	o := timelineOptions{caseOptions: d.cs, query: timeline.Query{IP: incident.AttackerIP}, format: timeline.FormatTable}
+	// The table fits COLUMNS even when the demo's output is not a terminal.
+	o := timelineOptions{caseOptions: d.cs, query: timeline.Query{IP: incident.AttackerIP}, format: timeline.FormatTable, width: terminalWidth(d.s.stdout)}
 	if err := runTimeline(ctx, o, table); err != nil {
 		return err
 	}

@@ -106,7 +106,9 @@ func runDigestVerify(ctx context.Context, o digestOptions, s *streams) (*digest.
 	if err != nil {
 		return nil, fmt.Errorf("read evidence items: %w", err)
 	}
+	opts.Progress = s.progress
 	res, err := digest.Verify(ctx, objs, opts)
+	s.finishProgress()
 	if err != nil {
 		o.record(st, s, "digest verify", start, evidence.ResultFailed, err.Error())
 		return nil, err

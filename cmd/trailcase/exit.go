@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,8 +53,10 @@ func (e hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return hintError{err, hint} }
 
-// exitCode prints err on stderr and returns the exit code for it.
-func exitCode(err error, stderr io.Writer) int {
+// exitCode prints err on stderr and returns the exit code for it: as
+// "trailcase: error: …" and "trailcase: hint: …" lines, or with asJSON
+// as one JSON object {"error","hint","exit"}.
+func exitCode(err error, stderr io.Writer, asJSON bool) int {
 	if err == nil {
 		return exitOK
 	}
@@ -64,30 +67,53 @@ func exitCode(err error, stderr io.Writer) int {
 		}
 		return exitProblems
 	}
-	code := exitFailed
-	var ue usageError
-	switch {
-	case errors.As(err, &ue), isCLIUsage(err):
-		code = exitUsage
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "trailcase: interrupted; what was complete is kept in the case, run the same command again to finish")
-		return exitInterrupted
+	code, msg, hint := explain(err)
+	if asJSON {
+		b, _ := json.Marshal(struct {
+			Error string `json:"error"`
+			Hint  string `json:"hint"`
+			Exit  int    `json:"exit"`
+		}{msg, hint, code})
+		fmt.Fprintf(stderr, "%s\n", b)
+		return code
 	}
-	fmt.Fprintf(stderr, "trailcase: error: %v\n", err)
+	if code == exitInterrupted {
+		fmt.Fprintf(stderr, "trailcase: %s\n", msg)
+		return code
+	}
+	fmt.Fprintf(stderr, "trailcase: error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(stderr, "trailcase: hint: %s\n", hint)
+	}
+	return code
+}
+
+// explain returns the exit code, message and hint ("" for none) of err.
+func explain(err error) (code int, msg, hint string) {
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted, "interrupted; what was complete is kept in the case, run the same command again to finish", ""
+	}
+	code = exitFailed
+	var ue usageError
+	if errors.As(err, &ue) || isCLIUsage(err) {
+		code = exitUsage
+	}
 	var he hintError
 	switch {
 	case errors.As(err, &he):
-		fmt.Fprintf(stderr, "trailcase: hint: %s\n", he.hint)
+		hint = he.hint
 	case errors.Is(err, store.ErrLocked):
-		fmt.Fprintln(stderr, "trailcase: hint: another trailcase command is writing this case; wait for it to finish")
+		hint = "another trailcase command is writing this case; wait for it to finish, or copy the case file and read the copy"
 	case errors.Is(err, store.ErrNoCase):
-		fmt.Fprintln(stderr, "trailcase: hint: create it with 'trailcase init --case FILE --name NAME --examiner NAME'")
+		hint = "create it with 'trailcase init --case FILE --name NAME --examiner NAME'"
 	case errors.Is(err, store.ErrNewer):
-		fmt.Fprintln(stderr, "trailcase: hint: this case needs a newer trailcase; nothing was changed")
+		hint = "this case needs a newer trailcase; nothing was changed"
+	case errors.Is(err, store.ErrDamaged):
+		hint = "the case file is damaged: keep it as it is and work on a copy; 'trailcase verify --no-record' says what still verifies"
 	case code == exitUsage:
-		fmt.Fprintln(stderr, "trailcase: hint: see 'trailcase help' or 'trailcase COMMAND --help'")
+		hint = helpHint(commandOf(err))
 	}
-	return code
+	return code, err.Error(), hint
 }
 
 // isCLIUsage recognises the usage errors urfave/cli returns itself.

@@ -5,19 +5,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/export"
 )
 
 // exportOptions are the flags of one export run.
 type exportOptions struct {
 	caseOptions
-	format   string // jsonl, csv or parquet
+	format   string // jsonl, csv, parquet or timesketch
 	output   string // a file, a directory for parquet, or "-" for stdout
 	from, to time.Time
 	force    bool
@@ -27,7 +29,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "export every normalised event for other engines",
-		UsageText: "trailcase export --case FILE --format jsonl|csv|parquet -o PATH [--from T] [--to T] [--force]",
+		UsageText: "trailcase export --case FILE [--format jsonl|csv|parquet|timesketch] -o PATH [--from T] [--to T] [--force]",
 		Description: `Writes every normalised event of the case, oldest first, with its provenance: evidence id,
 record number, evidence SHA-256, source URI and path. The columns are versioned (schema_version)
 and documented in docs/export-schema.md.
@@ -38,6 +40,10 @@ and documented in docs/export-schema.md.
   parquet  a Hive-partitioned directory that Athena, Spark and DuckDB read in place:
            PATH/source=…/account=…/region=…/date=YYYY-MM-DD/part-00000.parquet, plus
            PATH/_trailcase_export.json describing the export
+  timesketch  JSON Lines for Timesketch import (message, datetime, timestamp,
+           timestamp_desc), as 'timeline --all --format timesketch' writes them
+
+Without --format, the format is the extension of -o: .jsonl, .csv or .parquet.
 
 -o - writes jsonl or csv to stdout. Output is built under a temporary name beside PATH and renamed
 into place when complete, so a failed or interrupted export leaves nothing behind. An existing
@@ -46,7 +52,7 @@ previous parquet export. Files are created with mode 0600. Opens the case read-o
 
 ` + exitCodesHelp,
 		Flags: withGlobal(
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: jsonl, csv or parquet"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: jsonl, csv, parquet or timesketch (default: from -o's extension)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `PATH` (a directory for parquet; - for stdout)"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or a date)"},
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
@@ -65,15 +71,18 @@ previous parquet export. Files are created with mode 0600. Opens the case read-o
 // exportFlags reads and checks the flags of export.
 func exportFlags(c *cli.Context) (exportOptions, error) {
 	o := exportOptions{caseOptions: caseFlags(c), format: strings.ToLower(c.String("format")), output: c.String("output"), force: c.Bool("force")}
-	switch o.format {
-	case export.FormatJSONL, export.FormatCSV, export.FormatParquet:
-	case "":
-		return o, usagef("export needs --format jsonl, csv or parquet")
-	default:
-		return o, usagef("--format %q: want jsonl, csv or parquet", o.format)
-	}
 	if o.output == "" {
 		return o, usagef("export needs -o PATH")
+	}
+	if o.format == "" {
+		o.format = formatOfPath(o.output)
+	}
+	switch o.format {
+	case export.FormatJSONL, export.FormatCSV, export.FormatParquet, timeline.FormatTimesketch:
+	case "":
+		return o, usagef("export needs --format jsonl, csv, parquet or timesketch (or -o ending in .jsonl, .csv or .parquet)")
+	default:
+		return o, usagef("--format %q: want jsonl, csv or parquet (or timesketch)", o.format)
 	}
 	if o.output == "-" && o.format == export.FormatParquet {
 		return o, usagef("parquet is written as a directory: give -o DIR")
@@ -98,7 +107,7 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 	}
 	defer st.Close()
 	defer s.finishProgress()
-	opts := export.Options{From: o.from, To: o.to, Progress: s.progress, ToolVersion: tool().Version}
+	opts := export.Options{From: o.from, To: o.to, Progress: phaseProgress{s.progress, "exporting"}, ToolVersion: tool().Version}
 	stats, err := o.write(ctx, st, s.stdout, opts)
 	if err != nil {
 		return err
@@ -171,8 +180,45 @@ func commitOutput(ctx context.Context, out interface {
 }
 
 func exportText(ctx context.Context, st *store.Store, format string, w io.Writer, opts export.Options) (export.Stats, error) {
-	if format == export.FormatCSV {
+	switch format {
+	case export.FormatCSV:
 		return export.CSV(ctx, st, w, opts)
+	case timeline.FormatTimesketch:
+		return exportTimesketch(ctx, st, w, opts)
 	}
 	return export.JSONL(ctx, st, w, opts)
+}
+
+// formatOfPath is the export format an output's name ends in, or "".
+func formatOfPath(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl":
+		return export.FormatJSONL
+	case ".csv":
+		return export.FormatCSV
+	case ".parquet":
+		return export.FormatParquet
+	}
+	return ""
+}
+
+// exportTimesketch writes every event in the range as the timeline's
+// Timesketch JSON Lines (timeline --all --format timesketch).
+func exportTimesketch(ctx context.Context, st *store.Store, w io.Writer, opts export.Options) (export.Stats, error) {
+	tw, err := timeline.NewWriter(w, timeline.FormatTimesketch)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	corr, err := timeline.Prepare(ctx, st, timeline.Query{All: true, From: opts.From, To: opts.To})
+	if err != nil {
+		return export.Stats{}, err
+	}
+	if err := tw.Begin(corr); err != nil {
+		return export.Stats{}, err
+	}
+	sum, err := corr.Run(ctx, tw.Write)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	return export.Stats{Events: int64(sum.Events)}, tw.End(sum)
 }

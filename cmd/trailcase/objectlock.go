@@ -22,6 +22,7 @@ type objectlockOptions struct {
 	uri      string // "" for the offline check of the case
 	req      objectlock.Requirements
 	noRecord bool
+	objects  bool // list every object version (always in --json)
 	live     objectlock.LiveOptions
 	// s3Client returns the client of a live check and its endpoint.
 	s3Client func() (s3.API, string, error)
@@ -32,6 +33,7 @@ func objectlockCommand(e *env) *cli.Command {
 		&cli.StringFlag{Name: "require-mode", Usage: "every object version must be under `MODE` retention now (COMPLIANCE, or GOVERNANCE which COMPLIANCE also satisfies)"},
 		&cli.StringFlag{Name: "require-until", Usage: "every object version must be retained until at least `DATE` (RFC 3339 or YYYY-MM-DD, UTC)"},
 		&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
+		&cli.BoolFlag{Name: "objects", Usage: "list every object version after the summary (--json always lists them)"},
 		&cli.StringSliceFlag{Name: "include", Usage: "live: check only keys matching `GLOB` (doublestar); repeatable"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "live: skip keys matching `GLOB`; repeatable"},
 		&cli.BoolFlag{Name: "all-versions", Usage: "live: check every version of every key, not only the current one"},
@@ -57,6 +59,9 @@ it or shorten the period), governance (can be bypassed with s3:BypassGovernanceR
 expired (retain-until passed: protects nothing), none (known to have no retention), unknown
 (S3 shows lock headers only to callers allowed to read them: a missing header is not proof of
 "unlocked"). A legal hold protects a version while it is ON, independently of retention.
+
+The buckets and the summary come first, then the problems; --objects lists every object
+version after them (--json always does).
 
 The check fails (exit 3) when a status is unknown or a requirement is not met.
 
@@ -89,6 +94,7 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 				return err
 			}
 			o.noRecord = c.Bool("no-record")
+			o.objects = c.Bool("objects")
 			o.live = objectlock.LiveOptions{
 				Include: c.StringSlice("include"), Exclude: c.StringSlice("exclude"),
 				Concurrency: c.Int("concurrency"), AllVersions: c.Bool("all-versions"),
@@ -132,7 +138,7 @@ func runObjectlock(ctx context.Context, o objectlockOptions, s *streams) (*objec
 			return rep, err
 		}
 	} else {
-		printObjectlock(s, rep)
+		printObjectlock(s, rep, o.objects)
 		printHead(s)
 	}
 	if !rep.OK {
@@ -158,12 +164,44 @@ func (o objectlockOptions) check(ctx context.Context, st *store.Store, now time.
 	return rep, nil
 }
 
-func printObjectlock(s *streams, rep *objectlock.Report) {
+// printObjectlock prints the buckets and the summary first, then the
+// problems and notes; the per-object list only with objects (--objects).
+func printObjectlock(s *streams, rep *objectlock.Report, objects bool) {
 	for _, b := range rep.Buckets {
 		s.out("%s\n", bucketLine(b))
 	}
+	var req []string
+	if rep.Requirements.Mode != "" {
+		req = append(req, "mode "+rep.Requirements.Mode)
+	}
+	if !rep.Requirements.Until.IsZero() {
+		req = append(req, "retained until at least "+fmtTime(rep.Requirements.Until))
+	}
+	line := rep.SummaryLine()
+	if len(req) > 0 {
+		line += " (required: " + strings.Join(req, ", ") + ")"
+	}
+	s.out("%s\n", line)
+	for _, p := range rep.Problems {
+		s.out("%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
+	}
+	for _, m := range rep.DeleteMarkers {
+		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
+	}
+	if rep.NotS3 > 0 && !s.quiet {
+		s.out("%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
+	}
+	if objects {
+		printLockObjects(s, rep)
+	} else if len(rep.Objects) > 0 && !s.quiet {
+		s.info("the %d object version(s) are listed with --objects", len(rep.Objects))
+	}
+}
+
+// printLockObjects lists every object version checked.
+func printLockObjects(s *streams, rep *objectlock.Report) {
 	if len(rep.Objects) > 0 {
-		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", "STATUS", "MODE", "RETAIN-UNTIL", "HOLD", "OBJECT")
+		s.out("\n%-10s  %-10s  %-24s  %-7s  %s\n", "STATUS", "MODE", "RETAIN-UNTIL", "HOLD", "OBJECT")
 	}
 	for _, lo := range rep.Objects {
 		mode := lo.Mode
@@ -183,27 +221,6 @@ func printObjectlock(s *streams, rep *objectlock.Report) {
 		}
 		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", lo.Status, mode, fmtTime(lo.RetainUntil), hold, name)
 	}
-	for _, m := range rep.DeleteMarkers {
-		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
-	}
-	for _, p := range rep.Problems {
-		s.out("%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
-	}
-	if rep.NotS3 > 0 && !s.quiet {
-		s.out("%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
-	}
-	var req []string
-	if rep.Requirements.Mode != "" {
-		req = append(req, "mode "+rep.Requirements.Mode)
-	}
-	if !rep.Requirements.Until.IsZero() {
-		req = append(req, "retained until at least "+fmtTime(rep.Requirements.Until))
-	}
-	line := rep.SummaryLine()
-	if len(req) > 0 {
-		line += " (required: " + strings.Join(req, ", ") + ")"
-	}
-	s.out("%s\n", line)
 }
 
 // s3Hint adds a hint to the errors that stop all work on a bucket.

@@ -1,85 +1,178 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/vbauerster/cupwriter"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/timeline"
 )
 
+// isTerminal reports whether w is a terminal (a character device such as
+// /dev/null is not).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// terminalWidth is the width to fit human output to: COLUMNS when set,
+// else the width of w when it is a terminal; 0 means no limit.
+func terminalWidth(w io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
-// bar is a one-line progress display, redrawn at most ten times a second.
-type bar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	label string
-	total int64
-	done  int64
-	all   int64
-	last  time.Time
-	start time.Time
-	drawn bool
+// bars draws the progress of each phase of a command on its own line:
+// files done of the files expected, bytes done of the bytes expected with
+// the percentage, the rate and the time left. Totals come from
+// Expect; a phase whose total is not known shows what is done.
+type bars struct {
+	p      *mpb.Progress
+	mu     sync.Mutex
+	phases map[string]*phaseBar
+	done   sync.Once
 }
 
-func (b *bar) Begin(label string, total int64) {
+type phaseBar struct {
+	bar          *mpb.Bar
+	files, ended atomic.Int64
+	bytes        atomic.Int64 // expected; 0 when not known
+	perFile      atomic.Bool  // files are begun and ended one by one
+}
+
+func newBars(w io.Writer) *bars {
+	return &bars{
+		p: mpb.New(mpb.WithConsoleWriter(sizedConsole{cupwriter.New(w, false), cmp.Or(terminalWidth(w), 100)}),
+			mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
+		phases: map[string]*phaseBar{},
+	}
+}
+
+// sizedConsole is the terminal progress is drawn on; a terminal that
+// reports no size (a pseudo-terminal nobody sized) is taken to be width
+// wide, where mpb would draw nothing.
+type sizedConsole struct {
+	*cupwriter.Writer
+	width int
+}
+
+func (c sizedConsole) GetTermSize() (int, int, error) {
+	w, h, err := c.Writer.GetTermSize()
+	if err != nil || w <= 0 || h <= 0 {
+		return c.width, 24, nil
+	}
+	return w, h, nil
+}
+
+// phase returns the bar of phase, adding it on first use.
+func (b *bars) phase(name string) *phaseBar {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.start.IsZero() {
-		b.start = time.Now()
+	if pb, ok := b.phases[name]; ok {
+		return pb
 	}
-	b.label, b.total, b.done = label, total, 0
+	pb := &phaseBar{}
+	pb.bar = b.p.AddBar(0, mpb.BarWidth(20),
+		mpb.PrependDecorators(
+			decor.Name(name, decor.WC{W: 10, C: decor.DindentRight}),
+			decor.Any(pb.filesDecor, decor.WC{W: 16, C: decor.DindentRight}),
+		),
+		mpb.AppendDecorators(
+			decor.Any(pb.bytesDecor, decor.WCSyncSpace),
+			decor.AverageSpeed(decor.SizeB1024(0), " %.1f", decor.WCSyncSpace),
+			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), ""),
+		),
+	)
+	b.phases[name] = pb
+	return pb
 }
 
-func (b *bar) Advance(n int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.done += n
-	b.all += n
-	if time.Since(b.last) < 100*time.Millisecond {
-		return
+func (pb *phaseBar) filesDecor(decor.Statistics) string {
+	m := pb.files.Load()
+	if !pb.perFile.Load() {
+		return fmt.Sprintf("%d files", m+pb.ended.Load())
 	}
-	b.last = time.Now()
-	label := b.label
-	if len(label) > 48 {
-		label = "…" + label[len(label)-47:]
+	if m > 0 {
+		return fmt.Sprintf("%d of %d files", pb.ended.Load(), m)
 	}
-	rate := float64(b.all) / time.Since(b.start).Seconds() / 1e6
-	pct := ""
-	if b.total > 0 {
-		pct = fmt.Sprintf("%3d%% ", b.done*100/b.total)
-	}
-	fmt.Fprintf(b.w, "\r\033[K%s%-48s %s total, %.1f MB/s", pct, label, humanBytes(b.all), rate)
-	b.drawn = true
+	return fmt.Sprintf("%d files", pb.ended.Load())
 }
 
-func (b *bar) End() {}
-
-// Finish clears the line.
-func (b *bar) Finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.drawn {
-		fmt.Fprint(b.w, "\r\033[K")
+func (pb *phaseBar) bytesDecor(s decor.Statistics) string {
+	if s.Total <= 0 || pb.bytes.Load() == 0 && !s.Completed {
+		return humanBytes(s.Current)
 	}
+	return fmt.Sprintf("%s of %s %d %%", humanBytes(s.Current), humanBytes(s.Total), min(s.Current*100/s.Total, 100))
+}
+
+func (b *bars) Expect(phase string, files, bytes int64) {
+	pb := b.phase(phase)
+	pb.files.Add(files)
+	if bytes > 0 {
+		pb.bar.SetTotal(pb.bytes.Add(bytes), false)
+	}
+}
+
+func (b *bars) Begin(phase, _ string, _ int64) { b.phase(phase).perFile.Store(true) }
+func (b *bars) Advance(phase string, n int64)  { b.phase(phase).bar.IncrInt64(n) }
+
+// End counts a file done; the phase is complete when every file
+// expected is.
+func (b *bars) End(phase string) {
+	pb := b.phase(phase)
+	pb.perFile.Store(true)
+	if n := pb.ended.Add(1); n == pb.files.Load() {
+		pb.bar.SetTotal(-1, true)
+	}
+}
+
+// Finish completes every bar at what was done and waits for the last
+// frame to be drawn.
+func (b *bars) Finish() {
+	b.done.Do(func() {
+		b.mu.Lock()
+		for _, pb := range b.phases {
+			pb.bar.SetTotal(-1, true)
+		}
+		b.mu.Unlock()
+		b.p.Wait()
+	})
 }
 
 func humanBytes(n int64) string { return timeline.HumanBytes(n) }
 
-// finishProgress clears a drawn progress line.
+// finishProgress draws the last frame of a progress display.
 func finishProgress(p evidence.Progress) {
-	if b, ok := p.(*bar); ok {
+	if b, ok := p.(*bars); ok {
 		b.Finish()
 	}
 }
+
+// phaseProgress is the one-phase progress the export and digest
+// libraries take, drawn as phase.
+type phaseProgress struct {
+	p     evidence.Progress
+	phase string
+}
+
+func (x phaseProgress) Begin(label string, total int64) { x.p.Begin(x.phase, label, total) }
+func (x phaseProgress) Advance(n int64)                 { x.p.Advance(x.phase, n) }
+func (x phaseProgress) End()                            {}

@@ -32,7 +32,7 @@ type streams struct {
 func newStreams(stdout, stderr io.Writer, asJSON, quiet bool) *streams {
 	s := &streams{stdout: stdout, stderr: stderr, json: asJSON, quiet: quiet, progress: evidence.NoProgress{}}
 	if !asJSON && !quiet && isTerminal(stderr) {
-		s.progress = &bar{w: stderr}
+		s.progress = newBars(stderr)
 	}
 	return s
 }
@@ -87,6 +87,12 @@ func (o caseOptions) open(readOnly bool) (*store.Store, error) {
 		return nil, usagef("no case file: give --case PATH or set TRAILCASE_CASE")
 	}
 	st, err := store.Open(o.path, store.Options{ReadOnly: readOnly})
+	if readOnly && errors.Is(err, store.ErrLocked) {
+		// bbolt's readers and its writer cannot share a file across
+		// processes (README, "How evidence is handled").
+		return nil, withHint(fmt.Errorf("%w: it is being written (an acquisition, an index or a recorded check) and cannot be read until that ends", err),
+			"wait for the acquisition to finish; a copy taken while it writes may be inconsistent, so copy the case file after it ends")
+	}
 	if err == nil && !readOnly {
 		if err = o.sign.signCustody(st); err != nil {
 			st.Close()

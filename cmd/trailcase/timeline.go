@@ -16,6 +16,8 @@ type timelineOptions struct {
 	caseOptions
 	query  timeline.Query
 	format string
+	wide   bool // full table lines, whatever the terminal's width
+	width  int  // fit the table to this width; 0: the terminal's, if any
 }
 
 func timelineCommand(e *env) *cli.Command {
@@ -43,7 +45,10 @@ a stateless network ACL causes. --from is inclusive, --to exclusive.
 
 Formats: table (default; ends with a summary), csv, jsonl (also --json), and timesketch
 (JSON Lines for Timesketch import: message, datetime, timestamp, timestamp_desc).
-The case is opened read-only.
+On a terminal (or with COLUMNS set, in the demo) the table fits its width: columns are dropped
+by priority (time, source, action, principal, outcome, then addresses), long values end with
+"…" and notes go on an indented second line; --wide prints full lines. Piped or redirected,
+the table has full lines. The case is opened read-only.
 
 ` + exitCodesHelp,
 		Flags: withGlobal(
@@ -54,12 +59,13 @@ The case is opened read-only.
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
 			&cli.StringFlag{Name: "source", Usage: "only events of these `SOURCES` (comma-separated: cloudtrail,vpcflow,elb,s3access,config,guardduty)"},
 			&cli.StringFlag{Name: "format", Value: timeline.FormatTable, Usage: "output `FORMAT`: table, csv, jsonl or timesketch"},
+			&cli.BoolFlag{Name: "wide", Usage: "full table lines with every column and the notes, whatever the terminal's width"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("timeline takes no arguments (got %q); give --ip, --principal or --all", c.Args().First())
 			}
-			o := timelineOptions{caseOptions: caseFlags(c), format: c.String("format")}
+			o := timelineOptions{caseOptions: caseFlags(c), format: c.String("format"), wide: c.Bool("wide")}
 			if gBool(c, "json") {
 				if c.IsSet("format") && o.format != timeline.FormatJSONL {
 					return usagef("--json prints jsonl; it cannot be combined with --format %s", o.format)
@@ -77,6 +83,9 @@ The case is opened read-only.
 			}
 			if q.Sources, err = timeline.ParseSources(c.String("source")); err != nil {
 				return usageError{"--source: " + strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
+			}
+			if q.IP == "" && q.Principal == "" && !q.All {
+				return usagef("timeline needs a selector: give exactly one of an IP address, a principal or all (--ip ADDRESS, --principal PRINCIPAL or --all)")
 			}
 			if err := q.Validate(); err != nil {
 				return usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
@@ -104,7 +113,14 @@ func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := writeTimeline(ctx, s, st, o.query, o.format)
+	width := o.width
+	if width == 0 && isTerminal(s.stdout) {
+		width = terminalWidth(s.stdout)
+	}
+	if o.wide || o.format != timeline.FormatTable {
+		width = 0
+	}
+	sum, err := writeTimeline(ctx, s, st, o.query, o.format, width)
 	if err != nil {
 		return err
 	}
@@ -119,11 +135,15 @@ func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
 	return nil
 }
 
-// writeTimeline runs q and writes it to stdout in format.
-func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q timeline.Query, format string) (*timeline.Summary, error) {
+// writeTimeline runs q and writes it to stdout in format; a table fits
+// in width columns (0: full lines).
+func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q timeline.Query, format string, width int) (*timeline.Summary, error) {
 	w, err := timeline.NewWriter(s.stdout, format)
 	if err != nil {
 		return nil, usageError{err.Error()}
+	}
+	if width > 0 {
+		w = timeline.NewTableWriter(s.stdout, width)
 	}
 	corr, err := timeline.Prepare(ctx, src, q)
 	if err != nil {

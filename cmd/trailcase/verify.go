@@ -60,6 +60,18 @@ earlier: a log cut short or rewritten is a CUSTODY_HEAD_MISMATCH finding.
 	}
 }
 
+// expectItems announces the case's items, and their bytes, as the work
+// of phase.
+func expectItems(st *store.Store, p evidence.Progress, phase string) {
+	if _, off := p.(evidence.NoProgress); off {
+		return
+	}
+	var files, bytes int64
+	if st.Items(func(it evidence.Item) error { files, bytes = files+1, bytes+it.Size; return nil }) == nil {
+		p.Expect(phase, files, bytes)
+	}
+}
+
 // runVerify re-hashes the evidence and checks the custody chain and the
 // store (and with --deep the stored events); it returns the result, and
 // problemsError when it found any.
@@ -77,9 +89,8 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 		return store.CheckResult{}, err
 	}
 	defer st.Close()
-	s.progress.Begin("verify", -1)
+	expectItems(st, s.progress, evidence.PhaseVerify)
 	res, err := st.Check(ctx, s.progress)
-	s.progress.End()
 	var deep *index.DeepReport
 	if err == nil && o.deep {
 		deep, err = verifyDeep(ctx, st, s, &res)
@@ -111,9 +122,8 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 
 // verifyDeep re-parses every item and adds what differs to res.
 func verifyDeep(ctx context.Context, st *store.Store, s *streams, res *store.CheckResult) (*index.DeepReport, error) {
-	s.progress.Begin("verify --deep", res.Bytes)
+	expectItems(st, s.progress, evidence.PhaseDeep)
 	deep, err := index.Deep(ctx, st, s.progress)
-	s.progress.End()
 	res.Problems = append(res.Problems, deep.Problems...)
 	if deep.NotYet > 0 {
 		res.Notices = append(res.Notices, fmt.Sprintf("%d item(s) not indexed yet: their events were not compared ('trailcase index' indexes them)", deep.NotYet))

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
+
+	"github.com/urfave/cli/v2"
 )
 
 // version is set at release time with -ldflags "-X main.version=…".
@@ -15,6 +19,65 @@ var version = ""
 // revision may be set with -ldflags "-X main.revision=…" where the build
 // has no VCS information.
 var revision = ""
+
+// buildTime may be set with -ldflags "-X main.buildTime=…"; else the
+// time of the commit built from is shown, when the build recorded it.
+var buildTime = ""
+
+// versionInfo is what 'trailcase version' prints.
+type versionInfo struct {
+	Version  string `json:"version"`
+	Revision string `json:"revision"`
+	Go       string `json:"go"`
+	Built    string `json:"built"`
+}
+
+func currentVersion() versionInfo {
+	v := versionInfo{Go: runtime.Version(), Built: buildTime}
+	v.Version, v.Revision = buildInfo()
+	if bi, ok := debug.ReadBuildInfo(); ok && v.Built == "" {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.time" {
+				v.Built = s.Value + " (commit time)"
+			}
+		}
+	}
+	if v.Built == "" {
+		v.Built = "unknown"
+	}
+	return v
+}
+
+func versionCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "version",
+		Usage:       "print the version, revision, Go version and build time",
+		UsageText:   "trailcase version [--json]",
+		Description: "Prints which trailcase this is; --version prints the same.\n\n" + exitCodesHelp,
+		Flags:       withGlobal(),
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c, "version"); err != nil {
+				return err
+			}
+			return runVersion(c.Context, e.streams(c))
+		},
+	}
+}
+
+func runVersion(_ context.Context, s *streams) error {
+	v := currentVersion()
+	if s.json {
+		return s.printJSON(v)
+	}
+	s.out("trailcase version %s\nrevision: %s\ngo: %s\nbuilt: %s\n", v.Version, v.Revision, v.Go, v.Built)
+	return nil
+}
+
+func init() {
+	cli.VersionPrinter = func(c *cli.Context) {
+		_ = runVersion(c.Context, newStreams(c.App.Writer, c.App.ErrWriter, false, false))
+	}
+}
 
 // buildInfo returns the tool version and the VCS revision it was built from.
 func buildInfo() (ver, rev string) {

@@ -162,22 +162,27 @@ func (a *acquirer) run(ctx context.Context) error {
 	// Items are indexed while acquisition goes on: as soon as they are
 	// committed, they go to an indexer with its own writer (bbolt runs
 	// one write transaction at a time, so the two never interleave).
-	gate := &progressGate{p: a.opts.Progress}
+	a.gate = &progressGate{p: a.opts.Progress}
 	if !a.opts.NoIndex {
 		pending, err := index.Pending(a.st) // from interrupted earlier runs
 		if err != nil {
 			return err
 		}
-		a.idx = index.Start(ctx, a.st, gate, pending)
+		var prog evidence.Progress = a.gate
+		if _, off := a.opts.Progress.(evidence.NoProgress); off {
+			prog = evidence.NoProgress{} // nothing is shown: the indexer need not size its work
+		}
+		a.idx = index.Start(ctx, a.st, prog, pending)
 		defer a.idx.Stop()
 	}
+	a.expect(ctx)
 	runErr := a.walkSources(ctx)
 	if !isWriteError(runErr) { // after a failed write, nothing more is written
 		if err := a.handOver(true); err != nil && !errors.Is(err, errIndexStopped) {
 			runErr = err
 		}
 	}
-	gate.open() // acquisition is done: indexing progress is shown
+	a.gate.open() // acquisition is done: indexing progress is shown
 	if a.idx != nil {
 		if isWriteError(runErr) {
 			a.idx.Stop()
@@ -189,6 +194,32 @@ func (a *acquirer) run(ctx context.Context) error {
 		}
 	}
 	return runErr
+}
+
+// expect announces the files and bytes to store, when every source can
+// tell its size before it is read (a directory is walked twice: its
+// listing costs little next to reading its files).
+func (a *acquirer) expect(ctx context.Context) {
+	if _, off := a.opts.Progress.(evidence.NoProgress); off {
+		return // nothing is shown: no need to walk twice
+	}
+	var files, bytes int64
+	caseFile, _ := os.Stat(a.st.Path())
+	for _, src := range a.opts.Sources {
+		if l, ok := src.(caseAware); ok && caseFile != nil {
+			l.skipCaseFile(caseFile)
+		}
+		sz, ok := src.(evidence.Sizer)
+		if !ok {
+			return
+		}
+		f, b, err := sz.Size(ctx, a.opts.Include, a.opts.Exclude)
+		if err != nil {
+			return
+		}
+		files, bytes = files+f, bytes+b
+	}
+	a.opts.Progress.Expect(evidence.PhaseStore, files, bytes)
 }
 
 // putKeys stores the public keys given, naming the file they came from.
@@ -347,6 +378,7 @@ type acquirer struct {
 	st        *store.Store
 	w         itemWriter
 	idx       *index.Background // nil with NoIndex
+	gate      *progressGate     // the indexer's progress, held back while storing
 	fresh     []freshItem       // items put but not yet committed or not yet handed to idx
 	lastFlush time.Time
 	opts      AcquireOptions

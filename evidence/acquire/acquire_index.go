@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -39,8 +39,11 @@ func (a *acquirer) handOver(final bool) error {
 		}
 		a.rep.Stored = append(a.rep.Stored, f.stored)
 		a.rep.Bytes += f.stored.Size
-		if f.parse && indexing && stopped == nil && !a.idx.Hand(f.stored.ID) {
-			stopped = errIndexStopped
+		if f.parse && indexing && stopped == nil {
+			a.gate.Expect(evidence.PhaseIndex, 1, f.stored.Size)
+			if !a.idx.Hand(f.stored.ID) {
+				stopped = errIndexStopped
+			}
 		}
 		n++
 	}
@@ -67,29 +70,70 @@ type freshItem struct {
 	committedAt int
 }
 
-// progressGate silences the indexer while acquisition shows its own
-// progress, and passes it on once acquisition is done.
+// progressGate holds back the indexer's progress while acquisition
+// shows its own, and passes it on once acquisition is done: only then is
+// the indexer's total known, so its percentage never falls back.
 type progressGate struct {
-	p  evidence.Progress
-	on atomic.Bool
+	p evidence.Progress
+
+	mu           sync.Mutex
+	on           bool
+	files, bytes int64 // expected while held back
+	ended, done  int64 // files ended and bytes advanced while held back
 }
 
-func (g *progressGate) open() { g.on.Store(true) }
+// open passes on what was held back, then everything.
+func (g *progressGate) open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.files > 0 || g.bytes > 0 {
+		g.p.Expect(evidence.PhaseIndex, g.files, g.bytes)
+	}
+	g.p.Advance(evidence.PhaseIndex, g.done)
+	for range g.ended {
+		g.p.End(evidence.PhaseIndex)
+	}
+	g.on = true
+}
 
-func (g *progressGate) Begin(label string, total int64) {
-	if g.on.Load() {
-		g.p.Begin(label, total)
+func (g *progressGate) held(phase string) bool {
+	return phase == evidence.PhaseIndex && !g.on
+}
+
+func (g *progressGate) Expect(phase string, files, bytes int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held(phase) {
+		g.files, g.bytes = g.files+files, g.bytes+bytes
+		return
+	}
+	g.p.Expect(phase, files, bytes)
+}
+
+func (g *progressGate) Begin(phase, label string, size int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.held(phase) {
+		g.p.Begin(phase, label, size)
 	}
 }
 
-func (g *progressGate) Advance(n int64) {
-	if g.on.Load() {
-		g.p.Advance(n)
+func (g *progressGate) Advance(phase string, n int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held(phase) {
+		g.done += n
+		return
 	}
+	g.p.Advance(phase, n)
 }
 
-func (g *progressGate) End() {
-	if g.on.Load() {
-		g.p.End()
+func (g *progressGate) End(phase string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held(phase) {
+		g.ended++
+		return
 	}
+	g.p.End(phase)
 }

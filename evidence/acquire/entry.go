@@ -70,19 +70,22 @@ func (a *acquirer) entry(ctx context.Context, src evidence.Source, e evidence.En
 	if e.Present != 0 {
 		it, err := a.st.Item(e.Present)
 		if err != nil {
+			a.skipped(e)
 			return a.fail(src, e, fmt.Errorf("item %d named as holding %q: %w", e.Present, e.URI, err))
 		}
 		a.rep.Present = append(a.rep.Present, StoredItem{ID: it.ID, Path: e.Path, Source: e.URI, Kind: it.Kind, Size: it.Size, SHA256: it.SHA256})
+		a.skipped(e)
 		return nil
 	}
 	start := time.Now().UTC()
 	rc, err := e.Open(ctx)
 	if err != nil {
+		a.skipped(e)
 		return a.fail(src, e, err)
 	}
 	defer rc.Close()
-	a.opts.Progress.Begin(e.Path, e.Size)
-	defer a.opts.Progress.End()
+	a.opts.Progress.Begin(evidence.PhaseStore, e.Path, e.Size)
+	defer a.opts.Progress.End(evidence.PhaseStore)
 
 	fc, err := a.copyFile(ctx, e, rc)
 	var re readError
@@ -97,6 +100,12 @@ func (a *acquirer) entry(ctx context.Context, src evidence.Source, e evidence.En
 		return nil
 	}
 	return a.put(src, e, fc, start)
+}
+
+// skipped counts a file not read (already present, failed) as done.
+func (a *acquirer) skipped(e evidence.Entry) {
+	a.opts.Progress.Advance(evidence.PhaseStore, max(e.Size, 0))
+	a.opts.Progress.End(evidence.PhaseStore)
 }
 
 func (a *acquirer) fail(src evidence.Source, e evidence.Entry, err error) error {
@@ -139,7 +148,7 @@ func (a *acquirer) copyFile(ctx context.Context, e evidence.Entry, rc io.Reader)
 				return fc, err // the store failed: stop
 			}
 			fc.n += int64(m)
-			a.opts.Progress.Advance(int64(m))
+			a.opts.Progress.Advance(evidence.PhaseStore, int64(m))
 		}
 		if rerr == io.EOF {
 			break

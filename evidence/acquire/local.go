@@ -125,10 +125,26 @@ func (s *local) isCaseFile(fi fs.FileInfo, rel string, refuse func(evidence.Refu
 	return true
 }
 
+// sizeOf counts what walk offers and include/exclude select, reading no
+// file: the Sizer of local sources.
+func sizeOf(ctx context.Context, walk func(context.Context, func(evidence.Entry) error, func(evidence.Refusal)) error, include, exclude []string) (files, bytes int64, err error) {
+	err = walk(ctx, func(e evidence.Entry) error {
+		if evidence.Selected(e.Path, include, exclude) {
+			files, bytes = files+1, bytes+max(e.Size, 0)
+		}
+		return nil
+	}, func(evidence.Refusal) {})
+	return files, bytes, err
+}
+
 // ---- a single file ----
 
 type fileSource struct {
 	local
+}
+
+func (s *fileSource) Size(ctx context.Context, include, exclude []string) (int64, int64, error) {
+	return sizeOf(ctx, s.Walk, include, exclude)
 }
 
 func (s *fileSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
@@ -171,6 +187,10 @@ func readSidecar(e *evidence.Entry, abs, rel string) {
 
 type dirSource struct {
 	local
+}
+
+func (s *dirSource) Size(ctx context.Context, include, exclude []string) (int64, int64, error) {
+	return sizeOf(ctx, s.Walk, include, exclude)
 }
 
 func (s *dirSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {

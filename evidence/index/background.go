@@ -18,7 +18,8 @@ type Background struct {
 }
 
 // Start starts indexing pending (items left by earlier runs) and then
-// every item handed over, until Wait or Stop.
+// every item handed over, until Wait or Stop. The pending items are
+// announced to prog (Expect); the caller announces those it hands over.
 func Start(ctx context.Context, st *store.Store, prog evidence.Progress, pending []uint64) *Background {
 	ctx, cancel := context.WithCancel(ctx)
 	ids := make(chan uint64, 4096)

@@ -61,7 +61,8 @@ func Deep(ctx context.Context, st *store.Store, progress evidence.Progress) (Dee
 						rep.Problems = append(rep.Problems, *f)
 					}
 				}
-				progress.Advance(it.Size)
+				progress.Advance(evidence.PhaseDeep, it.Size)
+				progress.End(evidence.PhaseDeep)
 				mu.Unlock()
 			}
 		})

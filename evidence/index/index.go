@@ -68,6 +68,9 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog evid
 		prog = evidence.NoProgress{}
 	}
 	rep := Report{Flagged: []FlaggedItem{}}
+	if err := expectPending(st, prog, pending); err != nil {
+		return rep, err
+	}
 	// Items are parsed by several workers at once, each into its own
 	// queue; the single writer stores them in item order. Workers may run
 	// up to maxAhead items ahead of the writer, so they keep parsing while
@@ -109,6 +112,23 @@ func indexItems(ctx context.Context, st *store.Store, w *store.Writer, prog evid
 		rep.Conflicts += s.Conflicts
 	}
 	return rep, nil
+}
+
+// expectPending announces the items pending to prog.
+func expectPending(st *store.Store, prog evidence.Progress, pending []uint64) error {
+	if _, off := prog.(evidence.NoProgress); off || len(pending) == 0 {
+		return nil
+	}
+	var bytes int64
+	for _, id := range pending {
+		it, err := st.Item(id)
+		if err != nil {
+			return err
+		}
+		bytes += it.Size
+	}
+	prog.Expect(evidence.PhaseIndex, int64(len(pending)), bytes)
+	return nil
 }
 
 // itemFeed gives the ids to index: pending first, then those arriving on
@@ -174,17 +194,17 @@ func storeJob(ctx context.Context, cancel context.CancelFunc, w *store.Writer, p
 	if err := w.DeleteItemEvents(it.ID); err != nil {
 		return err
 	}
-	prog.Begin("index "+it.Path, it.Size)
+	prog.Begin(evidence.PhaseIndex, it.Path, it.Size)
 	j.out.makeHead()
 	for blk := j.out.pop(); blk != nil; blk = j.out.pop() {
 		if err := w.PutBlock(blk); err != nil {
 			cancel()
-			prog.End()
+			prog.End(evidence.PhaseIndex)
 			return err
 		}
 	}
 	<-j.done
-	prog.End()
+	prog.End(evidence.PhaseIndex)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -213,7 +233,7 @@ type countingReader struct {
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.prog.Advance(int64(n))
+	c.prog.Advance(evidence.PhaseIndex, int64(n))
 	return n, err
 }
 

@@ -68,10 +68,10 @@ func copyItem(from *store.Store, w *store.Writer, it evidence.Item, newSeq map[u
 	if err != nil {
 		return "", err
 	}
-	progress.Begin("salvage "+it.Path, it.Size)
+	progress.Begin(evidence.PhaseCopy, it.Path, it.Size)
 	h := sha256.New()
 	n, rerr := io.Copy(io.MultiWriter(caseWriter{bw}, h, progressWriter{progress}), from.OpenBlob(it))
-	progress.End()
+	progress.End(evidence.PhaseCopy)
 	var why string
 	switch {
 	case rerr != nil && isWriteErr(rerr):
@@ -100,7 +100,10 @@ func copyItem(from *store.Store, w *store.Writer, it evidence.Item, newSeq map[u
 
 type progressWriter struct{ p evidence.Progress }
 
-func (w progressWriter) Write(b []byte) (int, error) { w.p.Advance(int64(len(b))); return len(b), nil }
+func (w progressWriter) Write(b []byte) (int, error) {
+	w.p.Advance(evidence.PhaseCopy, int64(len(b)))
+	return len(b), nil
+}
 
 // caseWriter marks the errors of writing the new case, to tell them from
 // those of reading the damaged one.
