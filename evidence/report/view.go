@@ -29,7 +29,7 @@ type view struct {
 	Notices                    []string
 
 	Acquisitions []acquisitionView
-	Listed       []Evidence  // the items listed one by one (all, up to MaxListed)
+	Listed       []itemRow   // the items listed one by one (all, up to MaxListed)
 	Groups       []itemGroup // past MaxListed: items per source prefix and kind
 	Attention    []Evidence  // items with flags or warnings, up to maxRows
 	Entries      []entryView // the custody log
@@ -84,6 +84,33 @@ type acquisitionView struct {
 type entryView struct {
 	evidence.CustodyEntry
 	Command string
+}
+
+// itemRow is one evidence item as the compact item table shows it: one
+// row, the address, the hash and the states in few words. The manifest
+// and the JSON form carry every field.
+type itemRow struct {
+	ID                            uint64
+	Number, Address, Kind, SHA256 string
+	Size                          int64
+	Lock, Parsing                 string
+	Flagged                       bool // flags or warnings: listed again under "Items with warnings or flags"
+}
+
+func newItemRow(e Evidence) itemRow {
+	addr := e.S3URI
+	if addr == "" {
+		addr = e.Source
+		if e.VersionID != "" {
+			addr += " (version " + e.VersionID + ")"
+		}
+	}
+	parse := fmt.Sprintf("%s, %d ev.", e.ParseState, e.Events)
+	if len(e.Flags) > 0 {
+		parse += "; " + strings.Join(e.Flags, ", ")
+	}
+	return itemRow{ID: e.ID, Number: orDash(e.EvidenceNumber), Address: addr, Kind: e.Kind, SHA256: e.SHA256.String(),
+		Size: e.Size, Lock: e.LockState, Parsing: parse, Flagged: len(e.Flags) > 0 || e.WarningCount > 0}
 }
 
 // maxRows bounds the rows of each finding, notice and item table.
@@ -205,7 +232,9 @@ func acquisitionViews(as []Acquisition) []acquisitionView {
 // MaxListed, else per source prefix and kind; and those needing attention.
 func (v *view) items() {
 	if len(v.Evidence) <= MaxListed {
-		v.Listed = v.Evidence
+		for _, e := range v.Evidence {
+			v.Listed = append(v.Listed, newItemRow(e))
+		}
 	} else {
 		v.Groups = groupItems(v.Evidence)
 	}
