@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // view is what every human form (HTML, Markdown, PDF) renders: the report
@@ -136,7 +137,7 @@ func (r *Report) view() *view {
 	v.Acquisitions = acquisitionViews(r.Acquisitions)
 	v.items()
 	for _, e := range r.Custody {
-		v.Entries = append(v.Entries, entryView{e, commandLine(e.Args)})
+		v.Entries = append(v.Entries, entryView{e, CommandLine(e.Args)})
 	}
 	v.Chart = newChart(r.Events)
 	v.Problems = len(all)
@@ -166,13 +167,42 @@ func caseLine(c Case) string {
 	return s
 }
 
-// commandLine is the command as recorded in the custody log.
-func commandLine(args []string) string {
+// CommandLine is a command recorded in the custody log as it would be
+// typed in a POSIX shell: "trailcase" and the arguments, each quoted only
+// where needed (--name 'Breach March 2025'). An argument holding a control
+// or another rune safe.Text escapes is written $'…' with that escape, so
+// it reads as one line and a shell (bash, zsh, ksh) still gives the same
+// bytes. "" for no arguments.
+func CommandLine(args []string) string {
 	if len(args) == 0 {
 		return ""
 	}
-	return "trailcase " + strings.Join(args, " ")
+	var b strings.Builder
+	b.WriteString("trailcase")
+	for _, a := range args {
+		b.WriteByte(' ')
+		b.WriteString(shellQuote(a))
+	}
+	return b.String()
 }
+
+// shellQuote quotes one argument for a POSIX shell, leaving it bare when
+// it holds only characters no shell treats specially.
+func shellQuote(a string) string {
+	switch {
+	case a == "":
+		return "''"
+	case strings.Trim(a, shellSafe) == "":
+		return a
+	case safe.Text(a) != a:
+		a = strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(a)
+		return "$'" + safe.Text(a) + "'"
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// shellSafe are the characters an argument may hold unquoted.
+const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-"
 
 // findings orders every finding most severe first, keeps maxRows and
 // counts them per level.
