@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/report"
 	"github.com/urfave/cli/v2"
 )
 
@@ -46,7 +46,7 @@ func runCustody(_ context.Context, o custodyOptions, s *streams) error {
 	for _, ce := range entries {
 		s.out("#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), ce.Action, ce.Result, ce.Examiner, ce.OSUser, ce.Host, ce.ToolVersion)
 		if len(ce.Args) > 0 {
-			s.out("      command: trailcase %s\n", strings.Join(ce.Args, " "))
+			s.out("      command: %s\n", report.CommandLine(ce.Args))
 		}
 		if ce.Detail != "" {
 			s.out("      %s\n", ce.Detail)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,6 +46,7 @@ func runLs(_ context.Context, o lsOptions, s *streams) error {
 	items := []evidence.Item{}
 	err = st.Items(func(it evidence.Item) error {
 		if len(kinds) == 0 || kinds[it.Kind] {
+			it.S3 = acquire.S3Fields(it) // the bucket of a sidecar item acquired before it was recorded
 			items = append(items, it)
 		}
 		return nil

@@ -284,3 +284,51 @@ func TestReacquireComparesWithStoredCopy(t *testing.T) {
 		t.Fatalf("check: %+v", res)
 	}
 }
+
+func TestAddress(t *testing.T) {
+	const ct = "AWSLogs/1/CloudTrail/us-east-1/2025/03/10/f.json.gz"
+	for _, tc := range []struct {
+		location, path, bucket string
+		wantBucket, wantKey    string
+	}{
+		// The bucket's folder acquired itself, or a folder above it.
+		{"/e/acme-cloudtrail-logs/" + ct, ct, "", "acme-cloudtrail-logs", ct},
+		{"/e/acme-cloudtrail-logs/" + ct, "acme-cloudtrail-logs/" + ct, "", "acme-cloudtrail-logs", ct},
+		// The sidecar names the bucket: the key follows its folder.
+		{"/e/b-1/trail/" + ct, "b-1/trail/" + ct, "b-1", "b-1", "trail/" + ct},
+		{"/e/copy/" + ct, ct, "named", "named", ct},
+		// No folder named like a bucket before AWSLogs/: nothing guessed.
+		{"/e/bucket/ct/" + ct, "ct/" + ct, "", "", "ct/" + ct},
+		{"/e/Logs_2025/" + ct, ct, "", "", ct},
+		{"/e/logs.zip!/" + ct, ct, "", "", ct},
+		{"/e/flow.log", "flow.log", "", "", "flow.log"},
+		{"/e/flow.log", "flow.log", "b-2", "b-2", "flow.log"},
+	} {
+		b, k := Address(tc.location, tc.path, tc.bucket)
+		if b != tc.wantBucket || k != tc.wantKey {
+			t.Errorf("Address(%q, %q, %q) = %q, %q; want %q, %q", tc.location, tc.path, tc.bucket, b, k, tc.wantBucket, tc.wantKey)
+		}
+	}
+}
+
+func TestS3FieldsOfOlderItems(t *testing.T) {
+	it := evidence.Item{Source: "/e/acme-network-logs/AWSLogs/1/elb/x.log.gz", Path: "acme-network-logs/AWSLogs/1/elb/x.log.gz",
+		S3: &evidence.S3Object{Key: "acme-network-logs/AWSLogs/1/elb/x.log.gz", VersionID: "v1", CapturedFrom: "sidecar"}}
+	o := S3Fields(it)
+	if got := S3URI(o); got != "s3://acme-network-logs/AWSLogs/1/elb/x.log.gz?versionId=v1" {
+		t.Fatalf("S3URI = %q", got)
+	}
+	if it.S3.Bucket != "" {
+		t.Fatal("the stored item was changed")
+	}
+	if got := S3URI(&evidence.S3Object{Key: "k"}); got != "" {
+		t.Fatalf("no bucket: S3URI = %q, want empty", got)
+	}
+}
+
+func TestParseSidecarNamesBucket(t *testing.T) {
+	o, err := ParseSidecar([]byte(`{"Bucket":"b-1","Key":"p/AWSLogs/x","VersionId":"v"}`), "x")
+	if err != nil || o.Bucket != "b-1" || o.Key != "p/AWSLogs/x" {
+		t.Fatalf("%+v %v", o, err)
+	}
+}

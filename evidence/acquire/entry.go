@@ -300,6 +300,11 @@ func (a *acquirer) newItem(src evidence.Source, e evidence.Entry, fc fileCopy, s
 			it.AddWarning(evidence.Warning{Message: fmt.Sprintf("sidecar %q: %v", e.SidecarPath, err)})
 		}
 		if s3o != nil && it.S3 == nil {
+			bucket, key := Address(e.URI, e.Path, s3o.Bucket)
+			if s3o.Key == e.Path { // the sidecar named no key
+				s3o.Key = key
+			}
+			s3o.Bucket = bucket
 			s3o.CapturedAt = start
 			it.S3 = s3o
 		}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/trailcase/trailcase/evidence"
 )
@@ -17,6 +18,7 @@ var funcs = map[string]any{
 	"fmtTime":       fmtTime,
 	"fmtBytes":      fmtBytes,
 	"orDash":        orDash,
+	"cssString":     cssString,
 	"join":          strings.Join,
 	"hasSuffix":     strings.HasSuffix,
 	"maxListed":     func() int { return MaxListed },
@@ -76,4 +78,22 @@ func itemRange(ids []uint64) string {
 		i = j + 1
 	}
 	return b.String()
+}
+
+// cssString writes s as a quoted CSS string for the running header, every
+// rune but letters, digits and spaces as a CSS escape. html/template would
+// otherwise take a value like "demo: leaked key" in a CSS string for a URL
+// with an unknown scheme and print #ZgotmplZ instead.
+func cssString(s string) template.CSS {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r == ' ' || unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\%x ", r)
+	}
+	b.WriteByte('"')
+	return template.CSS(b.String())
 }

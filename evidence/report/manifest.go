@@ -29,7 +29,7 @@ type Manifest struct {
 const MaxListed = 200
 
 // manifestHeader names the manifest's columns.
-var manifestHeader = []string{"id", "evidence number", "path", "source URI", "size", "SHA-256", "kind",
+var manifestHeader = []string{"id", "evidence number", "path", "source URI", "S3 URI", "size", "SHA-256", "kind",
 	"S3 version id", "ETag", "lock mode", "retain-until", "legal hold", "flags"}
 
 // WriteManifest writes every evidence item as one CSV row and returns the
@@ -50,7 +50,7 @@ func (r *Report) WriteManifest(w io.Writer) (Manifest, error) {
 				until = evidence.FormatTime(e.S3.RetainUntil)
 			}
 		}
-		row := []string{strconv.FormatUint(e.ID, 10), safe.CSV(e.EvidenceNumber), safe.CSV(e.Path), safe.CSV(e.Source),
+		row := []string{strconv.FormatUint(e.ID, 10), safe.CSV(e.EvidenceNumber), safe.CSV(e.Path), safe.CSV(e.Source), safe.CSV(e.S3URI),
 			strconv.FormatInt(e.Size, 10), e.SHA256.String(), safe.CSV(e.Kind), safe.CSV(e.VersionID), safe.CSV(e.ETag),
 			safe.CSV(mode), until, safe.CSV(hold), safe.CSV(strings.Join(e.Flags, " "))}
 		if err := c.Write(row); err != nil {
@@ -137,7 +137,11 @@ func groupItems(items []Evidence) []itemGroup {
 }
 
 func prefixOf(e Evidence) string {
-	parts := strings.Split(e.Path, "/")
+	root, path := strings.TrimSuffix(e.Root, "/")+" : ", e.Path
+	if e.S3 != nil && e.S3.Bucket != "" {
+		root, path = "s3://"+e.S3.Bucket+"/", e.S3.Key
+	}
+	parts := strings.Split(path, "/")
 	if len(parts) > 5 {
 		parts = parts[:5]
 	}
@@ -146,5 +150,5 @@ func prefixOf(e Evidence) string {
 	if p != "" {
 		p += "/"
 	}
-	return strings.TrimSuffix(e.Root, "/") + " : " + p
+	return root + p
 }

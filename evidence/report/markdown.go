@@ -259,14 +259,10 @@ func (m *mdWriter) evidence() {
 	}
 	m.p("\n")
 	if len(v.Listed) > 0 {
-		m.table("item", "kind", "evid. no.", "path and source", "size", "SHA-256", "S3 version / ETag", "Object Lock", "parsing")
+		m.table("item", "kind", "evid. no.", "address", "size", "SHA-256", "Object Lock", "parsing")
 		for _, e := range v.Listed {
-			src := e.Path
-			if e.Source != e.Path {
-				src += " — " + e.Source
-			}
-			m.p("| %d | %s | %s | %s | %d | `%s` | %s | %s | %s |\n", e.ID, cell(e.Kind), cell(orDash(e.EvidenceNumber)), cell(src), e.Size, e.SHA256,
-				cell(orDash(e.VersionID)+" / "+orDash(e.ETag)), cell(e.LockState), cellBR(parsing(e)))
+			m.p("| %d | %s | %s | %s | %d | `%s` | %s | %s |\n", e.ID, cell(e.Kind), cell(e.Number), cell(e.Address), e.Size, e.SHA256,
+				cell(e.Lock), cell(e.Parsing))
 		}
 	} else {
 		m.p("\nThe case holds %d items, more than the %d this report lists one by one; here they are summed up per source prefix and kind.\n", v.Case.Items, MaxListed)

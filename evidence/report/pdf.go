@@ -382,16 +382,11 @@ func (p *pdfWriter) evidence() {
 	var rows [][]string
 	if len(v.Listed) > 0 {
 		for _, e := range v.Listed {
-			path := e.Path
-			if !strings.HasSuffix(e.Source, e.Path) { // else the source is its root and path
-				path += "\n" + e.Source
-			}
-			rows = append(rows, []string{strconv.FormatUint(e.ID, 10), orDash(e.EvidenceNumber), path + "\n" + e.SHA256.String(),
-				e.Kind + "\n" + strconv.FormatInt(e.Size, 10) + " bytes", orDash(e.VersionID) + "\n" + orDash(e.ETag),
-				e.LockState + "\n" + strings.ReplaceAll(parsing(e), "<br>", "\n")})
+			rows = append(rows, []string{strconv.FormatUint(e.ID, 10), e.Kind, e.Number, e.Address, strconv.FormatInt(e.Size, 10),
+				e.SHA256, e.Lock, e.Parsing})
 		}
-		p.table([]column{{"Item", 0.06, false}, {"Evid. no.", 0.06, false}, {"Path, source, SHA-256", 0.40, true},
-			{"Kind, size", 0.11, false}, {"S3 version, ETag", 0.17, true}, {"Object Lock, parsing", 0.20, false}}, rows)
+		p.table([]column{{"Item", 0.05, false}, {"Kind", 0.08, false}, {"No.", 0.04, false}, {"Address", 0.36, true},
+			{"Bytes", 0.06, false}, {"SHA-256", 0.15, true}, {"Object Lock", 0.16, false}, {"Parsing", 0.10, false}}, rows)
 	} else {
 		p.para(fmt.Sprintf("The case holds %d items, more than the %d this report lists one by one; here they are summed up per source prefix and kind.", v.Case.Items, MaxListed))
 		for _, g := range v.Groups {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
@@ -106,18 +107,22 @@ type Evidence struct {
 	Custody       uint64          `json:"custody"`
 	// EvidenceNumber is the evidence number of the acquisition that
 	// stored the item.
-	EvidenceNumber string             `json:"evidence_number,omitempty"`
-	Note           string             `json:"note,omitempty"`
-	VersionID      string             `json:"s3_version_id,omitempty"`
-	ETag           string             `json:"etag,omitempty"`
-	LockState      string             `json:"lock_state"`
-	S3             *evidence.S3Object `json:"s3,omitempty"`
-	Sidecar        *evidence.Sidecar  `json:"sidecar,omitempty"`
-	ParseState     string             `json:"parse_state"`
-	Events         int64              `json:"events"`
-	Warnings       []evidence.Warning `json:"warnings"`
-	WarningCount   int64              `json:"warning_count"`
-	Flags          []string           `json:"flags"`
+	EvidenceNumber string `json:"evidence_number,omitempty"`
+	Note           string `json:"note,omitempty"`
+	VersionID      string `json:"s3_version_id,omitempty"`
+	ETag           string `json:"etag,omitempty"`
+	// S3URI is the object's address, s3://bucket/key?versionId=…, when
+	// its bucket is known (acquired from S3, or named by its sidecar or
+	// its folder); "" otherwise.
+	S3URI        string             `json:"s3_uri,omitempty"`
+	LockState    string             `json:"lock_state"`
+	S3           *evidence.S3Object `json:"s3,omitempty"`
+	Sidecar      *evidence.Sidecar  `json:"sidecar,omitempty"`
+	ParseState   string             `json:"parse_state"`
+	Events       int64              `json:"events"`
+	Warnings     []evidence.Warning `json:"warnings"`
+	WarningCount int64              `json:"warning_count"`
+	Flags        []string           `json:"flags"`
 }
 
 // CustodyChain is the result of walking the custody log's hash chain.
@@ -305,7 +310,7 @@ func evidenceOf(it evidence.Item) Evidence {
 		Kind: it.Kind, Compression: it.Compression,
 		AcquiredStart: it.AcquiredStart.UTC(), AcquiredEnd: it.AcquiredEnd.UTC(),
 		Examiner: it.Examiner, Host: it.Host, ToolVersion: it.ToolVersion, Custody: it.Custody, Note: it.Note,
-		S3: it.S3, Sidecar: it.Sidecar, ParseState: it.ParseState, Events: it.Events,
+		S3: acquire.S3Fields(it), Sidecar: it.Sidecar, ParseState: it.ParseState, Events: it.Events,
 		Warnings: it.Warnings, WarningCount: it.WarningCount, Flags: it.Flags,
 		LockState: lockState(it.S3),
 	}
@@ -315,8 +320,8 @@ func evidenceOf(it evidence.Item) Evidence {
 	if ev.Flags == nil {
 		ev.Flags = []string{}
 	}
-	if it.S3 != nil {
-		ev.VersionID, ev.ETag = it.S3.VersionID, it.S3.ETag
+	if ev.S3 != nil {
+		ev.VersionID, ev.ETag, ev.S3URI = ev.S3.VersionID, ev.S3.ETag, acquire.S3URI(ev.S3)
 	}
 	return ev
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // view is what every human form (HTML, Markdown, PDF) renders: the report
@@ -29,7 +30,7 @@ type view struct {
 	Notices                    []string
 
 	Acquisitions []acquisitionView
-	Listed       []Evidence  // the items listed one by one (all, up to MaxListed)
+	Listed       []itemRow   // the items listed one by one (all, up to MaxListed)
 	Groups       []itemGroup // past MaxListed: items per source prefix and kind
 	Attention    []Evidence  // items with flags or warnings, up to maxRows
 	Entries      []entryView // the custody log
@@ -86,6 +87,33 @@ type entryView struct {
 	Command string
 }
 
+// itemRow is one evidence item as the compact item table shows it: one
+// row, the address, the hash and the states in few words. The manifest
+// and the JSON form carry every field.
+type itemRow struct {
+	ID                            uint64
+	Number, Address, Kind, SHA256 string
+	Size                          int64
+	Lock, Parsing                 string
+	Flagged                       bool // flags or warnings: listed again under "Items with warnings or flags"
+}
+
+func newItemRow(e Evidence) itemRow {
+	addr := e.S3URI
+	if addr == "" {
+		addr = e.Source
+		if e.VersionID != "" {
+			addr += " (version " + e.VersionID + ")"
+		}
+	}
+	parse := fmt.Sprintf("%s, %d ev.", e.ParseState, e.Events)
+	if len(e.Flags) > 0 {
+		parse += "; " + strings.Join(e.Flags, ", ")
+	}
+	return itemRow{ID: e.ID, Number: orDash(e.EvidenceNumber), Address: addr, Kind: e.Kind, SHA256: e.SHA256.String(),
+		Size: e.Size, Lock: e.LockState, Parsing: parse, Flagged: len(e.Flags) > 0 || e.WarningCount > 0}
+}
+
 // maxRows bounds the rows of each finding, notice and item table.
 const maxRows = 200
 
@@ -109,7 +137,7 @@ func (r *Report) view() *view {
 	v.Acquisitions = acquisitionViews(r.Acquisitions)
 	v.items()
 	for _, e := range r.Custody {
-		v.Entries = append(v.Entries, entryView{e, commandLine(e.Args)})
+		v.Entries = append(v.Entries, entryView{e, CommandLine(e.Args)})
 	}
 	v.Chart = newChart(r.Events)
 	v.Problems = len(all)
@@ -139,13 +167,42 @@ func caseLine(c Case) string {
 	return s
 }
 
-// commandLine is the command as recorded in the custody log.
-func commandLine(args []string) string {
+// CommandLine is a command recorded in the custody log as it would be
+// typed in a POSIX shell: "trailcase" and the arguments, each quoted only
+// where needed (--name 'Breach March 2025'). An argument holding a control
+// or another rune safe.Text escapes is written $'…' with that escape, so
+// it reads as one line and a shell (bash, zsh, ksh) still gives the same
+// bytes. "" for no arguments.
+func CommandLine(args []string) string {
 	if len(args) == 0 {
 		return ""
 	}
-	return "trailcase " + strings.Join(args, " ")
+	var b strings.Builder
+	b.WriteString("trailcase")
+	for _, a := range args {
+		b.WriteByte(' ')
+		b.WriteString(shellQuote(a))
+	}
+	return b.String()
 }
+
+// shellQuote quotes one argument for a POSIX shell, leaving it bare when
+// it holds only characters no shell treats specially.
+func shellQuote(a string) string {
+	switch {
+	case a == "":
+		return "''"
+	case strings.Trim(a, shellSafe) == "":
+		return a
+	case safe.Text(a) != a:
+		a = strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(a)
+		return "$'" + safe.Text(a) + "'"
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// shellSafe are the characters an argument may hold unquoted.
+const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-"
 
 // findings orders every finding most severe first, keeps maxRows and
 // counts them per level.
@@ -205,7 +262,9 @@ func acquisitionViews(as []Acquisition) []acquisitionView {
 // MaxListed, else per source prefix and kind; and those needing attention.
 func (v *view) items() {
 	if len(v.Evidence) <= MaxListed {
-		v.Listed = v.Evidence
+		for _, e := range v.Evidence {
+			v.Listed = append(v.Listed, newItemRow(e))
+		}
 	} else {
 		v.Groups = groupItems(v.Evidence)
 	}
