@@ -59,7 +59,14 @@ func (v *verifier) walkChains(r *Result) []ChainSummary {
 	}
 	r.SignaturesMissing = missingSigs
 	if missingSigs > 0 && !v.opts.RequireSignatures {
-		v.notices = append(v.notices, fmt.Sprintf("%s had no signature (no S3 metadata and no signed successor): hash chain checked, signature not verified; keep the .head.json sidecar of the newest digest, or use --require-signatures to make this a problem", pluralf(missingSigs, "digest")))
+		var names []string
+		for _, s := range v.sums {
+			if s.inRange && !s.dup && s.sigState == sigMissing {
+				names = append(names, s.found)
+			}
+		}
+		sort.Strings(names)
+		v.notices = append(v.notices, fmt.Sprintf("%s had no signature (no S3 metadata and no signed successor): %s; hash chain checked, signature not verified; keep the .head.json sidecar of the newest digest, or use --require-signatures to make this a problem", pluralf(missingSigs, "digest"), listed(names, maxNamed)))
 	}
 	if out == nil {
 		out = []ChainSummary{}
@@ -125,7 +132,10 @@ func (c *chain) distinct() []*summary {
 func (v *verifier) link(c *chain, n, p *summary, invalid []*summary) {
 	if n.prevNull {
 		if p != nil && n.inRange {
-			v.notices = append(v.notices, fmt.Sprintf("%s starts a new chain (logging or log file validation was restarted): deliveries from %s to %s are covered by no digest", n.found, ts(p.end), ts(n.start)))
+			v.notices = append(v.notices, fmt.Sprintf("%s starts a new chain (logging or log file validation was off, then restarted): deliveries from %s to %s are covered by no digest; the previous chain ends with %s", n.found, ts(p.end), ts(n.start), p.found))
+			if n.start.Sub(p.end) > continuityTolerance {
+				v.gaps = append(v.gaps, newGap(c.key, p, n, GapRestarted))
+			}
 		}
 		return
 	}
@@ -216,7 +226,7 @@ func (v *verifier) chainSummary(c *chain, list []*summary) ChainSummary {
 	if cs.Digests > 0 {
 		oldest := list[slices.IndexFunc(list, func(s *summary) bool { return s.inRange })]
 		if !oldest.prevNull && len(c.byObject[oldest.prevObject]) == 0 && !v.opts.From.IsZero() && oldest.start.After(v.opts.From) {
-			v.notices = append(v.notices, fmt.Sprintf("chain %s/%s/%s starts at %s, after --from %s: earlier digests are not in the evidence", cs.Account, cs.Region, cs.Trail, ts(oldest.start), ts(v.opts.From)))
+			v.notices = append(v.notices, fmt.Sprintf("chain %s/%s/%s starts at %s with %s, after --from %s: earlier digests are not in the evidence", cs.Account, cs.Region, cs.Trail, ts(oldest.start), oldest.found, ts(v.opts.From)))
 		}
 	}
 	return cs

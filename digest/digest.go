@@ -1,7 +1,10 @@
 package digest
 
 import (
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -85,6 +88,81 @@ type Result struct {
 	SignaturesMissing  int              `json:"signatures_missing"` // digests with no signature known
 	Problems           finding.Problems `json:"problems"`           // every finding, with an object and, in a case, an item
 	Notices            []string         `json:"notices"`
+	// Gaps are periods within a chain that no digest covers because the
+	// chain was restarted. They are not integrity problems (the digests
+	// that exist are valid) but the logs of a gap cannot be validated.
+	Gaps []Gap `json:"gaps"`
+}
+
+// GapRestarted is the reason of a gap where a digest starts a new chain.
+const GapRestarted = "logging or validation was off"
+
+// Gap is a period of a chain that no digest covers.
+type Gap struct {
+	Account string    `json:"account"`
+	Region  string    `json:"region"` // delivering region
+	Trail   string    `json:"trail"`
+	From    time.Time `json:"from"`  // end of the last digest before the gap
+	To      time.Time `json:"to"`    // start of the first digest after it
+	Hours   float64   `json:"hours"` // To - From, to the hundredth
+	Reason  string    `json:"reason"`
+	After   string    `json:"after"`  // the last digest before the gap
+	Before  string    `json:"before"` // the digest that ends it
+}
+
+// newGap returns the gap of chain c between digests p and n.
+func newGap(c chainKey, p, n *summary, reason string) Gap {
+	h := n.start.Sub(p.end).Hours()
+	return Gap{Account: c.account, Region: c.region, Trail: c.trail, From: p.end.UTC(), To: n.start.UTC(),
+		Hours: float64(int64(h*100+0.5)) / 100, Reason: reason, After: p.found, Before: n.found}
+}
+
+// span is the gap's period, short: 2025-03-11T04:00Z–10:00Z.
+func (g Gap) span() string {
+	const day, clock = "2006-01-02T", "15:04Z"
+	to := g.To.Format(clock)
+	if g.To.Format(day) != g.From.Format(day) {
+		to = g.To.Format(day + clock)
+	}
+	return g.From.Format(day+clock) + "–" + to
+}
+
+// duration is a gap's length, short: 6 h, 2.5 h, 40 min.
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// gapSummary names the gaps for the verdict line: "" when there are none.
+func gapSummary(gaps []Gap) string {
+	if len(gaps) == 0 {
+		return ""
+	}
+	var total time.Duration
+	spans := make([]string, 0, len(gaps))
+	reasons := []string{}
+	for _, g := range gaps {
+		d := g.To.Sub(g.From)
+		total += d
+		sp := g.span()
+		if len(gaps) > 1 {
+			sp += " (" + duration(d) + ")"
+		}
+		spans = append(spans, sp)
+		if !slices.Contains(reasons, g.Reason) {
+			reasons = append(reasons, g.Reason)
+		}
+	}
+	head := "1 gap of " + duration(total)
+	if len(gaps) > 1 {
+		head = fmt.Sprintf("%d gaps, %s in all", len(gaps), duration(total))
+	}
+	return "; " + head + ": " + listed(spans, 3) + ", " + strings.Join(reasons, "; ")
 }
 
 // Summary returns a one-line description of r.
@@ -95,5 +173,5 @@ func (r *Result) Summary() string {
 	}
 	return pluralf(len(r.Chains), "chain") + ", " + pluralf(r.DigestsChecked, "digest") + ", " +
 		pluralf(r.LogsChecked, "log") + ", " + pluralf(r.SignaturesVerified, "signature") + " verified, " +
-		pluralf(len(r.Problems), "problem") + ": " + verdict
+		pluralf(len(r.Problems), "problem") + ": " + verdict + gapSummary(r.Gaps)
 }

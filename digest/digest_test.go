@@ -453,6 +453,9 @@ func TestChainShapes(t *testing.T) {
 		if !r.Valid || r.SignaturesVerified != 5 || !slices.ContainsFunc(r.Notices, func(s string) bool { return strings.Contains(s, "starts a new chain") }) {
 			t.Errorf("%+v", r)
 		}
+		if len(r.Gaps) != 1 || r.Gaps[0].Reason != digest.GapRestarted || r.Gaps[0].Hours <= 0 || !strings.Contains(r.Summary(), ": valid; 1 gap of ") {
+			t.Errorf("gaps %+v, summary %q", r.Gaps, r.Summary())
+		}
 	})
 	t.Run("time gap between linked digests", func(t *testing.T) {
 		c := build(nil)

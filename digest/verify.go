@@ -52,6 +52,7 @@ type verifier struct {
 	sums     []*summary
 	problems []finding.Finding
 	notices  []string
+	gaps     []Gap // found walking the chains, one goroutine
 	ioErr    error
 
 	logsChecked atomic.Int64
@@ -136,6 +137,11 @@ func (v *verifier) run() (*Result, error) {
 	if r.Notices == nil {
 		r.Notices = []string{}
 	}
+	r.Gaps = v.gaps
+	if r.Gaps == nil {
+		r.Gaps = []Gap{}
+	}
+	sort.SliceStable(r.Gaps, func(i, j int) bool { return r.Gaps[i].From.Before(r.Gaps[j].From) })
 	r.Valid = len(r.Problems) == 0
 	return r, nil
 }

@@ -36,6 +36,12 @@ its S3 metadata, or vouched for by its signed successor); where each digest was 
 including several consecutive deleted digests; bytes after the first gzip member; and
 CloudTrail logs inside a covered period that no digest lists. Every problem is reported.
 
+A chain that restarts (logging or log file validation was off, then on again) leaves a gap
+no digest covers: not an integrity problem, since the digests that exist are valid, but the
+verdict line names each gap ("valid; 1 gap of 6 h: 2025-03-11T04:00Z–10:00Z, logging or
+validation was off"), --json lists them under "gaps", and logs written in a gap are named
+in a notice: they cannot be validated.
+
 Public keys come from the case (acquire --public-keys, keys fetch) and from --public-keys.
 A digest whose signature is unknown (no S3 metadata, no signed successor) or cannot be
 checked (no keys) is a notice, or a problem with --require-signatures.
@@ -166,7 +172,7 @@ func printDigestResult(s *streams, r *digest.Result) {
 			s.info("note: %s", n)
 		}
 	}
-	if !q || !r.Valid {
+	if !q || !r.Valid || len(r.Gaps) > 0 {
 		s.out("%s\n", r.Summary())
 	}
 }

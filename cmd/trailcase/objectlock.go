@@ -23,7 +23,9 @@ type objectlockOptions struct {
 	req      objectlock.Requirements
 	noRecord bool
 	objects  bool // list every object version (always in --json)
-	live     objectlock.LiveOptions
+	// reportOnly lists the state and its problems without failing on them.
+	reportOnly bool
+	live       objectlock.LiveOptions
 	// s3Client returns the client of a live check and its endpoint.
 	s3Client func() (s3.API, string, error)
 }
@@ -32,6 +34,7 @@ func objectlockCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "require-mode", Usage: "every object version must be under `MODE` retention now (COMPLIANCE, or GOVERNANCE which COMPLIANCE also satisfies)"},
 		&cli.StringFlag{Name: "require-until", Usage: "every object version must be retained until at least `DATE` (RFC 3339 or YYYY-MM-DD, UTC)"},
+		&cli.BoolFlag{Name: "report-only", Usage: "list the state and its problems without judging it: exit 0 whatever is found (no --require-*)"},
 		&cli.BoolFlag{Name: "no-record", Usage: "open the case read-only and record nothing"},
 		&cli.BoolFlag{Name: "objects", Usage: "list every object version after the summary (--json always lists them)"},
 		&cli.StringSliceFlag{Name: "include", Usage: "live: check only keys matching `GLOB` (doublestar); repeatable"},
@@ -63,7 +66,11 @@ expired (retain-until passed: protects nothing), none (known to have no retentio
 The buckets and the summary come first, then the problems; --objects lists every object
 version after them (--json always does).
 
-The check fails (exit 3) when a status is unknown or a requirement is not met.
+The check fails (exit 3) when a status is unknown or a requirement is not met. Without a
+requirement it also fails when an object version has neither retention in force (none or
+expired) nor a legal hold ON (NO_RETENTION), and when items were acquired without any S3
+metadata (NO_S3_METADATA: local files with no .head.json sidecar, whose state is unknown).
+--report-only lists the same and exits 0.
 
 ` + exitCodesHelp,
 		Flags: withGlobal(flags...),
@@ -95,6 +102,9 @@ The check fails (exit 3) when a status is unknown or a requirement is not met.
 			}
 			o.noRecord = c.Bool("no-record")
 			o.objects = c.Bool("objects")
+			if o.reportOnly = c.Bool("report-only"); o.reportOnly && o.req.Given() {
+				return usagef("--report-only lists without judging: it cannot be combined with --require-mode or --require-until")
+			}
 			o.live = objectlock.LiveOptions{
 				Include: c.StringSlice("include"), Exclude: c.StringSlice("exclude"),
 				Concurrency: c.Int("concurrency"), AllVersions: c.Bool("all-versions"),
@@ -128,6 +138,7 @@ func runObjectlock(ctx context.Context, o objectlockOptions, s *streams) (*objec
 	if err != nil {
 		return nil, err
 	}
+	rep.ReportOnly = o.reportOnly && !rep.OK
 	detail := rep.SummaryLine()
 	if o.uri != "" {
 		detail = o.uri + ": " + detail
@@ -141,7 +152,7 @@ func runObjectlock(ctx context.Context, o objectlockOptions, s *streams) (*objec
 		printObjectlock(s, rep, o.objects)
 		printHead(s)
 	}
-	if !rep.OK {
+	if !rep.OK && !rep.ReportOnly {
 		return rep, problemsError{fmt.Sprintf("object lock: %d problem(s)", len(rep.Problems))}
 	}
 	return rep, nil
@@ -187,9 +198,6 @@ func printObjectlock(s *streams, rep *objectlock.Report, objects bool) {
 	}
 	for _, m := range rep.DeleteMarkers {
 		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
-	}
-	if rep.NotS3 > 0 && !s.quiet {
-		s.out("%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): not checked\n", rep.NotS3)
 	}
 	if objects {
 		printLockObjects(s, rep)

@@ -43,7 +43,8 @@ var offlineSteps = []offlineStep{
 	{args: []string{"verify", "--case", "case.tcase"}, out: `all intact`},
 	{args: []string{"digest", "verify", "--case", "case.tcase", "--require-signatures"}, out: `digests +42`},
 	{args: []string{"digest", "verify", "--case", "case.tcase", "--public-keys", "$I/public-keys.json", "--json"}, out: `"valid": true`},
-	{args: []string{"objectlock", "--case", "case.tcase"}, out: `COMPLIANCE`},
+	{args: []string{"objectlock", "--case", "case.tcase"}, code: 3, out: `NO_S3_METADATA`}, // the case holds local files without sidecars
+	{args: []string{"objectlock", "--case", "case.tcase", "--report-only"}, out: `COMPLIANCE`},
 	{args: []string{"objectlock", "--case", "case.tcase", "--require-mode", "COMPLIANCE"}, code: 3, out: `MODE_NOT_MET`},
 	{args: []string{"timeline", "--case", "case.tcase", "--ip", "203.0.113.66"}, out: `203\.0\.113\.66`},
 	{args: []string{"timeline", "--case", "case.tcase", "--principal", "ci-deployer", "--format", "csv"}, out: `user/ci-deployer`},

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
 	"github.com/trailcase/trailcase/store"
 )
@@ -77,7 +78,7 @@ func (r *reportingS3Source) Walk(ctx context.Context, fn func(evidence.Entry) er
 func bucketLine(b evidence.Bucket) string {
 	lock := b.ObjectLockEnabled
 	switch lock {
-	case "":
+	case "", objectlock.LockNotConfigured:
 		lock = "not configured"
 	case "unknown":
 		lock = "unknown (could not be read)"
@@ -94,7 +95,7 @@ func bucketLine(b evidence.Bucket) string {
 	}
 	v := b.Versioning
 	switch v {
-	case "":
+	case "", objectlock.VersioningNever:
 		v = "never enabled"
 	case "unknown":
 		v = "unknown (could not be read)"

@@ -52,6 +52,8 @@ const (
 	RetentionShort    Kind = "RETENTION_TOO_SHORT" // retain-until before the required date
 	NoObjects         Kind = "NO_OBJECTS"          // a requirement, but no S3 object to check
 	ObjectNotReadable Kind = "OBJECT_NOT_READABLE" // live: the object's metadata could not be read
+	NoRetention       Kind = "NO_RETENTION"        // no requirement given: no retention in force and no legal hold
+	NoS3Metadata      Kind = "NO_S3_METADATA"      // items with no S3 metadata: their Object Lock state is unknown
 )
 
 type kindInfo struct {
@@ -98,6 +100,8 @@ var kinds = map[Kind]kindInfo{
 	RetentionShort:    {Medium, Integrity, "the object's retention ends before the required date"},
 	NoObjects:         {Low, Coverage, "a retention requirement was given but there is no S3 object to check"},
 	ObjectNotReadable: {Medium, Integrity, "the object's Object Lock metadata could not be read"},
+	NoRetention:       {Medium, Integrity, "the object has no retention in force and no legal hold: it can be deleted or overwritten"},
+	NoS3Metadata:      {Medium, Integrity, "items were acquired without S3 metadata (no .head.json sidecar): their Object Lock state is unknown"},
 }
 
 // Level is the default level of a finding of kind k, "" for a kind

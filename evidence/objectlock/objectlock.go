@@ -35,13 +35,45 @@ const (
 	ProblemUntil     = finding.RetentionShort    // retain-until before the required date
 	ProblemNoObjects = finding.NoObjects         // a requirement, but no S3 object to check
 	ProblemCapture   = finding.ObjectNotReadable // live: the object's metadata could not be read
+	// Without a requirement: no retention in force and no legal hold.
+	ProblemNoRetention = finding.NoRetention
+	// Offline: items with no S3 metadata at all, whose state is unknown.
+	ProblemNoS3Metadata = finding.NoS3Metadata
 )
+
+// Bucket states as presented in a report: captured bucket records leave
+// "not configured" and "never enabled" empty.
+const (
+	LockEnabled         = "Enabled"
+	LockNotConfigured   = "not-configured"
+	VersioningNever     = "never-enabled"
+	BucketStateUnknown  = "unknown"
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// PresentBucket returns b with explicit values where a captured record
+// leaves them empty: ObjectLockEnabled "not-configured" and Versioning
+// "never-enabled".
+func PresentBucket(b evidence.Bucket) evidence.Bucket {
+	if b.ObjectLockEnabled == "" {
+		b.ObjectLockEnabled = LockNotConfigured
+	}
+	if b.Versioning == "" {
+		b.Versioning = VersioningNever
+	}
+	return b
+}
 
 // Requirements are what every object version must satisfy.
 type Requirements struct {
 	Mode  string    `json:"mode,omitempty"` // "", COMPLIANCE or GOVERNANCE (COMPLIANCE satisfies GOVERNANCE)
 	Until time.Time `json:"until,omitzero"` // retain-until must be at least this
 }
+
+// Given reports whether any requirement is set. Without one, every object
+// version must be protected somehow: by retention in force or a legal hold.
+func (r Requirements) Given() bool { return r.Mode != "" || !r.Until.IsZero() }
 
 // ParseMode checks a --require-mode value (any case).
 func ParseMode(s string) (string, error) {
@@ -101,8 +133,11 @@ type Report struct {
 	// exist and are not checked.
 	DeleteMarkers []DeleteMarker `json:"delete_markers,omitempty"`
 	// NotS3 counts evidence items without any S3 metadata (offline).
-	NotS3    int              `json:"items_without_s3_metadata,omitempty"`
-	Problems finding.Problems `json:"problems"` // one per object (or the whole check) failing
+	NotS3 int `json:"items_without_s3_metadata,omitempty"`
+	// ReportOnly marks a listing that is not judged: its problems are
+	// listed, and the check does not fail on them.
+	ReportOnly bool             `json:"report_only,omitempty"`
+	Problems   finding.Problems `json:"problems"` // one per object (or the whole check) failing
 }
 
 // lockStatus is the retention status of o at now.
@@ -171,6 +206,14 @@ func Evaluate(o *evidence.S3Object, req Requirements, now time.Time) (Object, []
 		if !req.Until.IsZero() && (lo.Mode == "" || lo.RetainUntil.Before(req.Until)) {
 			add(ProblemUntil, "requires retention until at least %s, has %s", fmtLockTime(req.Until), describe())
 		}
+		if !req.Given() && (lo.Status == StatusNone || lo.Status == StatusExpired) {
+			switch {
+			case !lo.LegalHoldKnown:
+				add(ProblemNoRetention, "%s, and its legal hold is unknown", describe())
+			case lo.LegalHold != "ON":
+				add(ProblemNoRetention, "%s and no legal hold: it can be deleted or overwritten", describe())
+			}
+		}
 	}
 	lo.OK = len(probs) == 0
 	return lo, probs
@@ -185,10 +228,10 @@ func fmtLockTime(t time.Time) string {
 
 // newLockReport evaluates objects and fills the summary.
 func newLockReport(source string, buckets []evidence.Bucket, objs []*evidence.S3Object, items []evidence.Item, req Requirements, now time.Time) *Report {
-	r := &Report{Source: source, CheckedAt: now.UTC(), Requirements: req, Buckets: buckets,
+	r := &Report{Source: source, CheckedAt: now.UTC(), Requirements: req, Buckets: make([]evidence.Bucket, len(buckets)),
 		Objects: []Object{}, Problems: finding.Problems{}}
-	if r.Buckets == nil {
-		r.Buckets = []evidence.Bucket{}
+	for i, b := range buckets {
+		r.Buckets[i] = PresentBucket(b)
 	}
 	for i, o := range objs {
 		lo, probs := Evaluate(o, req, now)
@@ -208,7 +251,7 @@ func newLockReport(source string, buckets []evidence.Bucket, objs []*evidence.S3
 		}
 		r.add(lo)
 	}
-	if len(objs) == 0 && (req.Mode != "" || !req.Until.IsZero()) {
+	if len(objs) == 0 && req.Given() {
 		r.Problems = append(r.Problems, finding.New(ProblemNoObjects, source,
 			"a retention requirement was given but there is no S3 object to check"))
 	}
@@ -251,8 +294,14 @@ func (r *Report) SummaryLine() string {
 	if s.LegalUnknown > 0 {
 		line += fmt.Sprintf(" (%d legal hold unknown)", s.LegalUnknown)
 	}
-	if r.OK {
+	if r.NotS3 > 0 {
+		line += fmt.Sprintf("; %d item(s) without S3 metadata, Object Lock state unknown", r.NotS3)
+	}
+	switch {
+	case r.OK:
 		return line + ": ok"
+	case r.ReportOnly:
+		return line + fmt.Sprintf(": %d problem(s) listed, not judged (report only)", len(r.Problems))
 	}
 	return line + fmt.Sprintf(": %d problem(s)", len(r.Problems))
 }
@@ -288,6 +337,11 @@ func FromCase(st *store.Store, req Requirements, now time.Time) (*Report, error)
 	}
 	r := newLockReport("case", buckets, objs, items, req, now)
 	r.NotS3 = notS3
+	if notS3 > 0 {
+		r.Problems = append(r.Problems, finding.New(ProblemNoS3Metadata, "case", fmt.Sprintf(
+			"%d item(s) have no S3 metadata (acquired from local files without a .head.json sidecar): their Object Lock state is unknown", notS3)))
+		r.OK = false
+	}
 	return r, nil
 }
 

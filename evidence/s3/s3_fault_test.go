@@ -410,8 +410,8 @@ func TestS3ObjectLockStates(t *testing.T) {
 	if b := r.Buckets[0]; b.ObjectLockEnabled != "Enabled" || b.DefaultMode != "COMPLIANCE" || b.DefaultYears != 7 || b.Versioning != "Enabled" {
 		t.Errorf("bucket %+v", b)
 	}
-	// Without requirements only the unknown status fails.
-	if r.OK || len(r.Problems) != 2 || r.Problems[0].Kind != objectlock.ProblemUnknown || r.Problems[1].Kind != objectlock.ProblemUnknown {
+	// Without requirements the unknown status fails, and so does no retention.
+	if r.OK || len(r.Problems) != 3 || r.Problems[0].Kind != objectlock.ProblemUnknown || r.Problems[1].Kind != objectlock.ProblemUnknown || r.Problems[2].Kind != objectlock.ProblemNoRetention {
 		t.Errorf("problems %+v", r.Problems)
 	}
 	// Retain-until 2031-05-01: a 2030 requirement passes, 2032 fails.
@@ -526,7 +526,7 @@ func TestEvaluateLock(t *testing.T) {
 		{"compliance satisfies governance", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Mode: "GOVERNANCE"}, "compliance", nil},
 		{"governance fails compliance", evidence.S3Object{LockKnown: true, LockMode: "GOVERNANCE", RetainUntil: future}, objectlock.Requirements{Mode: "COMPLIANCE"}, "governance", []finding.Kind{objectlock.ProblemMode}},
 		{"expired", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{Mode: "COMPLIANCE"}, "expired", []finding.Kind{objectlock.ProblemMode}},
-		{"expired, no requirement", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{}, "expired", nil},
+		{"expired, no requirement", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: past}, objectlock.Requirements{}, "expired", []finding.Kind{objectlock.ProblemNoRetention}},
 		{"until too short", evidence.S3Object{LockKnown: true, LockMode: "COMPLIANCE", RetainUntil: future}, objectlock.Requirements{Until: future.AddDate(1, 0, 0)}, "compliance", []finding.Kind{objectlock.ProblemUntil}},
 		{"none, until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Until: future}, "none", []finding.Kind{objectlock.ProblemUntil}},
 		{"none, mode and until", evidence.S3Object{LockKnown: true}, objectlock.Requirements{Mode: "GOVERNANCE", Until: future}, "none", []finding.Kind{objectlock.ProblemMode, objectlock.ProblemUntil}},
