@@ -164,7 +164,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if !opts.ReadOnly && st.Mode().Perm()&0o222 == 0 {
 		return nil, fmt.Errorf("open case %q: %w (mode %s): make it writable (chmod u+w) to write to it", path, ErrReadOnlyFile, st.Mode().Perm())
 	}
-	if err := checkFileSize(path); err != nil {
+	if err := checkFileSize(path, !opts.ReadOnly); err != nil {
 		return nil, fmt.Errorf("open case %q: %w", path, err)
 	}
 	if opts.Timeout == 0 {

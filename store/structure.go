@@ -27,6 +27,11 @@ const (
 	metaPageSizeAt   = 8
 	metaHighWaterAt  = 40 // pgid: the first page past the end of the data
 	metaTxidAt       = 48
+	metaFreelistAt   = 32 // pgid of the freelist page
+	metaRootAt       = 16 // pgid of the root bucket
+	freelistFlag     = 0x10
+	branchFlag       = 0x01
+	leafFlag         = 0x02
 	minPageSize      = 512
 	maxPageSize      = 1 << 16
 	errTruncatedHint = "the file is shorter than its own header says: it was cut short (an incomplete copy or a full disk); restore it from a complete copy"
@@ -37,6 +42,8 @@ type fileMeta struct {
 	pageSize  int64
 	highWater int64 // pages
 	txid      uint64
+	freelist  uint64 // page id, or all ones when the file keeps none
+	root      uint64 // page id of the root bucket
 }
 
 // readMeta reads and validates the meta page at off, or returns ok=false.
@@ -52,14 +59,15 @@ func readMeta(f io.ReaderAt, off int64) (m fileMeta, ok bool) {
 	if ne.Uint32(rec) != boltMagic || ne.Uint32(rec[4:]) != boltVersion || ne.Uint64(rec[metaChecksumAt:]) != h.Sum64() {
 		return m, false
 	}
-	m = fileMeta{pageSize: int64(ne.Uint32(rec[metaPageSizeAt:])), highWater: int64(ne.Uint64(rec[metaHighWaterAt:])), txid: ne.Uint64(rec[metaTxidAt:])}
+	m = fileMeta{pageSize: int64(ne.Uint32(rec[metaPageSizeAt:])), highWater: int64(ne.Uint64(rec[metaHighWaterAt:])),
+		txid: ne.Uint64(rec[metaTxidAt:]), freelist: ne.Uint64(rec[metaFreelistAt:]), root: ne.Uint64(rec[metaRootAt:])}
 	return m, m.pageSize >= minPageSize && m.pageSize <= maxPageSize && m.pageSize&(m.pageSize-1) == 0
 }
 
 // checkFileSize refuses a file bbolt would map past its end: shorter than
 // its newest valid meta page says, or not a whole number of pages. Reading
 // such a mapping faults. It runs before bbolt opens the file.
-func checkFileSize(path string) error {
+func checkFileSize(path string, writable bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -70,6 +78,25 @@ func checkFileSize(path string) error {
 		return err
 	}
 	size := st.Size()
+	m, err := newestMeta(f)
+	if err != nil {
+		return err
+	}
+	if want := m.highWater * m.pageSize; size < want {
+		return fmt.Errorf("%w: truncated: %d bytes, its header needs %d; %s", ErrDamaged, size, want, errTruncatedHint)
+	}
+	if size%m.pageSize != 0 {
+		return fmt.Errorf("%w: truncated: %d bytes is not a whole number of %d-byte pages; %s", ErrDamaged, size, m.pageSize, errTruncatedHint)
+	}
+	if writable {
+		return checkFreelist(f, m)
+	}
+	return nil
+}
+
+// newestMeta returns the newer of the file's valid meta pages, as bbolt
+// chooses it.
+func newestMeta(f io.ReaderAt) (fileMeta, error) {
 	m0, ok0 := readMeta(f, 0)
 	var m1 fileMeta
 	ok1 := false
@@ -84,18 +111,45 @@ func checkFileSize(path string) error {
 			}
 		}
 	}
-	m := m0
 	switch {
 	case !ok0 && !ok1:
-		return ErrNotCase
+		return fileMeta{}, ErrNotCase
 	case !ok0 || (ok1 && m1.txid > m0.txid):
-		m = m1
+		return m1, nil
 	}
-	if want := m.highWater * m.pageSize; size < want {
-		return fmt.Errorf("%w: truncated: %d bytes, its header needs %d; %s", ErrDamaged, size, want, errTruncatedHint)
+	return m0, nil
+}
+
+// checkFreelist refuses a freelist page whose header does not fit it: bbolt
+// loads the freelist when it opens a file for writing, trusting the page's
+// element count, and a damaged count makes it allocate and sort billions
+// of page ids. Read-only opens never load it.
+func checkFreelist(f io.ReaderAt, m fileMeta) error {
+	if m.freelist == ^uint64(0) {
+		return nil
 	}
-	if size%m.pageSize != 0 {
-		return fmt.Errorf("%w: truncated: %d bytes is not a whole number of %d-byte pages; %s", ErrDamaged, size, m.pageSize, errTruncatedHint)
+	bad := func(why string) error {
+		return fmt.Errorf("%w: the free-page list (page %d) %s; 'trailcase verify' names what still reads", ErrDamaged, m.freelist, why)
+	}
+	if int64(m.freelist) < 2 || int64(m.freelist) >= m.highWater {
+		return bad("lies outside the file")
+	}
+	buf := make([]byte, pageHeaderSize+8)
+	if _, err := f.ReadAt(buf, int64(m.freelist)*m.pageSize); err != nil {
+		return bad("cannot be read")
+	}
+	ne := binary.NativeEndian
+	id, flags, count, overflow := ne.Uint64(buf), ne.Uint16(buf[8:]), uint64(ne.Uint16(buf[10:])), int64(ne.Uint32(buf[12:]))
+	if count == 0xFFFF { // the real count is the first element
+		count = ne.Uint64(buf[pageHeaderSize:]) + 1
+	}
+	switch {
+	case id != m.freelist || flags != freelistFlag:
+		return bad("is not a free-page list")
+	case int64(m.freelist)+overflow >= m.highWater:
+		return bad("runs past the end of the data")
+	case count > uint64((overflow+1)*m.pageSize-pageHeaderSize)/8:
+		return bad(fmt.Sprintf("claims %d entries, more than its %d page(s) hold", count, overflow+1))
 	}
 	return nil
 }
@@ -250,17 +304,91 @@ func (w *structureWalk) bucket(name string, b *bolt.Bucket) error {
 }
 
 // checkBeforeWrite is the structural check a writable open runs: cheap,
-// so that opening a large case stays quick. The meta pages were validated
-// by checkFileSize and the freelist read while opening (guarded); here
-// every top-level bucket's first and last leaf are reached from its root.
-// The full walk is CheckStructure's, in verify.
+// so that opening a large case stays quick. The meta pages and the
+// freelist were validated by checkFileSize; here every top-level bucket's
+// first and last leaf are reached from its root by reading the pages
+// themselves, with a bound on the depth: bbolt's own cursor loops forever
+// on branch pages that point back up the tree. The full walk is
+// CheckStructure's, in verify.
 func (s *Store) checkBeforeWrite() error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m, err := newestMeta(f)
+	if err != nil {
+		return err
+	}
+	if err := descendEdges(f, m.pageSize, m.root, m.highWater); err != nil {
+		return err
+	}
+	var roots []uint64
 	return s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
-			c := tx.Bucket(name).Cursor()
-			c.First()
-			c.Last()
+			if r := tx.Bucket(name).Root(); r != 0 {
+				roots = append(roots, uint64(r))
+			}
+		}
+		for _, r := range roots {
+			if err := descendEdges(f, m.pageSize, r, m.highWater); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// maxTreeDepth bounds a B+tree descent: a case's trees are a handful of
+// levels deep; more means a loop.
+const maxTreeDepth = 64
+
+// descendEdges follows the first and the last child from root down to the
+// leaves, reading each page from the file, and fails on a page that is not
+// a sound branch or leaf, a child outside the file, or a path longer than
+// any real tree.
+func descendEdges(f io.ReaderAt, pageSize int64, root uint64, highWater int64) error {
+	for _, last := range []bool{false, true} {
+		id := root
+		for depth := 0; ; depth++ {
+			bad := func(why string) error {
+				return fmt.Errorf("%w: page %d %s", ErrDamaged, id, why)
+			}
+			if depth >= maxTreeDepth {
+				return bad("leads into a loop of pages")
+			}
+			if int64(id) < 2 || int64(id) >= highWater {
+				return bad("lies outside the file")
+			}
+			hdr := make([]byte, pageHeaderSize)
+			if _, err := f.ReadAt(hdr, int64(id)*pageSize); err != nil {
+				return bad("cannot be read")
+			}
+			ne := binary.NativeEndian
+			flags, count, overflow := ne.Uint16(hdr[8:]), int64(ne.Uint16(hdr[10:])), int64(ne.Uint32(hdr[12:]))
+			switch {
+			case ne.Uint64(hdr) != id:
+				return bad("says it is another page")
+			case flags != branchFlag && flags != leafFlag:
+				return bad(fmt.Sprintf("has unexpected type %#x", flags))
+			case int64(id)+overflow >= highWater:
+				return bad("runs past the end of the data")
+			case pageHeaderSize+16*count > (overflow+1)*pageSize:
+				return bad(fmt.Sprintf("claims %d elements, more than it holds", count))
+			}
+			if flags == leafFlag || count == 0 {
+				break
+			}
+			i := int64(0)
+			if last {
+				i = count - 1
+			}
+			el := make([]byte, 16)
+			if _, err := f.ReadAt(el, int64(id)*pageSize+pageHeaderSize+16*i); err != nil {
+				return bad("cannot be read")
+			}
+			id = ne.Uint64(el[8:])
+		}
+	}
+	return nil
 }
