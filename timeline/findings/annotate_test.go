@@ -26,7 +26,9 @@ func (events) EventsByTerm(string, time.Time, time.Time, func(store.StoredEvent)
 	return nil
 }
 
-func (events) EventsByTerms([]store.TermRange, func(store.StoredEvent, []int) error) error { return nil }
+func (events) EventsByTerms([]store.TermRange, func(store.StoredEvent, []int) error) error {
+	return nil
+}
 
 func elb(i int, status string) *timeline.Event {
 	return &timeline.Event{Time: t0.Add(time.Duration(i) * time.Second), Source: timeline.SourceELB, Evidence: 7, Record: int64(i + 1),
