@@ -24,8 +24,8 @@ const (
 )
 
 // MaxFindingsEvents is the most events FindingsAuto reads the rules over:
-// the pass reads every event (about a second per million on a small
-// machine), and a report of a larger case should not wait for it unasked.
+// the pass reads and decodes every event, and a report of a larger case
+// should not wait for it unasked.
 const MaxFindingsEvents = 1_000_000
 
 // maxRuleRows is how many rule and coverage findings the report lists;
