@@ -14,6 +14,7 @@ import (
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/export"
+	"github.com/trailcase/trailcase/timeline/findings"
 )
 
 // exportOptions are the flags of one export run.
@@ -23,13 +24,14 @@ type exportOptions struct {
 	output   string // a file, a directory for parquet, or "-" for stdout
 	from, to time.Time
 	force    bool
+	findings string // also write the findings JSON to this file; "" for none
 }
 
 func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "export every normalised event for other engines",
-		UsageText: "trailcase export --case FILE [--format jsonl|csv|parquet|timesketch] -o PATH [--from T] [--to T] [--force]",
+		UsageText: "trailcase export --case FILE [--format jsonl|csv|parquet|timesketch] -o PATH [--from T] [--to T] [--findings FILE] [--force]",
 		Description: `Writes every normalised event of the case, oldest first, with its provenance: evidence id,
 record number, evidence SHA-256, source URI and path. The columns are versioned (schema_version)
 and documented in docs/export-schema.md.
@@ -45,6 +47,10 @@ and documented in docs/export-schema.md.
 
 Without --format, the format is the extension of -o: .jsonl, .csv or .parquet.
 
+--findings FILE also writes the findings of the exported range (the built-in rule pack, the
+coverage analysis and the stored checks) to FILE, the same JSON document as
+'trailcase findings --json', so the findings travel with the events.
+
 -o - writes jsonl or csv to stdout. Output is built under a temporary name beside PATH and renamed
 into place when complete, so a failed or interrupted export leaves nothing behind. An existing
 PATH is refused unless --force is given; --force replaces a directory only when it is empty or a
@@ -56,6 +62,7 @@ previous parquet export. Files are created with mode 0600. Opens the case read-o
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `PATH` (a directory for parquet; - for stdout)"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or a date)"},
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
+			&cli.StringFlag{Name: "findings", Usage: "also write the findings as JSON to `FILE`"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing output"},
 		),
 		Action: func(c *cli.Context) error {
@@ -70,7 +77,7 @@ previous parquet export. Files are created with mode 0600. Opens the case read-o
 
 // exportFlags reads and checks the flags of export.
 func exportFlags(c *cli.Context) (exportOptions, error) {
-	o := exportOptions{caseOptions: caseFlags(c), format: strings.ToLower(c.String("format")), output: c.String("output"), force: c.Bool("force")}
+	o := exportOptions{caseOptions: caseFlags(c), format: strings.ToLower(c.String("format")), output: c.String("output"), force: c.Bool("force"), findings: c.String("findings")}
 	if o.output == "" {
 		return o, usagef("export needs -o PATH")
 	}
@@ -101,6 +108,11 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 			return err
 		}
 	}
+	if o.findings != "" {
+		if err := refuseExisting(o.findings, o.force, false); err != nil {
+			return err
+		}
+	}
 	st, err := o.open(true)
 	if err != nil {
 		return err
@@ -112,6 +124,12 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 	if err != nil {
 		return err
 	}
+	nFindings := 0
+	if o.findings != "" {
+		if nFindings, err = writeFindingsFile(ctx, st, o.findings, o.force, findings.Options{From: o.from, To: o.to}); err != nil {
+			return err
+		}
+	}
 	s.finishProgress()
 	if stats.Undecodable > 0 {
 		s.warn("%d stored event(s) could not be decoded; they are exported with provenance and raw data only", stats.Undecodable)
@@ -121,10 +139,11 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 	}
 	if s.json {
 		return s.printJSON(struct {
-			Format string `json:"format"`
-			Output string `json:"output"`
+			Format   string `json:"format"`
+			Output   string `json:"output"`
+			Findings string `json:"findings_output,omitempty"`
 			export.Stats
-		}{o.format, o.output, stats})
+		}{o.format, o.output, o.findings, stats})
 	}
 	if !s.quiet {
 		msg := fmt.Sprintf("exported %d event(s) as %s to %s", stats.Events, o.format, o.output)
@@ -132,6 +151,9 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 			msg += fmt.Sprintf(" (%d file(s) in %d partition(s))", stats.Files, stats.Partitions)
 		}
 		s.out("%s\n", msg)
+		if o.findings != "" {
+			s.out("wrote %d finding(s) to %s\n", nFindings, o.findings)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/evidence/safe"
+	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline/findings"
 	"github.com/trailcase/trailcase/timeline/sigma"
 )
@@ -189,4 +191,21 @@ func printFinding(s *streams, f finding.Finding) {
 		s.out("  events      %s\n", strings.Join(refs, ", "))
 	}
 	s.out("  %s\n\n", safe.Text(f.Detail))
+}
+
+// writeFindingsFile writes the findings of the case as 'findings --json'
+// prints them to path (built beside it and renamed into place) and
+// returns how many there are.
+func writeFindingsFile(ctx context.Context, st *store.Store, path string, force bool, o findings.Options) (int, error) {
+	rep, err := findings.ForCase(ctx, st, o)
+	if err != nil {
+		return 0, err
+	}
+	f, err := createOutput(path, force)
+	if err != nil {
+		return 0, err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	return len(rep.Findings), commitOutput(ctx, f, enc.Encode(findings.ListOf(rep)))
 }

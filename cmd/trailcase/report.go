@@ -24,13 +24,14 @@ type reportOptions struct {
 	manifest string // the manifest CSV, "" for REPORT.manifest.csv beside -o
 	paper    string // a4 or letter
 	verify   bool   // run verify, digest verify and objectlock first
+	findings report.FindingsMode
 }
 
 func reportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "write the chain-of-custody report",
-		UsageText: "trailcase report --case FILE [--format html|md|pdf|json] [-o FILE] [--manifest FILE] [--paper a4|letter] [--force]",
+		UsageText: "trailcase report --case FILE [--format html|md|pdf|json] [-o FILE] [--manifest FILE] [--paper a4|letter] [--findings[=false]] [--force]",
 		Description: `Writes the chain-of-custody report of the case: case name, number and description, examiner,
 tool version and revision, host and OS; every evidence item (id, source URI, S3 version id and
 ETag, size, SHA-256, kind, acquisition start and end, Object Lock state, parse warnings and
@@ -60,6 +61,11 @@ re-checks the custody chain and that every item the custody log names is present
 (without re-hashing evidence). --verify runs verify, digest verify and objectlock first,
 recording them as those commands do, so the report shows fresh results.
 
+Section 2 also lists what the built-in rule pack and the coverage analysis find in the events
+(as 'trailcase findings' does; the 50 most severe, the rest counted). They read every event, so
+they run by default only when the case holds at most 1,000,000 events: --findings runs them on
+any case, --findings=false never.
+
 ` + exitCodesHelp,
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: html, md, pdf or json"},
@@ -68,10 +74,17 @@ recording them as those commands do, so the report shows fresh results.
 			&cli.StringFlag{Name: "manifest", Usage: "write the manifest CSV to `FILE` (default: REPORT.manifest.csv beside -o)"},
 			&cli.StringFlag{Name: "paper", Value: "a4", Usage: "page size of html and pdf: `a4` or letter"},
 			&cli.BoolFlag{Name: "verify", Usage: "run verify, digest verify and objectlock first, recording them, so the report shows fresh results"},
+			&cli.BoolFlag{Name: "findings", Usage: "list the rule and coverage findings (default: when the case holds at most 1,000,000 events)"},
 		),
 		Action: func(c *cli.Context) error {
 			o := reportOptions{caseOptions: caseFlags(c), output: c.String("output"), force: c.Bool("force"),
 				manifest: c.String("manifest"), paper: strings.ToLower(c.String("paper")), verify: c.Bool("verify")}
+			if c.IsSet("findings") {
+				o.findings = report.FindingsOff
+				if c.Bool("findings") {
+					o.findings = report.FindingsOn
+				}
+			}
 			if o.paper != "a4" && o.paper != "letter" {
 				return usagef("--paper %q: want a4 or letter", c.String("paper"))
 			}
@@ -117,7 +130,7 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	t := tool()
 	host, _ := os.Hostname()
 	r, err := report.Build(ctx, st, report.Options{ToolVersion: t.Version, Revision: t.Revision, Host: host,
-		OS: osDescription(), CaseFile: o.path, SigningKey: fingerprint(key), Paper: o.paper})
+		OS: osDescription(), CaseFile: o.path, SigningKey: fingerprint(key), Paper: o.paper, Findings: o.findings})
 	if err != nil {
 		return err
 	}

@@ -156,6 +156,9 @@ func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q 
 		return nil, err
 	}
 	ann := findings.NewAnnotator(nil)
+	if _, err := ann.Correlate(ctx, src, q.From, q.To); err != nil {
+		return nil, err
+	}
 	sum, err := corr.Run(ctx, func(m *timeline.Match) error {
 		m.Findings = ann.Titles(m.Event)
 		return w.Write(m)

@@ -88,6 +88,7 @@ type Finding struct {
 	Object     string     // the file, S3 key or URI concerned
 	Item       uint64     // evidence item holding Object, 0 when none
 	Events     []Evidence // the records it rests on
+	Count      int        // events a rule matched (Events lists some); 0 for a check
 	Detail     string     // what was found, in a sentence
 }
 
@@ -100,7 +101,7 @@ func New(kind Kind, object, detail string) Finding {
 func (f Finding) Equal(g Finding) bool {
 	return f.Rule == g.Rule && f.Kind == g.Kind && f.Title == g.Title && f.Level == g.Level &&
 		f.Category == g.Category && f.First.Equal(g.First) && f.Last.Equal(g.Last) &&
-		f.Object == g.Object && f.Item == g.Item && f.Detail == g.Detail &&
+		f.Object == g.Object && f.Item == g.Item && f.Detail == g.Detail && f.Count == g.Count &&
 		slices.Equal(f.Techniques, g.Techniques) && slices.Equal(f.Principals, g.Principals) &&
 		slices.Equal(f.IPs, g.IPs) && slices.Equal(f.Events, g.Events)
 }

@@ -113,6 +113,7 @@ func (m *mdWriter) findings() {
 			m.p("\n%s\n", inline(v.MoreFindings))
 		}
 	}
+	m.rules()
 	m.p("\n### Coverage gaps\n\n")
 	switch {
 	case len(v.Gaps) > 0:
@@ -406,4 +407,25 @@ func parsing(e Evidence) string {
 		}
 	}
 	return parse
+}
+
+// rules writes what the rule pack and the coverage analysis found.
+func (m *mdWriter) rules() {
+	v := m.v
+	switch {
+	case v.RulesNote != "":
+		m.p("\n### What the rules found\n\n%s\n", inline(v.RulesNote))
+	case v.Report.Findings == nil:
+	case len(v.Rules) == 0:
+		m.p("\n### What the rules found\n\nThe rule pack and the coverage analysis found nothing.\n")
+	default:
+		m.p("\n### What the rules found\n\nBy severity: **%s**.\n", inline(v.RuleLevels))
+		m.table("level", "finding", "when", "principals and addresses", "events", "detail")
+		for _, r := range v.Rules {
+			m.row(r.Level, r.Title+" ("+r.Rule+")", orDash(r.When), r.Who, r.Matched, r.Detail)
+		}
+		if v.MoreRules != "" {
+			m.p("\n%s\n", inline(v.MoreRules))
+		}
+	}
 }

@@ -261,6 +261,7 @@ func (p *pdfWriter) findings() {
 			p.para(v.MoreFindings)
 		}
 	}
+	p.rules()
 	p.h3("Coverage gaps")
 	switch {
 	case len(v.Gaps) > 0:
@@ -442,4 +443,29 @@ func (p *pdfWriter) signOff() {
 		orDash(v.Generated.CaseFile), v.Case.CustodySeq))
 	rows := [][]string{{"Examiner", v.Case.Examiner + orgSuffix(v.Case.Organisation), "\n\n\n", ""}, {"Reviewer / witness", "", "\n\n\n", ""}, {"Received by", "", "\n\n\n", ""}}
 	p.table([]column{{"Role", 0.22, false}, {"Name", 0.3, false}, {"Signature", 0.3, false}, {"Date", 0.18, false}}, rows)
+}
+
+// rules draws what the rule pack and the coverage analysis found.
+func (p *pdfWriter) rules() {
+	v := p.v
+	if v.Report.Findings == nil {
+		return
+	}
+	p.h3("What the rules found")
+	switch {
+	case v.RulesNote != "":
+		p.para(v.RulesNote)
+	case len(v.Rules) == 0:
+		p.para("The rule pack and the coverage analysis found nothing.")
+	default:
+		p.para("By severity: " + v.RuleLevels + ".")
+		rows := make([][]string, len(v.Rules))
+		for i, r := range v.Rules {
+			rows[i] = []string{r.Level, r.Title + " (" + r.Rule + ")", orDash(r.When), r.Who, r.Matched, r.Detail}
+		}
+		p.table([]column{{"Level", 0.08, false}, {"Finding", 0.22, false}, {"When", 0.17, false}, {"Principals and addresses", 0.2, true}, {"Events", 0.07, false}, {"Detail", 0.26, false}}, rows)
+		if v.MoreRules != "" {
+			p.para(v.MoreRules)
+		}
+	}
 }

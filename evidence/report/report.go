@@ -36,6 +36,10 @@ type Options struct {
 	// Paper is the page size of the HTML and PDF forms: a4 (default) or
 	// letter.
 	Paper string
+	// Findings says whether the rules and the coverage analysis run over
+	// the case's events (FindingsAuto: when it holds at most
+	// MaxFindingsEvents).
+	Findings FindingsMode
 }
 
 // Report is everything the chain-of-custody report shows. Its JSON field
@@ -52,6 +56,8 @@ type Report struct {
 	Buckets       []evidence.Bucket       `json:"buckets"`
 	Events        EventSummary            `json:"events"`
 	Acquisitions  []Acquisition           `json:"acquisitions"`
+	// Findings are the rule and coverage findings of the case's events.
+	Findings *RuleFindings `json:"findings"`
 	// Manifest describes the manifest CSV written beside the report; nil
 	// when none was written.
 	Manifest *Manifest `json:"manifest,omitempty"`
@@ -250,6 +256,9 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		return nil, err
 	}
 	r.Case.Events = r.Events.Total
+	if r.Findings, err = ruleFindings(ctx, st, opts.Findings, r.Events.Total); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

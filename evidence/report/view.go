@@ -29,6 +29,11 @@ type view struct {
 	Gaps                       []gap
 	Notices                    []string
 
+	Rules      []ruleRow // rule and coverage findings, most severe first
+	RuleLevels string    // "1 high, 3 low", or "" for none
+	MoreRules  string    // how many past maxRuleRows were left out
+	RulesNote  string    // why the rules were not run, "" when they were
+
 	Acquisitions []acquisitionView
 	Listed       []itemRow   // the items listed one by one (all, up to MaxListed)
 	Groups       []itemGroup // past MaxListed: items per source prefix and kind
@@ -134,6 +139,7 @@ func (r *Report) view() *view {
 		all = append(all, c.Problems...)
 	}
 	v.findings(all)
+	v.rules()
 	v.Acquisitions = acquisitionViews(r.Acquisitions)
 	v.items()
 	for _, e := range r.Custody {
@@ -212,13 +218,7 @@ func (v *view) findings(all []findingRow) {
 		counts[f.Level]++
 	}
 	sortFindings(all)
-	var parts []string
-	for i := len(levelOrder) - 1; i >= 0; i-- {
-		if n := counts[levelOrder[i]]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, levelOrder[i]))
-		}
-	}
-	v.Levels = strings.Join(parts, ", ")
+	v.Levels = levelCounts(counts)
 	if len(all) > maxRows {
 		v.MoreFindings = fmt.Sprintf("%d more findings are not listed here; 'trailcase verify', 'digest verify' and 'objectlock' with --json list them all.", len(all)-maxRows)
 		all = all[:maxRows]
@@ -316,6 +316,13 @@ func (v *view) overview() {
 		v.say("No check found a problem.")
 	} else {
 		v.say("Findings by severity: %s; each is named in section 2.", v.Levels)
+	}
+	switch rf := r.Findings; {
+	case rf == nil || !rf.Ran:
+	case v.RuleLevels == "":
+		v.say("The rule pack and the coverage analysis found nothing in %s.", plural(int(rf.Events), "event"))
+	default:
+		v.say("The rule pack and the coverage analysis found, by severity: %s; the most severe are described in section 2.", v.RuleLevels)
 	}
 }
 

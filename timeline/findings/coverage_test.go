@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/timeline"
 )
@@ -106,9 +107,10 @@ func TestLoggingStopped(t *testing.T) {
 }
 
 func TestDigestRestarts(t *testing.T) {
-	ws := restarts([]string{
-		"d2.json.gz starts a new chain (logging or log file validation was restarted): deliveries from 2025-03-11T04:00:00Z to 2025-03-11T10:00:00Z are covered by no digest",
-		"something else",
+	from := time.Date(2025, 3, 11, 4, 0, 0, 0, time.UTC)
+	ws := restarts([]digest.Gap{
+		{From: from, To: from.Add(6 * time.Hour), Reason: digest.GapRestarted, After: "d1.json.gz", Before: "d2.json.gz"},
+		{From: from, To: from.Add(time.Hour), Reason: "something else"},
 	})
 	if len(ws) != 1 || ws[0].to.Sub(ws[0].from) != 6*time.Hour || ws[0].what != "d2.json.gz" {
 		t.Fatalf("restarts = %+v", ws)

@@ -114,6 +114,7 @@ func (g *grouper) correlation(r sigma.Result) finding.Finding {
 			g.resolve(&f, e)
 		}
 	}
+	f.Count = r.Count
 	f.Detail = fmt.Sprintf("%d events from %s to %s", r.Count, stamp(r.First), stamp(r.Last))
 	if len(kv) > 0 {
 		f.Detail += " for " + strings.Join(kv, ", ")
@@ -162,6 +163,7 @@ func (g *grouper) findings() []finding.Finding {
 	out := make([]finding.Finding, 0, len(g.order)+len(g.corr))
 	for _, gr := range g.order {
 		f := gr.f
+		f.Count = gr.count
 		f.Detail = fmt.Sprintf("%d matching event(s) from %s to %s", gr.count, stamp(f.First), stamp(f.Last))
 		if len(f.Principals) > 0 {
 			f.Detail += " by " + strings.Join(f.Principals, ", ")

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"time"
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence/finding"
@@ -18,13 +16,16 @@ var checkNames = []string{"verify", "digest", "objectlock"}
 // storedCheck is the part of a stored check result findings read.
 type storedCheck struct {
 	Problems []finding.Finding `json:"problems"`
-	Notices  []string          `json:"notices"`
+	// Gaps are the digest chains' restarts; nil in a result stored
+	// before digest verify recorded them.
+	Gaps []digest.Gap `json:"gaps"`
 }
 
 // integrityFindings are the problems of the latest verify, digest and
 // objectlock results stored in the case; the digest verification's
 // chain restarts become coverage findings in cov. When no digest
-// verification is stored the chains are verified now (unless NoDigest).
+// verification is stored (or one without its gaps) the chains are
+// verified now (unless NoDigest).
 func integrityFindings(ctx context.Context, st *store.Store, o Options, cov *coverage) ([]finding.Finding, error) {
 	var out []finding.Finding
 	for _, name := range checkNames {
@@ -37,10 +38,18 @@ func integrityFindings(ctx context.Context, st *store.Store, o Options, cov *cov
 			if err := json.Unmarshal(rec.Result, &sc); err != nil {
 				return nil, fmt.Errorf("read the stored %s result: %w", name, err)
 			}
-		} else if name == "digest" && !o.NoDigest {
-			if sc, err = verifyDigests(ctx, st); err != nil {
+		}
+		if name == "digest" && (!ok || sc.Gaps == nil) && !o.NoDigest {
+			// None stored, or stored before the gaps were recorded: the
+			// chains are verified now; a stored result keeps its problems.
+			fresh, err := verifyDigests(ctx, st)
+			if err != nil {
 				return nil, err
 			}
+			if !ok {
+				sc.Problems = fresh.Problems
+			}
+			sc.Gaps = fresh.Gaps
 		}
 		for _, p := range sc.Problems {
 			if p.Level == "" {
@@ -58,7 +67,7 @@ func integrityFindings(ctx context.Context, st *store.Store, o Options, cov *cov
 			out = append(out, p)
 		}
 		if name == "digest" {
-			cov.digestRestarts = append(cov.digestRestarts, restarts(sc.Notices)...)
+			cov.digestRestarts = append(cov.digestRestarts, restarts(sc.Gaps)...)
 		}
 	}
 	return append(out, cov.digestFindings()...), nil
@@ -78,26 +87,18 @@ func verifyDigests(ctx context.Context, st *store.Store) (storedCheck, error) {
 	if err != nil {
 		return storedCheck{}, fmt.Errorf("verify digest chains: %w", err)
 	}
-	return storedCheck{Problems: res.Problems, Notices: res.Notices}, nil
+	return storedCheck{Problems: res.Problems, Gaps: res.Gaps}, nil
 }
 
-// restartNotice is digest verify's notice of a chain restart.
-var restartNotice = regexp.MustCompile(`^(.*) starts a new chain \(.*\): deliveries from (\S+) to (\S+) are covered by no digest`)
-
-// restarts reads the chain restarts out of digest verify's notices.
-func restarts(notices []string) []window {
+// restarts are the periods the digest chains' restarts leave uncovered,
+// each named by the digest that starts the new chain.
+func restarts(gaps []digest.Gap) []window {
 	var out []window
-	for _, n := range notices {
-		m := restartNotice.FindStringSubmatch(n)
-		if m == nil {
+	for _, g := range gaps {
+		if g.Reason != digest.GapRestarted {
 			continue
 		}
-		from, err1 := time.Parse(time.RFC3339, m[2])
-		to, err2 := time.Parse(time.RFC3339, m[3])
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		out = append(out, window{from: from, to: to, what: m[1]})
+		out = append(out, window{from: g.From, to: g.To, what: g.Before})
 	}
 	return out
 }
