@@ -18,6 +18,9 @@ type timelineOptions struct {
 	format string
 	wide   bool // full table lines, whatever the terminal's width
 	width  int  // fit the table to this width; 0: the terminal's, if any
+	// correlations also names the correlation findings (bursts, scans)
+	// each event contributes to: a second read of the time range.
+	correlations bool
 }
 
 func timelineCommand(e *env) *cli.Command {
@@ -60,12 +63,13 @@ the table has full lines. The case is opened read-only.
 			&cli.StringFlag{Name: "source", Usage: "only events of these `SOURCES` (comma-separated: cloudtrail,vpcflow,elb,s3access,config,guardduty)"},
 			&cli.StringFlag{Name: "format", Value: timeline.FormatTable, Usage: "output `FORMAT`: table, csv, jsonl or timesketch"},
 			&cli.BoolFlag{Name: "wide", Usage: "full table lines with every column and the notes, whatever the terminal's width"},
+			&cli.BoolFlag{Name: "correlations", Usage: "also name the correlation findings (bursts, scans) each event is part of; reads the events of the time range once more"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("timeline takes no arguments (got %q); give --ip, --principal or --all", c.Args().First())
 			}
-			o := timelineOptions{caseOptions: caseFlags(c), format: c.String("format"), wide: c.Bool("wide")}
+			o := timelineOptions{caseOptions: caseFlags(c), format: c.String("format"), wide: c.Bool("wide"), correlations: c.Bool("correlations")}
 			if gBool(c, "json") {
 				if c.IsSet("format") && o.format != timeline.FormatJSONL {
 					return usagef("--json prints jsonl; it cannot be combined with --format %s", o.format)
@@ -120,7 +124,7 @@ func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
 	if o.wide || o.format != timeline.FormatTable {
 		width = 0
 	}
-	sum, err := writeTimeline(ctx, s, st, o.query, o.format, width)
+	sum, err := writeTimeline(ctx, s, st, o.query, o.format, width, o.correlations)
 	if err != nil {
 		return err
 	}
@@ -137,7 +141,7 @@ func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
 
 // writeTimeline runs q and writes it to stdout in format; a table fits
 // in width columns (0: full lines).
-func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q timeline.Query, format string, width int) (*timeline.Summary, error) {
+func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q timeline.Query, format string, width int, correlations bool) (*timeline.Summary, error) {
 	w, err := timeline.NewWriter(s.stdout, format)
 	if err != nil {
 		return nil, usageError{err.Error()}
@@ -156,8 +160,10 @@ func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q 
 		return nil, err
 	}
 	ann := findings.NewAnnotator(nil)
-	if _, err := ann.Correlate(ctx, src, q.From, q.To); err != nil {
-		return nil, err
+	if correlations {
+		if _, err := ann.Correlate(ctx, src, q.From, q.To); err != nil {
+			return nil, err
+		}
 	}
 	sum, err := corr.Run(ctx, func(m *timeline.Match) error {
 		m.Findings = ann.Titles(m.Event)
