@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -63,7 +64,7 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 	var pe problemsError
 	if errors.As(err, &pe) {
 		if pe.summary != "" {
-			fmt.Fprintf(stderr, "trailcase: %s\n", pe.summary)
+			fmt.Fprintf(stderr, "trailcase: %s\n", safeLines(pe.summary))
 		}
 		return exitProblems
 	}
@@ -81,11 +82,22 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 		fmt.Fprintf(stderr, "trailcase: %s\n", msg)
 		return code
 	}
-	fmt.Fprintf(stderr, "trailcase: error: %s\n", msg)
+	fmt.Fprintf(stderr, "trailcase: error: %s\n", safeLines(msg))
 	if hint != "" {
-		fmt.Fprintf(stderr, "trailcase: hint: %s\n", hint)
+		fmt.Fprintf(stderr, "trailcase: hint: %s\n", safeLines(hint))
 	}
 	return code
+}
+
+// safeLines is msg with every line passed through safe.Text: an error
+// quotes paths and names from the evidence, and errors joined by
+// errors.Join keep one line each.
+func safeLines(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = safe.Text(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // explain returns the exit code, message and hint ("" for none) of err.

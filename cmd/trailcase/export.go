@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/export"
@@ -131,7 +132,7 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 		if o.format == export.FormatParquet {
 			msg += fmt.Sprintf(" (%d file(s) in %d partition(s))", stats.Files, stats.Partitions)
 		}
-		s.out("%s\n", msg)
+		s.out("%s\n", safe.Text(msg))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -62,7 +63,7 @@ func (s *streams) warn(format string, args ...any) {
 // warnErr prints every line of err as a warning.
 func (s *streams) warnErr(err error) {
 	for _, line := range strings.Split(err.Error(), "\n") {
-		s.warn("%s", line)
+		s.warn("%s", safe.Text(line))
 	}
 }
 
@@ -143,7 +144,7 @@ func (o caseOptions) record(st *store.Store, s *streams, action string, start ti
 	}
 	e, err := custody.Record(st, o.actor(st), action, o.args, start, result, detail)
 	if err != nil {
-		s.warn("could not record the custody entry: %v", err)
+		s.warn("could not record the custody entry: %s", safe.Text(err.Error()))
 		return
 	}
 	s.head = e.Hash.String()
