@@ -64,7 +64,7 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 	var pe problemsError
 	if errors.As(err, &pe) {
 		if pe.summary != "" {
-			fmt.Fprintf(stderr, "trailcase: %s\n", safeLines(pe.summary))
+			fmt.Fprintf(stderr, "trailcase: %s\n", safe.Text(pe.summary))
 		}
 		return exitProblems
 	}
@@ -82,22 +82,25 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 		fmt.Fprintf(stderr, "trailcase: %s\n", msg)
 		return code
 	}
-	fmt.Fprintf(stderr, "trailcase: error: %s\n", safeLines(msg))
+	fmt.Fprintf(stderr, "trailcase: error: %s\n", strings.Join(errorLines(err), "\n"))
 	if hint != "" {
-		fmt.Fprintf(stderr, "trailcase: hint: %s\n", safeLines(hint))
+		fmt.Fprintf(stderr, "trailcase: hint: %s\n", safe.Text(hint))
 	}
 	return code
 }
 
-// safeLines is msg with every line passed through safe.Text: an error
-// quotes paths and names from the evidence, and errors joined by
-// errors.Join keep one line each.
-func safeLines(msg string) string {
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		lines[i] = safe.Text(l)
+// errorLines are the lines that show err: one per error joined by
+// errors.Join, each passed through safe.Text, so a newline inside a
+// quoted name never starts a line of its own.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, errorLines(e)...)
+		}
+		return lines
 	}
-	return strings.Join(lines, "\n")
+	return []string{safe.Text(err.Error())}
 }
 
 // explain returns the exit code, message and hint ("" for none) of err.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -62,8 +61,8 @@ func (s *streams) warn(format string, args ...any) {
 
 // warnErr prints every line of err as a warning.
 func (s *streams) warnErr(err error) {
-	for _, line := range strings.Split(err.Error(), "\n") {
-		s.warn("%s", safe.Text(line))
+	for _, line := range errorLines(err) {
+		s.warn("%s", line)
 	}
 }
 
