@@ -16,6 +16,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/urfave/cli/v2"
 )
 
@@ -194,16 +195,22 @@ func checkHuman(t *testing.T, what string, b []byte) {
 	}
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
-		bad := r == utf8.RuneError && n == 1 ||
-			r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f ||
-			r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029 ||
-			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-		if bad {
+		if badRune(r, n) {
 			t.Errorf("%s: raw %U at byte %d: %q", what, r, i, around(b, i))
 			return
 		}
 		i += n
 	}
+}
+
+// badRune reports whether the rune r, n bytes long, may act on a
+// terminal: invalid UTF-8, a control but newline and tab, DEL, a C1
+// control, a bidi control or a line separator.
+func badRune(r rune, n int) bool {
+	return r == utf8.RuneError && n == 1 ||
+		r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f ||
+		r == 0x061c || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029 ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // checkJSON fails on a raw C0 control in JSON output, newline and tab
@@ -258,4 +265,31 @@ func hostileZip(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// setq VAR GO-STRING: set VAR to the Go string literal GO-STRING, so a
+// story can hold control characters ("a\x1b[2J").
+func cmdSetq(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setq VAR GO-STRING")
+	}
+	v, err := strconv.Unquote(args[1])
+	ts.Check(err)
+	ts.Setenv(args[0], v)
+}
+
+// nocontrols: the stdout and stderr of the last command hold no raw
+// control (C0 but newline and tab, DEL, C1), no bidi control and no NUL,
+// CR, ESC or BEL in particular.
+func cmdNoControls(ts *testscript.TestScript, neg bool, args []string) {
+	for _, name := range []string{"stdout", "stderr"} {
+		b := []byte(ts.ReadFile(name))
+		for i := 0; i < len(b); {
+			r, n := utf8.DecodeRune(b[i:])
+			if badRune(r, n) {
+				ts.Fatalf("%s: raw %U at byte %d: %q", name, r, i, around(b, i))
+			}
+			i += n
+		}
+	}
 }
