@@ -67,39 +67,7 @@ func TestHostileNames(t *testing.T) {
 	if err := os.Mkdir(at("docs"+hostile), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	steps := [][]string{
-		{"init", "--case", cs, "--name", hostile, "--examiner", hostile, "--number", hostile, "--description", hostile, "--organisation", hostile},
-		{"key", "generate", "-o", keyPath, "--comment", hostile},
-		{"acquire", "--case", cs, "--sign-key", keyPath, at("evil.tar")},
-		{"acquire", "--case", cs, "--examiner", hostile, at("evil.zip"), src},
-		{"acquire", "--case", cs, at("missing" + hostile)},
-		{"index", "--case", cs},
-		{"index", "--case", cs, "--rebuild"},
-		{"ls", "--case", cs},
-		{"custody", "--case", cs},
-		{"verify", "--case", cs},
-		{"verify", "--case", cs, "--deep", "--allowed-signers", at("signers")},
-		{"digest", "verify", "--case", cs},
-		{"objectlock", "--case", cs},
-		{"objectlock", "--case", cs, "--objects"},
-		{"timeline", "--case", cs, "--all"},
-		{"timeline", "--case", cs, "--all", "--format", "csv"},
-		{"timeline", "--case", cs, "--principal", "ev\x1b[2Jil"},
-		{"findings", "--case", cs},
-		{"summary", "--case", cs},
-		{"report", "--case", cs, "--format", "md"},
-		{"report", "--case", cs, "--format", "html", "-o", at("report" + hostile + ".html")},
-		{"export", "--case", cs, "--format", "csv", "-o", "-"},
-		{"export", "--case", cs, "--format", "jsonl", "-o", at("export" + hostile + ".jsonl")},
-		{"salvage", cs, "-o", at("salvaged" + hostile + ".tcase")},
-		{"gendocs", "--dir", at("docs" + hostile)},
-		{"demo", "--dir", at("demo" + hostile), "--examiner", hostile},
-		{"completion", "bash"},
-		{"version"},
-		{"help"},
-		{"ls", "--case", at("none" + hostile)},
-		{hostile},
-	}
+	steps := hostileSteps(at, cs, src, keyPath)
 	// Online commands: they need AWS and print what was checked above.
 	online := []string{"keys fetch"}
 	covered := map[string]bool{}
@@ -164,6 +132,44 @@ func checkRows(t *testing.T, cs, out string) {
 	}
 	if n := strings.Count(out, "\n"); n != 1+len(list) || len(list) < 5 {
 		t.Errorf("ls printed %d line(s) for %d item(s), want a heading and one row each:\n%s", n, len(list), out)
+	}
+}
+
+// hostileSteps are the command lines TestHostileNames runs, in order,
+// on the case cs, with the source directory src and the signing key.
+func hostileSteps(at func(string) string, cs, src, keyPath string) [][]string {
+	return [][]string{
+		{"init", "--case", cs, "--name", hostile, "--examiner", hostile, "--number", hostile, "--description", hostile, "--organisation", hostile},
+		{"key", "generate", "-o", keyPath, "--comment", hostile},
+		{"acquire", "--case", cs, "--sign-key", keyPath, at("evil.tar")},
+		{"acquire", "--case", cs, "--examiner", hostile, at("evil.zip"), src},
+		{"acquire", "--case", cs, at("missing" + hostile)},
+		{"index", "--case", cs},
+		{"index", "--case", cs, "--rebuild"},
+		{"ls", "--case", cs},
+		{"custody", "--case", cs},
+		{"verify", "--case", cs},
+		{"verify", "--case", cs, "--deep", "--allowed-signers", at("signers")},
+		{"digest", "verify", "--case", cs},
+		{"objectlock", "--case", cs},
+		{"objectlock", "--case", cs, "--objects"},
+		{"timeline", "--case", cs, "--all"},
+		{"timeline", "--case", cs, "--all", "--format", "csv"},
+		{"timeline", "--case", cs, "--principal", "ev\x1b[2Jil"},
+		{"findings", "--case", cs},
+		{"summary", "--case", cs},
+		{"report", "--case", cs, "--format", "md"},
+		{"report", "--case", cs, "--format", "html", "-o", at("report" + hostile + ".html")},
+		{"export", "--case", cs, "--format", "csv", "-o", "-"},
+		{"export", "--case", cs, "--format", "jsonl", "-o", at("export" + hostile + ".jsonl")},
+		{"salvage", cs, "-o", at("salvaged" + hostile + ".tcase")},
+		{"gendocs", "--dir", at("docs" + hostile)},
+		{"demo", "--dir", at("demo" + hostile), "--examiner", hostile},
+		{"completion", "bash"},
+		{"version"},
+		{"help"},
+		{"ls", "--case", at("none" + hostile)},
+		{hostile},
 	}
 }
 
