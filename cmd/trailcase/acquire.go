@@ -11,6 +11,7 @@ import (
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
@@ -188,16 +189,16 @@ func readKeyFile(path string) ([]evidence.PublicKey, error) {
 
 func printAcquire(s *streams, st *store.Store, rep *acquire.AcquireReport) {
 	if rep.Recovered != nil {
-		s.info("an earlier run (custody entry %s) was interrupted: recorded in the custody log", strings.TrimPrefix(rep.Recovered.Detail, "run "))
+		s.info("an earlier run (custody entry %s) was interrupted: recorded in the custody log", safe.Text(strings.TrimPrefix(rep.Recovered.Detail, "run ")))
 	}
 	for _, r := range rep.Refused {
-		s.warn("refused %s: %s", r.Path, r.Reason)
+		s.warn("refused %s: %s", safe.Text(r.Path), safe.Text(r.Reason))
 	}
 	for _, f := range rep.Failed {
 		if f.Path != "" {
-			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s: %s\n", f.Source, f.Path, f.Error)
+			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s: %s\n", safe.Text(f.Source), safe.Text(f.Path), safe.Text(f.Error))
 		} else {
-			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s\n", f.Source, f.Error)
+			fmt.Fprintf(s.stderr, "trailcase: error: %s: %s\n", safe.Text(f.Source), safe.Text(f.Error))
 		}
 	}
 	for _, f := range rep.Index.Flagged {
@@ -208,7 +209,7 @@ func printAcquire(s *streams, st *store.Store, rep *acquire.AcquireReport) {
 				msg = fmt.Sprintf("record %d: %s", f.First[0].Record, msg)
 			}
 		}
-		s.warn("item %d %s (%s): %s %s [%d warning(s)] %s", f.ID, f.Path, f.Kind, f.State, strings.Join(f.Flags, ","), f.Warnings, msg)
+		s.warn("item %d %s (%s): %s %s [%d warning(s)] %s", f.ID, safe.Text(f.Path), f.Kind, f.State, safe.Text(strings.Join(f.Flags, ",")), f.Warnings, safe.Text(msg))
 	}
 	if s.json {
 		_ = s.printJSON(rep)
@@ -218,17 +219,17 @@ func printAcquire(s *streams, st *store.Store, rep *acquire.AcquireReport) {
 		return
 	}
 	s.out("stored %d item(s), %s, in %s; %d already present, %d refused, %d failed\n",
-		len(rep.Stored), humanBytes(rep.Bytes), st.Path(), len(rep.Present), len(rep.Refused), len(rep.Failed))
+		len(rep.Stored), humanBytes(rep.Bytes), safe.Text(st.Path()), len(rep.Present), len(rep.Refused), len(rep.Failed))
 	const maxList = 50
 	for i, it := range rep.Stored {
 		if i == maxList {
 			s.out("  … and %d more (trailcase ls)\n", len(rep.Stored)-maxList)
 			break
 		}
-		s.out("  #%-5d %-18s %10d  %s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, it.Path)
+		s.out("  #%-5d %-18s %10d  %s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, safe.Text(it.Path))
 	}
 	for _, ct := range rep.Containers {
-		s.out("archive %s: %d bytes, sha256 %s\n", ct.Source, ct.Size, ct.SHA256)
+		s.out("archive %s: %d bytes, sha256 %s\n", safe.Text(ct.Source), ct.Size, ct.SHA256)
 	}
 	if rep.Keys > 0 {
 		s.out("stored %d CloudTrail public key(s)\n", rep.Keys)

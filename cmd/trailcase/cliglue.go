@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -35,7 +36,7 @@ func (e *env) record(c *cli.Context, st *store.Store, action string, start time.
 	if check != nil && st != nil && !st.ReadOnly() {
 		check.Time = time.Now().UTC()
 		if err := st.PutCheck(*check); err != nil {
-			s.warn("could not record the result: %v", err)
+			s.warn("could not record the result: %s", safe.Text(err.Error()))
 		}
 	}
 	caseFlags(c).record(st, s, action, start, result, detail)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/report"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/urfave/cli/v2"
 )
 
@@ -44,12 +45,12 @@ func runCustody(_ context.Context, o custodyOptions, s *streams) error {
 		return s.printJSON(entries)
 	}
 	for _, ce := range entries {
-		s.out("#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), ce.Action, ce.Result, ce.Examiner, ce.OSUser, ce.Host, ce.ToolVersion)
+		s.out("#%d  %s  %-9s %-11s examiner %s (%s@%s), trailcase %s\n", ce.Seq, fmtTime(ce.Start), safe.Text(ce.Action), safe.Text(ce.Result), safe.Text(ce.Examiner), safe.Text(ce.OSUser), safe.Text(ce.Host), safe.Text(ce.ToolVersion))
 		if len(ce.Args) > 0 {
-			s.out("      command: %s\n", report.CommandLine(ce.Args))
+			s.out("      command: %s\n", safe.Text(report.CommandLine(ce.Args)))
 		}
 		if ce.Detail != "" {
-			s.out("      %s\n", ce.Detail)
+			s.out("      %s\n", safe.Text(ce.Detail))
 		}
 		if len(ce.Items) > 0 {
 			s.out("      items: %d (ids %d…%d)\n", len(ce.Items), ce.Items[0], ce.Items[len(ce.Items)-1])

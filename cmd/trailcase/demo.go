@@ -16,6 +16,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
 	"github.com/trailcase/trailcase/evidence/finding"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/findings"
 	"github.com/trailcase/trailcase/timeline/incident"
@@ -86,14 +87,14 @@ func runDemo(ctx context.Context, o demoOptions, s *streams) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("demo directory %q: %w", dir, err)
 	}
-	s.out("trailcase demo: a leaked CI access key, in %s\n", dir)
+	s.out("trailcase demo: a leaked CI access key, in %s\n", safe.Text(dir))
 	for _, step := range []func(context.Context) error{d.evidence, d.initCase, d.acquire, d.whereToStart, d.verify, d.digest, d.objectlock, d.timelines, d.report} {
 		if err := step(ctx); err != nil {
 			return err
 		}
 	}
-	s.out("\nNext: trailcase timeline --case %s --principal %s\n", shellQuote(d.cs.path), incident.BackdoorUser)
-	s.out("      trailcase timeline --case %s --ip %s --format csv\n", shellQuote(d.cs.path), incident.AttackerIPv6)
+	s.out("\nNext: trailcase timeline --case %s --principal %s\n", safe.Text(shellQuote(d.cs.path)), incident.BackdoorUser)
+	s.out("      trailcase timeline --case %s --ip %s --format csv\n", safe.Text(shellQuote(d.cs.path)), incident.AttackerIPv6)
 	if d.problems > 0 {
 		return problemsError{fmt.Sprintf("demo: %d check(s) found problems", d.problems)}
 	}
@@ -145,7 +146,7 @@ func (d *demo) evidence(context.Context) error {
 	for _, b := range files {
 		total += len(b)
 	}
-	d.s.out("   wrote %d files (%s) into %s: copies of the S3 buckets %s and %s with\n", len(files), humanBytes(int64(total)), d.evDir, incident.CloudTrailBucket, incident.NetworkBucket)
+	d.s.out("   wrote %d files (%s) into %s: copies of the S3 buckets %s and %s with\n", len(files), humanBytes(int64(total)), safe.Text(d.evDir), incident.CloudTrailBucket, incident.NetworkBucket)
 	d.s.out("   their .head.json sidecars, and %s (the CloudTrail public key list; a DEMO key)\n", incident.KeysFile)
 	return nil
 }
@@ -156,7 +157,7 @@ func (d *demo) initCase(ctx context.Context) error {
 	if err := runInit(ctx, o, d.step); err != nil {
 		return err
 	}
-	d.s.out("   created %s, examiner %s\n", d.cs.path, d.cs.examiner)
+	d.s.out("   created %s, examiner %s\n", safe.Text(d.cs.path), safe.Text(d.cs.examiner))
 	d.proved("the case file starts a hash-chained custody log (who, where, when, which tool)")
 	return nil
 }
@@ -210,11 +211,11 @@ func (d *demo) whereToStart(ctx context.Context) error {
 	d.s.out("   %s finding(s) from %d rules over %d events\n", strings.Join(lv, ", "), sum.Rules, sum.Events)
 	for _, f := range sum.Report().Findings {
 		if f.Level.AtLeast(finding.High) {
-			d.s.out("   %-8s %s %s\n", f.Level, f.Title, demoWhen(f))
+			d.s.out("   %-8s %s %s\n", f.Level, safe.Text(f.Title), demoWhen(f))
 		}
 	}
 	for _, p := range sum.Start[:min(3, len(sum.Start))] {
-		d.s.out("   start: trailcase timeline --case %s %s %s\n", shellQuote(d.cs.path), p.Flag, shellQuote(p.Value))
+		d.s.out("   start: trailcase timeline --case %s %s %s\n", safe.Text(shellQuote(d.cs.path)), p.Flag, safe.Text(shellQuote(p.Value)))
 	}
 	d.proved("the rules point at one address and the sessions it used, and at the hours no log covers")
 	return nil
@@ -252,12 +253,12 @@ func (d *demo) digest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.s.out("   %s\n", res.Summary())
+	d.s.out("   %s\n", safe.Text(res.Summary()))
 	for _, n := range res.Notices {
-		d.s.out("   note: %s\n", n)
+		d.s.out("   note: %s\n", safe.Text(n))
 	}
 	for _, p := range res.Problems {
-		d.s.out("   %s %s: %s\n", p.Kind, p.Object, p.Detail)
+		d.s.out("   %s %s: %s\n", p.Kind, safe.Text(p.Object), safe.Text(p.Detail))
 	}
 	if ok {
 		d.proved("CloudTrail delivered these logs unaltered (hashes and RSA signatures check out, offline);")
@@ -273,7 +274,7 @@ func (d *demo) objectlock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.s.out("   %s\n", rep.SummaryLine())
+	d.s.out("   %s\n", safe.Text(rep.SummaryLine()))
 	if ok {
 		d.proved("the CloudTrail copies are under COMPLIANCE retention until %s: nobody, root included,",
 			incident.RetainUntil.Format("2006-01-02"))
@@ -310,7 +311,7 @@ func (d *demo) report(ctx context.Context) error {
 	if err := runReport(ctx, reportOptions{caseOptions: d.cs, format: "html", output: path}, d.step); err != nil {
 		return err
 	}
-	d.s.out("   wrote %s\n", path)
+	d.s.out("   wrote %s\n", safe.Text(path))
 	d.proved("the chain of custody, the checks and the evidence list are in one document for the file")
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // digestOptions are the flags of one digest verify run.
@@ -148,7 +149,7 @@ func printDigestResult(s *streams, r *digest.Result) {
 			if ch.Backfill {
 				name += " backfill"
 			}
-			s.out("chain %s, bucket %s\n", name, ch.Bucket)
+			s.out("chain %s, bucket %s\n", safe.Text(name), safe.Text(ch.Bucket))
 			s.out("  period      %s to %s\n", fmtTime(ch.Start), fmtTime(ch.End))
 			s.out("  digests     %d (%d without logs)\n", ch.Digests, ch.EmptyDigests)
 			s.out("  logs        %d listed\n", ch.Logs)
@@ -162,17 +163,17 @@ func printDigestResult(s *streams, r *digest.Result) {
 			if p.Item != 0 {
 				obj = fmt.Sprintf("%s (item %d)", p.Object, p.Item)
 			}
-			s.out("  %s %s\n", p.Kind, obj)
+			s.out("  %s %s\n", p.Kind, safe.Text(obj))
 			s.out("      %s\n", digest.Meaning(p.Kind))
-			s.out("      %s\n", p.Detail)
+			s.out("      %s\n", safe.Text(p.Detail))
 		}
 	}
 	if !q {
 		for _, n := range r.Notices {
-			s.info("note: %s", n)
+			s.info("note: %s", safe.Text(n))
 		}
 	}
 	if !q || !r.Valid || len(r.Gaps) > 0 {
-		s.out("%s\n", r.Summary())
+		s.out("%s\n", safe.Text(r.Summary()))
 	}
 }

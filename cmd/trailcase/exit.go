@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -63,7 +64,7 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 	var pe problemsError
 	if errors.As(err, &pe) {
 		if pe.summary != "" {
-			fmt.Fprintf(stderr, "trailcase: %s\n", pe.summary)
+			fmt.Fprintf(stderr, "trailcase: %s\n", safe.Text(pe.summary))
 		}
 		return exitProblems
 	}
@@ -81,11 +82,25 @@ func exitCode(err error, stderr io.Writer, asJSON bool) int {
 		fmt.Fprintf(stderr, "trailcase: %s\n", msg)
 		return code
 	}
-	fmt.Fprintf(stderr, "trailcase: error: %s\n", msg)
+	fmt.Fprintf(stderr, "trailcase: error: %s\n", strings.Join(errorLines(err), "\n"))
 	if hint != "" {
-		fmt.Fprintf(stderr, "trailcase: hint: %s\n", hint)
+		fmt.Fprintf(stderr, "trailcase: hint: %s\n", safe.Text(hint))
 	}
 	return code
+}
+
+// errorLines are the lines that show err: one per error joined by
+// errors.Join, each passed through safe.Text, so a newline inside a
+// quoted name never starts a line of its own.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, errorLines(e)...)
+		}
+		return lines
+	}
+	return []string{safe.Text(err.Error())}
 }
 
 // explain returns the exit code, message and hint ("" for none) of err.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/export"
@@ -150,9 +151,9 @@ func runExport(ctx context.Context, o exportOptions, s *streams) error {
 		if o.format == export.FormatParquet {
 			msg += fmt.Sprintf(" (%d file(s) in %d partition(s))", stats.Files, stats.Partitions)
 		}
-		s.out("%s\n", msg)
+		s.out("%s\n", safe.Text(msg))
 		if o.findings != "" {
-			s.out("wrote %d finding(s) to %s\n", nFindings, o.findings)
+			s.out("wrote %d finding(s) to %s\n", nFindings, safe.Text(o.findings))
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // Generated reference pages, relative to the docs directory.
@@ -48,7 +50,7 @@ func runGendocs(_ context.Context, o gendocsOptions, s *streams) error {
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			return fmt.Errorf("write %q: %w", p, err)
 		}
-		fmt.Fprintf(s.stderr, "trailcase: wrote %s\n", p)
+		fmt.Fprintf(s.stderr, "trailcase: wrote %s\n", safe.Text(p))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/index"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -74,13 +75,13 @@ func runIndex(ctx context.Context, o indexOptions, s *streams) error {
 		return err
 	}
 	for _, f := range rep.Flagged {
-		s.warn("item %d %s (%s): %s, %d warning(s)", f.ID, f.Path, f.Kind, f.State, f.Warnings)
+		s.warn("item %d %s (%s): %s, %d warning(s)", f.ID, safe.Text(f.Path), f.Kind, f.State, f.Warnings)
 	}
 	if s.json {
 		return s.printJSON(out)
 	}
 	if !s.quiet {
-		s.out("%s\n", summary)
+		s.out("%s\n", safe.Text(summary))
 	}
 	printHead(s)
 	return nil

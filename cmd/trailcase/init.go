@@ -11,6 +11,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -86,7 +87,7 @@ func runInit(_ context.Context, o initOptions, s *streams) error {
 		return s.printJSON(info)
 	}
 	if !s.quiet {
-		s.out("created case %q (%s) in %s, examiner %s\n", info.Name, info.ID, o.path, info.Examiner)
+		s.out("created case %q (%s) in %s, examiner %s\n", info.Name, safe.Text(info.ID), safe.Text(o.path), safe.Text(info.Examiner))
 	}
 	printHead(s)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/evidence/sign"
 	"github.com/trailcase/trailcase/store"
 )
@@ -166,7 +167,7 @@ func runKeyGenerate(_ context.Context, o keyGenerateOptions, s *streams) error {
 	if s.json {
 		return s.printJSON(map[string]string{"private_key": o.output, "public_key": o.output + ".pub", "fingerprint": k.Fingerprint()})
 	}
-	s.info("wrote signing key %s and %s.pub (%s)", o.output, o.output, k.Fingerprint())
+	s.info("wrote signing key %s and %s.pub (%s)", safe.Text(o.output), safe.Text(o.output), k.Fingerprint())
 	return nil
 }
 
@@ -270,6 +271,6 @@ func signFile(ctx context.Context, s *streams, key *sign.Key, path string, force
 	}); err != nil {
 		return err
 	}
-	s.info("wrote signature %s.sig (key %s; check with ssh-keygen -Y verify -n trailcase)", path, key.Fingerprint())
+	s.info("wrote signature %s.sig (key %s; check with ssh-keygen -Y verify -n trailcase)", safe.Text(path), key.Fingerprint())
 	return nil
 }

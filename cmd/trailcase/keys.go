@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailcase/trailcase/digest"
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -139,11 +140,11 @@ func printFetchedKeys(c *cli.Context, e *env, keys []evidence.PublicKey, region,
 		return e.printJSON(res)
 	}
 	for _, k := range keys {
-		e.out(c, "%s  %s to %s\n", k.Fingerprint, fmtTime(k.Start), fmtTime(k.End))
+		e.out(c, "%s  %s to %s\n", safe.Text(k.Fingerprint), fmtTime(k.Start), fmtTime(k.End))
 	}
 	where := []string{}
 	if out != "" {
-		where = append(where, fmt.Sprintf("written to %s", out))
+		where = append(where, fmt.Sprintf("written to %s", safe.Text(out)))
 	}
 	if stored {
 		where = append(where, "stored in the case")

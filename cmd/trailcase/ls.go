@@ -6,6 +6,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/acquire"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/urfave/cli/v2"
 )
 
@@ -71,7 +72,7 @@ func runLs(_ context.Context, o lsOptions, s *streams) error {
 		if it.S3 != nil && it.S3.VersionID != "" {
 			path += " (version " + it.S3.VersionID + ")"
 		}
-		s.out("%-6d %-18s %12d  %s  %-8s  %s\n", it.ID, it.Kind, it.Size, it.SHA256, state, path)
+		s.out("%-6d %-18s %12d  %s  %-8s  %s\n", it.ID, safe.Text(it.Kind), it.Size, it.SHA256, safe.Text(state), safe.Text(path))
 	}
 	return nil
 }

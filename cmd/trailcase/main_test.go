@@ -61,6 +61,8 @@ func TestScripts(t *testing.T) {
 			"truncatefile": cmdTruncate,
 			"mkfiles":      cmdMkFiles,
 			"interrupt":    cmdInterrupt,
+			"setq":         cmdSetq,
+			"nocontrols":   cmdNoControls,
 		},
 		RequireExplicitExec: true,
 	})

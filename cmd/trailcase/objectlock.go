@@ -13,6 +13,7 @@ import (
 	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -179,7 +180,7 @@ func (o objectlockOptions) check(ctx context.Context, st *store.Store, now time.
 // problems and notes; the per-object list only with objects (--objects).
 func printObjectlock(s *streams, rep *objectlock.Report, objects bool) {
 	for _, b := range rep.Buckets {
-		s.out("%s\n", bucketLine(b))
+		s.out("%s\n", safe.Text(bucketLine(b)))
 	}
 	var req []string
 	if rep.Requirements.Mode != "" {
@@ -192,12 +193,12 @@ func printObjectlock(s *streams, rep *objectlock.Report, objects bool) {
 	if len(req) > 0 {
 		line += " (required: " + strings.Join(req, ", ") + ")"
 	}
-	s.out("%s\n", line)
+	s.out("%s\n", safe.Text(line))
 	for _, p := range rep.Problems {
-		s.out("%-20s %s: %s\n", p.Kind, p.Object, p.Detail)
+		s.out("%-20s %s: %s\n", p.Kind, safe.Text(p.Object), safe.Text(p.Detail))
 	}
 	for _, m := range rep.DeleteMarkers {
-		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", m.Key, fmtTime(m.Deleted))
+		s.out("delete marker: %s (deleted %s): earlier versions not checked (--all-versions)\n", safe.Text(m.Key), fmtTime(m.Deleted))
 	}
 	if objects {
 		printLockObjects(s, rep)
@@ -227,7 +228,7 @@ func printLockObjects(s *streams, rep *objectlock.Report) {
 		if lo.Item != 0 {
 			name = fmt.Sprintf("#%d %s", lo.Item, lo.Source)
 		}
-		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", lo.Status, mode, fmtTime(lo.RetainUntil), hold, name)
+		s.out("%-10s  %-10s  %-24s  %-7s  %s\n", safe.Text(lo.Status), safe.Text(mode), fmtTime(lo.RetainUntil), safe.Text(hold), safe.Text(name))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence/report"
+	"github.com/trailcase/trailcase/evidence/safe"
 )
 
 // reportOptions are the flags of one report run.
@@ -173,7 +174,7 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 		return err
 	}
 	s.info("wrote %s report %s (%d evidence item(s), %d custody entries; %d bytes, SHA-256 %s)",
-		o.format, o.output, len(r.Evidence), len(r.Custody), f.n, f.Sum())
+		o.format, safe.Text(o.output), len(r.Evidence), len(r.Custody), f.n, f.Sum())
 	if err := writeManifest(ctx, manifest, o.force, r.Manifest, csv.Bytes(), s); err != nil {
 		return err
 	}
@@ -197,7 +198,7 @@ func writeManifest(ctx context.Context, path string, force bool, m *report.Manif
 	}); err != nil {
 		return err
 	}
-	s.info("wrote manifest %s (%d item(s); %d bytes, SHA-256 %s)", path, m.Rows, m.Bytes, m.SHA256)
+	s.info("wrote manifest %s (%d item(s); %d bytes, SHA-256 %s)", safe.Text(path), m.Rows, m.Bytes, m.SHA256)
 	return nil
 }
 

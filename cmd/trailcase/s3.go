@@ -10,6 +10,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/objectlock"
 	"github.com/trailcase/trailcase/evidence/s3"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -59,7 +60,7 @@ func (r *reportingS3Source) Walk(ctx context.Context, fn func(evidence.Entry) er
 	start := time.Now()
 	err := r.Source.Walk(ctx, fn, refuse)
 	if b, ok := r.Bucket(); ok {
-		r.e.info(r.c, "%s", bucketLine(b))
+		r.e.info(r.c, "%s", safe.Text(bucketLine(b)))
 	}
 	s := r.Stats()
 	if s.Listed > 0 || err == nil {
@@ -69,7 +70,7 @@ func (r *reportingS3Source) Walk(ctx context.Context, fn func(evidence.Entry) er
 			rate = fmt.Sprintf(" (%s/s)", humanBytes(int64(float64(s.Bytes)/secs)))
 		}
 		r.e.info(r.c, "%s: %d object(s) listed, %d selected, %d downloaded, %s%s, %d already in the case (not downloaded again), %d failed",
-			r.Root(), s.Listed, s.Selected, s.Downloaded, humanBytes(s.Bytes), rate, s.Present, s.Failed)
+			safe.Text(r.Root()), s.Listed, s.Selected, s.Downloaded, humanBytes(s.Bytes), rate, s.Present, s.Failed)
 	}
 	return err
 }

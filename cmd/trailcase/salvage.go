@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/evidence/salvage"
 )
 
@@ -62,10 +63,10 @@ func runSalvage(ctx context.Context, o salvageOptions, s *streams) error {
 	}
 	s.head = rep.Entry.Hash.String()
 	for _, l := range rep.ItemsLost {
-		s.warn("item %d %s lost: %s", l.ID, l.Path, l.Reason)
+		s.warn("item %d %s lost: %s", l.ID, safe.Text(l.Path), safe.Text(l.Reason))
 	}
 	for _, l := range rep.CustodyLost {
-		s.warn("custody entry %d lost: %s", l.Seq, l.Reason)
+		s.warn("custody entry %d lost: %s", l.Seq, safe.Text(l.Reason))
 	}
 	if s.json {
 		err = s.printJSON(struct {
@@ -73,7 +74,7 @@ func runSalvage(ctx context.Context, o salvageOptions, s *streams) error {
 			Complete bool `json:"complete"`
 		}{rep, rep.Complete()})
 	} else if !s.quiet || !rep.Complete() {
-		s.out("%s\n", salvage.Summary(rep))
+		s.out("%s\n", safe.Text(salvage.Summary(rep)))
 		printHead(s)
 	}
 	if err != nil {

@@ -7,11 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/custody"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -61,7 +61,7 @@ func (s *streams) warn(format string, args ...any) {
 
 // warnErr prints every line of err as a warning.
 func (s *streams) warnErr(err error) {
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, line := range errorLines(err) {
 		s.warn("%s", line)
 	}
 }
@@ -143,7 +143,7 @@ func (o caseOptions) record(st *store.Store, s *streams, action string, start ti
 	}
 	e, err := custody.Record(st, o.actor(st), action, o.args, start, result, detail)
 	if err != nil {
-		s.warn("could not record the custody entry: %v", err)
+		s.warn("could not record the custody entry: %s", safe.Text(err.Error()))
 		return
 	}
 	s.head = e.Hash.String()

@@ -70,7 +70,7 @@ func runSummary(ctx context.Context, o summaryOptions, s *streams) error {
 func printSummary(s *streams, sum *findings.Summary) {
 	s.out("case span   %s to %s, %d event(s)\n", evidence.FormatTime(sum.First), evidence.FormatTime(sum.Last), sum.Events)
 	for _, sc := range sum.Sources {
-		s.out("  %-10s %9d  %s to %s\n", sc.Source, sc.Events, evidence.FormatTime(sc.First), evidence.FormatTime(sc.Last))
+		s.out("  %-10s %9d  %s to %s\n", safe.Text(sc.Source), sc.Events, evidence.FormatTime(sc.First), evidence.FormatTime(sc.Last))
 	}
 	byCount := func(c findings.Count) string {
 		return fmt.Sprintf("%s (%d)", timeline.ShortPrincipal(c.Value), c.Count)
@@ -97,7 +97,7 @@ func printSummary(s *streams, sum *findings.Summary) {
 	if len(sum.Egress) > 0 {
 		s.out("\nlargest flows out\n")
 		for _, f := range sum.Egress[:min(5, len(sum.Egress))] {
-			s.out("  %s  %s → %s  %s\n", evidence.FormatTime(f.Time), f.Src, timeline.Endpoint(f.Dst, f.DstPort), timeline.HumanBytes(f.Bytes))
+			s.out("  %s  %s → %s  %s\n", evidence.FormatTime(f.Time), safe.Text(f.Src), safe.Text(timeline.Endpoint(f.Dst, f.DstPort)), timeline.HumanBytes(f.Bytes))
 		}
 	}
 	var lv []string
@@ -147,6 +147,6 @@ func printStartHere(s *streams, sum *findings.Summary, casePath string) {
 		if len(p.AccessKeys) > 0 {
 			s.out("    access keys used from it: %s\n", safe.Text(strings.Join(p.AccessKeys, ", ")))
 		}
-		s.out("    trailcase timeline --case %s %s %s\n", shellQuote(casePath), p.Flag, shellQuote(p.Value))
+		s.out("    trailcase timeline --case %s %s %s\n", safe.Text(shellQuote(casePath)), p.Flag, safe.Text(shellQuote(p.Value)))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/trailcase/trailcase/evidence/custody"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/evidence/index"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 )
 
@@ -107,7 +108,7 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 	}
 	ok := len(res.Problems) == 0
 	for _, n := range res.Notices {
-		s.info("notice: %s", n)
+		s.info("notice: %s", safe.Text(n))
 	}
 	summary := verifySummary(res, deep)
 	o.recordCheck(st, s, custody.Check{Action: "verify", Name: "verify", Start: start, OK: ok, Summary: summary, Result: res})
@@ -235,7 +236,7 @@ func printVerify(s *streams, res store.CheckResult, deep *index.DeepReport, summ
 		if p.Item != 0 {
 			obj = fmt.Sprintf("item %d %s", p.Item, p.Object)
 		}
-		s.out("%-22s %s: %s\n", p.Kind, obj, p.Detail)
+		s.out("%-22s %s: %s\n", p.Kind, safe.Text(obj), safe.Text(p.Detail))
 	}
 	if !s.quiet || !ok {
 		s.out("%s\n", summary)
