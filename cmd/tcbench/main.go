@@ -426,6 +426,8 @@ func runBench(args []string) error {
 	if *work == "" {
 		*work, _ = os.MkdirTemp("", "tcbench-")
 		defer os.RemoveAll(*work)
+	} else if err := os.MkdirAll(*work, 0o755); err != nil {
+		return err
 	}
 	listFile := filepath.Join(*work, "files.txt")
 	os.WriteFile(listFile, []byte(strings.Join(all, "\n")+"\n"), 0o644)

@@ -211,6 +211,9 @@ func glob(dir, kind, ext string) string {
 // leaves the others NULL.
 
 // cloudTrail selects CloudTrail records (the Records array unnested).
+// The columns are given, as a responder who knows the format would, and
+// format 'unstructured' (one JSON document per file): with format 'auto'
+// and given columns DuckDB reads the files about ten times slower.
 func cloudTrail(dir string) string {
 	const columns = `{Records: 'STRUCT(
 		eventTime VARCHAR, eventName VARCHAR, eventSource VARCHAR, awsRegion VARCHAR,
@@ -231,7 +234,7 @@ func cloudTrail(dir string) string {
 		r.requestParameters AS request, r.responseElements AS response, r.resources AS resources,
 		r.requestID AS request_id, r.eventID AS record_id, filename AS file
 	FROM (SELECT unnest(Records) AS r, filename
-		FROM read_json(` + glob(dir, "CloudTrail", ".json.gz") + `, format = 'auto', columns = ` + columns + `, filename = true))`
+		FROM read_json(` + glob(dir, "CloudTrail", ".json.gz") + `, format = 'unstructured', columns = ` + columns + `, filename = true))`
 }
 
 // vpcFlow selects VPC flow log records (space-separated, one header line).
