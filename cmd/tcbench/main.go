@@ -5,6 +5,13 @@
 //	go build -o /tmp/trailcase ./cmd/trailcase
 //	go run ./cmd/tcbench run -dir /tmp/corpus -trailcase /tmp/trailcase
 //
+// With -duckdb, each round also runs the DuckDB baselines (tcduck, a
+// separate module with CGO in ./duckdb, built here when -duckdb names
+// its directory): a table built from the same files, queried, and the
+// same query over the gzip files:
+//
+//	go run ./cmd/tcbench run -dir /tmp/corpus -trailcase /tmp/trailcase -duckdb cmd/tcbench/duckdb
+//
 // tcbench digest builds a week of signed CloudTrail digests and times
 // trailcase's offline validation against `aws cloudtrail validate-logs`
 // reading the same objects from a local moto_server:
@@ -405,6 +412,7 @@ func runBench(args []string) error {
 	ip := fs.String("ip", "", "IP for the query benchmark (default: one from the corpus)")
 	runs := fs.Int("runs", 3, "rounds of the ingest commands and their baselines (medians are reported)")
 	principal := fs.String("principal", "", "also time principal queries (comma-separated; the generated corpus has "+incidentUser+", with an ordinary number of events, and six users who each make a sixth of all calls)")
+	duckdb := fs.String("duckdb", "", "also run the DuckDB baselines in each round: the tcduck binary, or the directory of its module (cmd/tcbench/duckdb) to build it")
 	fs.Parse(args)
 	if *dir == "" {
 		return fmt.Errorf("run needs -dir")
@@ -418,6 +426,8 @@ func runBench(args []string) error {
 	if *work == "" {
 		*work, _ = os.MkdirTemp("", "tcbench-")
 		defer os.RemoveAll(*work)
+	} else if err := os.MkdirAll(*work, 0o755); err != nil {
+		return err
 	}
 	listFile := filepath.Join(*work, "files.txt")
 	os.WriteFile(listFile, []byte(strings.Join(all, "\n")+"\n"), 0o644)
@@ -433,11 +443,23 @@ func runBench(args []string) error {
 
 	b := &bench{tc: *tc, work: *work, corpus: abs, rounds: map[string][]result{}}
 	b.caseFull = filepath.Join(b.work, "full.tcase")
+	round := func(int) error { return b.ingestRound() }
+	if *duckdb != "" {
+		bin, err := tcduckBinary(*duckdb, *work)
+		if err != nil {
+			return err
+		}
+		b.duck = &duck{bin: bin, db: filepath.Join(*work, "events.duckdb"), ip: *ip, principal: incidentUser}
+		if *principal != "" {
+			b.duck.principal, _, _ = strings.Cut(*principal, ",")
+		}
+		round = b.duckRound
+	}
 	for i := range *runs {
 		if *runs > 1 {
 			fmt.Printf("round %d of %d\n", i+1, *runs)
 		}
-		if err := b.ingestRound(); err != nil {
+		if err := round(i); err != nil {
 			return err
 		}
 	}
@@ -459,6 +481,9 @@ func runBench(args []string) error {
 		b.queryPrincipal(p)
 	}
 	b.printRatios(principals)
+	if b.duck != nil {
+		b.printDuck()
+	}
 	return nil
 }
 
@@ -467,6 +492,7 @@ func runBench(args []string) error {
 type bench struct {
 	tc, work, corpus string
 	caseFull         string // the case holding the whole corpus, for verify and queries
+	duck             *duck  // the DuckDB baselines, if run
 
 	results []result            // reported results
 	rounds  map[string][]result // ingest results by command, one per round
