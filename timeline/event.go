@@ -64,6 +64,12 @@ type Event struct {
 
 	Annotations []string `json:"annotations,omitempty"`
 
+	// Resources are what the event acted on: ARNs (CloudTrail resources[],
+	// S3 buckets and objects as arn:aws:s3:::bucket[/key]) and the names
+	// and ids a request gave (instance, role, user, function, secret,
+	// snapshot, security group).
+	Resources []string `json:"resources,omitempty"`
+
 	// Fields holds the parsed fields of text formats by their documented
 	// names (flow log header names, ELB field names); unknown flow fields
 	// are kept under their header name.

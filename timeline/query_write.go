@@ -94,6 +94,7 @@ type row struct {
 	Annotations   []string        `json:"annotations"`
 	Why           []string        `json:"why"`
 	Raw           json.RawMessage `json:"raw,omitempty"`
+	Resources     []string        `json:"resources,omitempty"`
 }
 
 func toRow(m *Match) row {
@@ -102,7 +103,8 @@ func toRow(m *Match) row {
 		Account: e.Account, Region: e.Region, Principal: e.Principal, PrincipalType: e.PrincipalType, AccessKeyID: e.AccessKeyID,
 		SrcIP: e.SrcIP, SrcPort: e.SrcPort, DstIP: e.DstIP, DstPort: e.DstPort, Action: e.Action, Outcome: e.Outcome,
 		Protocol: e.Protocol, Bytes: e.Bytes, Packets: e.Packets, EventID: e.EventID, EventSource: e.EventSource,
-		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Raw: e.Raw}
+		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Raw: e.Raw,
+		Resources: e.Resources}
 	if r.Annotations == nil {
 		r.Annotations = []string{}
 	}
@@ -216,6 +218,7 @@ func (t *timesketchWriter) Write(m *Match) error {
 	set("user_agent", e.UserAgent)
 	set("protocol", e.Protocol)
 	set("issued_access_key", e.IssuedAccessKey)
+	set("resources", strings.Join(e.Resources, " | "))
 	if e.SrcPort != 0 {
 		v["src_port"] = e.SrcPort
 	}
@@ -347,6 +350,10 @@ func (t *tableWriter) Write(m *Match) error {
 	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(evidence.FormatTime(e.Time), colTime), pad(e.Source, colSource),
 		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),
 		safe.Text(strings.Join(note, "; ")))
+	if len(e.Resources) > 0 {
+		// On a line of its own below the event, so the event's line reads as before.
+		fmt.Fprintf(t.w, "%s  ↳ %s\n", pad("", colTime), safe.Text(strings.Join(e.Resources, ", ")))
+	}
 	t.rows++
 	return nil
 }

@@ -58,6 +58,7 @@ type ParquetRow struct {
 	Annotations     []string `parquet:"annotations,list"`
 	Fields          string   `parquet:"fields,optional"`
 	Raw             string   `parquet:"raw,optional"`
+	Resources       []string `parquet:"resources,list"`
 }
 
 // Metadata keys written into every Parquet file's key-value metadata.
@@ -275,7 +276,7 @@ func toParquet(r *Row) ParquetRow {
 		Action: r.Action, Outcome: r.Outcome, EventID: r.EventID, EventSource: r.EventSource,
 		UserAgent: r.UserAgent, Protocol: r.Protocol,
 		IssuedAccessKey: r.IssuedAccessKey, IssuedSession: r.IssuedSession, Annotations: r.Annotations,
-		Raw: rawText(r.Raw),
+		Raw: rawText(r.Raw), Resources: r.Resources,
 	}
 	if r.EndTime != nil {
 		v := micros(*r.EndTime)
