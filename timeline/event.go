@@ -83,6 +83,18 @@ type Event struct {
 	fieldNames, fieldValues []string
 }
 
+// RawText returns a record's raw form as text: the JSON of a CloudTrail
+// record, or the log line itself (Raw holds it as a JSON string).
+func RawText(raw json.RawMessage) string {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
+}
+
 // field returns a field by name, from Fields or, when a parser left the
 // map out (ParseOptions.NoFieldMap), from the ordered list.
 func (e *Event) field(name string) (string, bool) {

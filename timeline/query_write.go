@@ -232,7 +232,7 @@ func (t *timesketchWriter) Write(m *Match) error {
 		v["packets"] = e.Packets
 	}
 	if len(e.Raw) > 0 {
-		v["raw"] = string(e.Raw) // nested JSON as a string: Timesketch wants flat fields
+		v["raw"] = RawText(e.Raw) // nested JSON as a string: Timesketch wants flat fields
 	}
 	return t.enc.Encode(v)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // ParquetRow is one row of a Parquet file. The partition columns source,
@@ -305,17 +306,8 @@ func toParquet(r *Row) ParquetRow {
 	return p
 }
 
-// rawText returns a record's raw form as text: the JSON of a CloudTrail
-// record, or the log line itself.
-func rawText(raw json.RawMessage) string {
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-	}
-	return string(raw)
-}
+// rawText returns a record's raw form as text (timeline.RawText).
+func rawText(raw json.RawMessage) string { return timeline.RawText(raw) }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
