@@ -103,12 +103,12 @@ func (q *Query) keep(e *Event) bool {
 	return q.Outcome == "" || OutcomeOf(e) == q.Outcome
 }
 
-// hasResource reports whether one of the event's resource terms starts
-// with prefix.
+// hasResource reports whether one of the event's resource keys (its
+// terms and its S3 objects) starts with prefix.
 func hasResource(e *Event, prefix string) bool {
 	found := false
 	for _, r := range e.Resources {
-		resourceTerms(r, func(t string) { found = found || strings.HasPrefix(t, prefix) })
+		resourceKeys(r, true, func(t string) { found = found || strings.HasPrefix(t, prefix) })
 	}
 	return found
 }
@@ -163,8 +163,13 @@ func (c *Correlation) expand(src EventSource) error {
 		}
 	}
 	if q.Resource != "" {
-		if c.resourceTerms, err = prefixTerms(tl, lowerTerm(TermResource, strings.TrimSpace(q.Resource))); err != nil {
+		prefix := lowerTerm(TermResource, strings.TrimSpace(q.Resource))
+		if c.resourceTerms, err = prefixTerms(tl, prefix); err != nil {
 			return err
+		}
+		// Objects are indexed under their bucket; keep filters them.
+		if b := bucketTerm(prefix); b != "" && !slices.Contains(c.resourceTerms, b) {
+			c.resourceTerms = append(c.resourceTerms, b)
 		}
 	}
 	switch {

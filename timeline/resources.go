@@ -134,24 +134,40 @@ func s3Resources(bucket, key string) []string {
 }
 
 // resourceTerms returns the values under which a resource is indexed
-// (lower case, without the TermResource prefix): the resource itself and,
-// for an ARN, its name (the bucket or bucket/key of S3, the last part of
-// other resources) and, for an IAM ARN with a path, the ARN without the
-// path (arn:aws:iam::1:role/service-role/X is also arn:aws:iam::1:role/X).
-func resourceTerms(r string, add func(string)) {
-	add(lowerTerm(TermResource, r))
-	if !strings.HasPrefix(r, "arn:") {
-		return
-	}
+// (lower case, with the TermResource prefix): what a responder pivots on
+// and is shared by many events. That is the resource itself and, for an
+// ARN, its name (the last part; for S3 the bucket) and, for an IAM ARN
+// with a path, the ARN without the path (arn:aws:iam::1:role/service-role/X
+// is also arn:aws:iam::1:role/X). An S3 object is indexed under its
+// bucket only: nearly every object key is unique, and a query for an
+// object reads its bucket's events and keeps those with the object
+// (resourceKeys).
+func resourceTerms(r string, add func(string)) { resourceKeys(r, false, add) }
+
+// resourceKeys calls add with the values a resource is known by, as
+// resourceTerms; with objects set also an S3 object's ARN and bucket/key
+// (what a query's resource prefix is compared with).
+func resourceKeys(r string, objects bool, add func(string)) {
 	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 6 || parts[5] == "" {
+	if len(parts) < 6 || parts[0] != "arn" || parts[5] == "" {
+		add(lowerTerm(TermResource, r))
 		return
 	}
 	res := parts[5]
 	if parts[2] == "s3" {
-		add(lowerTerm(TermResource, res))
+		bucket, _, isObject := strings.Cut(res, "/")
+		if isObject && objects {
+			add(lowerTerm(TermResource, r))
+			add(lowerTerm(TermResource, res))
+		}
+		if isObject {
+			r = r[:len(r)-len(res)+len(bucket)]
+		}
+		add(lowerTerm(TermResource, r))
+		add(lowerTerm(TermResource, bucket))
 		return
 	}
+	add(lowerTerm(TermResource, r))
 	name := res[strings.LastIndexAny(res, "/:")+1:]
 	if name != "" && name != res {
 		add(lowerTerm(TermResource, name))
@@ -161,4 +177,24 @@ func resourceTerms(r string, add func(string)) {
 			add(lowerTerm(TermResource, strings.Join(parts[:5], ":")+":"+res[:i+1]+name))
 		}
 	}
+}
+
+// bucketTerm returns the term of the S3 bucket that a resource prefix
+// (with the TermResource prefix, lower case) names an object in: the
+// bucket of arn:aws:s3:::bucket/key… or of bucket/key…; "" for others.
+func bucketTerm(prefix string) string {
+	v := strings.TrimPrefix(prefix, TermResource)
+	if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		if parts[2] != "s3" {
+			return ""
+		}
+		v = parts[5]
+	} else if strings.HasPrefix(v, "arn:") {
+		return ""
+	}
+	i := strings.IndexByte(v, '/')
+	if i <= 0 {
+		return ""
+	}
+	return prefix[:len(prefix)-len(v)+i]
 }
