@@ -163,13 +163,13 @@ func (c *Correlation) expand(src EventSource) error {
 		}
 	}
 	if q.Resource != "" {
-		prefix := lowerTerm(TermResource, strings.TrimSpace(q.Resource))
-		if c.resourceTerms, err = prefixTerms(tl, prefix); err != nil {
+		// S3 is indexed by bucket name; keep checks the ARN or object.
+		list, bucket := s3Terms(lowerTerm(TermResource, strings.TrimSpace(q.Resource)))
+		if c.resourceTerms, err = prefixTerms(tl, list); err != nil {
 			return err
 		}
-		// Objects are indexed under their bucket; keep filters them.
-		if b := bucketTerm(prefix); b != "" && !slices.Contains(c.resourceTerms, b) {
-			c.resourceTerms = append(c.resourceTerms, b)
+		if bucket != "" && !slices.Contains(c.resourceTerms, bucket) {
+			c.resourceTerms = append(c.resourceTerms, bucket)
 		}
 	}
 	switch {

@@ -136,18 +136,18 @@ func s3Resources(bucket, key string) []string {
 // resourceTerms returns the values under which a resource is indexed
 // (lower case, with the TermResource prefix): what a responder pivots on
 // and is shared by many events. That is the resource itself and, for an
-// ARN, its name (the last part; for S3 the bucket) and, for an IAM ARN
-// with a path, the ARN without the path (arn:aws:iam::1:role/service-role/X
-// is also arn:aws:iam::1:role/X). An S3 object is indexed under its
-// bucket only: nearly every object key is unique, and a query for an
-// object reads its bucket's events and keeps those with the object
-// (resourceKeys).
+// ARN, its name (the last part) and, for an IAM ARN with a path, the ARN
+// without the path (arn:aws:iam::1:role/service-role/X is also
+// arn:aws:iam::1:role/X). An S3 bucket or object is indexed under the
+// bucket's name only: nearly every object key is unique, and a query for
+// an S3 ARN or object reads the bucket's events and keeps those that have
+// it (s3Term, resourceKeys).
 func resourceTerms(r string, add func(string)) { resourceKeys(r, false, add) }
 
 // resourceKeys calls add with the values a resource is known by, as
-// resourceTerms; with objects set also an S3 object's ARN and bucket/key
-// (what a query's resource prefix is compared with).
-func resourceKeys(r string, objects bool, add func(string)) {
+// resourceTerms; with all set also an S3 bucket's or object's ARN and an
+// object's bucket/key (what a query's resource prefix is compared with).
+func resourceKeys(r string, all bool, add func(string)) {
 	parts := strings.SplitN(r, ":", 6)
 	if len(parts) < 6 || parts[0] != "arn" || parts[5] == "" {
 		add(lowerTerm(TermResource, r))
@@ -156,14 +156,12 @@ func resourceKeys(r string, objects bool, add func(string)) {
 	res := parts[5]
 	if parts[2] == "s3" {
 		bucket, _, isObject := strings.Cut(res, "/")
-		if isObject && objects {
+		if all {
 			add(lowerTerm(TermResource, r))
-			add(lowerTerm(TermResource, res))
+			if isObject {
+				add(lowerTerm(TermResource, res))
+			}
 		}
-		if isObject {
-			r = r[:len(r)-len(res)+len(bucket)]
-		}
-		add(lowerTerm(TermResource, r))
 		add(lowerTerm(TermResource, bucket))
 		return
 	}
@@ -179,22 +177,22 @@ func resourceKeys(r string, objects bool, add func(string)) {
 	}
 }
 
-// bucketTerm returns the term of the S3 bucket that a resource prefix
-// (with the TermResource prefix, lower case) names an object in: the
-// bucket of arn:aws:s3:::bucket/key… or of bucket/key…; "" for others.
-func bucketTerm(prefix string) string {
+// s3Terms returns what a resource prefix (with the TermResource prefix,
+// lower case) is looked up under: the prefix of the terms to list (an S3
+// ARN's is that of its bucket name, r:arn:aws:s3:::lo is listed as r:lo)
+// and, for an S3 object (an S3 ARN or a name with a "/"), the term of
+// its bucket (r:arn:aws:s3:::logs/a/ and r:logs/a/ are under r:logs).
+func s3Terms(prefix string) (list, bucket string) {
+	list = prefix
 	v := strings.TrimPrefix(prefix, TermResource)
-	if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" {
-		if parts[2] != "s3" {
-			return ""
-		}
+	if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[2] == "s3" {
 		v = parts[5]
+		list = TermResource + v
 	} else if strings.HasPrefix(v, "arn:") {
-		return ""
+		return list, ""
 	}
-	i := strings.IndexByte(v, '/')
-	if i <= 0 {
-		return ""
+	if i := strings.IndexByte(v, '/'); i > 0 {
+		bucket = TermResource + v[:i]
 	}
-	return prefix[:len(prefix)-len(v)+i]
+	return list, bucket
 }

@@ -76,39 +76,40 @@ func TestResourceTerms(t *testing.T) {
 		"r:arn:aws:iam::111122223333:role/service-role/lambdaexec",
 		"r:arn:aws:iam::111122223333:role/lambdaexec",
 		"r:lambdaexec",
-		"r:arn:aws:s3:::logs", "r:logs", "r:i-1",
+		"r:logs", "r:i-1",
 	} {
 		if !slices.Contains(terms, want) {
 			t.Errorf("terms %q lack %q", terms, want)
 		}
 	}
-	// S3 objects are indexed under their bucket only; a role's name once.
-	for _, not := range []string{"r:arn:aws:s3:::logs/k", "r:logs/k", "r:role/service-role/lambdaexec"} {
+	// S3 buckets and objects are indexed under the bucket's name only; a
+	// role's name once.
+	for _, not := range []string{"r:arn:aws:s3:::logs", "r:arn:aws:s3:::logs/k", "r:logs/k", "r:role/service-role/lambdaexec"} {
 		if slices.Contains(terms, not) {
 			t.Errorf("terms %q have %q", terms, not)
 		}
 	}
-	if len(terms) != 7 {
-		t.Errorf("terms %q: want 7", terms)
+	if len(terms) != 6 {
+		t.Errorf("terms %q: want 6", terms)
 	}
 	if slices.Contains((&Event{Source: SourceVPCFlow, Action: "ACCEPT"}).Terms(), "ev:accept") {
 		t.Error("flow records get no event term")
 	}
 }
 
-func TestBucketTerm(t *testing.T) {
-	for in, want := range map[string]string{
-		"r:arn:aws:s3:::logs/a/b": "r:arn:aws:s3:::logs",
-		"r:arn:aws:s3:::logs/":    "r:arn:aws:s3:::logs",
-		"r:logs/a":                "r:logs",
-		"r:arn:aws:s3:::logs":     "",
-		"r:logs":                  "",
-		"r:/x":                    "",
-		"r:arn:aws:iam::1:role/x": "",
-		"r:arn:aws:s3":            "",
+func TestS3Terms(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"r:arn:aws:s3:::logs/a/b": {"r:logs/a/b", "r:logs"},
+		"r:arn:aws:s3:::logs/":    {"r:logs/", "r:logs"},
+		"r:arn:aws:s3:::lo":       {"r:lo", ""},
+		"r:logs/a":                {"r:logs/a", "r:logs"},
+		"r:logs":                  {"r:logs", ""},
+		"r:/x":                    {"r:/x", ""},
+		"r:arn:aws:iam::1:role/x": {"r:arn:aws:iam::1:role/x", ""},
+		"r:arn:aws:s3":            {"r:arn:aws:s3", ""},
 	} {
-		if got := bucketTerm(in); got != want {
-			t.Errorf("bucketTerm(%q) = %q, want %q", in, got, want)
+		if l, b := s3Terms(in); l != want[0] || b != want[1] {
+			t.Errorf("s3Terms(%q) = %q, %q, want %q", in, l, b, want)
 		}
 	}
 }
