@@ -23,8 +23,8 @@ const (
 	// (AssumeRole and friends): the link role chaining follows.
 	TermIssued = "issued:"
 	// TermResource + a lower-case resource: each of Event.Resources, and
-	// for an ARN also its name and, for IAM, the ARN without its path
-	// (resourceTerms).
+	// for an ARN also its name and, for IAM, the ARN without its path; S3
+	// buckets and objects only as the bucket's name (resourceTerms).
 	TermResource = "r:"
 	// TermEvent + the lower-case event name (Event.Action) of the sources
 	// whose action is a name: CloudTrail, S3 access logs, Config and
