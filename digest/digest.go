@@ -78,10 +78,14 @@ type ChainSummary struct {
 
 // Result is what Verify found.
 type Result struct {
-	Valid              bool             `json:"valid"`
-	From               time.Time        `json:"from,omitzero"`
-	To                 time.Time        `json:"to,omitzero"`
-	Chains             []ChainSummary   `json:"chains"`
+	Valid  bool           `json:"valid"`
+	From   time.Time      `json:"from,omitzero"`
+	To     time.Time      `json:"to,omitzero"`
+	Chains []ChainSummary `json:"chains"`
+	// Digests counts the digests in range, each once however many copies
+	// the evidence holds (one acquired from two archives is one digest);
+	// DigestsChecked counts the copies read.
+	Digests            int              `json:"digests"`
 	DigestsChecked     int              `json:"digests_checked"`
 	LogsChecked        int              `json:"logs_checked"` // log copies hashed
 	SignaturesVerified int              `json:"signatures_verified"`
@@ -171,7 +175,7 @@ func (r *Result) Summary() string {
 	if !r.Valid {
 		verdict = "problems found"
 	}
-	return pluralf(len(r.Chains), "chain") + ", " + pluralf(r.DigestsChecked, "digest") + ", " +
+	return pluralf(len(r.Chains), "chain") + ", " + pluralf(r.Digests, "digest") + ", " +
 		pluralf(r.LogsChecked, "log") + ", " + pluralf(r.SignaturesVerified, "signature") + " verified, " +
 		pluralf(len(r.Problems), "problem") + ": " + verdict + gapSummary(r.Gaps)
 }

@@ -141,6 +141,9 @@ func (v *verifier) checkLog(j logJob, h *hasher) {
 			continue
 		}
 		v.logsChecked.Add(1)
+		if !c.Gzip && strings.HasSuffix(o.Key, ".gz") {
+			v.notice("%s: log is not gzip-compressed under its .gz name (probably decompressed by a download tool; aws-cli fails it as invalid format); its JSON was hashed as found", o.Key)
+		}
 		if c.Trailing > 0 {
 			v.add(problem(TrailingData, o.Key, o.Item, trailingDetail(c)))
 		}

@@ -127,9 +127,13 @@ func (v *verifier) run() (*Result, error) {
 	r.Chains = v.walkChains(r)
 	v.unlistedLogs()
 
+	seen := map[[32]byte]bool{} // a digest acquired twice is one digest
 	for _, s := range v.sums {
 		if s.inRange {
 			r.DigestsChecked++
+			if !s.copyOf(seen) {
+				r.Digests++
+			}
 		}
 	}
 	r.Problems = v.sortedProblems()
@@ -222,6 +226,20 @@ func (v *verifier) sortedProblems() finding.Problems {
 		return finding.Problems{}
 	}
 	return ps
+}
+
+// copyOf reports whether a digest with the same content was seen
+// before (the same digest acquired twice, e.g. from two archives), and
+// marks this one seen. A digest that could not be hashed is no copy.
+func (s *summary) copyOf(seen map[[32]byte]bool) bool {
+	if !s.hashed {
+		return false
+	}
+	if seen[s.sum] {
+		return true
+	}
+	seen[s.sum] = true
+	return false
 }
 
 func ts(t time.Time) string {

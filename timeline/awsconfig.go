@@ -114,6 +114,7 @@ func (p *parser) configItem(raw json.RawMessage, n int64, previous map[string]js
 		Action:  strings.TrimSpace(it.ResourceType + " " + it.Status),
 		Outcome: it.Status, Raw: raw,
 	}
+	e.Resources = addResource(addResource(nil, it.ARN), it.ResourceID)
 	if t, ok := parseISOTime(it.CaptureTime); ok {
 		p.setTime(&e.Time, t, n, "item", "configurationItemCaptureTime")
 	} else {

@@ -217,6 +217,9 @@ type ctRecord struct {
 	EventType          string      `json:"eventType"`
 	RecipientAccountID string      `json:"recipientAccountId"`
 	InsightDetails     *ctInsight  `json:"insightDetails"`
+	// What the call acted on (resources.go).
+	Resources         []ctResource `json:"resources"`
+	RequestParameters *ctParams    `json:"requestParameters"`
 
 	// Event history (LookupEvents) entries carry the record as a string.
 	CloudTrailEvent *string `json:"CloudTrailEvent"`
@@ -403,6 +406,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 	if r.ErrorCode != "" {
 		e.Outcome = r.ErrorCode
 	}
+	e.Resources = ctResources(r.Resources, r.RequestParameters)
 	if t, ok := parseISOTime(r.EventTime); ok {
 		p.setTime(&e.Time, t, rec, "record", fmt.Sprintf("line %d: eventTime", line))
 	} else {

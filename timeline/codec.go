@@ -18,7 +18,10 @@ import (
 // Version 1 wrote a missing time as 0 Unix nanoseconds, so an event at the
 // Unix epoch itself read back without a time. Version 2 starts with a byte
 // of flags that says which times are set; the rest is laid out as in
-// version 1. Both are read.
+// version 1. Both are read. The flag hasResources (set only when the
+// event has resources) says that a list of resources follows the
+// annotations; events stored before it have no such flag and read back
+// without resources.
 
 const (
 	codecV1 = 0x01
@@ -29,6 +32,7 @@ const (
 const (
 	hasTime = 1 << iota
 	hasEnd
+	hasResources
 )
 
 // EncodeEvent appends the stored form of e to dst.
@@ -39,6 +43,9 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	}
 	if !e.End.IsZero() {
 		flags |= hasEnd
+	}
+	if len(e.Resources) > 0 {
+		flags |= hasResources
 	}
 	b := append(dst, codecV2, flags)
 	b = binary.AppendVarint(b, timeNanos(e.Time))
@@ -60,6 +67,9 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	b = binary.AppendVarint(b, timeNanos(e.End))
 	b = appendStrs(b, e.OtherIPs)
 	b = appendStrs(b, e.Annotations)
+	if flags&hasResources != 0 {
+		b = appendStrs(b, e.Resources)
+	}
 	// Fields a parser kept in order (as a list only, with
 	// ParseOptions.NoFieldMap, or beside the map) are written in that
 	// order; others sorted by name.
@@ -138,7 +148,7 @@ func header(b []byte) (d *decoder, flags byte, v1 bool, ok bool) {
 	switch {
 	case len(b) > 0 && b[0] == codecV1:
 		return &decoder{b: b[1:]}, 0, true, true
-	case len(b) > 1 && b[0] == codecV2 && b[1]&^(hasTime|hasEnd) == 0:
+	case len(b) > 1 && b[0] == codecV2 && b[1]&^(hasTime|hasEnd|hasResources) == 0:
 		return &decoder{b: b[2:]}, b[1], false, true
 	}
 	return nil, 0, false, false
@@ -252,6 +262,9 @@ func DecodeEvent(b []byte) (Event, error) {
 	e.End = nanosTime(n, flags&hasEnd != 0 || v1 && n != 0)
 	e.OtherIPs = d.strs()
 	e.Annotations = d.strs()
+	if flags&hasResources != 0 {
+		e.Resources = d.strs()
+	}
 	if n := d.uvarint(); n > 0 && d.err == nil {
 		if n > uint64(len(d.b)) {
 			return e, errShort

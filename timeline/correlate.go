@@ -17,6 +17,11 @@ type Correlation struct {
 	src        EventSource
 	q          Query
 	Resolution *Resolution // nil unless the query is for a principal
+	// Unknown is set when the IP address or principal is not in the case.
+	Unknown *Unknown
+
+	// Index terms the query expanded to (query_select.go).
+	ipTerms, eventTerms, resourceTerms []string
 }
 
 // Correlate runs q against src and calls fn for each event, in time order
@@ -43,8 +48,11 @@ func Prepare(ctx context.Context, src EventSource, q Query) (*Correlation, error
 	}
 	q.From, q.To = q.From.UTC(), q.To.UTC()
 	c := &Correlation{src: src, q: q}
+	if err := c.expand(src); err != nil {
+		return nil, err
+	}
 	if q.Principal != "" {
-		r, err := resolvePrincipal(ctx, src, &q)
+		r, err := resolvePrincipal(ctx, src, &c.q)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +87,7 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 			sum.undecodable++
 			return nil
 		}
-		if !q.wantSource(ev.Source) {
+		if !q.wantSource(ev.Source) || !q.keep(&ev) {
 			return nil
 		}
 		var why []string
@@ -100,23 +108,18 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		return ann.push(&Match{Event: &ev, Why: why})
 	}
 	var err error
-	switch {
-	case q.All:
-		err = c.src.EventsByTime(q.From, q.To, func(se store.StoredEvent) error { return handle(se, nil) })
-	case q.IP != "":
-		ip, _ := NormalizeIP(q.IP)
-		whys = append(whys, ipWhy(ip))
-		err = c.src.EventsByTerms([]store.TermRange{{Term: TermIP + ip, From: q.From, To: q.To}}, handle)
-	default:
-		var ranges []store.TermRange
-		ranges, whys = c.principalRanges()
+	if ranges, w, ok := c.selection(); ok {
+		whys = w
 		err = c.src.EventsByTerms(ranges, handle)
+	} else {
+		err = c.src.EventsByTime(q.From, q.To, func(se store.StoredEvent) error { return handle(se, nil) })
 	}
 	if err == nil {
 		err = ann.flush()
 	}
 	s := sum.summary()
 	s.Resolution = c.Resolution
+	s.Unknown = c.Unknown
 	return s, err
 }
 
@@ -152,7 +155,7 @@ func (c *Correlation) principalRanges() ([]store.TermRange, []func(*Event) (stri
 	q, r := &c.q, c.Resolution
 	var rs []store.TermRange
 	var whys []func(*Event) (string, bool)
-	for _, t := range principalTerms(q.Principal) {
+	for _, t := range q.principalTerms() {
 		rs = append(rs, store.TermRange{Term: t, From: q.From, To: q.To})
 		whys = append(whys, func(*Event) (string, bool) { return "own event", true })
 	}
@@ -178,12 +181,6 @@ func (c *Correlation) principalRanges() ([]store.TermRange, []func(*Event) (stri
 	return rs, whys
 }
 
-// principalTerms returns the index terms of a principal as given.
-func principalTerms(p string) []string {
-	p = strings.TrimSpace(p)
-	return []string{TermPrincipal + strings.ToLower(p)}
-}
-
 // credentialName names the call that issued credentials.
 func credentialName(s string) string {
 	if s == "" {
@@ -206,7 +203,7 @@ func resolvePrincipal(ctx context.Context, src EventSource, q *Query) (*Resoluti
 		depth     int
 	}
 	queue := []task{}
-	for _, t := range principalTerms(q.Principal) {
+	for _, t := range q.principalTerms() {
 		queue = append(queue, task{term: t})
 	}
 	for len(queue) > 0 {

@@ -64,6 +64,12 @@ type Event struct {
 
 	Annotations []string `json:"annotations,omitempty"`
 
+	// Resources are what the event acted on: ARNs (CloudTrail resources[],
+	// S3 buckets and objects as arn:aws:s3:::bucket[/key]) and the names
+	// and ids a request gave (instance, role, user, function, secret,
+	// snapshot, security group).
+	Resources []string `json:"resources,omitempty"`
+
 	// Fields holds the parsed fields of text formats by their documented
 	// names (flow log header names, ELB field names); unknown flow fields
 	// are kept under their header name.
@@ -75,6 +81,18 @@ type Event struct {
 	// fieldNames and fieldValues, when set by a parser, hold Fields in
 	// the file's own order, so encoding needs no map walk or sort.
 	fieldNames, fieldValues []string
+}
+
+// RawText returns a record's raw form as text: the JSON of a CloudTrail
+// record, or the log line itself (Raw holds it as a JSON string).
+func RawText(raw json.RawMessage) string {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
 }
 
 // Field returns a text-log field (flow log header name, ELB field name)

@@ -28,7 +28,11 @@ type gdFinding struct {
 }
 
 type gdResource struct {
-	ResourceType     string `json:"resourceType"`
+	ResourceType    string `json:"resourceType"`
+	S3BucketDetails []struct {
+		ARN  string `json:"arn"`
+		Name string `json:"name"`
+	} `json:"s3BucketDetails"`
 	AccessKeyDetails *struct {
 		AccessKeyID string `json:"accessKeyId"`
 		PrincipalID string `json:"principalId"`
@@ -173,6 +177,15 @@ func (p *parser) gdFinding(raw []byte, n, line int64) error {
 		}
 	}
 	gdAddresses(e, &f)
+	if d := f.Resource.InstanceDetails; d != nil {
+		e.Resources = addResource(e.Resources, d.InstanceID)
+	}
+	for _, b := range f.Resource.S3BucketDetails {
+		e.Resources = addResource(e.Resources, b.ARN)
+		if b.ARN == "" && b.Name != "" {
+			e.Resources = addResource(e.Resources, "arn:aws:s3:::"+b.Name)
+		}
+	}
 	fields := [][2]string{
 		{"severity", f.Severity.String()}, {"title", f.Title}, {"resource_type", f.Resource.ResourceType},
 		{"count", strconv.FormatInt(f.Service.Count, 10)}, {"updated_at", f.UpdatedAt},

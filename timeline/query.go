@@ -19,11 +19,14 @@ type EventSource interface {
 	EventsByTime(from, to time.Time, fn func(store.StoredEvent) error) error
 }
 
-// Query says which events a timeline shows. Exactly one of IP, Principal
-// and All is set.
+// Query says which events a timeline shows. At most one of IP, Principal
+// and All is set; without one, a selector (Events, Resource, UserAgent,
+// Outcome) is. Selectors combine with each other and with IP or
+// Principal: an event must match all of them.
 type Query struct {
 	// IP selects every event where the address is the source, the
-	// destination or another address of the record.
+	// destination or another address of the record; a CIDR range
+	// ("10.0.0.0/8", "2001:db8::/32") selects those of every address in it.
 	IP string
 	// Principal selects a user or role ARN, a user name, an access key id
 	// or an assumed-role session ARN, the credentials it obtained, and the
@@ -41,6 +44,22 @@ type Query struct {
 	// NetworkMargin widens a principal's use of an address (default
 	// DefaultNetworkMargin).
 	NetworkMargin time.Duration
+
+	// Events selects events by name (Event.EventName): names or globs
+	// ("Delete*"), case-insensitive.
+	Events []string
+	// Resource selects events acting on a resource: an ARN, a name or id,
+	// or a prefix of either, case-insensitive.
+	Resource string
+	// UserAgent keeps events whose user agent contains the text
+	// (case-insensitive).
+	UserAgent string
+	// Outcome keeps events that succeeded (OutcomeSuccess) or failed
+	// (OutcomeError); see OutcomeOf.
+	Outcome string
+
+	// pterms are the principal's index terms (Prepare fills them in).
+	pterms []string
 }
 
 // DefaultNetworkMargin is how far before its first and after its last use
@@ -96,10 +115,13 @@ func (q *Query) Validate() error {
 	if q.All {
 		n++
 	}
-	if n != 1 {
-		return fmt.Errorf("%w: give exactly one of an IP address, a principal or all", ErrBadQuery)
+	if n > 1 || n == 0 && !q.hasSelector() {
+		return fmt.Errorf("%w: give exactly one of an IP address, a principal or all (or select by event, resource, user agent or outcome)", ErrBadQuery)
 	}
-	if q.IP != "" {
+	if err := q.validateSelectors(); err != nil {
+		return err
+	}
+	if q.IP != "" && !strings.Contains(q.IP, "/") {
 		if _, ok := NormalizeIP(q.IP); !ok {
 			return fmt.Errorf("%w: %q is not an IP address", ErrBadQuery, q.IP)
 		}
@@ -129,6 +151,15 @@ func (q *Query) wantSource(s string) bool {
 		}
 	}
 	return false
+}
+
+// principalTerms returns the index terms of the principal: as prepared
+// (with its aliases), or as given.
+func (q *Query) principalTerms() []string {
+	if len(q.pterms) > 0 {
+		return q.pterms
+	}
+	return []string{lowerTerm(TermPrincipal, strings.TrimSpace(q.Principal))}
 }
 
 // Match is one event of a timeline and why it is in it.
@@ -172,6 +203,9 @@ type Summary struct {
 	Undecodable int `json:"undecodable,omitempty"`
 	// Resolution is how a principal query was resolved; nil otherwise.
 	Resolution *Resolution `json:"resolution,omitempty"`
+	// Unknown is set when the IP address or principal asked for is not
+	// in the case.
+	Unknown *Unknown `json:"unknown,omitempty"`
 }
 
 // Resolution is what a principal query found before reading the events:

@@ -96,6 +96,7 @@ type row struct {
 	Why           []string        `json:"why"`
 	Findings      []string        `json:"findings,omitempty"`
 	Raw           json.RawMessage `json:"raw,omitempty"`
+	Resources     []string        `json:"resources,omitempty"`
 }
 
 func toRow(m *Match) row {
@@ -104,7 +105,8 @@ func toRow(m *Match) row {
 		Account: e.Account, Region: e.Region, Principal: e.Principal, PrincipalType: e.PrincipalType, AccessKeyID: e.AccessKeyID,
 		SrcIP: e.SrcIP, SrcPort: e.SrcPort, DstIP: e.DstIP, DstPort: e.DstPort, Action: e.Action, Outcome: e.Outcome,
 		Protocol: e.Protocol, Bytes: e.Bytes, Packets: e.Packets, EventID: e.EventID, EventSource: e.EventSource,
-		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Findings: m.Findings, Raw: e.Raw}
+		UserAgent: e.UserAgent, IssuedKey: e.IssuedAccessKey, Annotations: e.Annotations, Why: m.Why, Findings: m.Findings, Raw: e.Raw,
+		Resources: e.Resources}
 	if r.Annotations == nil {
 		r.Annotations = []string{}
 	}
@@ -218,6 +220,7 @@ func (t *timesketchWriter) Write(m *Match) error {
 	set("user_agent", e.UserAgent)
 	set("protocol", e.Protocol)
 	set("issued_access_key", e.IssuedAccessKey)
+	set("resources", strings.Join(e.Resources, " | "))
 	if len(m.Findings) > 0 {
 		v["tag"] = m.Findings
 	}
@@ -234,7 +237,7 @@ func (t *timesketchWriter) Write(m *Match) error {
 		v["packets"] = e.Packets
 	}
 	if len(e.Raw) > 0 {
-		v["raw"] = string(e.Raw) // nested JSON as a string: Timesketch wants flat fields
+		v["raw"] = RawText(e.Raw) // nested JSON as a string: Timesketch wants flat fields
 	}
 	return t.enc.Encode(v)
 }
@@ -483,11 +486,18 @@ func (t *tableWriter) Write(m *Match) error {
 		for _, l := range wrap(safe.Text(strings.Join(note, "; ")), t.fit.width-4) {
 			fmt.Fprintf(t.w, "    %s\n", l)
 		}
+		if len(e.Resources) > 0 {
+			fmt.Fprintf(t.w, "    %s\n", cut("↳ "+safe.Text(strings.Join(e.Resources, ", ")), t.fit.width-4))
+		}
 		return nil
 	}
 	fmt.Fprintf(t.w, "%s  %s  %s  %s  %s  %s  %s\n", pad(evidence.FormatTime(e.Time), colTime), pad(e.Source, colSource),
 		pad(ShortPrincipal(e.Principal), colPrincipal), pad(flow, colFlow), pad(action, colAction), pad(orDash(outcome), colOutcome),
 		safe.Text(strings.Join(note, "; ")))
+	if len(e.Resources) > 0 {
+		// On a line of its own below the event, so the event's line reads as before.
+		fmt.Fprintf(t.w, "%s  ↳ %s\n", pad("", colTime), safe.Text(strings.Join(e.Resources, ", ")))
+	}
 	return nil
 }
 

@@ -52,6 +52,7 @@ func (p *parser) s3Access(r io.Reader) error {
 			Raw:       jsonString(b),
 		}
 		p.setTime(&e.Time, t, n, "line", "time")
+		e.Resources = s3Resources(dash(tok[1].v), dash(tok[7].v))
 		if code := dash(tok[10].v); code != "" {
 			e.Outcome += " " + code
 		}

@@ -22,6 +22,14 @@ const (
 	// TermIssued + the access key id (as recorded) the event issued
 	// (AssumeRole and friends): the link role chaining follows.
 	TermIssued = "issued:"
+	// TermResource + a lower-case resource: each of Event.Resources, and
+	// for an ARN also its name and, for IAM, the ARN without its path; S3
+	// buckets and objects only as the bucket's name (resourceTerms).
+	TermResource = "r:"
+	// TermEvent + the lower-case event name (Event.Action) of the sources
+	// whose action is a name: CloudTrail, S3 access logs, Config and
+	// GuardDuty (not flow or ELB records).
+	TermEvent = "ev:"
 	// TermAntiForensics (the whole term) marks anti-forensic events.
 	TermAntiForensics = "anti:"
 )
@@ -37,7 +45,8 @@ const hiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
 // remote IP; GuardDuty remote, local and instance addresses),
 // TermPrincipal for CloudTrail identities, S3 access log requesters and
 // GuardDuty access keys and users, TermAccessKey and TermIssued for
-// CloudTrail identities, and
+// CloudTrail identities, TermEvent for the event name, TermResource for
+// the resources, and
 // TermAntiForensics for anti-forensic events. Terms are unique.
 func (e *Event) Terms() []string {
 	terms := make([]string, 0, 8)
@@ -77,6 +86,12 @@ func (e *Event) Terms() []string {
 			add(TermIssued + e.IssuedAccessKey)
 		}
 	}
+	if n := e.EventName(); n != "" {
+		add(lowerTerm(TermEvent, n))
+	}
+	for _, r := range e.Resources {
+		resourceTerms(r, add)
+	}
 	for _, a := range e.Annotations {
 		if strings.HasPrefix(a, AntiForensicsPrefix) {
 			add(TermAntiForensics)
@@ -84,6 +99,17 @@ func (e *Event) Terms() []string {
 		}
 	}
 	return terms
+}
+
+// EventName returns the event's action when it is a name (a CloudTrail
+// eventName, an S3 access log operation, a Config change, a GuardDuty
+// finding type), or "" for flow and ELB records.
+func (e *Event) EventName() string {
+	switch e.Source {
+	case SourceVPCFlow, SourceELB:
+		return ""
+	}
+	return e.Action
 }
 
 // lowerTerm returns prefix + strings.ToLower(s) in one allocation when s

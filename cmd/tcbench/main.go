@@ -410,6 +410,9 @@ func runBench(args []string) error {
 	tc := fs.String("trailcase", "trailcase", "trailcase binary")
 	work := fs.String("work", "", "scratch directory for cases (default: a temp dir)")
 	ip := fs.String("ip", "", "IP for the query benchmark (default: one from the corpus)")
+	event := fs.String("event", "", "also time `timeline --event` with these names (e.g. 'Delete*,GetObject')")
+	resource := fs.String("resource", "", "also time `timeline --resource` with this ARN, name or prefix")
+	cidr := fs.String("cidr", "", "also time `timeline --ip` with this CIDR range (e.g. 10.0.0.0/16)")
 	runs := fs.Int("runs", 3, "rounds of the ingest commands and their baselines (medians are reported)")
 	principal := fs.String("principal", "", "also time principal queries (comma-separated; the generated corpus has "+incidentUser+", with an ordinary number of events, and six users who each make a sixth of all calls)")
 	duckdb := fs.String("duckdb", "", "also run the DuckDB baselines in each round: the tcduck binary, or the directory of its module (cmd/tcbench/duckdb) to build it")
@@ -472,7 +475,14 @@ func runBench(args []string) error {
 	if err := b.add(measure("trailcase verify", b.work, nil, b.tc, "verify", "--quiet", "--no-record", "--case", b.caseFull)); err != nil {
 		return err
 	}
-	b.queryIP(*ip)
+	b.query("--ip", *ip)
+	var selectors []string
+	for _, q := range [][2]string{{"--event", *event}, {"--resource", *resource}, {"--ip", *cidr}} {
+		if q[1] != "" {
+			b.query(q[0], q[1])
+			selectors = append(selectors, q[0]+" "+q[1])
+		}
+	}
 	var principals []string
 	if *principal != "" {
 		principals = strings.Split(*principal, ",")
@@ -480,7 +490,7 @@ func runBench(args []string) error {
 	for _, p := range principals {
 		b.queryPrincipal(p)
 	}
-	b.printRatios(principals)
+	b.printRatios(principals, selectors)
 	if b.duck != nil {
 		b.printDuck()
 	}
@@ -570,18 +580,23 @@ func (b *bench) addMedian(qs []result) {
 	}
 }
 
-// queryIP times `timeline --ip` (sub-second: the median of three runs).
-func (b *bench) queryIP(ip string) {
+// query times `timeline FLAG VALUE` (sub-second: the median of three
+// runs); `--ip ADDRESS` is named without its value, as before.
+func (b *bench) query(flag, value string) {
+	name := "trailcase timeline " + flag
+	if flag != "--ip" || strings.Contains(value, "/") {
+		name += " " + value
+	}
 	var out bytes.Buffer
 	var qs []result
 	for i := range 3 {
 		out.Reset()
-		r, err := measure("trailcase timeline --ip", b.work, &out, b.tc, "timeline", "--case", b.caseFull, "--ip", ip, "--format", "jsonl")
+		r, err := measure(name, b.work, &out, b.tc, "timeline", "--case", b.caseFull, flag, value, "--format", "jsonl")
 		if err != nil {
 			fmt.Println("timeline:", err)
 			break
 		}
-		fmt.Printf("  timeline --ip run %d: %.2fs\n", i+1, r.wall.Seconds())
+		fmt.Printf("  timeline %s %s run %d: %.2fs\n", flag, value, i+1, r.wall.Seconds())
 		qs = append(qs, r)
 	}
 	b.addMedian(qs)
@@ -591,7 +606,7 @@ func (b *bench) queryIP(ip string) {
 	for sc.Scan() {
 		lines++
 	}
-	fmt.Printf("  (%d events for %s)\n", lines, ip)
+	fmt.Printf("  (%d events for %s %s)\n", lines, flag, value)
 }
 
 // queryPrincipal times `timeline --principal p`: the median of three,
@@ -618,7 +633,7 @@ func (b *bench) queryPrincipal(p string) {
 
 // printRatios prints the ratios of trailcase's medians to the baselines'
 // and, for ingest, the ratios within each round.
-func (b *bench) printRatios(principals []string) {
+func (b *bench) printRatios(principals, selectors []string) {
 	by := map[string]time.Duration{}
 	for _, r := range b.results {
 		by[r.name] = r.wall
@@ -644,5 +659,8 @@ func (b *bench) printRatios(principals []string) {
 	fmt.Println("  timeline --ip / zcat:                ", ratio("trailcase timeline --ip", "zcat"))
 	for _, p := range principals {
 		fmt.Printf("  timeline --principal %s / zcat: %s\n", p, ratio("trailcase timeline --principal "+p, "zcat"))
+	}
+	for _, q := range selectors {
+		fmt.Printf("  timeline %s / zcat: %s\n", q, ratio("trailcase timeline "+q, "zcat"))
 	}
 }

@@ -27,7 +27,7 @@ func timelineCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "timeline",
 		Usage:     "one merged, time-ordered timeline for an IP address, a principal, or everything",
-		UsageText: "trailcase timeline --case FILE (--ip IP | --principal P | --all) [--from T] [--to T] [--source cloudtrail,vpcflow,elb,s3access,config,guardduty] [--format table|csv|jsonl|timesketch]",
+		UsageText: "trailcase timeline --case FILE (--ip IP|CIDR | --principal P | --all) [--event NAME,…] [--resource R] [--user-agent TEXT] [--outcome success|error] [--from T] [--to T] [--source cloudtrail,vpcflow,elb,s3access,config,guardduty] [--format table|csv|jsonl|timesketch]",
 		Description: `Merges the CloudTrail, VPC Flow Log and ELB events of the case into one timeline, oldest
 first, times in UTC with milliseconds.
 
@@ -40,6 +40,12 @@ first, times in UTC with milliseconds.
                  recursively: role chaining); and the flow and ELB events of the addresses it
                  called from, within --from/--to or else within an hour of its use of each.
 --all            every event.
+
+Selectors narrow any of these, or stand alone: --event NAME[,NAME…] (event names or globs, any
+case: CloudTrail eventName, S3 access log operation), --resource ARN|NAME|PREFIX (what the event
+acted on), --user-agent TEXT (substring), --outcome success|error. --ip also takes a CIDR range.
+All given selectors must match. A role ARN without its path finds the role with its path. An
+IP address or principal the case has never seen is said so, with the nearest ones it has.
 
 Each event says why it is included. Anti-forensic calls (StopLogging, DeleteTrail, validation
 turned off, DeleteFlowLogs, ALB access logs turned off, deletes and lifecycle rules on log
@@ -55,7 +61,7 @@ the table has full lines. The case is opened read-only.
 
 ` + exitCodesHelp,
 		Flags: withGlobal(
-			&cli.StringFlag{Name: "ip", Usage: "events touching `ADDRESS` (IPv4 or IPv6)"},
+			&cli.StringFlag{Name: "ip", Usage: "events touching `ADDRESS` (IPv4 or IPv6) or any address of a CIDR range"},
 			&cli.StringFlag{Name: "principal", Usage: "events of `PRINCIPAL` (ARN, user name, access key id, session ARN) and its credentials"},
 			&cli.BoolFlag{Name: "all", Usage: "every event"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or YYYY-MM-DD, UTC)"},
@@ -64,6 +70,10 @@ the table has full lines. The case is opened read-only.
 			&cli.StringFlag{Name: "format", Value: timeline.FormatTable, Usage: "output `FORMAT`: table, csv, jsonl or timesketch"},
 			&cli.BoolFlag{Name: "wide", Usage: "full table lines with every column and the notes, whatever the terminal's width"},
 			&cli.BoolFlag{Name: "correlations", Usage: "also name the correlation findings (bursts, scans) each event is part of; reads the events of the time range once more"},
+			&cli.StringFlag{Name: "event", Usage: "only events named `NAME[,NAME…]` (globs such as Delete*, any case)"},
+			&cli.StringFlag{Name: "resource", Usage: "only events acting on `RESOURCE` (an ARN, a name or id, or a prefix of either)"},
+			&cli.StringFlag{Name: "user-agent", Usage: "only events whose user agent contains `TEXT`"},
+			&cli.StringFlag{Name: "outcome", Usage: "only events that succeeded or failed: `success|error`"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -78,6 +88,8 @@ the table has full lines. The case is opened read-only.
 			}
 			q := &o.query
 			q.IP, q.Principal, q.All = strings.TrimSpace(c.String("ip")), strings.TrimSpace(c.String("principal")), c.Bool("all")
+			q.Events, q.Resource = timeline.ParseEventNames(c.String("event")), strings.TrimSpace(c.String("resource"))
+			q.UserAgent, q.Outcome = c.String("user-agent"), strings.ToLower(strings.TrimSpace(c.String("outcome")))
 			var err error
 			if q.From, err = parseTime("from", c.String("from")); err != nil {
 				return err
@@ -88,8 +100,8 @@ the table has full lines. The case is opened read-only.
 			if q.Sources, err = timeline.ParseSources(c.String("source")); err != nil {
 				return usageError{"--source: " + strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
 			}
-			if q.IP == "" && q.Principal == "" && !q.All {
-				return usagef("timeline needs a selector: give exactly one of an IP address, a principal or all (--ip ADDRESS, --principal PRINCIPAL or --all)")
+			if q.IP == "" && q.Principal == "" && !q.All && len(q.Events) == 0 && q.Resource == "" && q.UserAgent == "" && q.Outcome == "" {
+				return usagef("timeline needs a selector: give exactly one of an IP address, a principal or all (--ip ADDRESS, --principal PRINCIPAL or --all), or select by --event, --resource, --user-agent or --outcome")
 			}
 			if err := q.Validate(); err != nil {
 				return usageError{strings.TrimPrefix(err.Error(), timeline.ErrBadQuery.Error()+": ")}
@@ -130,6 +142,9 @@ func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
 	}
 	if o.format != timeline.FormatTable && !s.quiet {
 		s.info("%d event(s)", sum.Events)
+	}
+	if sum.Unknown != nil {
+		s.info("hint: %s", sum.Unknown.Message())
 	}
 	if sum.Events == 0 {
 		if n, err := st.EventCount(); err == nil && n == 0 {

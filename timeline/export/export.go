@@ -104,6 +104,9 @@ type Row struct {
 	Annotations     []string          `json:"annotations"`
 	Fields          map[string]string `json:"fields"`
 	Raw             json.RawMessage   `json:"raw"`
+	// Resources was added after the first release: it is the last
+	// column, so CSV readers that go by position keep working.
+	Resources []string `json:"resources"`
 }
 
 // provenance is what the export adds from the evidence item.
@@ -172,7 +175,7 @@ func fillRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) {
 		Action: ev.Action, Outcome: ev.Outcome, EventID: ev.EventID, EventSource: ev.EventSource,
 		UserAgent: ev.UserAgent, Protocol: ev.Protocol, Bytes: ev.Bytes, Packets: ev.Packets,
 		IssuedAccessKey: ev.IssuedAccessKey, IssuedSession: ev.IssuedSession,
-		Annotations: ev.Annotations, Fields: ev.Fields, Raw: ev.Raw,
+		Annotations: ev.Annotations, Fields: ev.Fields, Raw: ev.Raw, Resources: ev.Resources,
 	}
 	if r.Kind == "" {
 		r.Kind = p.kind

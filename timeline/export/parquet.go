@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // ParquetRow is one row of a Parquet file. The partition columns source,
@@ -58,6 +59,7 @@ type ParquetRow struct {
 	Annotations     []string `parquet:"annotations,list"`
 	Fields          string   `parquet:"fields,optional"`
 	Raw             string   `parquet:"raw,optional"`
+	Resources       []string `parquet:"resources,list"`
 }
 
 // Metadata keys written into every Parquet file's key-value metadata.
@@ -275,7 +277,7 @@ func toParquet(r *Row) ParquetRow {
 		Action: r.Action, Outcome: r.Outcome, EventID: r.EventID, EventSource: r.EventSource,
 		UserAgent: r.UserAgent, Protocol: r.Protocol,
 		IssuedAccessKey: r.IssuedAccessKey, IssuedSession: r.IssuedSession, Annotations: r.Annotations,
-		Raw: rawText(r.Raw),
+		Raw: rawText(r.Raw), Resources: r.Resources,
 	}
 	if r.EndTime != nil {
 		v := micros(*r.EndTime)
@@ -304,17 +306,8 @@ func toParquet(r *Row) ParquetRow {
 	return p
 }
 
-// rawText returns a record's raw form as text: the JSON of a CloudTrail
-// record, or the log line itself.
-func rawText(raw json.RawMessage) string {
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
-	}
-	return string(raw)
-}
+// rawText returns a record's raw form as text (timeline.RawText).
+func rawText(raw json.RawMessage) string { return timeline.RawText(raw) }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -32,7 +32,7 @@ var CSVHeader = []string{
 	"evidence_path", "account", "region", "principal", "principal_type", "access_key_id", "user_name", "issuer",
 	"principal_id", "identity_arn", "src_ip", "src_port", "dst_ip", "dst_port", "other_ips", "action", "outcome",
 	"event_id", "event_source", "user_agent", "protocol", "bytes", "packets", "issued_access_key", "issued_session",
-	"annotations", "fields", "raw",
+	"annotations", "fields", "raw", "resources",
 }
 
 // CSV writes a header and one row per event, oldest first (RFC 4180,
@@ -91,5 +91,5 @@ func csvRecord(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 		Count(int64(r.SrcPort)).Text(r.DstIP).Count(int64(r.DstPort)).
 		Text(strings.Join(r.OtherIPs, " "), r.Action, r.Outcome, r.EventID, r.EventSource, r.UserAgent, r.Protocol).
 		Count(r.Bytes).Count(r.Packets).
-		Text(r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw)
+		Text(r.IssuedAccessKey, r.IssuedSession, strings.Join(r.Annotations, " "), fields, raw, strings.Join(r.Resources, " "))
 }
