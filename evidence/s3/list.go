@@ -40,11 +40,16 @@ func (s *Source) selected(key string) bool {
 	return true
 }
 
-func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket)}
-	if s.prefix != "" {
-		in.Prefix = aws.String(s.prefix)
+// listPrefix is the Prefix of a list request: none for a whole bucket.
+func (s *Source) listPrefix() *string {
+	if s.prefix == "" {
+		return nil
 	}
+	return aws.String(s.prefix)
+}
+
+func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
 	p := s3.NewListObjectVersionsPaginator(s.client, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx, s.regionOpt()...)
@@ -75,10 +80,7 @@ func (s *Source) listVersions(ctx context.Context, emit func(listed) error, mark
 }
 
 func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
-	if s.prefix != "" {
-		in.Prefix = aws.String(s.prefix)
-	}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
 	p := s3.NewListObjectsV2Paginator(s.client, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx, s.regionOpt()...)
