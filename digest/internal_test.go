@@ -2,21 +2,16 @@ package digest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"errors"
 	"io"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/digest/digesttest"
 )
 
-func gz(b []byte) []byte {
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	zw.Write(b)
-	zw.Close()
-	return out.Bytes()
-}
+var gz = digesttest.Gzip
 
 func TestHashFirstMember(t *testing.T) {
 	body := []byte(`{"Records":[]}`)

@@ -31,12 +31,9 @@ type location struct {
 // is read from both ends.
 func parseDigestName(key string) (location, bool) {
 	var loc location
-	base := path.Base(key)
-	name, ok := strings.CutSuffix(base, ".json.gz")
+	name, ok := jsonBase(key)
 	if !ok {
-		if name, ok = strings.CutSuffix(base, ".json"); !ok {
-			return loc, false
-		}
+		return loc, false
 	}
 	name, loc.Backfill = strings.CutSuffix(name, "_backfill")
 	acct, rest, ok := strings.Cut(name, "_CloudTrail-Digest_")
@@ -70,12 +67,9 @@ func parseDigestName(key string) (location, bool) {
 // [P/]AWSLogs/[o-ORG/]A/CloudTrail/R/YYYY/MM/DD/A_CloudTrail_R_YYYYMMDDTHHmmZ_<rand>.json.gz
 func parseLogName(key string) (location, bool) {
 	var loc location
-	base := path.Base(key)
-	name, ok := strings.CutSuffix(base, ".json.gz")
+	name, ok := jsonBase(key)
 	if !ok {
-		if name, ok = strings.CutSuffix(base, ".json"); !ok {
-			return loc, false
-		}
+		return loc, false
 	}
 	acct, rest, ok := strings.Cut(name, "_CloudTrail_")
 	if !ok || acct == "" {
@@ -92,6 +86,16 @@ func parseLogName(key string) (location, bool) {
 	loc.Account, loc.Region, loc.Time = acct, strings.Join(parts[:len(parts)-2], "_"), t
 	loc.Root, loc.Org = splitRoot(key, "CloudTrail")
 	return loc, true
+}
+
+// jsonBase returns the file name of key without its ".json.gz" or ".json"
+// extension; ok is false when it has neither.
+func jsonBase(key string) (name string, ok bool) {
+	base := path.Base(key)
+	if name, ok = strings.CutSuffix(base, ".json.gz"); ok {
+		return name, true
+	}
+	return strings.CutSuffix(base, ".json")
 }
 
 // splitRoot returns what precedes "AWSLogs/" in key and the organization

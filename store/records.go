@@ -62,6 +62,20 @@ func (s *Store) getJSON(bucket, k, v []byte, out any) error {
 	return nil
 }
 
+// eachJSON decodes every JSON record of bucket in key order and calls fn
+// with it, inside one read transaction.
+func eachJSON[T any](s *Store, bucket []byte, fn func(T) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var x T
+			if err := s.getJSON(bucket, k, v, &x); err != nil {
+				return err
+			}
+			return fn(x)
+		})
+	})
+}
+
 // recordName names a record in an error: its bucket and key.
 func recordName(bucket, k []byte) string {
 	switch string(bucket) {

@@ -343,15 +343,7 @@ func (s *Store) Item(id uint64) (evidence.Item, error) {
 
 // Items calls fn for every item in id order. fn must not write to the store.
 func (s *Store) Items(fn func(evidence.Item) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
-			var it evidence.Item
-			if err := s.getJSON(bItems, k, v, &it); err != nil {
-				return err
-			}
-			return fn(it)
-		})
-	})
+	return eachJSON(s, bItems, fn)
 }
 
 // AllItems returns every item in id order.
@@ -596,16 +588,7 @@ func (s *Store) PutKeys(keys []evidence.PublicKey) error {
 // Keys returns the stored public keys.
 func (s *Store) Keys() ([]evidence.PublicKey, error) {
 	var out []evidence.PublicKey
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bKeys).ForEach(func(key, v []byte) error {
-			var k evidence.PublicKey
-			if err := s.getJSON(bKeys, key, v, &k); err != nil {
-				return err
-			}
-			out = append(out, k)
-			return nil
-		})
-	})
+	err := eachJSON(s, bKeys, func(k evidence.PublicKey) error { out = append(out, k); return nil })
 	return out, err
 }
 
@@ -619,15 +602,6 @@ func (s *Store) PutBucket(b evidence.Bucket) error {
 // Buckets returns the captured S3 bucket states.
 func (s *Store) Buckets() ([]evidence.Bucket, error) {
 	var out []evidence.Bucket
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bS3Buckets).ForEach(func(k, v []byte) error {
-			var b evidence.Bucket
-			if err := s.getJSON(bS3Buckets, k, v, &b); err != nil {
-				return err
-			}
-			out = append(out, b)
-			return nil
-		})
-	})
+	err := eachJSON(s, bS3Buckets, func(b evidence.Bucket) error { out = append(out, b); return nil })
 	return out, err
 }

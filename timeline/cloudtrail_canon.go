@@ -48,22 +48,27 @@ func (c *canonWriter) ws() {
 	}
 }
 
+// next skips white space and returns the byte there, 0 at the end of the
+// input (a byte no JSON value starts or goes on with).
+func (c *canonWriter) next() byte {
+	c.ws()
+	if c.i < len(c.in) {
+		return c.in[c.i]
+	}
+	return 0
+}
+
 func (c *canonWriter) value(depth int) error {
 	if depth > 10000 {
 		return errCanon
 	}
-	c.ws()
-	if c.i >= len(c.in) {
-		return errCanon
-	}
-	switch c.in[c.i] {
+	switch c.next() {
 	case '{':
 		return c.object(depth)
 	case '[':
 		c.i++
 		c.out = append(c.out, '[')
-		c.ws()
-		if c.i < len(c.in) && c.in[c.i] == ']' {
+		if c.next() == ']' {
 			c.i++
 			c.out = append(c.out, ']')
 			return nil
@@ -72,11 +77,7 @@ func (c *canonWriter) value(depth int) error {
 			if err := c.value(depth + 1); err != nil {
 				return err
 			}
-			c.ws()
-			if c.i >= len(c.in) {
-				return errCanon
-			}
-			switch c.in[c.i] {
+			switch c.next() {
 			case ',':
 				c.i++
 				c.out = append(c.out, ',')
@@ -116,8 +117,7 @@ func (c *canonWriter) object(depth int) error {
 	c.i++
 	objStart := len(c.out)
 	c.out = append(c.out, '{')
-	c.ws()
-	if c.i < len(c.in) && c.in[c.i] == '}' {
+	if c.next() == '}' {
 		c.i++
 		c.out = append(c.out, '}')
 		return nil
@@ -125,8 +125,7 @@ func (c *canonWriter) object(depth int) error {
 	var members []canonMember
 	sorted := true
 	for {
-		c.ws()
-		if c.i >= len(c.in) || c.in[c.i] != '"' {
+		if c.next() != '"' {
 			return errCanon
 		}
 		key, err := c.str()
@@ -135,8 +134,7 @@ func (c *canonWriter) object(depth int) error {
 		}
 		m := canonMember{key: key, start: len(c.out)}
 		c.out = appendJSONString(c.out, key)
-		c.ws()
-		if c.i >= len(c.in) || c.in[c.i] != ':' {
+		if c.next() != ':' {
 			return errCanon
 		}
 		c.i++
@@ -149,11 +147,7 @@ func (c *canonWriter) object(depth int) error {
 			sorted = false
 		}
 		members = append(members, m)
-		c.ws()
-		if c.i >= len(c.in) {
-			return errCanon
-		}
-		switch c.in[c.i] {
+		switch c.next() {
 		case ',':
 			c.i++
 			c.out = append(c.out, ',')

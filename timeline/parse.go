@@ -346,16 +346,11 @@ func parseISOTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// atoiFixed parses the decimal digits of a timestamp field the caller has
+// sized.
 func atoiFixed(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
+	n, ok := digits(s)
+	return int(n), ok
 }
 
 // atoi parses a non-negative decimal integer of up to 18 digits.
@@ -363,6 +358,11 @@ func atoi(s string) (int64, bool) {
 	if s == "" || len(s) > 18 {
 		return 0, false
 	}
+	return digits(s)
+}
+
+// digits parses s, decimal digits only; the caller bounds its length.
+func digits(s string) (int64, bool) {
 	var n int64
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -181,7 +181,6 @@ func (c *Chain) AddBackfill(end time.Time, logs ...*Log) (*Digest, error) {
 	return d, nil
 }
 
-// digestJSON holds the fields in the order CloudTrail writes them.
 // Fields are the fields of a digest file, in the order CloudTrail writes
 // them. Nil pointers are JSON nulls.
 type Fields struct {

@@ -40,17 +40,17 @@ func (s *Source) selected(key string) bool {
 	return true
 }
 
-func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket)}
-	if s.prefix != "" {
-		in.Prefix = aws.String(s.prefix)
+// listPrefix is the Prefix of a list request: none for a whole bucket.
+func (s *Source) listPrefix() *string {
+	if s.prefix == "" {
+		return nil
 	}
-	p := s3.NewListObjectVersionsPaginator(s.client, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, s.regionOpt()...)
-		if err != nil {
-			return err
-		}
+	return aws.String(s.prefix)
+}
+
+func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
+	return eachPage(ctx, s3.NewListObjectVersionsPaginator(s.client, in), s.regionOpt(), func(out *s3.ListObjectVersionsOutput) error {
 		for _, dm := range out.DeleteMarkers {
 			if aws.ToBool(dm.IsLatest) && !s.opts.AllVersions && marker != nil {
 				marker(aws.ToString(dm.Key), aws.ToTime(dm.LastModified).UTC())
@@ -70,21 +70,13 @@ func (s *Source) listVersions(ctx context.Context, emit func(listed) error, mark
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
-	if s.prefix != "" {
-		in.Prefix = aws.String(s.prefix)
-	}
-	p := s3.NewListObjectsV2Paginator(s.client, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, s.regionOpt()...)
-		if err != nil {
-			return err
-		}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
+	return eachPage(ctx, s3.NewListObjectsV2Paginator(s.client, in), s.regionOpt(), func(out *s3.ListObjectsV2Output) error {
 		for _, o := range out.Contents {
 			key := aws.ToString(o.Key)
 			if !s.selected(key) {
@@ -94,6 +86,26 @@ func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error
 				lastModified: aws.ToTime(o.LastModified).UTC(), storageClass: string(o.StorageClass)}); err != nil {
 				return err
 			}
+		}
+		return nil
+	})
+}
+
+// pager is an S3 list paginator.
+type pager[O any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*s3.Options)) (O, error)
+}
+
+// eachPage calls fn with every page p lists, requested with opts.
+func eachPage[O any](ctx context.Context, p pager[O], opts []func(*s3.Options), fn func(O) error) error {
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx, opts...)
+		if err != nil {
+			return err
+		}
+		if err := fn(out); err != nil {
+			return err
 		}
 	}
 	return nil

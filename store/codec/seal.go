@@ -67,26 +67,26 @@ func SealRecord(key, payload []byte) []byte {
 // reports whether it carried a checksum (an older value is returned as
 // it is); err is ErrChecksum for a sealed record that fails its check.
 func OpenRecord(key, v []byte) (payload []byte, sealed bool, err error) {
-	if len(v) == 0 || v[0] != RecordMagic {
-		return v, false, nil
+	payload, sealed, err = openSealed(RecordMagic, key, v)
+	if sealed && err == nil {
+		payload = payload[1:]
 	}
-	body, err := CheckSum(key, v)
-	if err != nil {
-		return nil, true, err
-	}
-	return body[1:], true, nil
+	return
 }
 
 // OpenBlock returns a stored event block ready for DecodeBlockInto:
 // a sealed block checked and without its checksum, an older one as it
 // is. sealed reports which it was.
 func OpenBlock(key, v []byte) (block []byte, sealed bool, err error) {
-	if len(v) == 0 || v[0] != SealedBlockMagic {
+	return openSealed(SealedBlockMagic, key, v)
+}
+
+// openSealed checks v when it starts with magic and returns it without
+// its checksum; a value without magic is returned as it is.
+func openSealed(magic byte, key, v []byte) (body []byte, sealed bool, err error) {
+	if len(v) == 0 || v[0] != magic {
 		return v, false, nil
 	}
-	body, err := CheckSum(key, v)
-	if err != nil {
-		return nil, true, err
-	}
-	return body, true, nil
+	body, err = CheckSum(key, v) // nil body on error
+	return body, true, err
 }
