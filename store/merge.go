@@ -141,6 +141,10 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		return cmp.Compare(a.id, b.id)
 	})
 	var fs fetchSizer
+	var ob *openBlocks
+	if len(rs) == 1 && rs[0].Term == allTerm {
+		ob = newOpenBlocks(s.strict) // every event in time order
+	}
 	for ; m.h.Len() > 0 || len(m.pending) > 0; m.round++ {
 		err := s.db.View(func(tx *bolt.Tx) error {
 			m.fill(tx.Bucket(bEvPost))
@@ -152,7 +156,12 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		if err != nil {
 			return err
 		}
-		if err := s.emit(&fs, m.ps, m.ins, m.ends, fn); err != nil {
+		if ob != nil {
+			err = s.emitOpen(ob, m.ps, m.ins, m.ends, fn)
+		} else {
+			err = s.emit(&fs, m.ps, m.ins, m.ends, fn)
+		}
+		if err != nil {
 			return err
 		}
 	}

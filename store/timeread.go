@@ -1,0 +1,222 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/trailcase/trailcase/store/codec"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Reading the whole case in time order (EventsByTime) visits every event
+// once, in an order that jumps between the items whose logs cover the
+// same hours, while events are stored in blocks of consecutive records of
+// one item. Fetching each posting by a point lookup would seek and
+// decompress a block for every few events; instead the read keeps the
+// blocks it has decoded (openBlocks) until every event in them has been
+// handed on, so each block is found, checked and decompressed once: the
+// open blocks are, per item, the ones its time-ordered events are being
+// taken from. Their decoded size is bounded by openBlockBytes; past it
+// the least recently used block is dropped (and decoded again if an event
+// of it comes later), so memory stays bounded whatever the case's layout.
+
+// openBlockBytes bounds the decoded size of the blocks a time-ordered read
+// holds open (see openBlocks).
+var openBlockBytes = 96 << 20
+
+// releaseBlockBytes is how many bytes of stored blocks a time-ordered read
+// reads between two releases of the mapped pages (see releaseMapped).
+const releaseBlockBytes = 16 << 20
+
+// openBlock is a decoded block a time-ordered read takes events from.
+type openBlock struct {
+	item        uint64
+	first, last uint64 // record numbers
+	entries     []codec.Entry
+	buf         []byte
+	left        int // entries not handed on yet
+	prev, next  *openBlock
+}
+
+// openBlocks holds the decoded blocks of a time-ordered read, most
+// recently used first.
+type openBlocks struct {
+	strict   bool
+	byItem   map[uint64][]*openBlock // by first record
+	head     openBlock               // sentinel of the use list
+	size     int                     // decoded bytes held
+	read     int                     // stored bytes read since the last release
+	spare    [][]byte                // buffers of dropped blocks, for reuse
+	spareEnt [][]codec.Entry
+	decoded  int // blocks decoded (for tests)
+}
+
+func newOpenBlocks(strict bool) *openBlocks {
+	ob := &openBlocks{strict: strict, byItem: map[uint64][]*openBlock{}}
+	ob.head.prev, ob.head.next = &ob.head, &ob.head
+	return ob
+}
+
+// event returns the event (item, rec), reading its block through c when
+// it is not open; ok is false for an event no longer stored. The event's
+// data is its own; its terms are shared with nothing.
+func (ob *openBlocks) event(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool, error) {
+	b := ob.find(item, rec)
+	if b == nil {
+		var err error
+		if b, err = ob.open(c, item, rec); b == nil || err != nil {
+			return StoredEvent{}, false, err
+		}
+	}
+	en, ok := codec.FindEntry(b.entries, rec)
+	if !ok {
+		return StoredEvent{}, false, nil
+	}
+	ev, err := entryEvent(item, en)
+	if err != nil {
+		return StoredEvent{}, false, err
+	}
+	ev.Data = bytes.Clone(ev.Data)
+	if b.left--; b.left <= 0 {
+		ob.drop(b)
+	} else if ob.head.next != b {
+		ob.unlink(b)
+		ob.pushFront(b)
+	}
+	return ev, true, nil
+}
+
+// find returns the open block of item that would hold rec, or nil.
+func (ob *openBlocks) find(item, rec uint64) *openBlock {
+	for _, b := range ob.byItem[item] {
+		if b.first <= rec && rec <= b.last {
+			return b
+		}
+	}
+	return nil
+}
+
+// open reads and decodes the stored block holding (item, rec), or
+// returns nil if there is none.
+func (ob *openBlocks) open(c *bolt.Cursor, item, rec uint64) (*openBlock, error) {
+	var want [16]byte
+	binary.BigEndian.PutUint64(want[:], item)
+	binary.BigEndian.PutUint64(want[8:], rec)
+	k, v := c.Seek(want[:])
+	if k == nil || !bytes.Equal(k, want[:]) {
+		k, v = c.Prev()
+	}
+	if k == nil || !bytes.Equal(k[:8], want[:8]) {
+		return nil, nil
+	}
+	b := &openBlock{item: item}
+	if n := len(ob.spare); n > 0 {
+		b.buf, b.entries = ob.spare[n-1], ob.spareEnt[n-1]
+		ob.spare, ob.spareEnt = ob.spare[:n-1], ob.spareEnt[:n-1]
+	}
+	var err error
+	b.buf, b.entries, err = decodeBlockInto(b.buf, b.entries, k, v, ob.strict)
+	if err != nil {
+		return nil, err
+	}
+	ob.decoded++
+	ob.read += len(v)
+	if len(b.entries) == 0 {
+		return nil, fmt.Errorf("%s: %w: empty", blockName(k), ErrCorrupted)
+	}
+	b.first, b.last = b.entries[0].Rec, b.entries[len(b.entries)-1].Rec
+	b.left = len(b.entries)
+	ob.size += cap(b.buf)
+	for ob.size > openBlockBytes && ob.head.prev != &ob.head {
+		ob.drop(ob.head.prev)
+	}
+	ob.pushFront(b)
+	bs := ob.byItem[item]
+	ob.byItem[item] = append(bs, b)
+	return b, nil
+}
+
+// drop forgets block b, keeping its buffers for the next block.
+func (ob *openBlocks) drop(b *openBlock) {
+	ob.unlink(b)
+	bs := ob.byItem[b.item]
+	for i, o := range bs {
+		if o == b {
+			bs = append(bs[:i], bs[i+1:]...)
+			break
+		}
+	}
+	if len(bs) == 0 {
+		delete(ob.byItem, b.item)
+	} else {
+		ob.byItem[b.item] = bs
+	}
+	ob.size -= cap(b.buf)
+	if len(ob.spare) < 8 {
+		ob.spare = append(ob.spare, b.buf)
+		ob.spareEnt = append(ob.spareEnt, b.entries[:0])
+	}
+	b.buf, b.entries = nil, nil
+}
+
+func (ob *openBlocks) unlink(b *openBlock) {
+	if b.prev != nil {
+		b.prev.next, b.next.prev = b.next, b.prev
+		b.prev, b.next = nil, nil
+	}
+}
+
+func (ob *openBlocks) pushFront(b *openBlock) {
+	b.prev, b.next = &ob.head, ob.head.next
+	ob.head.next.prev = b
+	ob.head.next = b
+}
+
+// openChunk is how many postings emitOpen reads per read transaction.
+const openChunk = 4096
+
+// emitOpen hands on the events of a round's postings ps (with their ranges
+// ins, ends as merge.fill gathered them) in order, reading them through
+// ob, openChunk postings per read transaction.
+func (s *Store) emitOpen(ob *openBlocks, ps []codec.Posting, ins, ends []int, fn func(StoredEvent, []int) error) error {
+	evs := make([]StoredEvent, 0, min(len(ps), openChunk))
+	idx := make([]int32, 0, cap(evs))
+	for off := 0; off < len(ps); off += openChunk {
+		part := ps[off:min(len(ps), off+openChunk)]
+		evs, idx = evs[:0], idx[:0]
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bEvents).Cursor()
+			for k, p := range part {
+				e, ok, err := ob.event(c, p.Item, p.Rec)
+				if err != nil {
+					return err
+				}
+				if ok { // else removed since the postings were read
+					evs = append(evs, e)
+					idx = append(idx, int32(off+k))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if ob.read >= releaseBlockBytes {
+			s.releaseMapped() // the pages just read are not needed again
+			ob.read = 0
+		}
+		for i, e := range evs {
+			k := int(idx[i])
+			start := 0
+			if k > 0 {
+				start = ends[k-1]
+			}
+			if err := fn(e, ins[start:ends[k]]); err != nil {
+				return err
+			}
+			evs[i] = StoredEvent{}
+		}
+	}
+	return nil
+}
