@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
@@ -49,7 +51,8 @@ type openBlocks struct {
 	read     int                     // stored bytes read since the last release
 	spare    [][]byte                // buffers of dropped blocks, for reuse
 	spareEnt [][]codec.Entry
-	decoded  int // blocks decoded (for tests)
+	decoded  int    // blocks decoded (for tests)
+	slab     []byte // where events' data is copied to
 }
 
 func newOpenBlocks(strict bool) *openBlocks {
@@ -77,7 +80,7 @@ func (ob *openBlocks) event(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool
 	if err != nil {
 		return StoredEvent{}, false, err
 	}
-	ev.Data = bytes.Clone(ev.Data)
+	ev.Data = ob.copyData(ev.Data)
 	if b.left--; b.left <= 0 {
 		ob.drop(b)
 	} else if ob.head.next != b {
@@ -85,6 +88,25 @@ func (ob *openBlocks) event(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool
 		ob.pushFront(b)
 	}
 	return ev, true, nil
+}
+
+// dataSlab is the size of the buffers events' data is copied into: one
+// allocation for many small events. An event kept by the caller keeps at
+// most one slab alive; data larger than a quarter slab gets its own.
+const dataSlab = 32 << 10
+
+// copyData returns a copy of d that shares no memory with a block (the
+// capacity is cut, so appending to it cannot touch another event's data).
+func (ob *openBlocks) copyData(d []byte) []byte {
+	if len(d) > dataSlab/4 {
+		return bytes.Clone(d)
+	}
+	if cap(ob.slab)-len(ob.slab) < len(d) {
+		ob.slab = make([]byte, 0, dataSlab)
+	}
+	n := len(ob.slab)
+	ob.slab = append(ob.slab, d...)
+	return ob.slab[n:len(ob.slab):len(ob.slab)]
 }
 
 // find returns the open block of item that would hold rec, or nil.
@@ -173,49 +195,97 @@ func (ob *openBlocks) pushFront(b *openBlock) {
 	ob.head.next = b
 }
 
-// openChunk is how many postings emitOpen reads per read transaction.
+// openChunk is how many events a time-ordered read reads per read
+// transaction and hands over at a time.
 const openChunk = 4096
 
-// emitOpen hands on the events of a round's postings ps (with their ranges
-// ins, ends as merge.fill gathered them) in order, reading them through
-// ob, openChunk postings per read transaction.
-func (s *Store) emitOpen(ob *openBlocks, ps []codec.Posting, ins, ends []int, fn func(StoredEvent, []int) error) error {
-	evs := make([]StoredEvent, 0, min(len(ps), openChunk))
-	idx := make([]int32, 0, cap(evs))
-	for off := 0; off < len(ps); off += openChunk {
-		part := ps[off:min(len(ps), off+openChunk)]
-		evs, idx = evs[:0], idx[:0]
-		err := s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bEvents).Cursor()
-			for k, p := range part {
-				e, ok, err := ob.event(c, p.Item, p.Rec)
-				if err != nil {
-					return err
-				}
-				if ok { // else removed since the postings were read
-					evs = append(evs, e)
-					idx = append(idx, int32(off+k))
-				}
+// openAhead is how many chunks of events a time-ordered read keeps ready
+// while fn works on one.
+const openAhead = 2
+
+// inTimeOrder is EventsByTime. The events are read (postings merged,
+// blocks decoded, data copied) on a goroutine of their own, a chunk ahead
+// of fn, which the calling goroutine runs: on two cores reading the case
+// overlaps with what fn does with it. Memory stays bounded: the merge
+// holds a round of postings (mergeRound), the open blocks at most
+// openBlockBytes, and at most openAhead+2 chunks of openChunk events are
+// alive (one being read, openAhead ready, one being handed on).
+func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) error {
+	m, err := s.newMerge([]TermRange{{Term: allTerm, From: from, To: to}})
+	if err != nil {
+		return err
+	}
+	ready := make(chan []StoredEvent, openAhead)
+	free := make(chan []StoredEvent, openAhead+2)
+	done := make(chan struct{})
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(ready)
+		readErr = s.readInOrder(m, free, func(evs []StoredEvent) bool {
+			select {
+			case ready <- evs:
+				return true
+			case <-done:
+				return false
 			}
-			return nil
 		})
-		if err != nil {
-			return err
-		}
-		if ob.read >= releaseBlockBytes {
-			s.releaseMapped() // the pages just read are not needed again
-			ob.read = 0
-		}
-		for i, e := range evs {
-			k := int(idx[i])
-			start := 0
-			if k > 0 {
-				start = ends[k-1]
-			}
-			if err := fn(e, ins[start:ends[k]]); err != nil {
+	}()
+	defer wg.Wait()
+	defer close(done) // (before Wait) stops the reader if fn fails or panics
+	for evs := range ready {
+		for i := range evs {
+			if err := fn(evs[i]); err != nil {
 				return err
 			}
-			evs[i] = StoredEvent{}
+			evs[i] = StoredEvent{} // let it go
+		}
+		free <- evs[:0]
+	}
+	return readErr
+}
+
+// readInOrder reads the events of m's postings in order, through open
+// blocks, and hands them on in chunks; it stops when send reports false.
+func (s *Store) readInOrder(m *merge, free chan []StoredEvent, send func([]StoredEvent) bool) error {
+	ob := newOpenBlocks(s.strict)
+	for m.more() {
+		if err := s.nextRound(m); err != nil {
+			return err
+		}
+		for off := 0; off < len(m.ps); off += openChunk {
+			var evs []StoredEvent
+			select {
+			case evs = <-free:
+			default:
+				evs = make([]StoredEvent, 0, openChunk)
+			}
+			part := m.ps[off:min(len(m.ps), off+openChunk)]
+			err := s.db.View(func(tx *bolt.Tx) error {
+				c := tx.Bucket(bEvents).Cursor()
+				for _, p := range part {
+					e, ok, err := ob.event(c, p.Item, p.Rec)
+					if err != nil {
+						return err
+					}
+					if ok { // else removed since the postings were read
+						evs = append(evs, e)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if ob.read >= releaseBlockBytes {
+				s.releaseMapped() // the pages just read are not needed again
+				ob.read = 0
+			}
+			if !send(evs) {
+				return nil
+			}
 		}
 	}
 	return nil
