@@ -26,7 +26,7 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 // read back a few thousand at a time, in short read transactions. fn may
 // not write to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
-	return s.inTimeOrder(from, to, fn)
+	return inTimeOrder(s, from, to, nil, func(e StoredEvent, _ struct{}) error { return fn(e) })
 }
 
 // TermRange selects the events indexed under Term with time in [From,

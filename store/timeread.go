@@ -197,26 +197,43 @@ func (ob *openBlocks) pushFront(b *openBlock) {
 
 // openChunk is how many events a time-ordered read reads per read
 // transaction and hands over at a time.
-const openChunk = 4096
+const openChunk = 2048
 
 // openAhead is how many chunks of events a time-ordered read keeps ready
 // while fn works on one.
 const openAhead = 2
 
-// inTimeOrder is EventsByTime. The events are read (postings merged,
-// blocks decoded, data copied) on a goroutine of their own, a chunk ahead
-// of fn, which the calling goroutine runs: on two cores reading the case
-// overlaps with what fn does with it. Memory stays bounded: the merge
-// holds a round of postings (mergeRound), the open blocks at most
-// openBlockBytes, and at most openAhead+2 chunks of openChunk events are
-// alive (one being read, openAhead ready, one being handed on).
-func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) error {
+// EventsByTimeWith is EventsByTime with a step run ahead of fn: prepare
+// (decoding an event, say) runs on the reading goroutine, so on two cores
+// it overlaps with fn, which gets each event with what prepare returned
+// for it. An error from prepare ends the read when fn would have got that
+// event. prepare and fn may not write to the store.
+func EventsByTimeWith[T any](s *Store, from, to time.Time, prepare func(StoredEvent) (T, error), fn func(StoredEvent, T) error) error {
+	return inTimeOrder(s, from, to, prepare, fn)
+}
+
+// prepared is an event read in time order and what was made of it.
+type prepared[T any] struct {
+	e   StoredEvent
+	v   T
+	err error
+}
+
+// inTimeOrder is EventsByTime(With). The events are read (postings
+// merged, blocks decoded, data copied, prepare run) on a goroutine of
+// their own, ahead of fn, which the calling goroutine runs: on two cores
+// reading the case overlaps with what fn does with it. Memory stays
+// bounded: the merge holds a round of postings (mergeRound), the open
+// blocks at most openBlockBytes, and at most openAhead+2 chunks of
+// openChunk events are alive (one being read, openAhead ready, one being
+// handed on).
+func inTimeOrder[T any](s *Store, from, to time.Time, prepare func(StoredEvent) (T, error), fn func(StoredEvent, T) error) error {
 	m, err := s.newMerge([]TermRange{{Term: allTerm, From: from, To: to}})
 	if err != nil {
 		return err
 	}
-	ready := make(chan []StoredEvent, openAhead)
-	free := make(chan []StoredEvent, openAhead+2)
+	ready := make(chan []prepared[T], openAhead)
+	free := make(chan []prepared[T], openAhead+2)
 	done := make(chan struct{})
 	var readErr error
 	var wg sync.WaitGroup
@@ -224,7 +241,7 @@ func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) erro
 	go func() {
 		defer wg.Done()
 		defer close(ready)
-		readErr = s.readInOrder(m, free, func(evs []StoredEvent) bool {
+		readErr = readInOrder(s, m, prepare, free, func(evs []prepared[T]) bool {
 			select {
 			case ready <- evs:
 				return true
@@ -235,12 +252,17 @@ func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) erro
 	}()
 	defer wg.Wait()
 	defer close(done) // (before Wait) stops the reader if fn fails or panics
+	var zero prepared[T]
 	for evs := range ready {
 		for i := range evs {
-			if err := fn(evs[i]); err != nil {
+			p := &evs[i]
+			if p.err != nil {
+				return p.err
+			}
+			if err := fn(p.e, p.v); err != nil {
 				return err
 			}
-			evs[i] = StoredEvent{} // let it go
+			*p = zero // let it go
 		}
 		free <- evs[:0]
 	}
@@ -248,19 +270,20 @@ func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) erro
 }
 
 // readInOrder reads the events of m's postings in order, through open
-// blocks, and hands them on in chunks; it stops when send reports false.
-func (s *Store) readInOrder(m *merge, free chan []StoredEvent, send func([]StoredEvent) bool) error {
+// blocks, prepares them and hands them on in chunks; it stops when send
+// reports false or prepare fails.
+func readInOrder[T any](s *Store, m *merge, prepare func(StoredEvent) (T, error), free chan []prepared[T], send func([]prepared[T]) bool) error {
 	ob := newOpenBlocks(s.strict)
 	for m.more() {
 		if err := s.nextRound(m); err != nil {
 			return err
 		}
 		for off := 0; off < len(m.ps); off += openChunk {
-			var evs []StoredEvent
+			var evs []prepared[T]
 			select {
 			case evs = <-free:
 			default:
-				evs = make([]StoredEvent, 0, openChunk)
+				evs = make([]prepared[T], 0, openChunk)
 			}
 			part := m.ps[off:min(len(m.ps), off+openChunk)]
 			err := s.db.View(func(tx *bolt.Tx) error {
@@ -271,7 +294,7 @@ func (s *Store) readInOrder(m *merge, free chan []StoredEvent, send func([]Store
 						return err
 					}
 					if ok { // else removed since the postings were read
-						evs = append(evs, e)
+						evs = append(evs, prepared[T]{e: e})
 					}
 				}
 				return nil
@@ -283,7 +306,17 @@ func (s *Store) readInOrder(m *merge, free chan []StoredEvent, send func([]Store
 				s.releaseMapped() // the pages just read are not needed again
 				ob.read = 0
 			}
-			if !send(evs) {
+			failed := false
+			if prepare != nil {
+				for i := range evs {
+					evs[i].v, evs[i].err = prepare(evs[i].e)
+					if failed = evs[i].err != nil; failed {
+						evs = evs[:i+1]
+						break
+					}
+				}
+			}
+			if !send(evs) || failed {
 				return nil
 			}
 		}
