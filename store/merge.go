@@ -22,9 +22,12 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 }
 
 // EventsByTime calls fn for each event with time in [from, to), oldest
-// first, merging the batches' postings. Memory stays bounded: postings are
-// read back a few thousand at a time, in short read transactions. fn may
-// not write to the store.
+// first (time, item, record), merging the batches' postings and taking
+// the events from blocks each decoded once (see timeread.go), on a
+// goroutine that reads ahead of fn. Memory stays bounded: postings are
+// read back a few thousand at a time, in short read transactions, and the
+// blocks and events held are capped (see inTimeOrder). fn may not write
+// to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
 	return inTimeOrder(s, from, to, nil, func(e StoredEvent, _ struct{}) error { return fn(e) })
 }
