@@ -29,7 +29,7 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 // blocks and events held are capped (see inTimeOrder). fn may not write
 // to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
-	return inTimeOrder(s, from, to, nil, func(e StoredEvent, _ struct{}) error { return fn(e) })
+	return s.inTimeOrder(from, to, fn)
 }
 
 // TermRange selects the events indexed under Term with time in [From,

@@ -203,37 +203,20 @@ const openChunk = 2048
 // while fn works on one.
 const openAhead = 2
 
-// EventsByTimeWith is EventsByTime with a step run ahead of fn: prepare
-// (decoding an event, say) runs on the reading goroutine, so on two cores
-// it overlaps with fn, which gets each event with what prepare returned
-// for it. An error from prepare ends the read when fn would have got that
-// event. prepare and fn may not write to the store.
-func EventsByTimeWith[T any](s *Store, from, to time.Time, prepare func(StoredEvent) (T, error), fn func(StoredEvent, T) error) error {
-	return inTimeOrder(s, from, to, prepare, fn)
-}
-
-// prepared is an event read in time order and what was made of it.
-type prepared[T any] struct {
-	e   StoredEvent
-	v   T
-	err error
-}
-
-// inTimeOrder is EventsByTime(With). The events are read (postings
-// merged, blocks decoded, data copied, prepare run) on a goroutine of
-// their own, ahead of fn, which the calling goroutine runs: on two cores
-// reading the case overlaps with what fn does with it. Memory stays
-// bounded: the merge holds a round of postings (mergeRound), the open
-// blocks at most openBlockBytes, and at most openAhead+2 chunks of
-// openChunk events are alive (one being read, openAhead ready, one being
-// handed on).
-func inTimeOrder[T any](s *Store, from, to time.Time, prepare func(StoredEvent) (T, error), fn func(StoredEvent, T) error) error {
+// inTimeOrder is EventsByTime. The events are read (postings merged,
+// blocks decoded, data copied) on a goroutine of their own, a chunk ahead
+// of fn, which the calling goroutine runs: on two cores reading the case
+// overlaps with what fn does with it. Memory stays bounded: the merge
+// holds a round of postings (mergeRound), the open blocks at most
+// openBlockBytes, and at most openAhead+2 chunks of openChunk events are
+// alive (one being read, openAhead ready, one being handed on).
+func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) error {
 	m, err := s.newMerge([]TermRange{{Term: allTerm, From: from, To: to}})
 	if err != nil {
 		return err
 	}
-	ready := make(chan []prepared[T], openAhead)
-	free := make(chan []prepared[T], openAhead+2)
+	ready := make(chan []StoredEvent, openAhead)
+	free := make(chan []StoredEvent, openAhead+2)
 	done := make(chan struct{})
 	var readErr error
 	var wg sync.WaitGroup
@@ -241,7 +224,7 @@ func inTimeOrder[T any](s *Store, from, to time.Time, prepare func(StoredEvent) 
 	go func() {
 		defer wg.Done()
 		defer close(ready)
-		readErr = readInOrder(s, m, prepare, free, func(evs []prepared[T]) bool {
+		readErr = s.readInOrder(m, free, func(evs []StoredEvent) bool {
 			select {
 			case ready <- evs:
 				return true
@@ -252,17 +235,12 @@ func inTimeOrder[T any](s *Store, from, to time.Time, prepare func(StoredEvent) 
 	}()
 	defer wg.Wait()
 	defer close(done) // (before Wait) stops the reader if fn fails or panics
-	var zero prepared[T]
 	for evs := range ready {
 		for i := range evs {
-			p := &evs[i]
-			if p.err != nil {
-				return p.err
-			}
-			if err := fn(p.e, p.v); err != nil {
+			if err := fn(evs[i]); err != nil {
 				return err
 			}
-			*p = zero // let it go
+			evs[i] = StoredEvent{} // let it go
 		}
 		free <- evs[:0]
 	}
@@ -270,20 +248,19 @@ func inTimeOrder[T any](s *Store, from, to time.Time, prepare func(StoredEvent) 
 }
 
 // readInOrder reads the events of m's postings in order, through open
-// blocks, prepares them and hands them on in chunks; it stops when send
-// reports false or prepare fails.
-func readInOrder[T any](s *Store, m *merge, prepare func(StoredEvent) (T, error), free chan []prepared[T], send func([]prepared[T]) bool) error {
+// blocks, and hands them on in chunks; it stops when send reports false.
+func (s *Store) readInOrder(m *merge, free chan []StoredEvent, send func([]StoredEvent) bool) error {
 	ob := newOpenBlocks(s.strict)
 	for m.more() {
 		if err := s.nextRound(m); err != nil {
 			return err
 		}
 		for off := 0; off < len(m.ps); off += openChunk {
-			var evs []prepared[T]
+			var evs []StoredEvent
 			select {
 			case evs = <-free:
 			default:
-				evs = make([]prepared[T], 0, openChunk)
+				evs = make([]StoredEvent, 0, openChunk)
 			}
 			part := m.ps[off:min(len(m.ps), off+openChunk)]
 			err := s.db.View(func(tx *bolt.Tx) error {
@@ -294,7 +271,7 @@ func readInOrder[T any](s *Store, m *merge, prepare func(StoredEvent) (T, error)
 						return err
 					}
 					if ok { // else removed since the postings were read
-						evs = append(evs, prepared[T]{e: e})
+						evs = append(evs, e)
 					}
 				}
 				return nil
@@ -306,17 +283,7 @@ func readInOrder[T any](s *Store, m *merge, prepare func(StoredEvent) (T, error)
 				s.releaseMapped() // the pages just read are not needed again
 				ob.read = 0
 			}
-			failed := false
-			if prepare != nil {
-				for i := range evs {
-					evs[i].v, evs[i].err = prepare(evs[i].e)
-					if failed = evs[i].err != nil; failed {
-						evs = evs[:i+1]
-						break
-					}
-				}
-			}
-			if !send(evs) || failed {
+			if !send(evs) {
 				return nil
 			}
 		}

@@ -89,36 +89,3 @@ func binaryTime(t time.Time) uint64 {
 	lo, _ := timeBounds(t, time.Time{})
 	return lo
 }
-
-// TestEventsByTimeWith: prepare's value reaches fn with its event, and a
-// failed prepare ends the read at that event, after every event before it.
-func TestEventsByTimeWith(t *testing.T) {
-	st, _ := newCase(t)
-	w := st.NewWriter(16 << 10)
-	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 6000 {
-		if err := w.PutEvent(EventRecord{Item: uint64(1 + i%4), Record: uint64(1 + i), Time: t0.Add(time.Duration(i) * time.Second), Data: fmt.Append(nil, i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	bad := errors.New("bad event")
-	n := 0
-	err := EventsByTimeWith(st, time.Time{}, time.Time{}, func(e StoredEvent) (string, error) {
-		if string(e.Data) == "4321" {
-			return "", bad
-		}
-		return "#" + string(e.Data), nil
-	}, func(e StoredEvent, v string) error {
-		if v != "#"+string(e.Data) || v != fmt.Sprint("#", n) {
-			t.Fatalf("event %d: %q with %q", n, e.Data, v)
-		}
-		n++
-		return nil
-	})
-	if !errors.Is(err, bad) || n != 4321 {
-		t.Fatalf("read %d events, then %v", n, err)
-	}
-}
