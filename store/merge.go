@@ -22,11 +22,14 @@ func (s *Store) EventsByTerm(term string, from, to time.Time, fn func(StoredEven
 }
 
 // EventsByTime calls fn for each event with time in [from, to), oldest
-// first, merging the batches' postings. Memory stays bounded: postings are
-// read back a few thousand at a time, in short read transactions. fn may
-// not write to the store.
+// first (time, item, record), merging the batches' postings and taking
+// the events from blocks each decoded once (see timeread.go), on a
+// goroutine that reads ahead of fn. Memory stays bounded: postings are
+// read back a few thousand at a time, in short read transactions, and the
+// blocks and events held are capped (see inTimeOrder). fn may not write
+// to the store.
 func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) error {
-	return s.merged([]TermRange{{Term: allTerm, From: from, To: to}}, func(e StoredEvent, _ []int) error { return fn(e) })
+	return s.inTimeOrder(from, to, fn)
 }
 
 // TermRange selects the events indexed under Term with time in [From,
@@ -123,6 +126,24 @@ type merge struct {
 // cursor's posting list is looked up again in a round only when the
 // round reaches it.
 func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error {
+	m, err := s.newMerge(rs)
+	if err != nil {
+		return err
+	}
+	var fs fetchSizer
+	for m.more() {
+		if err := s.nextRound(m); err != nil {
+			return err
+		}
+		if err := s.emit(&fs, m.ps, m.ins, m.ends, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newMerge starts a merged read of rs (see merged).
+func (s *Store) newMerge(rs []TermRange) (*merge, error) {
 	m := &merge{rs: rs, bs: make([][2]uint64, len(rs)), ps: make([]codec.Posting, 0, min(mergeRound, 1024))}
 	for i, r := range rs {
 		m.bs[i][0], m.bs[i][1] = timeBounds(r.From, r.To)
@@ -132,7 +153,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		m.pending, err = batchesIn(tx, time.Time{}, time.Time{}, s.strict)
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	slices.SortFunc(m.pending, func(a, b batchInfo) int {
 		if c := cmp.Compare(a.min, b.min); c != 0 {
@@ -140,23 +161,24 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	var fs fetchSizer
-	for ; m.h.Len() > 0 || len(m.pending) > 0; m.round++ {
-		err := s.db.View(func(tx *bolt.Tx) error {
-			m.fill(tx.Bucket(bEvPost))
-			return m.err
-		})
-		for _, c := range m.h {
-			c.list = codec.List{} // not valid past the transaction
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.emit(&fs, m.ps, m.ins, m.ends, fn); err != nil {
-			return err
-		}
+	return m, nil
+}
+
+// more reports whether postings are left to merge.
+func (m *merge) more() bool { return m.h.Len() > 0 || len(m.pending) > 0 }
+
+// nextRound merges the next round's postings into m.ps, m.ins and m.ends
+// in a read transaction of its own.
+func (s *Store) nextRound(m *merge) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m.fill(tx.Bucket(bEvPost))
+		return m.err
+	})
+	for _, c := range m.h {
+		c.list = codec.List{} // not valid past the transaction
 	}
-	return nil
+	m.round++
+	return err
 }
 
 // open adds the cursors of the ranges that reach into batch b.

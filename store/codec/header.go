@@ -27,15 +27,24 @@ func DecodeHeader(v []byte) (Header, bool) {
 		return h, false
 	}
 	v = v[l:]
-	h.Terms = make([]string, 0, n)
+	// The terms are cut from one string of their part of the value: one
+	// allocation instead of one per term.
+	end := 0
 	for i := uint64(0); i < n; i++ {
-		var t string
-		var ok bool
-		if t, v, ok = readUvarintString(v); !ok {
+		m, l := binary.Uvarint(v[end:])
+		if l <= 0 || m > uint64(len(v)-end-l) {
 			return h, false
 		}
-		h.Terms = append(h.Terms, t)
+		end += l + int(m)
 	}
+	all := string(v[:end])
+	h.Terms = make([]string, 0, n)
+	for i, p := uint64(0), 0; i < n; i++ {
+		m, l := binary.Uvarint(v[p:])
+		h.Terms = append(h.Terms, all[p+l:p+l+int(m)])
+		p += l + int(m)
+	}
+	v = v[end:]
 	var ok bool
 	if h.DedupKey, v, ok = readUvarintString(v); !ok {
 		return h, false
