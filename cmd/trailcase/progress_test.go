@@ -52,6 +52,11 @@ func TestProgressInTerminal(t *testing.T) {
 	// order, the last frame counting every one.
 	shown = runInTerminal(t, bin, "findings", "--case", kase)
 	checkProgress(t, shown, map[string]string{"events": "234000 of 234000 events"})
+	// report --verify draws the checks' progress, then its own.
+	shown = runInTerminal(t, bin, "report", "--case", kase, "--verify", "--findings", "--format", "json",
+		"--output", filepath.Join(dir, "report.json"))
+	checkProgress(t, shown, map[string]string{"verifying": "24 files", "counting": "234000 of 234000 events",
+		"events": "234000 of 234000 events"})
 }
 
 // runInTerminal runs bin with stdout and stderr on a pseudo-terminal and
@@ -82,7 +87,7 @@ func runInTerminal(t *testing.T, bin string, args ...string) string {
 
 var (
 	ansi     = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
-	progLine = regexp.MustCompile(`^(storing|indexing|verifying|events)\b.*?(\d+) %`)
+	progLine = regexp.MustCompile(`^(storing|indexing|verifying|counting|events)\b.*?(\d+) %`)
 )
 
 // checkProgress checks the frames printed for each phase: percentages
