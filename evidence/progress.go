@@ -10,7 +10,17 @@ const (
 	PhaseDigest = "digests"
 	PhaseDeep   = "re-parsing"
 	PhaseCopy   = "copying"
+	// Phases counted in records rather than bytes: Expect's bytes and
+	// Advance's n are numbers of events, items or custody entries.
+	PhaseEvents  = "events"   // reading the events in time order
+	PhaseCount   = "counting" // counting the events by source and hour
+	PhaseItems   = "items"    // reading the evidence items
+	PhaseCustody = "custody"  // reading the custody log
 )
+
+// EventStep is how many events a reader of every event reads between two
+// Advance calls, so that progress costs next to nothing per event.
+const EventStep = 4096
 
 // Progress receives progress of long work, phase by phase. It may be
 // called from several goroutines at once; implementations must be cheap.

@@ -95,7 +95,9 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
+	o.find.Progress = s.progress
 	rep, err := findings.ForCase(ctx, st, o.find)
+	s.finishProgress()
 	if err != nil {
 		return err
 	}

@@ -44,27 +44,24 @@ func terminalWidth(w io.Writer) int {
 // files done of the files expected, bytes done of the bytes expected with
 // the percentage, the rate and the time left. Totals come from
 // Expect; a phase whose total is not known shows what is done.
+// The display is started by the first phase and ended by Finish; a
+// phase after Finish (report --verify runs several commands) starts a new one.
 type bars struct {
-	p      *mpb.Progress
+	w      io.Writer
 	mu     sync.Mutex
+	p      *mpb.Progress // nil when no display is running
 	phases map[string]*phaseBar
-	done   sync.Once
 }
 
 type phaseBar struct {
+	unit         string // what a counted phase counts; "" for bytes
 	bar          *mpb.Bar
 	files, ended atomic.Int64
 	bytes        atomic.Int64 // expected; 0 when not known
 	perFile      atomic.Bool  // files are begun and ended one by one
 }
 
-func newBars(w io.Writer) *bars {
-	return &bars{
-		p: mpb.New(mpb.WithConsoleWriter(sizedConsole{cupwriter.New(w, false), cmp.Or(terminalWidth(w), 100)}),
-			mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh()),
-		phases: map[string]*phaseBar{},
-	}
-}
+func newBars(w io.Writer) *bars { return &bars{w: w, phases: map[string]*phaseBar{}} }
 
 // sizedConsole is the terminal progress is drawn on; a terminal that
 // reports no size (a pseudo-terminal nobody sized) is taken to be width
@@ -89,7 +86,15 @@ func (b *bars) phase(name string) *phaseBar {
 	if pb, ok := b.phases[name]; ok {
 		return pb
 	}
-	pb := &phaseBar{}
+	if b.p == nil {
+		b.p = mpb.New(mpb.WithConsoleWriter(sizedConsole{cupwriter.New(b.w, false), cmp.Or(terminalWidth(b.w), 100)}),
+			mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
+	}
+	pb := &phaseBar{unit: countedPhases[name]}
+	speed := decor.AverageSpeed(decor.SizeB1024(0), " %.1f", decor.WCSyncSpace)
+	if pb.unit != "" {
+		speed = decor.AverageSpeed(0, "%.0f/s", decor.WCSyncSpace)
+	}
 	pb.bar = b.p.AddBar(0, mpb.BarWidth(20),
 		mpb.PrependDecorators(
 			decor.Name(name, decor.WC{W: 10, C: decor.DindentRight}),
@@ -97,7 +102,7 @@ func (b *bars) phase(name string) *phaseBar {
 		),
 		mpb.AppendDecorators(
 			decor.Any(pb.bytesDecor, decor.WCSyncSpace),
-			decor.AverageSpeed(decor.SizeB1024(0), " %.1f", decor.WCSyncSpace),
+			speed,
 			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), ""),
 		),
 	)
@@ -105,7 +110,16 @@ func (b *bars) phase(name string) *phaseBar {
 	return pb
 }
 
+// countedPhases are the phases counted in records, with what they count.
+var countedPhases = map[string]string{
+	evidence.PhaseEvents: "events", evidence.PhaseCount: "events",
+	evidence.PhaseItems: "items", evidence.PhaseCustody: "entries",
+}
+
 func (pb *phaseBar) filesDecor(decor.Statistics) string {
+	if pb.unit != "" {
+		return ""
+	}
 	m := pb.files.Load()
 	if !pb.perFile.Load() {
 		return fmt.Sprintf("%d files", m+pb.ended.Load())
@@ -117,10 +131,14 @@ func (pb *phaseBar) filesDecor(decor.Statistics) string {
 }
 
 func (pb *phaseBar) bytesDecor(s decor.Statistics) string {
-	if s.Total <= 0 || pb.bytes.Load() == 0 && !s.Completed {
-		return humanBytes(s.Current)
+	done, total, unit := humanBytes(s.Current), humanBytes(s.Total), ""
+	if pb.unit != "" {
+		done, total, unit = strconv.FormatInt(s.Current, 10), strconv.FormatInt(s.Total, 10), " "+pb.unit
 	}
-	return fmt.Sprintf("%s of %s %d %%", humanBytes(s.Current), humanBytes(s.Total), min(s.Current*100/s.Total, 100))
+	if s.Total <= 0 || pb.bytes.Load() == 0 && !s.Completed {
+		return done + unit
+	}
+	return fmt.Sprintf("%s of %s%s %d %%", done, total, unit, min(s.Current*100/s.Total, 100))
 }
 
 func (b *bars) Expect(phase string, files, bytes int64) {
@@ -147,14 +165,16 @@ func (b *bars) End(phase string) {
 // Finish completes every bar at what was done and waits for the last
 // frame to be drawn.
 func (b *bars) Finish() {
-	b.done.Do(func() {
-		b.mu.Lock()
-		for _, pb := range b.phases {
-			pb.bar.SetTotal(-1, true)
-		}
-		b.mu.Unlock()
-		b.p.Wait()
-	})
+	b.mu.Lock()
+	p := b.p
+	for _, pb := range b.phases {
+		pb.bar.SetTotal(-1, true)
+	}
+	b.p, b.phases = nil, map[string]*phaseBar{}
+	b.mu.Unlock()
+	if p != nil {
+		p.Wait()
+	}
 }
 
 func humanBytes(n int64) string { return timeline.HumanBytes(n) }

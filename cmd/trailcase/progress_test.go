@@ -21,7 +21,8 @@ import (
 // TestProgressInTerminal runs the real binary with stderr on a
 // pseudo-terminal and checks what the progress display printed: storing
 // and indexing on lines of their own, files counted of the files
-// expected, and percentages that only rise and end at 100 %.
+// expected, and percentages that only rise and end at 100 %; then the
+// same of the events findings reads.
 func TestProgressInTerminal(t *testing.T) {
 	bin := buildTrailcase(t)
 	dir := t.TempDir()
@@ -47,6 +48,15 @@ func TestProgressInTerminal(t *testing.T) {
 	if !strings.Contains(shown, "all intact") {
 		t.Errorf("verify did not end well:\n%s", shown)
 	}
+	// 24 files of 4000 to 15500 records: 234000 events, read in time
+	// order, the last frame counting every one.
+	shown = runInTerminal(t, bin, "findings", "--case", kase)
+	checkProgress(t, shown, map[string]string{"events": "234000 of 234000 events"})
+	// report --verify draws the checks' progress, then its own.
+	shown = runInTerminal(t, bin, "report", "--case", kase, "--verify", "--findings", "--format", "json",
+		"--output", filepath.Join(dir, "report.json"))
+	checkProgress(t, shown, map[string]string{"verifying": "24 files", "counting": "234000 of 234000 events",
+		"events": "234000 of 234000 events"})
 }
 
 // runInTerminal runs bin with stdout and stderr on a pseudo-terminal and
@@ -77,7 +87,7 @@ func runInTerminal(t *testing.T, bin string, args ...string) string {
 
 var (
 	ansi     = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
-	progLine = regexp.MustCompile(`^(storing|indexing|verifying)\b.*?(\d+) %`)
+	progLine = regexp.MustCompile(`^(storing|indexing|verifying|counting|events)\b.*?(\d+) %`)
 )
 
 // checkProgress checks the frames printed for each phase: percentages

@@ -131,7 +131,9 @@ func runReport(ctx context.Context, o reportOptions, s *streams) error {
 	t := tool()
 	host, _ := os.Hostname()
 	r, err := report.Build(ctx, st, report.Options{ToolVersion: t.Version, Revision: t.Revision, Host: host,
-		OS: osDescription(), CaseFile: o.path, SigningKey: fingerprint(key), Paper: o.paper, Findings: o.findings})
+		OS: osDescription(), CaseFile: o.path, SigningKey: fingerprint(key), Paper: o.paper, Findings: o.findings,
+		Progress: s.progress})
+	s.finishProgress()
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,8 @@ func runSummary(ctx context.Context, o summaryOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := findings.Summarise(ctx, st, findings.Options{Rules: rules})
+	sum, err := findings.Summarise(ctx, st, findings.Options{Rules: rules, Progress: s.progress})
+	s.finishProgress()
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	// the case's events (FindingsAuto: when it holds at most
 	// MaxFindingsEvents).
 	Findings FindingsMode
+	// Progress, when not nil, is told of the items, custody entries and
+	// events read.
+	Progress evidence.Progress
 }
 
 // Report is everything the chain-of-custody report shows. Its JSON field
@@ -186,6 +189,10 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	if opts.GeneratedAt.IsZero() {
 		opts.GeneratedAt = time.Now()
 	}
+	if opts.Progress == nil {
+		opts.Progress = evidence.NoProgress{}
+	}
+	prog := opts.Progress
 	r := &Report{
 		ReportVersion: Version,
 		Generated: Generated{
@@ -208,6 +215,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		r.Evidence = append(r.Evidence, evidenceOf(it))
 		r.Case.Items++
 		r.Case.Bytes += it.Size
+		prog.Advance(evidence.PhaseItems, 1)
 		return nil
 	})
 	if err != nil {
@@ -220,6 +228,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	err = st.Custody(func(e evidence.CustodyEntry) error {
 		r.Custody = append(r.Custody, e)
 		r.Case.CustodySeq, r.Case.CustodyHead = e.Seq, e.Hash
+		prog.Advance(evidence.PhaseCustody, 1)
 		return nil
 	})
 	// A damaged entry must not hide the rest of the report: the entries
@@ -251,12 +260,12 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		r.Buckets = buckets
 	}
 
-	r.Events, err = countEvents(ctx, st)
+	r.Events, err = countEvents(ctx, st, prog)
 	if err != nil {
 		return nil, err
 	}
 	r.Case.Events = r.Events.Total
-	if r.Findings, err = ruleFindings(ctx, st, opts.Findings, r.Events.Total); err != nil {
+	if r.Findings, err = ruleFindings(ctx, st, opts, r.Events.Total); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -364,16 +373,20 @@ func lockState(s3 *evidence.S3Object) string {
 
 // countEvents streams the time index and counts events per hour and
 // source, decoding only the source of each event.
-func countEvents(ctx context.Context, st *store.Store) (EventSummary, error) {
+func countEvents(ctx context.Context, st *store.Store, prog evidence.Progress) (EventSummary, error) {
 	s := EventSummary{Sources: []string{}, BySource: map[string]int64{}, Hours: []HourCount{}}
 	hours := map[int64]map[string]int64{}
+	if total, err := st.EventCount(); err == nil {
+		prog.Expect(evidence.PhaseCount, 0, int64(total))
+	}
 	var n int64
 	err := st.EventsByTime(time.Time{}, time.Time{}, func(e store.StoredEvent) error {
 		n++
-		if n%4096 == 0 {
+		if n%evidence.EventStep == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			prog.Advance(evidence.PhaseCount, evidence.EventStep)
 		}
 		src := eventSource(e.Data)
 		t := e.Time.UTC()
@@ -397,6 +410,7 @@ func countEvents(ctx context.Context, st *store.Store) (EventSummary, error) {
 	if err != nil {
 		return s, fmt.Errorf("count events: %w", err)
 	}
+	prog.Advance(evidence.PhaseCount, n%evidence.EventStep)
 	for src := range s.BySource {
 		s.Sources = append(s.Sources, src)
 	}

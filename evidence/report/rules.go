@@ -60,10 +60,11 @@ type RuleFinding struct {
 	Detail     string    `json:"detail"`
 }
 
-// ruleFindings runs the rules when mode asks for them over a case of
+// ruleFindings runs the rules when opts.Findings asks for them over a case of
 // events events. The digest chains are not re-verified: the report shows
 // the stored digest verification.
-func ruleFindings(ctx context.Context, st *store.Store, mode FindingsMode, events int64) (*RuleFindings, error) {
+func ruleFindings(ctx context.Context, st *store.Store, opts Options, events int64) (*RuleFindings, error) {
+	mode := opts.Findings
 	rf := &RuleFindings{Levels: map[string]int{}, Findings: []RuleFinding{}}
 	switch {
 	case mode == FindingsOff:
@@ -73,7 +74,7 @@ func ruleFindings(ctx context.Context, st *store.Store, mode FindingsMode, event
 		rf.Skipped = fmt.Sprintf("the case holds %d events, more than %d", events, MaxFindingsEvents)
 		return rf, nil
 	}
-	rep, err := findings.ForCase(ctx, st, findings.Options{NoDigest: true})
+	rep, err := findings.ForCase(ctx, st, findings.Options{NoDigest: true, Progress: opts.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("run the rules: %w", err)
 	}

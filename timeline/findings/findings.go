@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
@@ -29,6 +30,9 @@ type Options struct {
 	// NoDigest skips the digest chains when no digest verification is
 	// stored in the case (verifying them re-hashes every CloudTrail log).
 	NoDigest bool
+	// Progress, when not nil, is told of the events read, as
+	// evidence.PhaseEvents out of the case's events.
+	Progress evidence.Progress
 }
 
 // Report is what ForCase found.
@@ -112,10 +116,14 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	cov := newCoverage(o.Gaps)
 	var cur *timeline.Event
 	emit := func(r sigma.Result) { g.add(r, cur) }
+	prog := expectEvents(st, o.Progress)
 	err := st.EventsByTime(o.From, o.To, func(se store.StoredEvent) error {
-		if rep.Events%4096 == 0 {
+		if rep.Events%evidence.EventStep == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if rep.Events > 0 {
+				prog.Advance(evidence.PhaseEvents, evidence.EventStep)
 			}
 		}
 		ev, err := timeline.DecodeEvent(se.Data)
@@ -134,6 +142,9 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	if err != nil {
 		return nil, nil, fmt.Errorf("read events: %w", err)
 	}
+	if rep.Events > 0 {
+		prog.Advance(evidence.PhaseEvents, (rep.Events-1)%evidence.EventStep+1)
+	}
 	cur = nil
 	run.Flush(emit)
 	rep.Dropped = run.Dropped
@@ -147,4 +158,16 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	rep.Findings = append(rep.Findings, integ...)
 	slices.SortStableFunc(rep.Findings, finding.Compare)
 	return rep, cov, nil
+}
+
+// expectEvents announces the case's events to p as the work of
+// evidence.PhaseEvents and returns p (evidence.NoProgress when nil).
+func expectEvents(st *store.Store, p evidence.Progress) evidence.Progress {
+	if p == nil {
+		return evidence.NoProgress{}
+	}
+	if n, err := st.EventCount(); err == nil {
+		p.Expect(evidence.PhaseEvents, 0, int64(n))
+	}
+	return p
 }
