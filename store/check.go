@@ -85,12 +85,16 @@ func (s *Store) Check(ctx context.Context, progress evidence.Progress) (CheckRes
 
 // releaseWhile releases the mapped pages every 20ms until the returned
 // function is called.
-func (s *Store) releaseWhile() (stop func()) {
+func (s *Store) releaseWhile() (stop func()) { return s.releaseEvery(20 * time.Millisecond) }
+
+// releaseEvery releases the mapped pages every d until the returned
+// function is called.
+func (s *Store) releaseEvery(d time.Duration) (stop func()) {
 	done := make(chan struct{})
 	released := make(chan struct{})
 	go func() {
 		defer close(released)
-		t := time.NewTicker(20 * time.Millisecond)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"time"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -167,6 +168,9 @@ func checkFreelist(f io.ReaderAt, m fileMeta) error {
 // a 2.3 GB case in the page cache, which is why a writable open runs only
 // checkBeforeWrite.
 func (s *Store) CheckStructure(ctx context.Context) ([]string, error) {
+	// bbolt's own check reads pages on a goroutine of its own; releasing the
+	// mapped pages as it goes keeps memory from growing with the case.
+	defer s.releaseWhile()()
 	w := structureWalk{s: s, ctx: ctx}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		w.tx = tx
@@ -187,12 +191,16 @@ func (s *Store) CheckStructure(ctx context.Context) ([]string, error) {
 	case len(w.findings) > 0:
 		return w.findings, nil
 	}
+	// bbolt's check reads a page-cached case at several GB/s on a goroutine
+	// of its own: release often enough to keep up.
+	stop := s.releaseEvery(2 * time.Millisecond)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			w.findings = append(w.findings, err.Error())
 		}
 		return ctx.Err()
 	})
+	stop()
 	if errors.As(err, &d) {
 		return append(w.findings, d.Detail), nil
 	}
@@ -205,6 +213,7 @@ type structureWalk struct {
 	tx       *bolt.Tx
 	where    string // the bucket being read
 	keys     int
+	touched  int // bytes of keys and values read since the last release
 	findings []string
 }
 
@@ -293,11 +302,15 @@ func (w *structureWalk) bucket(name string, b *bolt.Bucket) error {
 				w.where = name
 			}
 		}
-		if w.keys++; w.keys%(64<<10) == 0 {
+		// Walking a bucket of evidence chunks maps their pages: release
+		// them every 64 MiB as well as every 64 Ki keys.
+		w.touched += len(k) + len(v)
+		if w.keys++; w.keys%(64<<10) == 0 || w.touched >= 64<<20 {
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
 			w.s.releaseMappedTx(w.tx)
+			w.touched = 0
 		}
 	}
 	return nil
