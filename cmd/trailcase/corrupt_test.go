@@ -12,12 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestCorruptCase damages a case file one byte or one truncation at a
@@ -42,21 +40,8 @@ func TestCorruptCase(t *testing.T) {
 	if raceEnabled {
 		points = 10
 	}
-	if v := os.Getenv("TRAILCASE_CORRUPT_POINTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("TRAILCASE_CORRUPT_POINTS=%q: want a positive number", v)
-		}
-		points = n
-	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("TRAILCASE_CORRUPT_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TRAILCASE_CORRUPT_SEED=%q: want a number", v)
-		}
-		seed = n
-	}
+	points = envPoints(t, "TRAILCASE_CORRUPT_POINTS", points)
+	seed := envSeed(t, "TRAILCASE_CORRUPT_SEED")
 	t.Logf("corruption seed %d, %d points (replay: TRAILCASE_CORRUPT_SEED=%d TRAILCASE_CORRUPT_POINTS=%d)", seed, points, seed, points)
 	rng := rand.New(rand.NewPCG(seed, 0xc0bb))
 

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,21 +50,8 @@ func TestCrashAcquire(t *testing.T) {
 		// only this process is instrumented, which proves nothing more.
 		points = 6
 	}
-	if v := os.Getenv("TRAILCASE_CRASH_POINTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("TRAILCASE_CRASH_POINTS=%q: want a positive number", v)
-		}
-		points = n
-	}
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("TRAILCASE_CRASH_SEED"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			t.Fatalf("TRAILCASE_CRASH_SEED=%q: want a number", v)
-		}
-		seed = n
-	}
+	points = envPoints(t, "TRAILCASE_CRASH_POINTS", points)
+	seed := envSeed(t, "TRAILCASE_CRASH_SEED")
 	t.Logf("crash seed %d, %d kill points (replay: TRAILCASE_CRASH_SEED=%d TRAILCASE_CRASH_POINTS=%d)", seed, points, seed, points)
 	rng := rand.New(rand.NewPCG(seed, 0x7ca5e))
 
