@@ -97,7 +97,9 @@ func runVerify(ctx context.Context, o verifyOptions, s *streams) (store.CheckRes
 		deep, err = verifyDeep(ctx, st, s, &res)
 	}
 	if err == nil && o.expectHead != "" {
-		err = checkExpectedHead(st, want, &res)
+		var fs []finding.Finding
+		fs, err = custody.CheckHead(st, want)
+		res.Problems = append(res.Problems, fs...)
 	}
 	s.finishProgress()
 	if err == nil {
@@ -142,28 +144,6 @@ func verifySummary(res store.CheckResult, deep *index.DeepReport) string {
 		return summary + "all intact"
 	}
 	return summary + fmt.Sprintf("%d problem(s)", len(res.Problems))
-}
-
-// checkExpectedHead adds a finding when the custody log does not hold
-// want, unchanged: the newest entry when it was printed, so the log may
-// only have grown after it.
-func checkExpectedHead(st *store.Store, want evidence.SHA256, res *store.CheckResult) error {
-	var n, at uint64
-	err := st.Custody(func(e evidence.CustodyEntry) error {
-		n++
-		if e.Hash == want && e.ComputeHash() == want {
-			at = e.Seq
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if at == 0 {
-		res.Problems = append(res.Problems, finding.New(finding.CustodyHeadMismatch, "",
-			fmt.Sprintf("no entry of the custody log (%d entries) has the expected head %s: the log was cut short or rewritten after it was printed", n, want)))
-	}
-	return nil
 }
 
 // recordedHead returns the case's custody head as printed by writing
