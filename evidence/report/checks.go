@@ -122,16 +122,18 @@ func (v *view) digestView() checkView {
 	cv := newCheck("CloudTrail digest validation (trailcase digest verify)", v.Report.Checks.Digest, &res)
 	if !cv.Ran {
 		cv.Verdict = []string{"CloudTrail digest validation was not run: the CloudTrail logs are not proven complete or unaltered by CloudTrail's own digests."}
+		v.NoGaps = gapsNotChecked
 		return cv
 	}
 	v.Gaps = digestGaps(res.Problems)
+	v.NoGaps = noGapSentence
 	if cv.Verdict == nil {
 		cv.Verdict = []string{fmt.Sprintf("CloudTrail digest validation (%s) checked %s in %s against %s; %s verified; %s.",
 			fmtTime(cv.C.Time), plural(res.DigestsChecked, "digest"), plural(len(res.Chains), "chain"), plural(res.LogsChecked, "log copy"),
 			plural(res.SignaturesVerified, "signature"), plural(len(res.Problems), "problem"))}
 		switch len(v.Gaps) {
 		case 0:
-			cv.Verdict = append(cv.Verdict, "The digest chains have no gap.")
+			cv.Verdict = append(cv.Verdict, noGapSentence)
 		default:
 			var gs []string
 			for _, g := range v.Gaps {
@@ -208,6 +210,13 @@ func rows(check string, fs []finding.Finding) []findingRow {
 // gapTimes finds the two times of a DIGEST_MISSING detail that names the
 // deliveries no digest covers.
 var gapTimes = regexp.MustCompile(`from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) to (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)`)
+
+// What the report says in place of the gap table: the digest chains have
+// no gap, or no digest validation has run.
+const (
+	noGapSentence  = "The digest chains have no gap."
+	gapsNotChecked = "Unknown: CloudTrail digest validation was not run."
+)
 
 // digestGaps reads the stretches no digest covers from the digest
 // check's DIGEST_MISSING findings.

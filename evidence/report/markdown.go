@@ -121,10 +121,8 @@ func (m *mdWriter) findings() {
 		for _, g := range v.Gaps {
 			m.row(g.Text, g.Object)
 		}
-	case v.Digest.Ran:
-		m.p("The digest chains have no gap.\n")
 	default:
-		m.p("Unknown: CloudTrail digest validation was not run.\n")
+		m.p("%s\n", v.NoGaps)
 	}
 	if len(v.Notices) > 0 {
 		m.p("\n### Notices\n\n")

@@ -270,10 +270,8 @@ func (p *pdfWriter) findings() {
 			rows = append(rows, []string{g.Text, g.Object})
 		}
 		p.table([]column{{"No CloudTrail digest covers", 0.4, false}, {"Missing digest (key inferred)", 0.6, true}}, rows)
-	case v.Digest.Ran:
-		p.para("The digest chains have no gap.")
 	default:
-		p.para("Unknown: CloudTrail digest validation was not run.")
+		p.para(v.NoGaps)
 	}
 	if len(v.Notices) > 0 {
 		p.h3("Notices")

@@ -27,6 +27,7 @@ type view struct {
 	Levels                     string       // "2 critical, 1 high", or "" for none
 	MoreFindings               string       // what past maxRows was left out, in a sentence
 	Gaps                       []gap
+	NoGaps                     string // said in place of the gap table when Gaps is empty
 	Notices                    []string
 
 	Rules      []ruleRow // rule and coverage findings, most severe first
