@@ -23,13 +23,14 @@ type findingsOptions struct {
 	level  finding.Level // only findings at or above it; "" for all
 	failOn finding.Level // exit 3 when a finding is at or above it; "" never
 	find   findings.Options
+	sql    string // --emit-sql dialect: write the rules as SQL instead
 }
 
 func findingsCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "findings",
 		Usage:     "list what the rules, the checks and the coverage analysis found, most severe first",
-		UsageText: "trailcase findings --case FILE [--rules DIR|FILE]… [--level L] [--fail-on L] [--from T] [--to T] [--json]",
+		UsageText: "trailcase findings --case FILE [--rules DIR|FILE]… [--level L] [--fail-on L] [--from T] [--to T] [--json]\n   trailcase findings --emit-sql duckdb|athena [--rules DIR|FILE]…",
 		Description: `Runs the built-in Sigma rule pack and the rules given with --rules over the case's events in
 time order, and lists every finding, most severe first: behaviour (what the rules matched),
 coverage (evidence that is not there: delivery gaps, digest-chain restarts, NODATA/SKIPDATA
@@ -40,6 +41,12 @@ A rule that cannot be loaded is reported (file, line, what is unsupported); the 
 Levels: informational, low, medium, high, critical. With --fail-on LEVEL the exit status is 3
 when a finding is at or above LEVEL. Opens the case read-only.
 
+With --emit-sql duckdb|athena no case is read: the built-in rules and the --rules are written
+on stdout as SQL queries over the Parquet export (trailcase export --format parquet; columns in
+docs/export-schema.md), for DuckDB or for Amazon Athena (engine version 3), so the same detections
+run over years of exported logs. A rule SQL cannot express as the engine runs it is written as a
+comment naming the rule and the reason; the count of each is printed on stderr.
+
 ` + exitCodesHelp,
 		Flags: withGlobal(
 			&cli.StringSliceFlag{Name: "rules", Usage: "also run the Sigma rules in `DIR|FILE`; repeatable"},
@@ -47,11 +54,15 @@ when a finding is at or above LEVEL. Opens the case read-only.
 			&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when a finding is at or above `LEVEL`"},
 			&cli.StringFlag{Name: "from", Usage: "only events at or after `TIME` (RFC 3339 or a date)"},
 			&cli.StringFlag{Name: "to", Usage: "only events before `TIME`"},
+			&cli.StringFlag{Name: "emit-sql", Usage: "write the rules as SQL for `DIALECT` (duckdb or athena) instead of running them"},
 		),
 		Action: func(c *cli.Context) error {
 			o, err := findingsFlags(c)
 			if err != nil {
 				return err
+			}
+			if o.sql != "" {
+				return runFindingsSQL(o, e.streams(c))
 			}
 			return runFindings(c.Context, o, e.streams(c))
 		},
@@ -63,6 +74,9 @@ func findingsFlags(c *cli.Context) (findingsOptions, error) {
 	o := findingsOptions{caseOptions: caseFlags(c), rules: c.StringSlice("rules")}
 	if err := noArgs(c, "findings"); err != nil {
 		return o, err
+	}
+	if o.sql = c.String("emit-sql"); o.sql != "" {
+		return o, sqlFlags(c, o.sql)
 	}
 	var err error
 	for _, l := range []struct {

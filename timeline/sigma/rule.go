@@ -31,6 +31,7 @@ type Rule struct {
 
 	detection   *detection   // nil for a correlation rule
 	correlation *correlation // nil for a detection rule
+	detSrc      *yaml.Node   // the detection section as written (for SQL)
 }
 
 // Logsource is a rule's logsource section.
@@ -223,7 +224,7 @@ func parseRule(file string, n *yaml.Node) (*Rule, *RuleError) {
 		if err != nil {
 			return nil, err
 		}
-		r.detection = d
+		r.detection, r.detSrc = d, det
 	default:
 		return nil, errAt(file, n, "rule has no detection and no correlation")
 	}
