@@ -142,7 +142,7 @@ type sqlT struct{ d string }
 
 func (t *sqlT) duck() bool { return t.d == DialectDuckDB }
 
-func (t *sqlT) header(w *bufio.Writer) {
+func (t *sqlT) header(w io.StringWriter) {
 	if t.duck() {
 		w.WriteString(`-- trailcase Sigma rules as DuckDB SQL over a Parquet export (trailcase export --format parquet),
 -- columns as in docs/export-schema.md (schema version 1). Name the export's directory first:

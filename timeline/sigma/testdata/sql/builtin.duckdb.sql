@@ -1,0 +1,297 @@
+-- trailcase Sigma rules as DuckDB SQL over a Parquet export (trailcase export --format parquet),
+-- columns as in docs/export-schema.md (schema version 1). Name the export's directory first:
+--   SET VARIABLE trailcase_export = '/path/to/export';
+-- Each query returns one row per match (detection rules) or per group (correlation rules).
+CREATE OR REPLACE TEMP VIEW trailcase_events AS
+SELECT * FROM read_parquet(getvariable('trailcase_export') || '/**/*.parquet', hive_partitioning = true, hive_types_autocast = false);
+
+-- rule 71edf286-98f6-4f5a-8190-4cdd05856d32: Administrator policy attached [high] (detection, aws_admin_policy_attached.yml)
+SELECT '71edf286-98f6-4f5a-8190-4cdd05856d32' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('attachuserpolicy', 'attachrolepolicy', 'attachgrouppolicy'), FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.policyArn')) LIKE '%:policy/administratoraccess' ESCAPE '\', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule e56b468b-d75c-4763-977c-9a564ed1f24a: Bucket policy or ACL opened to everyone [high] (detection, aws_bucket_opened.yml)
+SELECT 'e56b468b-d75c-4763-977c-9a564ed1f24a' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(action) = 'putbucketpolicy', FALSE) AND COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.bucketPolicy.Statement[*].Principal'), x -> lower(x) = '*')) > 0, FALSE)) OR (COALESCE(lower(action) = 'putbucketpolicy', FALSE) AND COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.bucketPolicy.Statement[*].Principal.AWS'), x -> lower(x) = '*')) > 0, FALSE)) OR (COALESCE(lower(action) = 'putbucketacl', FALSE) AND (COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.AccessControlPolicy.AccessControlList.Grant[*].Grantee.URI'), x -> lower(x) LIKE '%/global/allusers' ESCAPE '\')) > 0, FALSE) OR COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.AccessControlPolicy.AccessControlList.Grant[*].Grantee.URI'), x -> lower(x) LIKE '%/global/authenticatedusers' ESCAPE '\')) > 0, FALSE))))
+ORDER BY "time", evidence, record;
+
+-- rule 635db0b3-1243-4921-af67-4265ea4f8f8d: CloudTrail logging stopped, deleted or changed [high] (detection, aws_cloudtrail_logging_degraded.yml)
+SELECT '635db0b3-1243-4921-af67-4265ea4f8f8d' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'cloudtrail.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('stoplogging', 'deletetrail', 'updatetrail', 'puteventselectors'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 2619bb46-581d-43db-bf65-d6d9d2e80b63: AWS Config recording stopped [high] (detection, aws_config_recorder_stopped.yml)
+SELECT '2619bb46-581d-43db-bf65-d6d9d2e80b63' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'config.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('stopconfigurationrecorder', 'deleteconfigurationrecorder', 'deletedeliverychannel'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule da7c9dd3-9325-4f95-a5e0-7b6ad2468981 (Failed console login) is a base rule of 73e7744a-74f7-4ddd-907e-d75d8e870615: it is part of that query.
+
+-- rule d5485e22-d026-442e-bbde-2f8286cfc87c: Console login without MFA [medium] (detection, aws_console_login_without_mfa.yml)
+SELECT 'd5485e22-d026-442e-bbde-2f8286cfc87c' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(action) = 'consolelogin', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.responseElements.ConsoleLogin')) = 'success', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.additionalEventData.MFAUsed')) = 'no', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule b8c28db3-884b-4293-93b8-e6b8f97e5aef: Access key or console password created for another user [medium] (detection, aws_credentials_for_other_user.yml)
+SELECT 'b8c28db3-884b-4293-93b8-e6b8f97e5aef' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('createaccesskey', 'createloginprofile', 'updateloginprofile'), FALSE) AND json_extract_string(raw, '$.requestParameters.userName') IS NOT NULL) AND NOT COALESCE(json_extract_string(raw, '$.requestParameters.userName') = user_name, FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule a0a1c806-dfd6-4fde-a9b0-6782fd1bc057 (Discovery call) is a base rule of 2ad6c957-be02-45c1-9e7f-1dcc175d3fd3: it is part of that query.
+
+-- rule e3666e3a-8832-4133-8102-93004f597f14: Load balancer access logs turned off [medium] (detection, aws_elb_access_logs_disabled.yml)
+SELECT 'e3666e3a-8832-4133-8102-93004f597f14' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(action) = 'modifyloadbalancerattributes', FALSE) AND COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.attributes[*].key'), x -> lower(x) = 'access_logs.s3.enabled')) > 0, FALSE) AND COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.attributes[*].value'), x -> lower(x) = 'false')) > 0, FALSE)) OR (COALESCE(lower(action) = 'modifyloadbalancerattributes', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.loadBalancerAttributes.accessLog.enabled')) = 'false', FALSE)))
+ORDER BY "time", evidence, record;
+
+-- rule 9e8e20fd-b1a5-45ed-ba7b-59d7a9af16ea: VPC flow logs deleted [high] (detection, aws_flow_logs_deleted.yml)
+SELECT '9e8e20fd-b1a5-45ed-ba7b-59d7a9af16ea' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'ec2.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'deleteflowlogs', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule a94ca0e9-9485-44ff-9831-651709704116: GuardDuty detector deleted or disabled [high] (detection, aws_guardduty_disabled.yml)
+SELECT 'a94ca0e9-9485-44ff-9831-651709704116' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(event_source) = 'guardduty.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'deletedetector', FALSE)) OR (COALESCE(lower(event_source) = 'guardduty.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'updatedetector', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.enable')) = 'false', FALSE)))
+ORDER BY "time", evidence, record;
+
+-- rule e85ea8d0-d169-476b-ae69-51111e8228c3: Instance launched with an instance profile [low] (detection, aws_instance_with_role_launched.yml)
+SELECT 'e85ea8d0-d169-476b-ae69-51111e8228c3' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'ec2.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'runinstances', FALSE) AND json_extract_string(raw, '$.requestParameters.iamInstanceProfile') IS NOT NULL)
+ORDER BY "time", evidence, record;
+
+-- rule 0a98af30-ee31-4a3b-8cde-de8c2f558838: KMS key scheduled for deletion or disabled [high] (detection, aws_kms_key_deletion.yml)
+SELECT '0a98af30-ee31-4a3b-8cde-de8c2f558838' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'kms.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('schedulekeydeletion', 'disablekey'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 295425f6-ab19-444c-b59a-93ad37cfbd83: Account left its organization [high] (detection, aws_leave_organization.yml)
+SELECT '295425f6-ab19-444c-b59a-93ad37cfbd83' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'organizations.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'leaveorganization', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 06995a47-d6e2-4dd0-8a5d-15e6034ea797: Route 53 resolver query logging removed [medium] (detection, aws_resolver_query_logging_deleted.yml)
+SELECT '06995a47-d6e2-4dd0-8a5d-15e6034ea797' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'route53resolver.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('deleteresolverquerylogconfig', 'disassociateresolverquerylogconfig'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 7d4eb344-92bb-4167-a9e5-2e080638e591: Role trust policy changed [medium] (detection, aws_role_trust_policy_changed.yml)
+SELECT '7d4eb344-92bb-4167-a9e5-2e080638e591' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'updateassumerolepolicy', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule a24b8530-fc20-4a65-a83f-3996f4f6940a: Root user activity [high] (detection, aws_root_account_used.yml)
+SELECT 'a24b8530-fc20-4a65-a83f-3996f4f6940a' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(principal_type) = 'root', FALSE) AND NOT COALESCE(lower(json_extract_string(raw, '$.eventType')) = 'awsserviceevent', FALSE) AND NOT json_extract_string(raw, '$.userIdentity.invokedBy') IS NOT NULL)
+ORDER BY "time", evidence, record;
+
+-- rule 9147541c-2e47-4c3b-afef-6e1a5a64f34d (Object deletion) is a base rule of 5ea6be28-7c09-4553-a001-897e2382a317: it is part of that query.
+
+-- rule d1b1716d-3fa2-4d29-869f-ccd508eb8dbd (Object read) is a base rule of 77bfbb51-fae8-481b-926f-f05fa1f387ca: it is part of that query.
+
+-- rule 22ab6356-1e79-497b-afdc-445fda4a1489 (Secret read) is a base rule of d37a1928-65d6-4638-8664-325c663794cc: it is part of that query.
+
+-- rule f3388ecf-ba21-411c-9cfb-5ebe2c25f1bd: Security group opened to the internet on an admin port [high] (detection, aws_security_group_admin_ports_open.yml)
+SELECT 'f3388ecf-ba21-411c-9cfb-5ebe2c25f1bd' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(action) = 'authorizesecuritygroupingress', FALSE) AND (COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.ipPermissions.items[*].fromPort'), x -> lower(x) = '22')) > 0, FALSE) OR COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.ipPermissions.items[*].fromPort'), x -> lower(x) = '3389')) > 0, FALSE))) AND (COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.ipPermissions.items[*].ipRanges.items[*].cidrIp'), x -> lower(x) = '0.0.0.0/0')) > 0, FALSE) OR COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.ipPermissions.items[*].ipv6Ranges.items[*].cidrIpv6'), x -> lower(x) = '::/0')) > 0, FALSE)))
+ORDER BY "time", evidence, record;
+
+-- rule 4b6d4ae2-2dce-47a8-bef6-f055ea6b4bcf: Snapshot or image shared [high] (detection, aws_snapshot_or_image_shared.yml)
+SELECT '4b6d4ae2-2dce-47a8-bef6-f055ea6b4bcf' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(action) = 'modifysnapshotattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.createVolumePermission.add') IS NOT NULL) OR (COALESCE(lower(action) = 'modifyimageattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.launchPermission.add') IS NOT NULL) OR (COALESCE(lower(action) IN ('modifydbsnapshotattribute', 'modifydbclustersnapshotattribute'), FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.attributeName')) = 'restore', FALSE) AND json_extract_string(raw, '$.requestParameters.valuesToAdd') IS NOT NULL))
+ORDER BY "time", evidence, record;
+
+-- rule 76957542-4b7f-4f20-80d7-946f0781f4c5: Instance user data changed [medium] (detection, aws_user_data_modified.yml)
+SELECT '76957542-4b7f-4f20-80d7-946f0781f4c5' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(action) = 'modifyinstanceattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.userData') IS NOT NULL)
+ORDER BY "time", evidence, record;
+
+-- rule 3f3a1ba1-cd51-48a3-b68c-9d32c07acdb6 (Client error response) is a base rule of fba54823-3090-4ade-9553-e25f7b6673dd: it is part of that query.
+
+-- rule c9214406-498f-41c4-9cbb-1fe652f6c719: Path traversal or SQL injection in a request [medium] (detection, elb_injection_patterns.yml)
+SELECT 'c9214406-498f-41c4-9cbb-1fe652f6c719' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'elb'
+  AND ((COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%../%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%..\%2f%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%\%2e\%2e%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/etc/passwd%' ESCAPE '\', FALSE)) OR COALESCE(regexp_matches(NULLIF(json_extract_string(fields, '$.request_url'), '-'), '(?i)(union(%20|\+|\s)+select|''(%20|\+|\s)*or(%20|\+|\s)+''?1''?=|sleep\(|information_schema)'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 111b08f8-13f9-447e-b368-f1c44ed85ecf: Web scanner probing for sensitive paths [low] (detection, elb_scanner_paths.yml)
+SELECT '111b08f8-13f9-447e-b368-f1c44ed85ecf' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'elb'
+  AND (COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/.env%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/.git/%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/wp-login.php%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/actuator%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/server-status%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/.aws/credentials%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.request_url'), '-')) LIKE '%/phpmyadmin%' ESCAPE '\', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 0b0f4288-a9dd-4514-b3a3-ff4a49075453: Scanner user agent [low] (detection, elb_scanner_user_agents.yml)
+SELECT '0b0f4288-a9dd-4514-b3a3-ff4a49075453' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'elb'
+  AND (COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%sqlmap%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%nikto%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%nmap%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%masscan%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%zgrab%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%nuclei%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%gobuster%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%dirbuster%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%wpscan%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%go-http-client%' ESCAPE '\', FALSE) OR COALESCE(lower(NULLIF(json_extract_string(fields, '$.user_agent'), '-')) LIKE '%python-requests%' ESCAPE '\', FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 61d26bc6-c793-441b-b523-86f099027228: Admin port reached from the internet [medium] (detection, net_admin_port_from_internet.yml)
+SELECT '61d26bc6-c793-441b-b523-86f099027228' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'vpcflow'
+  AND ((COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'accept', FALSE) AND (COALESCE(dst_port = 22, FALSE) OR COALESCE(dst_port = 3389, FALSE))) AND NOT (COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '10'), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '172' AND TRY_CAST(split_part(src_ip, '.', 2) AS INTEGER) BETWEEN 16 AND 31), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '192' AND split_part(src_ip, '.', 2) = '168'), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '100' AND TRY_CAST(split_part(src_ip, '.', 2) AS INTEGER) BETWEEN 64 AND 127), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '127'), FALSE) OR COALESCE((regexp_matches(src_ip, '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$') AND TRY_CAST('0x' || COALESCE(NULLIF(split_part(src_ip, ':', 1), ''), '0') AS INTEGER) BETWEEN 64512 AND 65023), FALSE)))
+ORDER BY "time", evidence, record;
+
+-- rule 1ccee2a0-8cde-4e05-8d89-071eb7d6b145 (Rejected connection) is a base rule of e0e9483f-3880-40f6-b9b5-af4c446e3289: it is part of that query.
+
+-- rule 73e7744a-74f7-4ddd-907e-d75d8e870615: Burst of failed console logins from one address [medium] (event_count correlation, aws_console_login_failures.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(action) = 'consolelogin', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.responseElements.ConsoleLogin')) = 'failure', FALSE))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT '73e7744a-74f7-4ddd-907e-d75d8e870615' AS rule, 'medium' AS level, g0 AS "sourceIPAddress", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 5
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 2ad6c957-be02-45c1-9e7f-1dcc175d3fd3: Discovery burst by one principal [medium] (value_count correlation, aws_discovery_burst.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, action AS v
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND ((COALESCE(lower(action) LIKE 'list%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'describe%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'get%' ESCAPE '\', FALSE)) AND NOT COALESCE(lower(action) IN ('getobject', 'getbucketlocation'), FALSE))
+      AND action IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '2ad6c957-be02-45c1-9e7f-1dcc175d3fd3' AS rule, 'medium' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 20
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 5ea6be28-7c09-4553-a001-897e2382a317: Burst of S3 deletions by one principal [high] (event_count correlation, aws_s3_delete_burst.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 's3.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('deleteobject', 'deleteobjects'), FALSE))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT '5ea6be28-7c09-4553-a001-897e2382a317' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 20
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 77bfbb51-fae8-481b-926f-f05fa1f387ca: Burst of S3 reads by one principal [medium] (event_count correlation, aws_s3_get_burst.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 's3.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'getobject', FALSE))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT '77bfbb51-fae8-481b-926f-f05fa1f387ca' AS rule, 'medium' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 100
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule d37a1928-65d6-4638-8664-325c663794cc: Burst of secret reads by one principal [high] (event_count correlation, aws_secret_read_burst.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(action) IN ('getsecretvalue', 'batchgetsecretvalue', 'getpassworddata'), FALSE) OR (COALESCE(lower(action) IN ('getparameter', 'getparameters', 'getparametersbypath'), FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.withDecryption')) = 'true', FALSE)))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT 'd37a1928-65d6-4638-8664-325c663794cc' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 10
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule fba54823-3090-4ade-9553-e25f7b6673dd: Burst of 4xx responses to one client [low] (event_count correlation, elb_client_errors_burst.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'elb'
+    AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.elb_status_code'), '-')) LIKE '4%' ESCAPE '\', FALSE)
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT 'fba54823-3090-4ade-9553-e25f7b6673dd' AS rule, 'low' AS level, g0 AS "client_ip", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 50
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule e0e9483f-3880-40f6-b9b5-af4c446e3289: Port scan [medium] (value_count correlation, net_port_scan.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
+  FROM trailcase_events
+  WHERE source = 'vpcflow'
+    AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'reject', FALSE)
+      AND CAST(dst_port AS VARCHAR) IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT 'e0e9483f-3880-40f6-b9b5-af4c446e3289' AS rule, 'medium' AS level, g0 AS "srcaddr", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 20
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- 29 quer(ies), 7 base rule(s) inside them, 0 rule(s) not translated.
