@@ -70,10 +70,14 @@ func (s *corrState) feed(d *doc, f corrFeed, emit func(Result)) {
 		if f.value != nil {
 			v = f.value(d)
 		}
-		if v.kind != scalar {
+		switch v.kind {
+		case scalar:
+			s.countValue(g, v.s, ref, emit)
+		case list:
+			s.countValues(g, v.list, ref, emit)
+		default:
 			return
 		}
-		s.countValue(g, v.s, ref, emit)
 	case Temporal:
 		s.temporal(g, f.index, ref, emit)
 	case TemporalOrdered:
@@ -232,7 +236,8 @@ func (s *corrState) countValue(g *group, v string, ref EventRef, emit func(Resul
 		for _, r := range g.seen {
 			refs = append(refs, r)
 		}
-		sort.Slice(refs, func(i, j int) bool { return refs[i].Time.Before(refs[j].Time) })
+		sortRefs(refs)
+		refs = slices.Compact(refs) // one event may bring several values (a list field)
 		g.open = s.result(g, refs[0].Time, ref.Time, len(refs), refs)
 		g.open.Values = s.values(g)
 	}

@@ -182,3 +182,23 @@ func TestSQLComment(t *testing.T) {
 		}
 	}
 }
+
+// TestValueCountList: one event whose counted field is a list is one
+// event of the result, whatever number of values it brings.
+func TestValueCountList(t *testing.T) {
+	data, err := os.ReadFile("testdata/rules/value_lists.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, errs := Parse("value_lists.yml", data)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	eng, _ := New(rules, Limits{})
+	evs := buildEvents(t, []testEvent{{CloudTrail: map[string]any{"eventName": "SendCommand",
+		"userIdentity": map[string]any{"arn": "arn:aws:iam::1:user/x"}, "requestParameters": map[string]any{"instanceIds": []any{"i-1", "i-2", "i-3", "i-4"}}}}})
+	got := runEvents(eng, evs, "00000000-0000-4000-8000-000000000302")
+	if len(got) != 1 || got[0].Count != 1 || len(got[0].Events) != 1 || len(got[0].Values) != 4 {
+		t.Fatalf("want one result of one event and four values, got %+v", got)
+	}
+}

@@ -48,18 +48,23 @@ func (t *sqlT) correlationQuery(r *Rule, bases map[string]*Rule) (string, error)
 			}
 			cols = append(cols, "COALESCE("+col.text+", '') AS "+groups[j])
 		}
+		from := SQLTable
 		if c.typ == ValueCount {
-			col, err := t.column(ls, c.field, true)
+			v, join, err := t.countedValue(ls, c.field)
 			if err != nil {
 				return "", fmt.Errorf("condition field: %v", err)
 			}
-			if col.list != "" {
-				return "", fmt.Errorf("condition field %q is a list", c.field)
+			cols = append(cols, v+" AS v")
+			from += join
+			if join == "" && !strings.HasPrefix(v, "unnest(") {
+				where += "\n    AND " + v + " IS NOT NULL"
 			}
-			cols = append(cols, col.text+" AS v")
-			where += "\n    AND " + col.text + " IS NOT NULL"
 		}
-		selects = append(selects, "  SELECT "+strings.Join(cols, ", ")+"\n  FROM "+SQLTable+"\n  WHERE "+strings.ReplaceAll(where, "\n", "\n  "))
+		sel := "SELECT " + strings.Join(cols, ", ") + "\n  FROM " + from + "\n  WHERE " + strings.ReplaceAll(where, "\n", "\n  ")
+		if c.typ == ValueCount {
+			sel = "SELECT * FROM (\n    " + strings.ReplaceAll(sel, "\n", "\n  ") + "\n  ) AS e WHERE v IS NOT NULL"
+		}
+		selects = append(selects, "  "+sel)
 	}
 	frame := "ORDER BY t RANGE BETWEEN INTERVAL '" + strconv.FormatInt(int64(c.span/time.Second), 10) + "' SECOND PRECEDING AND CURRENT ROW"
 	if len(groups) > 0 {
@@ -103,4 +108,27 @@ func (t *sqlT) correlationQuery(r *Rule, bases map[string]*Rule) (string, error)
 	}
 	b.WriteString("HAVING count(*) > 0\nORDER BY first_time;\n\n")
 	return b.String(), nil
+}
+
+// countedValue is the value a value_count counts, one row per value: a
+// CloudTrail field that holds a list gives a row per element, as the
+// engine counts each element (join: what the FROM clause needs for it).
+func (t *sqlT) countedValue(ls *logsource, field string) (v, join string, err error) {
+	if ls != cloudTrailSource || ctColumns[field] != "" {
+		col, err := t.column(ls, field, true)
+		return col.text, "", err
+	}
+	if !t.duck() {
+		col, err := t.jsonPath("raw", strings.Split(field, "."), true)
+		if err != nil {
+			return "", "", err
+		}
+		return "json_extract_scalar(vj, '$')", "\n  CROSS JOIN UNNEST(" + col.list + ") AS u(vj)", nil
+	}
+	col, err := t.jsonPath("raw", strings.Split(field, "."), false)
+	if err != nil {
+		return "", "", err
+	}
+	p := strings.TrimSuffix(strings.TrimPrefix(col.text, "json_extract_string(raw, "), ")")
+	return "unnest(CASE json_type(raw, " + p + ") WHEN 'ARRAY' THEN list_transform(list_filter(json_extract(raw, " + p[:len(p)-1] + "[*]'), x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$')) WHEN 'OBJECT' THEN [] ELSE [json_extract_string(raw, " + p + ")] END)", "", nil
 }

@@ -192,11 +192,13 @@ ORDER BY first_time;
 
 -- rule 2ad6c957-be02-45c1-9e7f-1dcc175d3fd3: Discovery burst by one principal [medium] (value_count correlation, aws_discovery_burst.yml)
 WITH base AS (
-  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, action AS v
-  FROM trailcase_events
-  WHERE source = 'cloudtrail'
-    AND ((COALESCE(lower(action) LIKE 'list%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'describe%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'get%' ESCAPE '\', FALSE)) AND NOT COALESCE(lower(action) IN ('getobject', 'getbucketlocation'), FALSE))
-      AND action IS NOT NULL
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, action AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND ((COALESCE(lower(action) LIKE 'list%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'describe%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'get%' ESCAPE '\', FALSE)) AND NOT COALESCE(lower(action) IN ('getobject', 'getbucketlocation'), FALSE))
+        AND action IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
 ), win AS (
   SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW))) AS n
   FROM base
@@ -278,11 +280,13 @@ ORDER BY first_time;
 
 -- rule e0e9483f-3880-40f6-b9b5-af4c446e3289: Port scan [medium] (value_count correlation, net_port_scan.yml)
 WITH base AS (
-  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
-  FROM trailcase_events
-  WHERE source = 'vpcflow'
-    AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'reject', FALSE)
-      AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
+    FROM trailcase_events
+    WHERE source = 'vpcflow'
+      AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'reject', FALSE)
+        AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
 ), win AS (
   SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW))) AS n
   FROM base

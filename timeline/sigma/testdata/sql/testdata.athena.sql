@@ -114,6 +114,8 @@ WHERE source = 'cloudtrail'
   AND (COALESCE(lower(action) = 'authorizesecuritygroupingress', FALSE) AND COALESCE(any_match(CAST(json_parse(json_query(raw, 'lax $.requestParameters.ipPermissions.items.ipRanges.items.cidrIp[*]' WITH ARRAY WRAPPER)) AS array(json)), x -> lower(json_extract_scalar(x, '$')) = '0.0.0.0/0'), FALSE))
 ORDER BY "time", evidence, record;
 
+-- rule 00000000-0000-4000-8000-000000000301 (command sent) is a base rule of 00000000-0000-4000-8000-000000000302: it is part of that query.
+
 -- rule 00000000-0000-4000-8000-000000000202: many secret reads by one principal [high] (event_count correlation, rules/correlations.yml)
 WITH base AS (
   SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
@@ -133,11 +135,13 @@ ORDER BY first_time;
 
 -- rule 00000000-0000-4000-8000-000000000204: port scan [medium] (value_count correlation, rules/correlations.yml)
 WITH base AS (
-  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
-  FROM trailcase_events
-  WHERE source = 'vpcflow'
-    AND COALESCE(lower(NULLIF(json_extract_scalar(fields, '$.action'), '-')) = 'reject', FALSE)
-      AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
+    FROM trailcase_events
+    WHERE source = 'vpcflow'
+      AND COALESCE(lower(NULLIF(json_extract_scalar(fields, '$.action'), '-')) = 'reject', FALSE)
+        AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
 ), win AS (
   SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW) AS start, cardinality(array_distinct(array_agg(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW))) AS n
   FROM base
@@ -195,4 +199,26 @@ ORDER BY first_time;
 
 -- NOT TRANSLATED: rule 00000000-0000-4000-8000-000000000209 (rare logins (fewer than 2 per window), rules/correlations.yml): event_count condition lt: the engine counts these in windows that start at each group's first event, which SQL window frames cannot follow
 
--- 19 quer(ies), 4 base rule(s) inside them, 1 rule(s) not translated.
+-- rule 00000000-0000-4000-8000-000000000302: commands to many instances (each element of a list counts) [high] (value_count correlation, rules/value_lists.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, json_extract_scalar(vj, '$') AS v
+    FROM trailcase_events
+    CROSS JOIN UNNEST(CAST(json_parse(json_query(raw, 'lax $.requestParameters.instanceIds[*]' WITH ARRAY WRAPPER)) AS array(json))) AS u(vj)
+    WHERE source = 'cloudtrail'
+      AND COALESCE(lower(action) = 'sendcommand', FALSE)
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, cardinality(array_distinct(array_agg(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '00000000-0000-4000-8000-000000000302' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 3
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- NOT TRANSLATED: rule 00000000-0000-4000-8000-000000000303 (commands to few instances, rules/value_lists.yml): value_count condition lte: the engine counts these in windows that start at each group's first event, which SQL window frames cannot follow
+
+-- 20 quer(ies), 5 base rule(s) inside them, 2 rule(s) not translated.

@@ -117,6 +117,8 @@ WHERE source = 'cloudtrail'
   AND (COALESCE(lower(action) = 'authorizesecuritygroupingress', FALSE) AND COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.ipPermissions.items[*].ipRanges.items[*].cidrIp'), x -> lower(x) = '0.0.0.0/0')) > 0, FALSE))
 ORDER BY "time", evidence, record;
 
+-- rule 00000000-0000-4000-8000-000000000301 (command sent) is a base rule of 00000000-0000-4000-8000-000000000302: it is part of that query.
+
 -- rule 00000000-0000-4000-8000-000000000202: many secret reads by one principal [high] (event_count correlation, rules/correlations.yml)
 WITH base AS (
   SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
@@ -136,11 +138,13 @@ ORDER BY first_time;
 
 -- rule 00000000-0000-4000-8000-000000000204: port scan [medium] (value_count correlation, rules/correlations.yml)
 WITH base AS (
-  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
-  FROM trailcase_events
-  WHERE source = 'vpcflow'
-    AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'reject', FALSE)
-      AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0, CAST(dst_port AS VARCHAR) AS v
+    FROM trailcase_events
+    WHERE source = 'vpcflow'
+      AND COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'reject', FALSE)
+        AND CAST(dst_port AS VARCHAR) IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
 ), win AS (
   SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW))) AS n
   FROM base
@@ -198,4 +202,25 @@ ORDER BY first_time;
 
 -- NOT TRANSLATED: rule 00000000-0000-4000-8000-000000000209 (rare logins (fewer than 2 per window), rules/correlations.yml): event_count condition lt: the engine counts these in windows that start at each group's first event, which SQL window frames cannot follow
 
--- 19 quer(ies), 4 base rule(s) inside them, 1 rule(s) not translated.
+-- rule 00000000-0000-4000-8000-000000000302: commands to many instances (each element of a list counts) [high] (value_count correlation, rules/value_lists.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, unnest(CASE json_type(raw, '$.requestParameters.instanceIds') WHEN 'ARRAY' THEN list_transform(list_filter(json_extract(raw, '$.requestParameters.instanceIds[*]'), x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$')) WHEN 'OBJECT' THEN [] ELSE [json_extract_string(raw, '$.requestParameters.instanceIds')] END) AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND COALESCE(lower(action) = 'sendcommand', FALSE)
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '00000000-0000-4000-8000-000000000302' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 3
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- NOT TRANSLATED: rule 00000000-0000-4000-8000-000000000303 (commands to few instances, rules/value_lists.yml): value_count condition lte: the engine counts these in windows that start at each group's first event, which SQL window frames cannot follow
+
+-- 20 quer(ies), 5 base rule(s) inside them, 2 rule(s) not translated.
