@@ -12,6 +12,17 @@ WHERE source = 'cloudtrail'
   AND (COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('attachuserpolicy', 'attachrolepolicy', 'attachgrouppolicy'), FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.policyArn')) LIKE '%:policy/administratoraccess' ESCAPE '\', FALSE))
 ORDER BY "time", evidence, record;
 
+-- rule 66d11f73-742e-4d3c-a645-d475dddb7462: Bedrock model invoked with long-term credentials [medium] (detection, aws_bedrock_invocation.yml)
+SELECT '66d11f73-742e-4d3c-a645-d475dddb7462' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND (COALESCE(lower(event_source) = 'bedrock.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('invokemodel', 'invokemodelwithresponsestream', 'converse', 'conversestream'), FALSE) AND COALESCE(lower(principal_type) IN ('iamuser', 'root'), FALSE))
+ORDER BY "time", evidence, record;
+
+-- rule 031ec8e4-72d5-4d2c-b954-8b67cc8070d7 (Bedrock reconnaissance) is a base rule of 43b214a5-3416-4940-b70b-1282ab6ad055: it is part of that query.
+
+-- rule c9a293c3-6dad-49c3-adff-ea3e063dbad5 (Bedrock model invocation) is a base rule of 43b214a5-3416-4940-b70b-1282ab6ad055: it is part of that query.
+
 -- rule e56b468b-d75c-4763-977c-9a564ed1f24a: Bucket policy or ACL opened to everyone [high] (detection, aws_bucket_opened.yml)
 SELECT 'e56b468b-d75c-4763-977c-9a564ed1f24a' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
 FROM trailcase_events
@@ -72,6 +83,8 @@ WHERE source = 'cloudtrail'
   AND ((COALESCE(lower(event_source) = 'guardduty.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'deletedetector', FALSE)) OR (COALESCE(lower(event_source) = 'guardduty.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'updatedetector', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.enable')) = 'false', FALSE)))
 ORDER BY "time", evidence, record;
 
+-- rule b1ec4ef1-f58f-4ff2-a40f-ba40c956e964 (Instance role session call) is a base rule of 21985d01-1711-4d03-9653-a7a283615190: it is part of that query.
+
 -- rule e85ea8d0-d169-476b-ae69-51111e8228c3: Instance launched with an instance profile [low] (detection, aws_instance_with_role_launched.yml)
 SELECT 'e85ea8d0-d169-476b-ae69-51111e8228c3' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
 FROM trailcase_events
@@ -93,12 +106,27 @@ WHERE source = 'cloudtrail'
   AND (COALESCE(lower(event_source) = 'organizations.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'leaveorganization', FALSE))
 ORDER BY "time", evidence, record;
 
+-- rule 2550faea-d9e0-440b-ad0b-643c073fcc6f: Log bucket lifecycle changed or bucket deleted [high] (detection, aws_log_bucket_lifecycle_or_delete.yml)
+SELECT '2550faea-d9e0-440b-ad0b-643c073fcc6f' AS rule, 'high' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(event_source) = 's3.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('putbucketlifecycle', 'putbucketlifecycleconfiguration', 'deletebucketlifecycle', 'deletebucket'), FALSE)) AND (COALESCE(lower(json_extract_string(raw, '$.requestParameters.bucketName')) LIKE '%log%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.bucketName')) LIKE '%trail%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.bucketName')) LIKE '%audit%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.bucketName')) LIKE '%flow%' ESCAPE '\', FALSE)))
+ORDER BY "time", evidence, record;
+
+-- rule ae5a5e04-8fe0-4866-b4f9-a86930013baa (IAM user created) is a base rule of 0496fc2a-36f2-4cd6-9703-2ee7e72db38a: it is part of that query.
+
+-- rule 8de9c594-89b3-4080-a923-3904e4c0f908 (IAM user given broad rights) is a base rule of 0496fc2a-36f2-4cd6-9703-2ee7e72db38a: it is part of that query.
+
 -- rule 06995a47-d6e2-4dd0-8a5d-15e6034ea797: Route 53 resolver query logging removed [medium] (detection, aws_resolver_query_logging_deleted.yml)
 SELECT '06995a47-d6e2-4dd0-8a5d-15e6034ea797' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
 FROM trailcase_events
 WHERE source = 'cloudtrail'
   AND (COALESCE(lower(event_source) = 'route53resolver.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('deleteresolverquerylogconfig', 'disassociateresolverquerylogconfig'), FALSE))
 ORDER BY "time", evidence, record;
+
+-- rule 118577af-1f80-494d-b5cb-0b11bfedfe27 (Role or instance profile prepared) is a base rule of 706d45f9-e8d6-487e-b1d9-e1546eebebab: it is part of that query.
+
+-- rule b94c997f-aa2d-4aa5-874f-079b80328b14 (Role passed to an instance) is a base rule of 706d45f9-e8d6-487e-b1d9-e1546eebebab: it is part of that query.
 
 -- rule 7d4eb344-92bb-4167-a9e5-2e080638e591: Role trust policy changed [medium] (detection, aws_role_trust_policy_changed.yml)
 SELECT '7d4eb344-92bb-4167-a9e5-2e080638e591' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
@@ -134,12 +162,25 @@ WHERE source = 'cloudtrail'
   AND ((COALESCE(lower(action) = 'modifysnapshotattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.createVolumePermission.add') IS NOT NULL) OR (COALESCE(lower(action) = 'modifyimageattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.launchPermission.add') IS NOT NULL) OR (COALESCE(lower(action) IN ('modifydbsnapshotattribute', 'modifydbclustersnapshotattribute'), FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.attributeName')) = 'restore', FALSE) AND json_extract_string(raw, '$.requestParameters.valuesToAdd') IS NOT NULL))
 ORDER BY "time", evidence, record;
 
+-- rule 48221235-d868-4d66-9d62-a4ed988c8b75 (Command or session on an instance through SSM) is a base rule of ce5bd420-c014-470d-9d04-4fc052131e36: it is part of that query.
+
+-- rule 7b7e9d55-4068-4a52-8f5c-3b4dae7e0722 (SSM session started) is a base rule of 8b2d1e4f-9496-4ca3-b04f-a8e9cad0dabd: it is part of that query.
+
+-- rule 5b8372b3-1da6-418f-a936-47a400d69c85: Unusual instance launch (GPU or accelerated types, or many at once) [medium] (detection, aws_unusual_run_instances.yml)
+SELECT '5b8372b3-1da6-418f-a936-47a400d69c85' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND ((COALESCE(lower(event_source) = 'ec2.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'runinstances', FALSE)) AND ((COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p2.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p3.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p3dn.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p4d.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p4de.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p5.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'p5e.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g3.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g3s.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g4dn.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g4ad.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g5.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g5g.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g6.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'g6e.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'gr6.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'inf1.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'inf2.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'trn1.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'trn1n.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'trn2.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'dl1.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'dl2q.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'vt1.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'f1.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'f2.%' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.instanceType')) LIKE 'x2iedn.%' ESCAPE '\', FALSE)) OR COALESCE(len(list_filter(json_extract_string(raw, '$.requestParameters.instancesSet.items[*].maxCount'), x -> TRY_CAST(x AS DOUBLE) >= 10)) > 0, FALSE)))
+ORDER BY "time", evidence, record;
+
 -- rule 76957542-4b7f-4f20-80d7-946f0781f4c5: Instance user data changed [medium] (detection, aws_user_data_modified.yml)
 SELECT '76957542-4b7f-4f20-80d7-946f0781f4c5' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
 FROM trailcase_events
 WHERE source = 'cloudtrail'
   AND (COALESCE(lower(action) = 'modifyinstanceattribute', FALSE) AND json_extract_string(raw, '$.requestParameters.userData') IS NOT NULL)
 ORDER BY "time", evidence, record;
+
+-- rule dc96343a-784d-4457-9e95-59c6de9a0f4f (Instance user data read) is a base rule of 7731370b-7dc8-4dac-9c2b-7bcb3699eb44: it is part of that query.
 
 -- rule 3f3a1ba1-cd51-48a3-b68c-9d32c07acdb6 (Client error response) is a base rule of fba54823-3090-4ade-9553-e25f7b6673dd: it is part of that query.
 
@@ -171,7 +212,36 @@ WHERE source = 'vpcflow'
   AND ((COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'accept', FALSE) AND (COALESCE(dst_port = 22, FALSE) OR COALESCE(dst_port = 3389, FALSE))) AND NOT (COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '10'), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '172' AND TRY_CAST(split_part(src_ip, '.', 2) AS INTEGER) BETWEEN 16 AND 31), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '192' AND split_part(src_ip, '.', 2) = '168'), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '100' AND TRY_CAST(split_part(src_ip, '.', 2) AS INTEGER) BETWEEN 64 AND 127), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '127'), FALSE) OR COALESCE((regexp_matches(src_ip, '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$') AND TRY_CAST('0x' || COALESCE(NULLIF(split_part(src_ip, ':', 1), ''), '0') AS INTEGER) BETWEEN 64512 AND 65023), FALSE)))
 ORDER BY "time", evidence, record;
 
+-- rule ff1fc9bd-7ce7-4652-b0df-29849005d76f: Large transfer from a private address to an external one [medium] (detection, net_large_egress.yml)
+SELECT 'ff1fc9bd-7ce7-4652-b0df-29849005d76f' AS rule, 'medium' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'vpcflow'
+  AND ((COALESCE(lower(NULLIF(json_extract_string(fields, '$.action'), '-')) = 'accept', FALSE) AND COALESCE(bytes >= 1.048576e+08, FALSE)) AND (COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '10'), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '172' AND TRY_CAST(split_part(src_ip, '.', 2) AS INTEGER) BETWEEN 16 AND 31), FALSE) OR COALESCE((regexp_matches(src_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(src_ip, '.', 1) = '192' AND split_part(src_ip, '.', 2) = '168'), FALSE) OR COALESCE((regexp_matches(src_ip, '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$') AND TRY_CAST('0x' || COALESCE(NULLIF(split_part(src_ip, ':', 1), ''), '0') AS INTEGER) BETWEEN 64512 AND 65023), FALSE)) AND NOT (COALESCE((regexp_matches(dst_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(dst_ip, '.', 1) = '10'), FALSE) OR COALESCE((regexp_matches(dst_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(dst_ip, '.', 1) = '172' AND TRY_CAST(split_part(dst_ip, '.', 2) AS INTEGER) BETWEEN 16 AND 31), FALSE) OR COALESCE((regexp_matches(dst_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(dst_ip, '.', 1) = '192' AND split_part(dst_ip, '.', 2) = '168'), FALSE) OR COALESCE((regexp_matches(dst_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(dst_ip, '.', 1) = '100' AND TRY_CAST(split_part(dst_ip, '.', 2) AS INTEGER) BETWEEN 64 AND 127), FALSE) OR COALESCE((regexp_matches(dst_ip, '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') AND split_part(dst_ip, '.', 1) = '169' AND split_part(dst_ip, '.', 2) = '254'), FALSE) OR COALESCE((regexp_matches(dst_ip, '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$') AND TRY_CAST('0x' || COALESCE(NULLIF(split_part(dst_ip, ':', 1), ''), '0') AS INTEGER) BETWEEN 64512 AND 65023), FALSE) OR COALESCE((regexp_matches(dst_ip, '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$') AND TRY_CAST('0x' || COALESCE(NULLIF(split_part(dst_ip, ':', 1), ''), '0') AS INTEGER) BETWEEN 65152 AND 65215), FALSE)))
+ORDER BY "time", evidence, record;
+
 -- rule 1ccee2a0-8cde-4e05-8d89-071eb7d6b145 (Rejected connection) is a base rule of e0e9483f-3880-40f6-b9b5-af4c446e3289: it is part of that query.
+
+-- rule 43b214a5-3416-4940-b70b-1282ab6ad055: Bedrock logging checked, then a model invoked, by one principal [high] (temporal_ordered correlation, aws_bedrock_invocation.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 'bedrock.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('getmodelinvocationloggingconfiguration', 'listfoundationmodels', 'getfoundationmodelavailability', 'listfoundationmodelagreementoffers'), FALSE))
+  UNION ALL
+  SELECT "time" AS t, evidence, record, 1 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 'bedrock.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('invokemodel', 'invokemodelwithresponsestream', 'converse', 'conversestream'), FALSE))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) AS start, CASE WHEN r = 1 THEN 1 + max(CASE WHEN r = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) ELSE 0 END AS n
+  FROM base
+)
+SELECT '43b214a5-3416-4940-b70b-1282ab6ad055' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 2
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
 
 -- rule 73e7744a-74f7-4ddd-907e-d75d8e870615: Burst of failed console logins from one address [medium] (event_count correlation, aws_console_login_failures.yml)
 WITH base AS (
@@ -206,6 +276,70 @@ WITH base AS (
 SELECT '2ad6c957-be02-45c1-9e7f-1dcc175d3fd3' AS rule, 'medium' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
 FROM win
 WHERE n >= 20
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 21985d01-1711-4d03-9653-a7a283615190: Instance credentials used from more than one address [high] (value_count correlation, aws_instance_credentials_elsewhere.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, src_ip AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND ((COALESCE(lower(principal_type) = 'assumedrole', FALSE) AND COALESCE(regexp_matches(identity_arn, ':assumed-role/[^/]+/i-[0-9a-f]{8,17}$'), FALSE)) AND NOT (COALESCE(lower(src_ip) LIKE '%.amazonaws.com' ESCAPE '\', FALSE) OR COALESCE(lower(src_ip) = 'aws internal', FALSE)))
+        AND src_ip IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '21985d01-1711-4d03-9653-a7a283615190' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 2
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 0496fc2a-36f2-4cd6-9703-2ee7e72db38a: New IAM user given administrator rights by the same principal [high] (temporal_ordered correlation, aws_new_user_made_admin.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, COALESCE(json_extract_string(raw, '$.requestParameters.userName'), '') AS g1
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'createuser', FALSE))
+  UNION ALL
+  SELECT "time" AS t, evidence, record, 1 AS r, COALESCE(identity_arn, '') AS g0, COALESCE(json_extract_string(raw, '$.requestParameters.userName'), '') AS g1
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND ((COALESCE(lower(action) = 'attachuserpolicy', FALSE) AND (COALESCE(lower(json_extract_string(raw, '$.requestParameters.policyArn')) LIKE '%/administratoraccess' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.policyArn')) LIKE '%/iamfullaccess' ESCAPE '\', FALSE) OR COALESCE(lower(json_extract_string(raw, '$.requestParameters.policyArn')) LIKE '%/poweruseraccess' ESCAPE '\', FALSE))) OR COALESCE(lower(action) IN ('putuserpolicy', 'addusertogroup'), FALSE))
+), win AS (
+  SELECT g0, g1, t, min(t) OVER (PARTITION BY g0, g1 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) AS start, CASE WHEN r = 1 THEN 1 + max(CASE WHEN r = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY g0, g1 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) ELSE 0 END AS n
+  FROM base
+)
+SELECT '0496fc2a-36f2-4cd6-9703-2ee7e72db38a' AS rule, 'high' AS level, g0 AS "userIdentity.arn", g1 AS "requestParameters.userName", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 2
+GROUP BY g0, g1
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 706d45f9-e8d6-487e-b1d9-e1546eebebab: Role prepared, then passed to an instance, by one principal (PassRole escalation) [high] (temporal_ordered correlation, aws_role_prepared_then_instance_launched.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND (COALESCE(lower(event_source) = 'iam.amazonaws.com', FALSE) AND COALESCE(lower(action) IN ('createrole', 'attachrolepolicy', 'putrolepolicy', 'createinstanceprofile', 'addroletoinstanceprofile', 'updateassumerolepolicy'), FALSE))
+  UNION ALL
+  SELECT "time" AS t, evidence, record, 1 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND ((COALESCE(lower(action) = 'runinstances', FALSE) AND json_extract_string(raw, '$.requestParameters.iamInstanceProfile') IS NOT NULL) OR COALESCE(lower(action) IN ('associateiaminstanceprofile', 'replaceiaminstanceprofileassociation'), FALSE))
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) AS start, CASE WHEN r = 1 THEN 1 + max(CASE WHEN r = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3600' SECOND PRECEDING AND CURRENT ROW) ELSE 0 END AS n
+  FROM base
+)
+SELECT '706d45f9-e8d6-487e-b1d9-e1546eebebab' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 2
 GROUP BY g0
 HAVING count(*) > 0
 ORDER BY first_time;
@@ -261,6 +395,63 @@ GROUP BY g0
 HAVING count(*) > 0
 ORDER BY first_time;
 
+-- rule ce5bd420-c014-470d-9d04-4fc052131e36: SSM commands sent to many instances by one principal [high] (value_count correlation, aws_ssm_many_instances.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, unnest(CASE json_type(raw, '$.requestParameters.instanceIds') WHEN 'ARRAY' THEN list_transform(list_filter(json_extract(raw, '$.requestParameters.instanceIds[*]'), x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$')) WHEN 'OBJECT' THEN [] ELSE [json_extract_string(raw, '$.requestParameters.instanceIds')] END) AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND (COALESCE(lower(event_source) = 'ssm.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'sendcommand', FALSE) AND json_extract_string(raw, '$.requestParameters.instanceIds') IS NOT NULL)
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '1800' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '1800' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT 'ce5bd420-c014-470d-9d04-4fc052131e36' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 5
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 8b2d1e4f-9496-4ca3-b04f-a8e9cad0dabd: SSM sessions started on many instances by one principal [high] (value_count correlation, aws_ssm_many_instances.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, unnest(CASE json_type(raw, '$.requestParameters.target') WHEN 'ARRAY' THEN list_transform(list_filter(json_extract(raw, '$.requestParameters.target[*]'), x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$')) WHEN 'OBJECT' THEN [] ELSE [json_extract_string(raw, '$.requestParameters.target')] END) AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND (COALESCE(lower(event_source) = 'ssm.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'startsession', FALSE))
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '1800' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '1800' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '8b2d1e4f-9496-4ca3-b04f-a8e9cad0dabd' AS rule, 'high' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 5
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 7731370b-7dc8-4dac-9c2b-7bcb3699eb44: User data of many instances read by one principal [medium] (value_count correlation, aws_user_data_read_burst.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, unnest(CASE json_type(raw, '$.requestParameters.instanceId') WHEN 'ARRAY' THEN list_transform(list_filter(json_extract(raw, '$.requestParameters.instanceId[*]'), x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$')) WHEN 'OBJECT' THEN [] ELSE [json_extract_string(raw, '$.requestParameters.instanceId')] END) AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND (COALESCE(lower(event_source) = 'ec2.amazonaws.com', FALSE) AND COALESCE(lower(action) = 'describeinstanceattribute', FALSE) AND COALESCE(lower(json_extract_string(raw, '$.requestParameters.attribute')) = 'userdata', FALSE))
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW) AS start, len(list_distinct(list(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '600' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '7731370b-7dc8-4dac-9c2b-7bcb3699eb44' AS rule, 'medium' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 5
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
 -- rule fba54823-3090-4ade-9553-e25f7b6673dd: Burst of 4xx responses to one client [low] (event_count correlation, elb_client_errors_burst.yml)
 WITH base AS (
   SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(src_ip, '') AS g0
@@ -298,4 +489,4 @@ GROUP BY g0
 HAVING count(*) > 0
 ORDER BY first_time;
 
--- 29 quer(ies), 7 base rule(s) inside them, 0 rule(s) not translated.
+-- 40 quer(ies), 17 base rule(s) inside them, 0 rule(s) not translated.
