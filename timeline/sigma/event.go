@@ -144,6 +144,8 @@ func logsourceOf(l Logsource) *logsource {
 		return elbSource
 	case p == "trailcase" && s == "":
 		return trailcaseSource
+	case impliedEventSource(l) != "":
+		return cloudTrailSource // awsservice.go
 	}
 	return nil
 }

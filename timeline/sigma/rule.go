@@ -32,6 +32,7 @@ type Rule struct {
 	detection   *detection   // nil for a correlation rule
 	correlation *correlation // nil for a detection rule
 	detSrc      *yaml.Node   // the detection section as written (for SQL)
+	aggBase     *Rule        // the base rule of an aggregation (aggregate.go)
 }
 
 // Logsource is a rule's logsource section.
@@ -141,6 +142,10 @@ func Parse(file string, data []byte) (rules []*Rule, errs []*RuleError) {
 			errs = append(errs, rerr)
 			continue
 		}
+		if r.aggBase != nil {
+			rules = append(rules, r.aggBase)
+			r.aggBase = nil
+		}
 		rules = append(rules, r)
 	}
 }
@@ -168,7 +173,7 @@ func parseRule(file string, n *yaml.Node) (*Rule, *RuleError) {
 		return nil, errAt(file, n, "a rule must be a mapping")
 	}
 	r := &Rule{File: file, Line: n.Line}
-	var det, corr, ls *yaml.Node
+	var det, corr, ls, timeframe *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		var err *RuleError
@@ -199,6 +204,8 @@ func parseRule(file string, n *yaml.Node) (*Rule, *RuleError) {
 			det = v
 		case "correlation":
 			corr = v
+		case "timeframe":
+			timeframe = v
 		}
 		if err != nil {
 			return nil, err
@@ -220,10 +227,24 @@ func parseRule(file string, n *yaml.Node) (*Rule, *RuleError) {
 		if err := parseLogsource(file, n, ls, r); err != nil {
 			return nil, err
 		}
+		baseDet, agg, span, err := splitAggregation(file, det, timeframe)
+		if err != nil {
+			return nil, err
+		}
+		if agg != nil {
+			d, err := compileDetection(file, baseDet, r.Logsource)
+			if err != nil {
+				return nil, err
+			}
+			requireEventSource(d, r.Logsource)
+			r.aggBase = aggregationRule(r, d, baseDet, agg, span)
+			return r, nil
+		}
 		d, err := compileDetection(file, det, r.Logsource)
 		if err != nil {
 			return nil, err
 		}
+		requireEventSource(d, r.Logsource)
 		r.detection, r.detSrc = d, det
 	default:
 		return nil, errAt(file, n, "rule has no detection and no correlation")

@@ -201,6 +201,9 @@ func (t *sqlT) ruleWhere(r *Rule) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if es := impliedEventSource(r.Logsource); es != "" {
+		cond = "COALESCE(lower(event_source) = " + quote(es) + ", FALSE)\n  AND " + cond
+	}
 	if ls.source == "" {
 		return cond, nil
 	}

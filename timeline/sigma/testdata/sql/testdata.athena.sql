@@ -2,6 +2,20 @@
 -- read through the table trailcase_events created as docs/export-schema.md shows (schema version 1).
 -- Each query returns one row per match (detection rules) or per group (correlation rules).
 
+-- rule aggregation base of 00000000-0000-4000-8000-000000000401 (distinct discovery calls by one principal (aggregation, top-level timeframe) (events counted)) is a base rule of 00000000-0000-4000-8000-000000000401: it is part of that query.
+
+-- rule aggregation base of 00000000-0000-4000-8000-000000000402 (many secret reads, whole case (aggregation without a timeframe, timeframe in detection elsewhere) (events counted)) is a base rule of 00000000-0000-4000-8000-000000000402: it is part of that query.
+
+-- rule aggregation base of 00000000-0000-4000-8000-000000000403 (aggregation with the timeframe inside detection (events counted)) is a base rule of 00000000-0000-4000-8000-000000000403: it is part of that query.
+
+-- rule 00000000-0000-4000-8000-000000000404: a logsource naming an AWS service reads that service's CloudTrail events [low] (detection, rules/aggregations.yml)
+SELECT '00000000-0000-4000-8000-000000000404' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
+FROM trailcase_events
+WHERE source = 'cloudtrail'
+  AND COALESCE(lower(event_source) = 'ec2.amazonaws.com', FALSE)
+  AND COALESCE(lower(action) = 'createroute', FALSE)
+ORDER BY "time", evidence, record;
+
 -- rule 00000000-0000-4000-8000-000000000101: all of a pattern, parentheses and or [low] (detection, rules/conditions.yml)
 SELECT '00000000-0000-4000-8000-000000000101' AS rule, 'low' AS level, "time", source, account, principal, src_ip, action, outcome, evidence, record
 FROM trailcase_events
@@ -116,6 +130,59 @@ ORDER BY "time", evidence, record;
 
 -- rule 00000000-0000-4000-8000-000000000301 (command sent) is a base rule of 00000000-0000-4000-8000-000000000302: it is part of that query.
 
+-- rule 00000000-0000-4000-8000-000000000401: distinct discovery calls by one principal (aggregation, top-level timeframe) [low] (value_count correlation, rules/aggregations.yml)
+WITH base AS (
+  SELECT * FROM (
+    SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0, action AS v
+    FROM trailcase_events
+    WHERE source = 'cloudtrail'
+      AND (COALESCE(lower(action) LIKE 'list%' ESCAPE '\', FALSE) OR COALESCE(lower(action) LIKE 'describe%' ESCAPE '\', FALSE))
+        AND action IS NOT NULL
+  ) AS e WHERE v IS NOT NULL
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW) AS start, cardinality(array_distinct(array_agg(v) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '300' SECOND PRECEDING AND CURRENT ROW))) AS n
+  FROM base
+)
+SELECT '00000000-0000-4000-8000-000000000401' AS rule, 'low' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS distinct_values
+FROM win
+WHERE n >= 4
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 00000000-0000-4000-8000-000000000402: many secret reads, whole case (aggregation without a timeframe, timeframe in detection elsewhere) [medium] (event_count correlation, rules/aggregations.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND COALESCE(lower(action) = 'getsecretvalue', FALSE)
+), win AS (
+  SELECT g0, t, min(t) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3153600000' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (PARTITION BY g0 ORDER BY t RANGE BETWEEN INTERVAL '3153600000' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT '00000000-0000-4000-8000-000000000402' AS rule, 'medium' AS level, g0 AS "userIdentity.arn", min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 3
+GROUP BY g0
+HAVING count(*) > 0
+ORDER BY first_time;
+
+-- rule 00000000-0000-4000-8000-000000000403: aggregation with the timeframe inside detection [low] (event_count correlation, rules/aggregations.yml)
+WITH base AS (
+  SELECT "time" AS t, evidence, record, 0 AS r
+  FROM trailcase_events
+  WHERE source = 'cloudtrail'
+    AND COALESCE(lower(action) = 'consolelogin', FALSE)
+), win AS (
+  SELECT t, min(t) OVER (ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW) AS start, count(*) OVER (ORDER BY t RANGE BETWEEN INTERVAL '60' SECOND PRECEDING AND CURRENT ROW) AS n
+  FROM base
+)
+SELECT '00000000-0000-4000-8000-000000000403' AS rule, 'low' AS level, min(start) AS first_time, max(t) AS last_time, max(n) AS count
+FROM win
+WHERE n >= 3
+HAVING count(*) > 0
+ORDER BY first_time;
+
 -- rule 00000000-0000-4000-8000-000000000202: many secret reads by one principal [high] (event_count correlation, rules/correlations.yml)
 WITH base AS (
   SELECT "time" AS t, evidence, record, 0 AS r, COALESCE(identity_arn, '') AS g0
@@ -221,4 +288,4 @@ ORDER BY first_time;
 
 -- NOT TRANSLATED: rule 00000000-0000-4000-8000-000000000303 (commands to few instances, rules/value_lists.yml): value_count condition lte: the engine counts these in windows that start at each group's first event, which SQL window frames cannot follow
 
--- 20 quer(ies), 5 base rule(s) inside them, 2 rule(s) not translated.
+-- 24 quer(ies), 8 base rule(s) inside them, 2 rule(s) not translated.
