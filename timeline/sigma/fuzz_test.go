@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"testing"
@@ -11,7 +12,8 @@ import (
 )
 
 // FuzzParseRule: any rule text either loads or gives RuleErrors; it never
-// panics, and a loaded rule runs over an event without panicking.
+// panics, a loaded rule runs over an event without panicking, and its SQL
+// translation in each dialect accounts for every rule.
 func FuzzParseRule(f *testing.F) {
 	for _, dir := range []fs.FS{builtinFS, os.DirFS("testdata")} {
 		_ = fs.WalkDir(dir, ".", func(name string, d fs.DirEntry, err error) error {
@@ -36,6 +38,15 @@ func FuzzParseRule(f *testing.F) {
 		run := eng.NewRun()
 		run.Event(ev, func(Result) {})
 		run.Flush(func(Result) {})
+		for _, d := range Dialects {
+			sum, err := WriteSQL(io.Discard, rules, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(sum.Queries) + len(sum.Bases) + len(sum.Skipped); n != len(rules) {
+				t.Fatalf("%s: %d rules, %d accounted for", d, len(rules), n)
+			}
+		}
 	})
 }
 
