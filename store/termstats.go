@@ -223,3 +223,91 @@ func (h *termHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// TermPostings calls fn for every posting under a term starting with
+// prefix, in (time, item, record) order across terms and batches, with
+// the posting's term; it reads postings only, never events. Memory grows
+// with the number of lists under the prefix (terms per batch).
+func (s *Store) TermPostings(prefix string, fn func(term string, t time.Time, item, record uint64) error) error {
+	if prefix == "" || prefix[0] == 0 {
+		return fmt.Errorf("term postings: prefix %q: not a term prefix", prefix)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		var h postingHeap
+		err := tx.Bucket(bEvBatches).ForEach(func(bk, bv []byte) error {
+			b, err := parseBatch(bk, bv, s.strict)
+			if err != nil {
+				return err
+			}
+			for _, chunked := range []bool{false, true} {
+				st := &termStream{b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix, chunked: chunked}
+				if chunked {
+					err = st.startChunks()
+				} else {
+					err = st.startOwn()
+				}
+				for ; err == nil && st.ok; err = st.next() {
+					l, ok := codec.ParseList(st.list, b.delta)
+					if !ok {
+						return fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, st.term, ErrCorrupted)
+					}
+					pc := &postingCursor{term: st.term, l: l}
+					if pc.advance() {
+						h = append(h, pc)
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		heap.Init(&h)
+		for len(h) > 0 {
+			pc := h[0]
+			if err := fn(pc.term, keyTime(u64(pc.p.T)), pc.p.Item, pc.p.Rec); err != nil {
+				return err
+			}
+			switch {
+			case pc.advance():
+				heap.Fix(&h, 0)
+			case pc.c.Pos() < pc.l.Len():
+				return fmt.Errorf("index list for term %q: %w: malformed at posting %d", pc.term, ErrCorrupted, pc.c.Pos())
+			default:
+				heap.Pop(&h)
+			}
+		}
+		return nil
+	})
+}
+
+// postingCursor walks one list.
+type postingCursor struct {
+	term string
+	l    codec.List
+	c    codec.Cursor
+	p    codec.Posting
+}
+
+func (pc *postingCursor) advance() bool {
+	p, ok := pc.l.Next(&pc.c)
+	pc.p = p
+	return ok
+}
+
+// postingHeap orders cursors by their current posting.
+type postingHeap []*postingCursor
+
+func (h postingHeap) Len() int           { return len(h) }
+func (h postingHeap) Less(i, j int) bool { return codec.ComparePostings(h[i].p, h[j].p) < 0 }
+func (h postingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *postingHeap) Push(x any)        { *h = append(*h, x.(*postingCursor)) }
+func (h *postingHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -86,6 +86,36 @@ func TestTermStats(t *testing.T) {
 			if seen != len(want) {
 				t.Fatalf("%d terms, want %d", seen, len(want))
 			}
+			// TermPostings: every posting under the prefix once, in
+			// (time, item, record) order, with its term.
+			var total int64
+			for _, s := range want {
+				total += s.n
+			}
+			var n int64
+			var last [3]uint64
+			perTerm := map[string]int64{}
+			err = st.TermPostings("x:", func(term string, tm time.Time, item, rec uint64) error {
+				k := [3]uint64{termKeyTime(tm), item, rec}
+				if n > 0 && !less(last, k) && last != k {
+					t.Fatalf("posting %v after %v", k, last)
+				}
+				n++
+				last = k
+				perTerm[term]++
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != total {
+				t.Fatalf("TermPostings gave %d postings, want %d", n, total)
+			}
+			for term, s := range want {
+				if perTerm[term] != s.n {
+					t.Fatalf("TermPostings: term %q %d postings, want %d", term, perTerm[term], s.n)
+				}
+			}
 		})
 	}
 }
