@@ -61,13 +61,13 @@ func (s *Store) TermStats(prefix string, fn func(TermStat) error) error {
 		var first, last codec.Posting
 		for len(h) > 0 {
 			st := h[0]
-			if cur == nil || st.term != cur.Term {
+			if cur == nil || string(st.term) != cur.Term {
 				if cur != nil {
 					if err := fn(finishStat(cur, first, last)); err != nil {
 						return err
 					}
 				}
-				cur = &TermStat{Term: st.term}
+				cur = &TermStat{Term: string(st.term)}
 				first, last = codec.Posting{T: ^uint64(0)}, codec.Posting{}
 			}
 			l, ok := codec.ParseList(st.list, st.b.delta)
@@ -77,8 +77,13 @@ func (s *Store) TermStats(prefix string, fn func(TermStat) error) error {
 			if f, ok := l.First(); ok && codec.ComparePostings(f, first) < 0 {
 				first = f
 			}
-			if e, ok := l.Last(); ok && codec.ComparePostings(e, last) > 0 {
-				last = e
+			// A list's last posting is at most its batch's latest time:
+			// lists of a term come newest batch first (termHeap), so
+			// most need no decoding to their end.
+			if st.b.max > last.T || cur.Count == 0 {
+				if e, ok := l.Last(); ok && codec.ComparePostings(e, last) > 0 {
+					last = e
+				}
 			}
 			cur.Count += int64(l.Len())
 			if err := st.next(); err != nil {
@@ -113,15 +118,14 @@ type termStream struct {
 	prefix  string
 	chunked bool
 	ok      bool   // term and list are set
-	term    string // the current term
+	term    []byte // the current term (the store's memory: valid in the transaction)
 	list    []byte // its postings
 	// chunked: the entries of the current chunk after the current one
 	pending []chunkEntry
 }
 
 type chunkEntry struct {
-	term string
-	list []byte
+	term, list []byte
 }
 
 // startOwn positions an own-key stream at the prefix's first term.
@@ -141,7 +145,7 @@ func (st *termStream) own(k, v []byte) error {
 	if err != nil {
 		return err
 	}
-	st.ok, st.term, st.list = true, string(k[8:]), v
+	st.ok, st.term, st.list = true, k[8:], v
 	return nil
 }
 
@@ -173,8 +177,8 @@ func (st *termStream) chunk(k, v []byte) error {
 		}
 		st.pending = st.pending[:0]
 		ok := codec.ReadChunk(v, st.b.delta, func(t, list []byte) bool {
-			if strings.HasPrefix(string(t), st.prefix) {
-				st.pending = append(st.pending, chunkEntry{string(t), list})
+			if bytes.HasPrefix(t, []byte(st.prefix)) {
+				st.pending = append(st.pending, chunkEntry{t, list})
 			}
 			return true
 		})
@@ -210,13 +214,19 @@ func (st *termStream) next() error {
 	return st.chunk(k, v)
 }
 
-// termHeap orders streams by their current term.
+// termHeap orders streams by their current term, then newest batch
+// first.
 type termHeap []*termStream
 
-func (h termHeap) Len() int           { return len(h) }
-func (h termHeap) Less(i, j int) bool { return h[i].term < h[j].term }
-func (h termHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *termHeap) Push(x any)        { *h = append(*h, x.(*termStream)) }
+func (h termHeap) Len() int { return len(h) }
+func (h termHeap) Less(i, j int) bool {
+	if c := bytes.Compare(h[i].term, h[j].term); c != 0 {
+		return c < 0
+	}
+	return h[i].b.max > h[j].b.max
+}
+func (h termHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *termHeap) Push(x any)   { *h = append(*h, x.(*termStream)) }
 func (h *termHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
@@ -251,7 +261,7 @@ func (s *Store) TermPostings(prefix string, fn func(term string, t time.Time, it
 					if !ok {
 						return fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, st.term, ErrCorrupted)
 					}
-					pc := &postingCursor{term: st.term, l: l}
+					pc := &postingCursor{term: string(st.term), l: l}
 					if pc.advance() {
 						h = append(h, pc)
 					}
