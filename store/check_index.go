@@ -28,6 +28,8 @@ type storedEv struct {
 type eventSet struct {
 	evs     []storedEv
 	reached []bool
+	facts   factTally // the summary facts the events carry
+	posted  factTally // the postings under summary facts
 }
 
 func (es *eventSet) find(item, rec uint64) int {
@@ -74,6 +76,11 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 					break
 				}
 				es.evs = append(es.evs, storedEv{item, e.Rec, binary.BigEndian.Uint64(h.TimeKey)})
+				for _, t := range h.Terms {
+					if isFact(t) {
+						es.facts.add(termHash(t), item, e.Rec)
+					}
+				}
 			}
 		}
 		return nil
@@ -148,6 +155,7 @@ func (es *eventSet) checkList(res *CheckResult, b batchInfo, k, term, v []byte) 
 		return 0
 	}
 	isTime := string(term) == allTerm
+	fact, th := isFact(string(term)), termHash(string(term))
 	var cur codec.Cursor
 	dangling, wrongTime := 0, 0
 	for cur.Pos() < l.Len() {
@@ -155,6 +163,9 @@ func (es *eventSet) checkList(res *CheckResult, b batchInfo, k, term, v []byte) 
 		if !ok {
 			res.add(ProblemIndex, 0, "", fmt.Sprintf("%s: list for term %q is malformed at posting %d", postName(k), term, cur.Pos()))
 			break
+		}
+		if fact {
+			es.posted.add(th, p.Item, p.Rec)
 		}
 		i := es.find(p.Item, p.Rec)
 		switch {
@@ -199,6 +210,10 @@ func (s *Store) checkEventCounts(res *CheckResult, es *eventSet) error {
 	}
 	if total != len(es.evs) {
 		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("the case records %d events, %d are stored", total, len(es.evs)))
+	}
+	if es.facts != es.posted {
+		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("the events carry %d summary fact(s), the index holds %d posting(s) under them%s: the summary's counts would be wrong ('trailcase index --rebuild' indexes them again)",
+			es.facts.n, es.posted.n, map[bool]string{true: ", for other events or terms", false: ""}[es.facts.n == es.posted.n]))
 	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/safe"
+	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/findings"
 )
@@ -29,8 +30,16 @@ source addresses, event names and error codes; the principals, keys, addresses a
 first seen last; bursts of denied calls; IAM and logging changes; the role chain (sessions
 issued); the largest flows out to public addresses; the findings by level; and "start here":
 the addresses and principals behind the high and critical findings, each with the timeline
-command to follow it. Counts are exact up to 4096 distinct values per kind and upper bounds
-beyond. With --json, all of it as one JSON object. Opens the case read-only.
+command to follow it. With --json, all of it as one JSON object.
+
+Counts come from the index, exact, without reading every event ("counts_from": "index"); a
+case indexed by an older trailcase is read event by event, with a note ('trailcase index
+--rebuild' fixes that), and its counts are then exact up to 4096 distinct values per kind and
+upper bounds beyond. The findings need every rule over every event: a summary that runs them
+keeps them in the case (no custody entry) and the next summary shows them as stored, with
+when they were computed, only while the case (its custody head) and the rules are unchanged;
+otherwise it runs the rules again. Reads the case read-only; then opens it for writing only to
+keep findings it computed (a case that cannot be written keeps nothing).
 
 ` + exitCodesHelp,
 		Flags: withGlobal(
@@ -52,19 +61,47 @@ func runSummary(ctx context.Context, o summaryOptions, s *streams) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := findings.Summarise(ctx, st, findings.Options{Rules: rules, Progress: s.progress})
+	fo := findings.Options{Rules: rules, Progress: s.progress}
+	sum, err := findings.Summarise(ctx, st, fo)
 	s.finishProgress()
+	st.Close()
 	if err != nil {
 		return err
+	}
+	if sum.CountsFrom == "index" && sum.FindingsFrom.State == "computed" {
+		stored := storeSummaryFindings(o, sum, fo, s)
+		sum.FindingsFrom.Stored = &stored
 	}
 	sum.Failed = append(findings.RuleErrors(lerrs), sum.Failed...)
 	if s.json {
 		return s.printJSON(sum)
 	}
+	for _, n := range sum.Notes {
+		s.info("%s", n)
+	}
 	warnRules(s, append(lerrs, sum.Report().RulesFailed...))
 	printSummary(s, sum)
 	printStartHere(s, sum, o.path)
 	return nil
+}
+
+// storeSummaryFindings keeps the findings the summary computed in the
+// case, so the next summary of the unchanged case shows them without
+// running the rules; it reports whether they were kept. A case that
+// cannot be written (read-only file, another writer) keeps nothing.
+func storeSummaryFindings(o summaryOptions, sum *findings.Summary, fo findings.Options, s *streams) bool {
+	st, err := store.Open(o.path, store.Options{})
+	if err == nil {
+		err = findings.StoreFindings(st, sum, fo)
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.info("the findings could not be kept for the next summary (%s): it will run the rules again", safe.Text(err.Error()))
+		return false
+	}
+	return true
 }
 
 // printSummary writes the case at a glance.
@@ -106,6 +143,12 @@ func printSummary(s *streams, sum *findings.Summary) {
 		lv = append(lv, fmt.Sprintf("%d %s", l.Count, l.Level))
 	}
 	s.out("\nfindings    %s ('trailcase findings' lists them)\n", strings.Join(lv, ", "))
+	switch f := sum.FindingsFrom; f.State {
+	case "stored":
+		s.out("            as computed at %s (custody entry %d); the case and the rules are unchanged since\n", evidence.FormatTime(f.ComputedAt), f.CustodyEntries)
+	case "computed":
+		s.out("            computed now over every event\n")
+	}
 }
 
 // counts prints up to n values on one line.

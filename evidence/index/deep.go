@@ -13,6 +13,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline/findings"
 )
 
 // DeepReport is what Deep found.
@@ -152,7 +153,7 @@ func compareItem(ctx context.Context, st *store.Store, it evidence.Item) (*findi
 		}
 		switch {
 		case cur != nil && cur.Record == r.Record:
-			if !cur.Same(r) {
+			if !cur.Same(withoutFacts(cur, r)) {
 				d.note(&d.different, "record %d differs from what the bytes give", r.Record)
 			}
 			cur = nil
@@ -219,4 +220,16 @@ func (d *eventDiff) finding(recorded, parsed evidence.Item) *finding.Finding {
 	f := finding.New(finding.EventsDiffer, recorded.Path, strings.Join(why, "; "))
 	f.Item = recorded.ID
 	return &f
+}
+
+// withoutFacts returns r without its summary facts when the stored event
+// has none: events indexed before the facts were kept are compared on
+// the terms they were indexed with (the summary then reads their events).
+func withoutFacts(stored *store.StoredEvent, r *store.EventRecord) *store.EventRecord {
+	if slices.ContainsFunc(stored.Terms, findings.IsFactTerm) || !slices.ContainsFunc(r.Terms, findings.IsFactTerm) {
+		return r
+	}
+	c := *r
+	c.Terms = slices.DeleteFunc(slices.Clone(r.Terms), findings.IsFactTerm)
+	return &c
 }

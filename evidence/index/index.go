@@ -14,6 +14,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
+	"github.com/trailcase/trailcase/timeline/findings"
 )
 
 // Report summarises indexing.
@@ -370,7 +371,7 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 		ev.Kind = it.Kind
 	}
 	s.data = timeline.EncodeEvent(s.data[:0], ev)
-	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: ev.Terms(), Data: s.data}
+	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: findings.FactTerms(ev, ev.Terms()), Data: s.data}
 	if k := ev.DedupKey(); k != "" {
 		s.rec.DedupKey, s.rec.ContentHash = k, ev.ContentHash()
 	}

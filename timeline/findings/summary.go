@@ -2,7 +2,6 @@ package findings
 
 import (
 	"context"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -29,11 +28,19 @@ type Summary struct {
 	Start    []Pivot       `json:"start_here"`
 	Rules    int           `json:"rules_loaded"`
 	Failed   []RuleError   `json:"rules_failed"`
-	report   *Report       // the findings behind the summary
-	keysByIP map[string][]string
+	// CountsFrom is "index" when the counts, lists and flows come from
+	// the index's summary facts, "events" when from a read of every
+	// event; Notes say why the index could not be used.
+	CountsFrom   string         `json:"counts_from"`
+	Notes        []string       `json:"notes"`
+	FindingsFrom FindingsSource `json:"findings_from"`
+	report       *Report        // the findings behind the summary
+	keysByIP     map[string][]string
+	keysFrom     *store.Store // set: the keys used from an address come from its index
 }
 
-// Report returns the findings the summary was made from.
+// Report returns the findings the summary was made from; of findings
+// stored by an earlier summary, only the high and critical ones.
 func (s *Summary) Report() *Report { return s.report }
 
 // SourceCount is the events of one source.
@@ -127,22 +134,67 @@ type summariser struct {
 	denied                                   map[string]*Burst
 }
 
-// Summarise runs the findings over the case and summarises it in the
-// same pass.
+// Summarise summarises the case. Its counts, lists and largest flows
+// come from the index (the summary facts every event is indexed with)
+// when every event has them, else from a read of every event. Its
+// findings are those stored by an earlier summary when the case and the
+// rules are unchanged since (see findingsCheck), else the rules run over
+// every event; from the events, counts and findings share that one pass.
 func Summarise(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
-	sm := &summariser{
-		s:       &Summary{keysByIP: map[string][]string{}},
-		sources: map[string]*SourceCount{},
-		denied:  map[string]*Burst{},
+	return summarise(ctx, st, o, true)
+}
+
+// summarise is Summarise; useIndex false reads every event.
+func summarise(ctx context.Context, st *store.Store, o Options, useIndex bool) (*Summary, error) {
+	newSm := func() *summariser {
+		sm := &summariser{
+			s:       &Summary{keysByIP: map[string][]string{}, Notes: []string{}},
+			sources: map[string]*SourceCount{},
+			denied:  map[string]*Burst{},
+		}
+		for _, c := range []**counter{&sm.principals, &sm.keys, &sm.addrs, &sm.names, &sm.errs, &sm.ua} {
+			*c = newCounter(summaryCounters)
+		}
+		return sm
 	}
-	for _, c := range []**counter{&sm.principals, &sm.keys, &sm.addrs, &sm.names, &sm.errs, &sm.ua} {
-		*c = newCounter(summaryCounters)
+	sm := newSm()
+	var note string
+	if useIndex && o.From.IsZero() && o.To.IsZero() {
+		ok, why, err := sm.fromIndex(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rep, dg, src, found, err := o.storedReport(st)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				if rep, src, err = o.computeReport(ctx, st); err != nil {
+					return nil, err
+				}
+				dg = shownOf(rep.Findings)
+			}
+			sm.s.CountsFrom, sm.s.FindingsFrom = "index", src
+			return sm.finishWith(rep, dg)
+		}
+		note = why
+		sm = newSm()
+	}
+	n, head, err := custodyState(st)
+	if err != nil {
+		return nil, err
 	}
 	rep, _, err := pass(ctx, st, o, sm.event)
 	if err != nil {
 		return nil, err
 	}
-	return sm.finish(rep), nil
+	sm.s.CountsFrom = "events"
+	sm.s.FindingsFrom = FindingsSource{State: "computed", ComputedAt: time.Now().UTC(), CustodyEntries: n, CustodyHead: head}
+	if note != "" {
+		sm.s.Notes = append(sm.s.Notes, "counted from every event: "+note)
+	}
+	return sm.finish(rep)
 }
 
 func (sm *summariser) event(ev *timeline.Event) {
@@ -178,14 +230,21 @@ func (sm *summariser) cloudTrail(ev *timeline.Event) {
 			s.keysByIP[ev.SrcIP] = append(ks, ev.AccessKeyID)
 		}
 	}
-	ch := Change{Time: ev.Time, Principal: ev.Principal, Address: ev.SrcIP, Action: ev.Action, Outcome: ev.Outcome,
-		Event: finding.Evidence{Item: ev.Evidence, Record: ev.Record}}
 	if ev.Outcome != "success" {
 		sm.errs.add(ev.Outcome, ev.Time)
-		if strings.Contains(ev.Outcome, "AccessDenied") || strings.Contains(ev.Outcome, "Unauthorized") {
-			sm.deny(ev)
-		}
 	}
+	if isDenied(ev) {
+		sm.deny(ev)
+	}
+	sm.change(ev)
+}
+
+// change lists ev among the role assumptions and the changes when it is
+// one and the lists are not full.
+func (sm *summariser) change(ev *timeline.Event) {
+	s := sm.s
+	ch := Change{Time: ev.Time, Principal: ev.Principal, Address: ev.SrcIP, Action: ev.Action, Outcome: ev.Outcome,
+		Event: finding.Evidence{Item: ev.Evidence, Record: ev.Record}}
 	if ev.IssuedSession != "" && len(s.Roles) < summaryList {
 		ch.Result = ev.IssuedSession
 		s.Roles = append(s.Roles, ch)
@@ -214,18 +273,22 @@ func isChange(ev *timeline.Event) bool {
 	return false
 }
 
-func (sm *summariser) deny(ev *timeline.Event) {
-	b := sm.denied[ev.Principal]
-	if b != nil && ev.Time.Sub(b.Last) <= deniedWindow {
+func (sm *summariser) deny(ev *timeline.Event) { sm.denyAt(ev.Principal, ev.SrcIP, ev.Time) }
+
+// denyAt counts a denied call by principal from address at t; calls come
+// in time order.
+func (sm *summariser) denyAt(principal, address string, t time.Time) {
+	b := sm.denied[principal]
+	if b != nil && t.Sub(b.Last) <= deniedWindow {
 		b.Count++
-		b.Last = ev.Time
+		b.Last = t
 		return
 	}
 	sm.closeDenied(b)
 	if b == nil && len(sm.denied) >= maxDenied {
 		return
 	}
-	sm.denied[ev.Principal] = &Burst{Principal: ev.Principal, Address: ev.SrcIP, First: ev.Time, Last: ev.Time, Count: 1}
+	sm.denied[principal] = &Burst{Principal: principal, Address: address, First: t, Last: t, Count: 1}
 }
 
 func (sm *summariser) closeDenied(b *Burst) {
@@ -235,11 +298,7 @@ func (sm *summariser) closeDenied(b *Burst) {
 }
 
 func (sm *summariser) flow(ev *timeline.Event) {
-	if ev.Action != "ACCEPT" || ev.Bytes == 0 {
-		return
-	}
-	dst, err := netip.ParseAddr(ev.DstIP)
-	if err != nil || dst.IsPrivate() || dst.IsLoopback() || dst.IsLinkLocalUnicast() {
+	if !isEgress(ev) {
 		return
 	}
 	eg := &sm.s.Egress
@@ -255,8 +314,33 @@ func (sm *summariser) flow(ev *timeline.Event) {
 	}
 }
 
+// shown is what the summary shows of the findings: the count per level
+// and the pivots (without the access keys used from an address).
+type shown struct {
+	Levels []LevelCount `json:"levels"`
+	Pivots []Pivot      `json:"pivots"`
+}
+
+func shownOf(fs []finding.Finding) shown {
+	counts := map[finding.Level]int{}
+	for _, f := range fs {
+		counts[f.Level]++
+	}
+	var d shown
+	for _, l := range []finding.Level{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Informational} {
+		d.Levels = append(d.Levels, LevelCount{l, counts[l]})
+	}
+	d.Pivots = startHere(fs)
+	return d
+}
+
 // finish completes the summary with the findings.
-func (sm *summariser) finish(rep *Report) *Summary {
+func (sm *summariser) finish(rep *Report) (*Summary, error) {
+	return sm.finishWith(rep, shownOf(rep.Findings))
+}
+
+// finishWith completes the summary with the findings' report and digest.
+func (sm *summariser) finishWith(rep *Report, dg shown) (*Summary, error) {
 	s := sm.s
 	s.report, s.First, s.Last, s.Rules, s.Failed = rep, rep.First, rep.Last, rep.RulesLoaded, RuleErrors(rep.RulesFailed)
 	for _, src := range timeline.Sources {
@@ -272,14 +356,22 @@ func (sm *summariser) finish(rep *Report) *Summary {
 		sm.names.top(summaryTop), sm.errs.top(summaryTop), sm.ua.top(summaryTop)}
 	s.New = Tops{Principals: sm.principals.newest(summaryTop), AccessKeys: sm.keys.newest(summaryTop),
 		Addresses: sm.addrs.newest(summaryTop), UserAgents: sm.ua.newest(summaryTop)}
-	counts := map[finding.Level]int{}
-	for _, f := range rep.Findings {
-		counts[f.Level]++
+	s.Findings = dg.Levels
+	s.Start = []Pivot{}
+	for _, p := range dg.Pivots {
+		if p.Flag == "--ip" {
+			if s.keysFrom != nil {
+				keys, err := keysUsedFrom(s.keysFrom, p.Value)
+				if err != nil {
+					return nil, err
+				}
+				p.AccessKeys = keys
+			} else {
+				p.AccessKeys = s.keysByIP[p.Value]
+			}
+		}
+		s.Start = append(s.Start, p)
 	}
-	for _, l := range []finding.Level{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Informational} {
-		s.Findings = append(s.Findings, LevelCount{l, counts[l]})
-	}
-	s.Start = startHere(rep.Findings, s.keysByIP)
 	if s.Changes == nil {
 		s.Changes = []Change{}
 	}
@@ -292,13 +384,13 @@ func (sm *summariser) finish(rep *Report) *Summary {
 	if s.Egress == nil {
 		s.Egress = []Flow{}
 	}
-	return s
+	return s, nil
 }
 
 // startHere are the addresses and principals behind the high and
 // critical findings (medium ones when there are none), most findings
 // first.
-func startHere(fs []finding.Finding, keysByIP map[string][]string) []Pivot {
+func startHere(fs []finding.Finding) []Pivot {
 	min := finding.High
 	if !slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Level.AtLeast(finding.High) && len(f.IPs)+len(f.Principals) > 0 }) {
 		min = finding.Medium
@@ -312,9 +404,6 @@ func startHere(fs []finding.Finding, keysByIP map[string][]string) []Pivot {
 			i = len(out)
 			index[k] = i
 			out = append(out, Pivot{Flag: flag, Value: v})
-			if flag == "--ip" {
-				out[i].AccessKeys = keysByIP[v]
-			}
 		}
 		if !slices.Contains(out[i].Findings, title) {
 			out[i].Findings = append(out[i].Findings, title)
@@ -339,4 +428,11 @@ func startHere(fs []finding.Finding, keysByIP map[string][]string) []Pivot {
 		out = []Pivot{}
 	}
 	return out
+}
+
+// SummariseEvents is Summarise reading every event for the counts, as
+// for a case indexed before the summary facts were kept; the findings
+// come from the same pass.
+func SummariseEvents(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
+	return summarise(ctx, st, o, false)
 }

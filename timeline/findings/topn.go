@@ -2,6 +2,7 @@ package findings
 
 import (
 	"container/heap"
+	"slices"
 	"sort"
 	"time"
 )
@@ -16,7 +17,15 @@ type counter struct {
 	byValue  map[string]*tally
 	heap     tallies
 	n        int64
+	// A counter given exact counts (set, from the index) keeps only the
+	// values top and newest can return: setKeep of each.
+	exact            bool
+	byCount, byFirst []Count
 }
+
+// setKeep is how many values by count and by first seen a set counter
+// keeps.
+const setKeep = 64
 
 // tally is one counted value.
 type tally struct {
@@ -56,23 +65,70 @@ func (c *counter) add(v string, t time.Time) {
 	heap.Fix(&c.heap, 0)
 }
 
+// set records the exact count of v, first seen at t. A counter is
+// either set or added to, never both.
+func (c *counter) set(v string, n int64, t time.Time) {
+	if v == "" {
+		return
+	}
+	c.exact = true
+	c.n += n
+	e := Count{Value: v, Count: n, First: t}
+	c.byCount = keepBest(c.byCount, e, moreCounted)
+	c.byFirst = keepBest(c.byFirst, e, seenLater)
+}
+
+// keepBest inserts e into list, sorted by before and at most setKeep long.
+func keepBest(list []Count, e Count, before func(a, b Count) bool) []Count {
+	if len(list) == setKeep && !before(e, list[len(list)-1]) {
+		return list
+	}
+	i, _ := slices.BinarySearchFunc(list, e, func(a, b Count) int {
+		if before(a, b) {
+			return -1
+		}
+		return 1
+	})
+	list = slices.Insert(list, i, e)
+	if len(list) > setKeep {
+		list = list[:setKeep]
+	}
+	return list
+}
+
+// moreCounted orders values most counted first, then by value.
+func moreCounted(a, b Count) bool {
+	if a.Count != b.Count {
+		return a.Count > b.Count
+	}
+	return a.Value < b.Value
+}
+
+// seenLater orders values first seen last first, then by value.
+func seenLater(a, b Count) bool {
+	if !a.First.Equal(b.First) {
+		return a.First.After(b.First)
+	}
+	return a.Value < b.Value
+}
+
 // top returns the n most counted values, most first.
 func (c *counter) top(n int) []Count {
+	if c.exact {
+		return append([]Count{}, c.byCount[:min(n, len(c.byCount))]...)
+	}
 	return c.sorted(n, func(a, b *tally) bool {
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return a.Value < b.Value
+		return moreCounted(Count{Value: a.Value, Count: a.Count}, Count{Value: b.Value, Count: b.Count})
 	})
 }
 
 // newest returns the n values first seen last, newest first.
 func (c *counter) newest(n int) []Count {
+	if c.exact {
+		return append([]Count{}, c.byFirst[:min(n, len(c.byFirst))]...)
+	}
 	return c.sorted(n, func(a, b *tally) bool {
-		if !a.First.Equal(b.First) {
-			return a.First.After(b.First)
-		}
-		return a.Value < b.Value
+		return seenLater(Count{Value: a.Value, First: a.First}, Count{Value: b.Value, First: b.First})
 	})
 }
 
