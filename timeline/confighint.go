@@ -199,7 +199,7 @@ func (h *configHints) explain(e *Event, eni string) (string, error) {
 			if v.entry != nil && v.entry.num != naclDefaultRule {
 				rule = "network ACL " + acl.id + " rule " + strconv.FormatInt(v.entry.num, 10)
 			}
-			return hintText(rule+" denies "+t.String(), aclAt), nil
+			return hintText(rule, "denies", t, aclAt), nil
 		}
 	}
 	// Security groups are stateful: the reply of a connection they let
@@ -231,16 +231,26 @@ func (h *configHints) explain(e *Event, eni string) (string, error) {
 			}
 		}
 	}
-	return hintText("no security-group rule of "+strings.Join(ni.groups, ", ")+" allows "+t.String(), latest), nil
+	return hintText("no security-group rule of "+ni.groupList, "allows", t, latest), nil
 }
 
 // errStopTerms ends a term listing early.
 var errStopTerms = errors.New("enough terms")
 
-// hintText is the annotation: the reason and the time of the Config
-// state it rests on.
-func hintText(reason string, at time.Time) string {
-	return ConfigHintPrefix + reason + " (configuration recorded " + evidence.FormatTime(at) + ")"
+// hintText is the annotation: what decided (rule), what it did (verb),
+// the packet, and the time of the Config state the verdict rests on.
+func hintText(rule, verb string, t traffic, at time.Time) string {
+	b := make([]byte, 0, 160)
+	b = append(b, ConfigHintPrefix...)
+	b = append(b, rule...)
+	b = append(b, ' ')
+	b = append(b, verb...)
+	b = append(b, ' ')
+	b = t.append(b)
+	b = append(b, " (configuration recorded "...)
+	b = append(b, evidence.FormatTime(at)...)
+	b = append(b, ')')
+	return string(b)
 }
 
 // traffic is the packet a REJECT logged, seen from the interface.
@@ -251,32 +261,32 @@ type traffic struct {
 	port   int
 }
 
-func (t traffic) String() string {
-	var b strings.Builder
+// append writes "inbound tcp/22 from 203.0.113.7" or "outbound udp/53
+// to 198.51.100.1".
+func (t traffic) append(b []byte) []byte {
 	if t.egress {
-		b.WriteString("outbound ")
+		b = append(b, "outbound "...)
 	} else {
-		b.WriteString("inbound ")
+		b = append(b, "inbound "...)
 	}
-	switch {
-	case t.proto == protoTCP:
-		b.WriteString("tcp/" + strconv.Itoa(t.port))
-	case t.proto == protoUDP:
-		b.WriteString("udp/" + strconv.Itoa(t.port))
-	case t.proto == protoICMP:
-		b.WriteString("icmp")
-	case t.proto == protoICMPv6:
-		b.WriteString("icmpv6")
+	switch t.proto {
+	case protoTCP:
+		b = strconv.AppendInt(append(b, "tcp/"...), int64(t.port), 10)
+	case protoUDP:
+		b = strconv.AppendInt(append(b, "udp/"...), int64(t.port), 10)
+	case protoICMP:
+		b = append(b, "icmp"...)
+	case protoICMPv6:
+		b = append(b, "icmpv6"...)
 	default:
-		b.WriteString("protocol " + strconv.Itoa(t.proto))
+		b = strconv.AppendInt(append(b, "protocol "...), int64(t.proto), 10)
 	}
 	if t.egress {
-		b.WriteString(" to ")
+		b = append(b, " to "...)
 	} else {
-		b.WriteString(" from ")
+		b = append(b, " from "...)
 	}
-	b.WriteString(t.remote.String())
-	return b.String()
+	return t.remote.AppendTo(b)
 }
 
 // netipOf reads a logged address.

@@ -108,9 +108,10 @@ func (f *cfgString) UnmarshalJSON(d []byte) error {
 
 // eniState is a network interface as Config recorded it.
 type eniState struct {
-	groups []string // security group ids
-	subnet string
-	addrs  []netip.Addr
+	groups    []string // security group ids
+	groupList string   // the ids, comma-separated
+	subnet    string
+	addrs     []netip.Addr
 }
 
 func parseENI(c json.RawMessage) (*eniState, bool) {
@@ -142,6 +143,7 @@ func parseENI(c json.RawMessage) (*eniState, bool) {
 			s.groups = append(s.groups, id)
 		}
 	}
+	s.groupList = strings.Join(s.groups, ", ")
 	add := func(a cfgString) {
 		if ip, err := netip.ParseAddr(strings.TrimSpace(string(a))); err == nil {
 			ip = ip.Unmap().WithZone("")
