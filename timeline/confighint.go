@@ -100,6 +100,9 @@ type configHints struct {
 	// default ACL lists the subnets that have no other).
 	aclLoaded bool
 	bySubnet  map[string][]aclSpan
+	// The last time written in a note, and its text.
+	timeAt   time.Time
+	timeText string
 }
 
 func newConfigHints(src EventSource) *configHints {
@@ -199,7 +202,7 @@ func (h *configHints) explain(e *Event, eni string) (string, error) {
 			if v.entry != nil && v.entry.num != naclDefaultRule {
 				rule = "network ACL " + acl.id + " rule " + strconv.FormatInt(v.entry.num, 10)
 			}
-			return hintText(rule, "denies", t, aclAt), nil
+			return h.hintText(rule, "denies", t, aclAt), nil
 		}
 	}
 	// Security groups are stateful: the reply of a connection they let
@@ -231,7 +234,7 @@ func (h *configHints) explain(e *Event, eni string) (string, error) {
 			}
 		}
 	}
-	return hintText("no security-group rule of "+ni.groupList, "allows", t, latest), nil
+	return h.hintText("no security-group rule of "+ni.groupList, "allows", t, latest), nil
 }
 
 // errStopTerms ends a term listing early.
@@ -239,7 +242,10 @@ var errStopTerms = errors.New("enough terms")
 
 // hintText is the annotation: what decided (rule), what it did (verb),
 // the packet, and the time of the Config state the verdict rests on.
-func hintText(rule, verb string, t traffic, at time.Time) string {
+func (h *configHints) hintText(rule, verb string, t traffic, at time.Time) string {
+	if !at.Equal(h.timeAt) || h.timeText == "" {
+		h.timeAt, h.timeText = at, evidence.FormatTime(at)
+	}
 	b := make([]byte, 0, 160)
 	b = append(b, ConfigHintPrefix...)
 	b = append(b, rule...)
@@ -248,7 +254,7 @@ func hintText(rule, verb string, t traffic, at time.Time) string {
 	b = append(b, ' ')
 	b = t.append(b)
 	b = append(b, " (configuration recorded "...)
-	b = append(b, evidence.FormatTime(at)...)
+	b = append(b, h.timeText...)
 	b = append(b, ')')
 	return string(b)
 }
