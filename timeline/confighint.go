@@ -206,8 +206,9 @@ func (h *configHints) explain(e *Event, eni string) (string, error) {
 		}
 	}
 	// Security groups are stateful: the reply of a connection they let
-	// through is allowed whatever the rules say.
-	if FlowDirectionHint(e) == FlowReply || len(ni.groups) == 0 {
+	// through is allowed whatever the rules say, so only a record that
+	// opens a connection is held against them.
+	if FlowDirectionHint(e) != FlowInitiator || len(ni.groups) == 0 {
 		return "", nil
 	}
 	latest := seen

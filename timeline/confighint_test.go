@@ -61,15 +61,24 @@ func TestConfigRejectHint(t *testing.T) {
 		"09:32 203.0.113.7:40122>10.0.1.5:3389": ConfigHintPrefix + "the default rule * of network ACL acl-0f1e2d3c4b5a69788 denies inbound tcp/3389 from 203.0.113.7" + when,
 		"10:10 10.0.1.5:443>203.0.113.7:20480":  ConfigHintPrefix + "the default rule * of network ACL acl-0f1e2d3c4b5a69788 denies outbound tcp/20480 to 203.0.113.7" + when,
 		"10:20 10.0.2.40:443>203.0.113.7:50122": NACLHint, // interface not in Config: the heuristic
+		// The ACL lets it in (rule 120); whether it opens a connection is
+		// unknown, so the (stateful) groups are not blamed.
+		"09:40 203.0.113.7:40000>10.0.1.5:50000": "",
 	}
-	st := newTestStore(t, configCaseEvents(t, "config_network.json"))
+	evs := configCaseEvents(t, "config_network.json")
+	both := flow(0, "203.0.113.7", 40000, "10.0.1.5", 50000, "REJECT")
+	both.Time, both.Evidence, both.Record = evs[0].Time.Add(40*time.Minute), 3, 1
+	both.Fields["interface-id"] = "eni-0a1b2c3d4e5f60718"
+	st := newTestStore(t, append(evs, both))
 	for _, q := range []Query{{All: true}, {IP: "203.0.113.7"}, {All: true, Sources: []string{SourceVPCFlow}}} {
 		got, sum := rejectNotes(t, st, q)
 		for k, w := range want {
 			if q.IP != "" && !strings.Contains(k, q.IP) {
 				continue
 			}
-			if got[k] != w {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%+v: %s: not in the timeline", q, k)
+			} else if got[k] != w {
 				t.Errorf("%+v: %s: note %q, want %q", q, k, got[k], w)
 			}
 		}
