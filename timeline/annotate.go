@@ -42,7 +42,8 @@ func flowKeyOf(e *Event) (flowKey, bool) {
 }
 
 // naclAnnotator adds NACLHint to REJECT flow records whose reverse 5-tuple
-// was ACCEPTed near in time. Events pass through in order; each is held
+// was ACCEPTed near in time, unless the case's AWS Config history
+// already explained the REJECT (confighint.go). Events pass through in order; each is held
 // back until the stream has moved naclWindow past it, so an ACCEPT logged
 // just after its rejected reply still counts.
 type naclAnnotator struct {
@@ -82,7 +83,7 @@ func (a *naclAnnotator) push(m *Match) error {
 			}
 			a.accepts[k] = append(a.accepts[k], e.Time)
 		case "REJECT":
-			if FlowDirectionHint(e) != FlowInitiator {
+			if FlowDirectionHint(e) != FlowInitiator && !hasConfigHint(e) {
 				hinted := false
 				for _, t := range a.accepts[k.reverse()] {
 					if near(t, e.Time) {

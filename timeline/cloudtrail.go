@@ -372,8 +372,10 @@ func (p *parser) ctRecord(raw []byte, rec, line int64) error {
 
 // ctEvent turns one decoded record into an event.
 func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
+	var listed []string // an event-history entry's own list of resources
 	if r.CloudTrailEvent != nil {
 		inner := []byte(*r.CloudTrailEvent)
+		listed = lookupResources(raw)
 		r = ctRecord{}
 		if !p.ctDecode(inner, &r, rec, line) {
 			return nil
@@ -407,6 +409,9 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 		e.Outcome = r.ErrorCode
 	}
 	e.Resources = ctResources(r.Resources, r.RequestParameters)
+	for _, s := range listed {
+		e.Resources = addResource(e.Resources, s)
+	}
 	if t, ok := parseISOTime(r.EventTime); ok {
 		p.setTime(&e.Time, t, rec, "record", fmt.Sprintf("line %d: eventTime", line))
 	} else {

@@ -72,6 +72,7 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		return fn(m)
 	})
 	q := &c.q
+	hints := newConfigHints(c.src)
 	n := 0
 	// handle decodes a selected event and passes it on with the reasons
 	// of the ranges that include it (whys[i] for range i).
@@ -104,6 +105,9 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		}
 		if !include {
 			return nil
+		}
+		if _, err := hints.annotate(&ev); err != nil {
+			return err
 		}
 		return ann.push(&Match{Event: &ev, Why: why})
 	}

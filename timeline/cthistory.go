@@ -17,6 +17,7 @@ var csvColumns = map[string]string{
 	"event id": "id", "event time": "time", "user name": "user", "event name": "name",
 	"aws access key": "key", "event source": "source", "aws region": "region",
 	"error code": "error", "source ip address": "ip",
+	"resource type": "rtype", "resource name": "rname",
 }
 
 // isCTHistoryCSVHeader reports whether line is the heading line of an
@@ -75,7 +76,9 @@ func (p *parser) cloudTrailCSV(r io.Reader) error {
 			return ""
 		}
 		if rec := get("record"); rec != "" {
-			if err := p.ctRecord([]byte(rec), n, int64(line)); err != nil {
+			if err := p.withResources(historyResources(get("rname")), func() error {
+				return p.ctRecord([]byte(rec), n, int64(line))
+			}); err != nil {
 				return err
 			}
 			continue
@@ -92,7 +95,7 @@ func (p *parser) csvEvent(get func(string) string, n, line int64) error {
 		Source: SourceCloudTrail, Kind: evidence.KindCloudTrail, Record: n,
 		EventID: get("id"), Action: get("name"), UserName: get("user"), Principal: get("user"),
 		AccessKeyID: get("key"), EventSource: get("source"), Region: get("region"),
-		SrcIP: get("ip"), Outcome: "success",
+		SrcIP: get("ip"), Outcome: "success", Resources: historyResources(get("rname")),
 	}
 	if c := get("error"); c != "" {
 		e.Outcome = c
@@ -106,8 +109,57 @@ func (p *parser) csvEvent(get func(string) string, n, line int64) error {
 		"eventID": e.EventID, "eventTime": get("time"), "eventName": e.Action, "userName": e.UserName,
 		"accessKeyId": e.AccessKeyID, "eventSource": e.EventSource, "awsRegion": e.Region,
 		"errorCode": get("error"), "sourceIPAddress": e.SrcIP,
+		"resourceType": get("rtype"), "resourceName": get("rname"),
 	})
 	return p.send(e)
+}
+
+// historyResources splits the "Resource name" cell of an event-history
+// row: the console writes the names of an event's resources in one cell,
+// separated by commas.
+func historyResources(cell string) []string {
+	var out []string
+	for _, r := range strings.Split(cell, ",") {
+		out = addResource(out, r)
+	}
+	return out
+}
+
+// lookupResources returns the names in the Resources list of an event
+// history entry (LookupEvents, the console's JSON download):
+// [{"ResourceType":…,"ResourceName":…}]. The record inside the entry
+// does not always name them.
+func lookupResources(entry []byte) []string {
+	var v struct {
+		Resources []struct {
+			ResourceName ctName `json:"ResourceName"`
+		} `json:"Resources"`
+	}
+	if json.Unmarshal(entry, &v) != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range v.Resources {
+		out = addResource(out, string(r.ResourceName))
+	}
+	return out
+}
+
+// withResources runs read with every event it sends also naming rs (the
+// resources an event-history row lists beside its record).
+func (p *parser) withResources(rs []string, read func() error) error {
+	if len(rs) == 0 {
+		return read()
+	}
+	emit := p.emit
+	defer func() { p.emit = emit }()
+	p.emit = func(e *Event) error {
+		for _, r := range rs {
+			e.Resources = addResource(e.Resources, r)
+		}
+		return emit(e)
+	}
+	return read()
 }
 
 // cloudTrailLake reads CloudTrail Lake query results

@@ -199,6 +199,9 @@ type Summary struct {
 	AntiForensics int `json:"anti_forensics"`
 	// NACLHints counts flow records annotated with the network ACL hint.
 	NACLHints int `json:"nacl_hints"`
+	// ConfigHints counts REJECTed flow records the case's AWS Config
+	// history explains (annotations starting with ConfigHintPrefix).
+	ConfigHints int `json:"config_hints"`
 	// Undecodable counts stored events that could not be read back.
 	Undecodable int `json:"undecodable,omitempty"`
 	// Resolution is how a principal query was resolved; nil otherwise.

@@ -50,6 +50,8 @@ func (b *summaryBuilder) add(m *Match) {
 			s.AntiForensics++
 		case a == NACLHint:
 			s.NACLHints++
+		case strings.HasPrefix(a, ConfigHintPrefix):
+			s.ConfigHints++
 		}
 	}
 }

@@ -540,6 +540,9 @@ func WriteSummary(w io.Writer, s *Summary) {
 	if s.NACLHints > 0 {
 		fmt.Fprintf(w, "network ACL drops of replies: %d flow record(s)\n", s.NACLHints)
 	}
+	if s.ConfigHints > 0 {
+		fmt.Fprintf(w, "rejects explained by AWS Config: %d flow record(s)\n", s.ConfigHints)
+	}
 	if s.Undecodable > 0 {
 		fmt.Fprintf(w, "unreadable stored events skipped: %d\n", s.Undecodable)
 	}
