@@ -161,19 +161,108 @@ func (e *Engine) link(r *Rule, bases map[string]*baseRule) *RuleError {
 // Rules returns the rules the engine runs.
 func (e *Engine) Rules() []*Rule { return e.rules }
 
+// Matcher matches events against the engine's detection rules. It keeps
+// no state from one event to the next, so matching may run on several
+// goroutines (a Matcher each) while one Run applies the hits in event
+// order: the results are those of Run.Event. A Matcher is not safe for
+// concurrent use.
+type Matcher struct {
+	e    *Engine
+	d    doc
+	hits []Hit
+	key  []byte
+}
+
+// Hit is one detection rule an event matched, with what the correlations
+// the rule feeds read from the event (group-by key and values, the
+// value_count field), so that Run.Apply needs nothing but the event's
+// normalised fields.
+type Hit struct {
+	b     *baseRule
+	feeds []feedValue // one per b.feeds
+}
+
+// feedValue is what one correlation reads from a matched event.
+type feedValue struct {
+	key   string     // group-by values, each followed by a 0 byte
+	group []KeyValue // the same as fields and values
+	value string     // value_count: the field's value
+	has   bool       // value_count: the field has a scalar value
+}
+
+// NewMatcher returns a matcher for e's detection rules.
+func (e *Engine) NewMatcher() *Matcher { return &Matcher{e: e} }
+
+// Match appends to dst the hits of ev, in the order Run.Event reports
+// them, and returns dst.
+func (m *Matcher) Match(ev *timeline.Event, dst []Hit) []Hit {
+	ix := m.e.bySource[ev.Source]
+	if ix == nil {
+		return dst
+	}
+	m.d.reset(ev)
+	m.hits = dst
+	ix.candidates(ev, m)
+	dst = m.hits
+	m.hits = nil
+	m.d.reset(nil)
+	return dst
+}
+
+// try matches one rule against the current event.
+func (m *Matcher) try(b *baseRule) {
+	if !b.r.detection.match(&m.d) {
+		return
+	}
+	h := Hit{b: b}
+	if len(b.feeds) > 0 {
+		h.feeds = make([]feedValue, len(b.feeds))
+		for i, f := range b.feeds {
+			h.feeds[i] = m.feedValue(f)
+		}
+	}
+	m.hits = append(m.hits, h)
+}
+
+// feedValue reads the group-by and value fields of correlation feed f.
+func (m *Matcher) feedValue(f corrFeed) feedValue {
+	var fv feedValue
+	m.key = m.key[:0]
+	if len(f.group) > 0 {
+		fv.group = make([]KeyValue, len(f.group))
+	}
+	for i, g := range f.group {
+		fv.group[i].Field = f.c.c.groupBy[i]
+		if g != nil {
+			if v := g(&m.d); v.kind == scalar {
+				m.key = append(m.key, v.s...)
+				fv.group[i].Value = v.s
+			}
+		}
+		m.key = append(m.key, 0)
+	}
+	fv.key = string(m.key)
+	if f.value != nil {
+		if v := f.value(&m.d); v.kind == scalar {
+			fv.value, fv.has = v.s, true
+		}
+	}
+	return fv
+}
+
 // Run is one pass over events in time order. It is not safe for
 // concurrent use.
 type Run struct {
 	e       *Engine
-	d       doc
+	m       *Matcher
+	hits    []Hit
 	states  []*corrState
-	emit    func(Result) // during Event
-	Dropped int          // events not correlated because a rule had MaxGroups groups
+	Dropped int // events not correlated because a rule had MaxGroups groups
 }
 
 // NewRun starts a pass.
 func (e *Engine) NewRun() *Run {
-	r := &Run{e: e}
+	r := &Run{e: e, m: e.NewMatcher()}
 	for _, c := range e.corrs {
 		r.states = append(r.states, newCorrState(c, e.limits, &r.Dropped))
 	}
@@ -184,29 +273,26 @@ func (e *Engine) NewRun() *Run {
 // emit for each detection result and each correlation result the event
 // completes. Events must come in time order for correlations to be exact.
 func (r *Run) Event(ev *timeline.Event, emit func(Result)) {
-	r.d.reset(ev)
-	if ix := r.e.bySource[ev.Source]; ix != nil {
-		r.emit = emit
-		ix.candidates(ev, r)
-		r.emit = nil
+	r.hits = r.m.Match(ev, r.hits[:0])
+	r.Apply(ev, r.hits, emit)
+	clear(r.hits)
+}
+
+// Apply reports the hits of ev that a Matcher of the same engine found,
+// as Event does: events must come in time order, each once, with or
+// without hits.
+func (r *Run) Apply(ev *timeline.Event, hits []Hit, emit func(Result)) {
+	for i := range hits {
+		h := &hits[i]
+		if h.b.emit {
+			emit(Result{Rule: h.b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
+		}
+		for j, f := range h.b.feeds {
+			r.states[f.c.idx].feed(ev, f, &h.feeds[j], emit)
+		}
 	}
 	for _, s := range r.states {
 		s.tick(ev.Time, emit)
-	}
-	r.d.reset(nil)
-}
-
-// try matches one rule against the current event.
-func (r *Run) try(b *baseRule) {
-	if !b.r.detection.match(&r.d) {
-		return
-	}
-	ev := r.d.e
-	if b.emit {
-		r.emit(Result{Rule: b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
-	}
-	for _, f := range b.feeds {
-		r.states[f.c.idx].feed(&r.d, f, r.emit)
 	}
 }
 
