@@ -140,6 +140,7 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 			}
 		}()
 	}
+	free := make(chan *batch, matchWorkers+matchAhead+2)
 	var applyErr error
 	applied := make(chan struct{})
 	go func() {
@@ -171,10 +172,21 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 					observe(ev)
 				}
 			}
+			b.reset()
+			select {
+			case free <- b:
+			default:
+			}
 		}
 	}()
 	err := st.EventChunksByTime(o.From, o.To, func(evs []store.StoredEvent) error {
-		b := &batch{stored: evs, done: make(chan struct{})}
+		var b *batch
+		select {
+		case b = <-free:
+		default:
+			b = &batch{}
+		}
+		b.stored, b.done = evs, make(chan struct{})
 		select {
 		case inOrder <- b:
 		case <-ctx.Done():
@@ -231,12 +243,18 @@ type batch struct {
 	done   chan struct{} // closed when matched
 }
 
+// reset empties the batch for the next chunk, keeping its slices.
+func (b *batch) reset() {
+	clear(b.evs)
+	clear(b.hits)
+	b.stored, b.evs, b.hits, b.ends, b.err, b.done = nil, b.evs[:0], b.hits[:0], b.ends[:0], nil, nil
+}
+
 // match decodes the batch's events and matches them; on an undecodable
 // event it stops with an error naming it.
 func (b *batch) match(m *sigma.Matcher) {
 	defer close(b.done)
-	b.evs = make([]timeline.Event, 0, len(b.stored))
-	b.ends = make([]int, 1, len(b.stored)+1)
+	b.ends = append(b.ends[:0], 0)
 	for i := range b.stored {
 		se := &b.stored[i]
 		ev, err := timeline.DecodeEvent(se.Data)

@@ -51,7 +51,7 @@ func (s *corrState) feed(ev *timeline.Event, f corrFeed, fv *feedValue, emit fun
 			*s.dropped++
 			return
 		}
-		g = &group{vals: fv.group}
+		g = &group{vals: groupValues(s.c.groupBy, fv.key)}
 		s.groups[fv.key] = g
 	}
 	ref := refOf(ev)

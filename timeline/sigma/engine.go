@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/timeline"
@@ -178,16 +179,28 @@ type Matcher struct {
 // value_count field), so that Run.Apply needs nothing but the event's
 // normalised fields.
 type Hit struct {
-	b     *baseRule
-	feeds []feedValue // one per b.feeds
+	b    *baseRule
+	feed feedValue   // for b.feeds[0]
+	more []feedValue // for b.feeds[1:]
 }
 
 // feedValue is what one correlation reads from a matched event.
 type feedValue struct {
-	key   string     // group-by values, each followed by a 0 byte
-	group []KeyValue // the same as fields and values
-	value string     // value_count: the field's value
-	has   bool       // value_count: the field has a scalar value
+	key   string // group-by values, each followed by a 0 byte
+	value string // value_count: the field's value
+	has   bool   // value_count: the field has a scalar value
+}
+
+// groupValues are the group-by fields and values of a key.
+func groupValues(fields []string, key string) []KeyValue {
+	out := make([]KeyValue, len(fields))
+	for i, f := range fields {
+		out[i].Field = f
+		if n := strings.IndexByte(key, 0); n >= 0 {
+			out[i].Value, key = key[:n], key[n+1:]
+		}
+	}
+	return out
 }
 
 // NewMatcher returns a matcher for e's detection rules.
@@ -215,28 +228,30 @@ func (m *Matcher) try(b *baseRule) {
 		return
 	}
 	h := Hit{b: b}
-	if len(b.feeds) > 0 {
-		h.feeds = make([]feedValue, len(b.feeds))
-		for i, f := range b.feeds {
-			h.feeds[i] = m.feedValue(f)
+	for i, f := range b.feeds {
+		if i == 0 {
+			h.feed = m.feedValue(f)
+		} else {
+			h.more = append(h.more, m.feedValue(f))
 		}
 	}
 	m.hits = append(m.hits, h)
 }
 
 // feedValue reads the group-by and value fields of correlation feed f.
+// A value holding a 0 byte is cut there, so that the key reads back as
+// the values (Sigma values of AWS logs do not hold one).
 func (m *Matcher) feedValue(f corrFeed) feedValue {
 	var fv feedValue
 	m.key = m.key[:0]
-	if len(f.group) > 0 {
-		fv.group = make([]KeyValue, len(f.group))
-	}
-	for i, g := range f.group {
-		fv.group[i].Field = f.c.c.groupBy[i]
+	for _, g := range f.group {
 		if g != nil {
 			if v := g(&m.d); v.kind == scalar {
-				m.key = append(m.key, v.s...)
-				fv.group[i].Value = v.s
+				s := v.s
+				if n := strings.IndexByte(s, 0); n >= 0 {
+					s = s[:n]
+				}
+				m.key = append(m.key, s...)
 			}
 		}
 		m.key = append(m.key, 0)
@@ -288,7 +303,11 @@ func (r *Run) Apply(ev *timeline.Event, hits []Hit, emit func(Result)) {
 			emit(Result{Rule: h.b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
 		}
 		for j, f := range h.b.feeds {
-			r.states[f.c.idx].feed(ev, f, &h.feeds[j], emit)
+			fv := &h.feed
+			if j > 0 {
+				fv = &h.more[j-1]
+			}
+			r.states[f.c.idx].feed(ev, f, fv, emit)
 		}
 	}
 	for _, s := range r.states {
