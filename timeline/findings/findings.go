@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -110,8 +111,8 @@ func ForCase(ctx context.Context, st *store.Store, o Options) (*Report, error) {
 // pass reads the events once, feeding the rules, the coverage tracker and
 // observe (when not nil).
 //
-// The events are decoded and matched against the detection rules by
-// matchWorkers goroutines, a chunk of events each, while one goroutine
+// The events are decoded and matched against the detection rules by a
+// goroutine per core, a chunk of events each, while one goroutine
 // takes the chunks in time order and does what depends on the order:
 // correlations, grouping, coverage and observe. The findings are those
 // of one goroutine doing everything, event by event.
@@ -127,10 +128,11 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan *batch, matchWorkers)
-	inOrder := make(chan *batch, matchWorkers+matchAhead)
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers)
+	inOrder := make(chan *batch, workers+matchAhead)
 	var wg sync.WaitGroup
-	for range matchWorkers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -140,7 +142,7 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 			}
 		}()
 	}
-	free := make(chan *batch, matchWorkers+matchAhead+2)
+	free := make(chan *batch, workers+matchAhead+2)
 	var applyErr error
 	applied := make(chan struct{})
 	go func() {
@@ -223,15 +225,11 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	return rep, cov, nil
 }
 
-// matchWorkers is how many goroutines decode events and match them
-// against the detection rules; matchAhead is how many more chunks may be
-// waiting for the goroutine that applies them in order. Memory stays
-// bounded: at most matchWorkers+matchAhead+1 chunks are being matched or
-// waiting, besides the ones the store reads ahead.
-const (
-	matchWorkers = 2
-	matchAhead   = 2
-)
+// matchAhead is how many chunks more than there are workers (one per
+// core: GOMAXPROCS) may be waiting for the goroutine that applies them in
+// order. Memory stays bounded: at most workers+matchAhead+1 chunks are
+// being matched or waiting, besides the ones the store reads ahead.
+const matchAhead = 2
 
 // batch is a chunk of stored events, decoded and matched by a worker.
 type batch struct {
