@@ -211,12 +211,37 @@ const openAhead = 2
 // openBlockBytes, and at most openAhead+2 chunks of openChunk events are
 // alive (one being read, openAhead ready, one being handed on).
 func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) error {
+	free := make(chan []StoredEvent, openAhead+2)
+	return s.chunksInTimeOrder(from, to, free, func(evs []StoredEvent) error {
+		for i := range evs {
+			if err := fn(evs[i]); err != nil {
+				return err
+			}
+			evs[i] = StoredEvent{} // let it go
+		}
+		free <- evs[:0]
+		return nil
+	})
+}
+
+// EventChunksByTime is EventsByTime handing the events over a chunk
+// (at most a few thousand events) at a time, for a caller that spreads
+// the work on them over several goroutines. Each chunk and its events
+// are the caller's to keep; fn runs on the calling goroutine while the
+// next chunks are read, and may not write to the store.
+func (s *Store) EventChunksByTime(from, to time.Time, fn func([]StoredEvent) error) error {
+	return s.chunksInTimeOrder(from, to, nil, fn)
+}
+
+// chunksInTimeOrder reads chunks of events in time order on a goroutine
+// of its own, openAhead chunks ahead of fn, taking the slices for them
+// from free when it has some (a nil free: always new ones).
+func (s *Store) chunksInTimeOrder(from, to time.Time, free chan []StoredEvent, fn func([]StoredEvent) error) error {
 	m, err := s.newMerge([]TermRange{{Term: allTerm, From: from, To: to}})
 	if err != nil {
 		return err
 	}
 	ready := make(chan []StoredEvent, openAhead)
-	free := make(chan []StoredEvent, openAhead+2)
 	done := make(chan struct{})
 	var readErr error
 	var wg sync.WaitGroup
@@ -236,13 +261,9 @@ func (s *Store) inTimeOrder(from, to time.Time, fn func(StoredEvent) error) erro
 	defer wg.Wait()
 	defer close(done) // (before Wait) stops the reader if fn fails or panics
 	for evs := range ready {
-		for i := range evs {
-			if err := fn(evs[i]); err != nil {
-				return err
-			}
-			evs[i] = StoredEvent{} // let it go
+		if err := fn(evs); err != nil {
+			return err
 		}
-		free <- evs[:0]
 	}
 	return readErr
 }

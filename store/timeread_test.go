@@ -89,3 +89,64 @@ func binaryTime(t time.Time) uint64 {
 	lo, _ := timeBounds(t, time.Time{})
 	return lo
 }
+
+// TestEventChunksByTime: the chunks, kept by the caller and read only
+// after the whole read, hold the events EventsByTime gives, in its order,
+// each with its own data; an error from fn stops the read.
+func TestEventChunksByTime(t *testing.T) {
+	st, _ := newCase(t)
+	w := st.NewWriter(64 << 10)
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(3, 4))
+	for item := uint64(1); item <= 5; item++ {
+		for rec := uint64(1); rec <= 2000; rec++ {
+			at := t0.Add(time.Duration(r.IntN(5000)) * time.Second)
+			if err := w.PutEvent(EventRecord{Item: item, Record: rec, Time: at, Data: fmt.Appendf(nil, "%d/%d", item, rec)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	if err := st.EventsByTime(time.Time{}, time.Time{}, func(e StoredEvent) error {
+		want = append(want, string(e.Data))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var chunks [][]StoredEvent
+	if err := st.EventChunksByTime(time.Time{}, time.Time{}, func(evs []StoredEvent) error {
+		if len(evs) == 0 || len(evs) > openChunk {
+			t.Fatalf("chunk of %d events", len(evs))
+		}
+		chunks = append(chunks, evs)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range chunks {
+		for _, e := range c {
+			if string(e.Data) != fmt.Sprintf("%d/%d", e.Item, e.Record) {
+				t.Fatalf("event %d/%d has data %q", e.Item, e.Record, e.Data)
+			}
+			got = append(got, string(e.Data))
+		}
+	}
+	if len(chunks) < 2 || !slices.Equal(got, want) {
+		t.Fatalf("%d chunks, %d events; EventsByTime: %d, or another order", len(chunks), len(got), len(want))
+	}
+	stop := errors.New("stop")
+	n := 0
+	err := st.EventChunksByTime(time.Time{}, time.Time{}, func([]StoredEvent) error {
+		if n++; n == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 2 {
+		t.Fatalf("stopped read: %v after %d chunks", err, n)
+	}
+}

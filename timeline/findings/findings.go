@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -108,6 +110,12 @@ func ForCase(ctx context.Context, st *store.Store, o Options) (*Report, error) {
 
 // pass reads the events once, feeding the rules, the coverage tracker and
 // observe (when not nil).
+//
+// The events are decoded and matched against the detection rules by a
+// goroutine per core, a chunk of events each, while one goroutine
+// takes the chunks in time order and does what depends on the order:
+// correlations, grouping, coverage and observe. The findings are those
+// of one goroutine doing everything, event by event.
 func pass(ctx context.Context, st *store.Store, o Options, observe func(*timeline.Event)) (*Report, *coverage, error) {
 	eng, loaded, errs := o.engine()
 	rep := &Report{RulesLoaded: loaded, RulesFailed: errs}
@@ -117,28 +125,85 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	var cur *timeline.Event
 	emit := func(r sigma.Result) { g.add(r, cur) }
 	prog := expectEvents(st, o.Progress)
-	err := st.EventsByTime(o.From, o.To, func(se store.StoredEvent) error {
-		if rep.Events%evidence.EventStep == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers)
+	inOrder := make(chan *batch, workers+matchAhead)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := eng.NewMatcher()
+			for b := range work {
+				b.match(m)
 			}
-			if rep.Events > 0 {
-				prog.Advance(evidence.PhaseEvents, evidence.EventStep)
+		}()
+	}
+	free := make(chan *batch, workers+matchAhead+2)
+	var applyErr error
+	applied := make(chan struct{})
+	go func() {
+		defer close(applied)
+		for b := range inOrder {
+			<-b.done
+			if applyErr != nil {
+				continue // drain
+			}
+			err := b.err
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				applyErr = err
+				cancel() // stops the read
+				continue
+			}
+			for i := range b.evs {
+				if rep.Events%evidence.EventStep == 0 && rep.Events > 0 {
+					prog.Advance(evidence.PhaseEvents, evidence.EventStep)
+				}
+				ev := &b.evs[i]
+				rep.Events++
+				cur = ev
+				run.Apply(ev, b.hits[b.ends[i]:b.ends[i+1]], emit)
+				cov.event(ev)
+				if observe != nil {
+					observe(ev)
+				}
+			}
+			b.reset()
+			select {
+			case free <- b:
+			default:
 			}
 		}
-		ev, err := timeline.DecodeEvent(se.Data)
-		if err != nil {
-			return fmt.Errorf("event %d/%d: %w", se.Item, se.Record, err)
+	}()
+	err := st.EventChunksByTime(o.From, o.To, func(evs []store.StoredEvent) error {
+		var b *batch
+		select {
+		case b = <-free:
+		default:
+			b = &batch{}
 		}
-		rep.Events++
-		cur = &ev
-		run.Event(&ev, emit)
-		cov.event(&ev)
-		if observe != nil {
-			observe(&ev)
+		b.stored, b.done = evs, make(chan struct{})
+		select {
+		case inOrder <- b:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
+		work <- b
 		return nil
 	})
+	close(work)
+	close(inOrder)
+	wg.Wait()
+	<-applied
+	if applyErr != nil {
+		err = applyErr
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read events: %w", err)
 	}
@@ -158,6 +223,49 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	rep.Findings = append(rep.Findings, integ...)
 	slices.SortStableFunc(rep.Findings, finding.Compare)
 	return rep, cov, nil
+}
+
+// matchAhead is how many chunks more than there are workers (one per
+// core: GOMAXPROCS) may be waiting for the goroutine that applies them in
+// order. Memory stays bounded: at most workers+matchAhead+1 chunks are
+// being matched or waiting, besides the ones the store reads ahead.
+const matchAhead = 2
+
+// batch is a chunk of stored events, decoded and matched by a worker.
+type batch struct {
+	stored []store.StoredEvent
+	evs    []timeline.Event
+	hits   []sigma.Hit
+	ends   []int // the hits of evs[i] are hits[ends[i]:ends[i+1]]
+	err    error
+	done   chan struct{} // closed when matched
+}
+
+// reset empties the batch for the next chunk, keeping its slices.
+func (b *batch) reset() {
+	clear(b.evs)
+	clear(b.hits)
+	b.stored, b.evs, b.hits, b.ends, b.err, b.done = nil, b.evs[:0], b.hits[:0], b.ends[:0], nil, nil
+}
+
+// match decodes the batch's events and matches them; on an undecodable
+// event it stops with an error naming it.
+func (b *batch) match(m *sigma.Matcher) {
+	defer close(b.done)
+	b.ends = append(b.ends[:0], 0)
+	for i := range b.stored {
+		se := &b.stored[i]
+		ev, err := timeline.DecodeEvent(se.Data)
+		if err != nil {
+			b.err = fmt.Errorf("event %d/%d: %w", se.Item, se.Record, err)
+			return
+		}
+		*se = store.StoredEvent{}
+		b.evs = append(b.evs, ev)
+		b.hits = m.Match(&b.evs[len(b.evs)-1], b.hits)
+		b.ends = append(b.ends, len(b.hits))
+	}
+	b.stored = nil
 }
 
 // expectEvents announces the case's events to p as the work of

@@ -23,13 +23,20 @@ type group struct {
 // a finding of its own.
 type grouper struct {
 	st     *store.Store
-	groups map[string]*group
+	groups map[groupKey]*group
 	order  []*group
 	corr   []sigma.Result // resolved after the pass, outside its read transactions
 }
 
 func newGrouper(st *store.Store) *grouper {
-	return &grouper{st: st, groups: map[string]*group{}}
+	return &grouper{st: st, groups: map[groupKey]*group{}}
+}
+
+// groupKey names a group: the rule and the principal or address
+// (overflow: the group of a rule's matches past MaxGroups).
+type groupKey struct {
+	id, title, who string
+	overflow       bool
 }
 
 // ruleFinding is the part of a finding a rule gives.
@@ -55,11 +62,11 @@ func (g *grouper) add(r sigma.Result, ev *timeline.Event) {
 	if who == "" {
 		who = ev.SrcIP
 	}
-	key := r.Rule.ID + "\x00" + r.Rule.Title + "\x00" + who
+	key := groupKey{id: r.Rule.ID, title: r.Rule.Title, who: who}
 	gr := g.groups[key]
 	if gr == nil {
 		if len(g.groups) >= MaxGroups {
-			key = r.Rule.ID + "\x00" + r.Rule.Title + "\x00\x00overflow"
+			key = groupKey{id: r.Rule.ID, title: r.Rule.Title, overflow: true}
 			gr = g.groups[key]
 		}
 		if gr == nil {

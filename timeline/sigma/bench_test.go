@@ -3,6 +3,7 @@ package sigma
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,19 @@ func benchRules(b *testing.B) []*Rule {
 	return rules
 }
 
+// testdataRules loads a rule file of testdata.
+func testdataRules(b *testing.B, name string) []*Rule {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules, errs := Parse(name, data)
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	return rules
+}
+
 func benchEvents(b *testing.B) []*timeline.Event {
 	names := []string{"GetObject", "PutObject", "DescribeInstances", "AssumeRole", "ListBuckets", "GetSecretValue", "Decrypt", "StopLogging"}
 	var recs []string
@@ -62,7 +76,8 @@ func BenchmarkCloudTrail(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		rules []*Rule
-	}{{"60rules", benchRules(b)}, {"60rules+builtin", append(benchRules(b), builtin...)}} {
+	}{{"60rules", benchRules(b)}, {"60rules+builtin", append(benchRules(b), builtin...)},
+		{"cloudtrail60+builtin", append(testdataRules(b, "testdata/bench/cloudtrail60.yml"), builtin...)}} {
 		b.Run(tc.name, func(b *testing.B) {
 			eng, errs := New(tc.rules, Limits{})
 			if len(errs) > 0 {

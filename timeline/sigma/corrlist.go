@@ -7,13 +7,9 @@ import (
 // countValues counts each scalar element of a list value as a value of
 // one event: a value_count over SendCommand's requestParameters.
 // instanceIds counts the instances, whichever call named them.
-func (s *corrState) countValues(g *group, l []any, ref EventRef, emit func(Result)) {
+func (s *corrState) countValues(g *group, l []string, ref EventRef, emit func(Result)) {
 	first := true
-	for _, el := range l {
-		v, ok := scalarText(el)
-		if !ok {
-			continue
-		}
+	for _, v := range l {
 		switch {
 		case first || (s.c.sliding() && g.open == nil):
 			// The first value counts the event; later ones may still

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // corrState is one correlation rule's groups during a Run.
@@ -14,7 +16,6 @@ type corrState struct {
 	dropped   *int
 	groups    map[string]*group
 	nextSweep time.Time
-	key       []byte
 }
 
 // group is the state of one group-by key. Only the parts its
@@ -37,19 +38,11 @@ func newCorrState(cr *corrRule, lim Limits, dropped *int) *corrState {
 	return &corrState{cr: cr, c: cr.c, lim: lim, dropped: dropped, groups: map[string]*group{}}
 }
 
-// feed adds one event matched by base rule f.index.
-func (s *corrState) feed(d *doc, f corrFeed, emit func(Result)) {
-	s.key = s.key[:0]
-	for _, g := range f.group {
-		if g != nil {
-			if v := g(d); v.kind == scalar {
-				s.key = append(s.key, v.s...)
-			}
-		}
-		s.key = append(s.key, 0)
-	}
-	t := d.e.Time
-	g := s.groups[string(s.key)]
+// feed adds one event matched by base rule f.index; fv is what the
+// correlation reads from it.
+func (s *corrState) feed(ev *timeline.Event, f corrFeed, fv *feedValue, emit func(Result)) {
+	t := ev.Time
+	g := s.groups[fv.key]
 	if g == nil {
 		if len(s.groups) >= s.lim.MaxGroups {
 			s.sweep(t, emit)
@@ -58,23 +51,19 @@ func (s *corrState) feed(d *doc, f corrFeed, emit func(Result)) {
 			*s.dropped++
 			return
 		}
-		g = &group{vals: s.groupValues(d, f)}
-		s.groups[string(s.key)] = g
+		g = &group{vals: groupValues(s.c.groupBy, fv.key)}
+		s.groups[fv.key] = g
 	}
-	ref := refOf(d.e)
+	ref := refOf(ev)
 	switch s.c.typ {
 	case EventCount:
 		s.countEvent(g, ref, emit)
 	case ValueCount:
-		v := value{}
-		if f.value != nil {
-			v = f.value(d)
-		}
-		switch v.kind {
-		case scalar:
-			s.countValue(g, v.s, ref, emit)
-		case list:
-			s.countValues(g, v.list, ref, emit)
+		switch {
+		case fv.has:
+			s.countValue(g, fv.value, ref, emit)
+		case len(fv.list) > 0:
+			s.countValues(g, fv.list, ref, emit)
 		default:
 			return
 		}
@@ -86,19 +75,6 @@ func (s *corrState) feed(d *doc, f corrFeed, emit func(Result)) {
 	if t.After(g.last) {
 		g.last = t
 	}
-}
-
-func (s *corrState) groupValues(d *doc, f corrFeed) []KeyValue {
-	out := make([]KeyValue, len(f.group))
-	for i, g := range f.group {
-		out[i].Field = s.c.groupBy[i]
-		if g != nil {
-			if v := g(d); v.kind == scalar {
-				out[i].Value = v.s
-			}
-		}
-	}
-	return out
 }
 
 func (s *corrState) result(g *group, first, last time.Time, count int, refs []EventRef) *Result {
@@ -198,7 +174,10 @@ func (s *corrState) countValue(g *group, v string, ref EventRef, emit func(Resul
 	}
 	limit := s.c.need() + 1
 	if !s.c.sliding() {
-		s.tumble(g, ref, emit)
+		s.tumble(g, ref, emit) // a closed window leaves seen nil
+		if g.seen == nil {
+			g.seen = map[string]EventRef{}
+		}
 		g.count++
 		if len(g.refs) < s.lim.MaxEvents {
 			g.refs = append(g.refs, ref)

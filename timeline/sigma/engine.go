@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trailcase/trailcase/timeline"
@@ -161,19 +162,130 @@ func (e *Engine) link(r *Rule, bases map[string]*baseRule) *RuleError {
 // Rules returns the rules the engine runs.
 func (e *Engine) Rules() []*Rule { return e.rules }
 
+// Matcher matches events against the engine's detection rules. It keeps
+// no state from one event to the next, so matching may run on several
+// goroutines (a Matcher each) while one Run applies the hits in event
+// order: the results are those of Run.Event. A Matcher is not safe for
+// concurrent use.
+type Matcher struct {
+	e    *Engine
+	d    doc
+	hits []Hit
+	key  []byte
+}
+
+// Hit is one detection rule an event matched, with what the correlations
+// the rule feeds read from the event (group-by key and values, the
+// value_count field), so that Run.Apply needs nothing but the event's
+// normalised fields.
+type Hit struct {
+	b    *baseRule
+	feed feedValue   // for b.feeds[0]
+	more []feedValue // for b.feeds[1:]
+}
+
+// feedValue is what one correlation reads from a matched event.
+type feedValue struct {
+	key   string   // group-by values, each followed by a 0 byte
+	value string   // value_count: the field's value
+	has   bool     // value_count: the field has a scalar value
+	list  []string // value_count: the scalar elements of a list value
+}
+
+// groupValues are the group-by fields and values of a key.
+func groupValues(fields []string, key string) []KeyValue {
+	out := make([]KeyValue, len(fields))
+	for i, f := range fields {
+		out[i].Field = f
+		if n := strings.IndexByte(key, 0); n >= 0 {
+			out[i].Value, key = key[:n], key[n+1:]
+		}
+	}
+	return out
+}
+
+// NewMatcher returns a matcher for e's detection rules.
+func (e *Engine) NewMatcher() *Matcher { return &Matcher{e: e} }
+
+// Match appends to dst the hits of ev, in the order Run.Event reports
+// them, and returns dst.
+func (m *Matcher) Match(ev *timeline.Event, dst []Hit) []Hit {
+	ix := m.e.bySource[ev.Source]
+	if ix == nil {
+		return dst
+	}
+	m.d.reset(ev)
+	m.hits = dst
+	ix.candidates(ev, m)
+	dst = m.hits
+	m.hits = nil
+	m.d.reset(nil)
+	return dst
+}
+
+// try matches one rule against the current event.
+func (m *Matcher) try(b *baseRule) {
+	if !b.r.detection.match(&m.d) {
+		return
+	}
+	h := Hit{b: b}
+	for i, f := range b.feeds {
+		if i == 0 {
+			h.feed = m.feedValue(f)
+		} else {
+			h.more = append(h.more, m.feedValue(f))
+		}
+	}
+	m.hits = append(m.hits, h)
+}
+
+// feedValue reads the group-by and value fields of correlation feed f.
+// A value holding a 0 byte is cut there, so that the key reads back as
+// the values (Sigma values of AWS logs do not hold one).
+func (m *Matcher) feedValue(f corrFeed) feedValue {
+	var fv feedValue
+	m.key = m.key[:0]
+	for _, g := range f.group {
+		if g != nil {
+			if v := g(&m.d); v.kind == scalar {
+				s := v.s
+				if n := strings.IndexByte(s, 0); n >= 0 {
+					s = s[:n]
+				}
+				m.key = append(m.key, s...)
+			}
+		}
+		m.key = append(m.key, 0)
+	}
+	fv.key = string(m.key)
+	if f.value != nil {
+		switch v := f.value(&m.d); v.kind {
+		case scalar:
+			fv.value, fv.has = v.s, true
+		case list:
+			for _, el := range v.list {
+				if t, ok := scalarText(el); ok {
+					fv.list = append(fv.list, t)
+				}
+			}
+		}
+	}
+	return fv
+}
+
 // Run is one pass over events in time order. It is not safe for
 // concurrent use.
 type Run struct {
 	e       *Engine
-	d       doc
+	m       *Matcher
+	hits    []Hit
 	states  []*corrState
-	emit    func(Result) // during Event
-	Dropped int          // events not correlated because a rule had MaxGroups groups
+	Dropped int // events not correlated because a rule had MaxGroups groups
 }
 
 // NewRun starts a pass.
 func (e *Engine) NewRun() *Run {
-	r := &Run{e: e}
+	r := &Run{e: e, m: e.NewMatcher()}
 	for _, c := range e.corrs {
 		r.states = append(r.states, newCorrState(c, e.limits, &r.Dropped))
 	}
@@ -184,29 +296,30 @@ func (e *Engine) NewRun() *Run {
 // emit for each detection result and each correlation result the event
 // completes. Events must come in time order for correlations to be exact.
 func (r *Run) Event(ev *timeline.Event, emit func(Result)) {
-	r.d.reset(ev)
-	if ix := r.e.bySource[ev.Source]; ix != nil {
-		r.emit = emit
-		ix.candidates(ev, r)
-		r.emit = nil
+	r.hits = r.m.Match(ev, r.hits[:0])
+	r.Apply(ev, r.hits, emit)
+	clear(r.hits)
+}
+
+// Apply reports the hits of ev that a Matcher of the same engine found,
+// as Event does: events must come in time order, each once, with or
+// without hits.
+func (r *Run) Apply(ev *timeline.Event, hits []Hit, emit func(Result)) {
+	for i := range hits {
+		h := &hits[i]
+		if h.b.emit {
+			emit(Result{Rule: h.b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
+		}
+		for j, f := range h.b.feeds {
+			fv := &h.feed
+			if j > 0 {
+				fv = &h.more[j-1]
+			}
+			r.states[f.c.idx].feed(ev, f, fv, emit)
+		}
 	}
 	for _, s := range r.states {
 		s.tick(ev.Time, emit)
-	}
-	r.d.reset(nil)
-}
-
-// try matches one rule against the current event.
-func (r *Run) try(b *baseRule) {
-	if !b.r.detection.match(&r.d) {
-		return
-	}
-	ev := r.d.e
-	if b.emit {
-		r.emit(Result{Rule: b.r, First: ev.Time, Last: ev.Time, Count: 1, Events: []EventRef{refOf(ev)}})
-	}
-	for _, f := range b.feeds {
-		r.states[f.c.idx].feed(&r.d, f, r.emit)
 	}
 }
 

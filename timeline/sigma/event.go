@@ -32,16 +32,22 @@ type value struct {
 type getter func(d *doc) value
 
 // doc is the event being matched plus what was derived from it lazily:
-// the decoded CloudTrail record, parsed at most once and only when a rule
-// asks for a field trailcase does not keep on the event.
+// the decoded CloudTrail record, read at most once and only when a rule
+// asks for a field trailcase does not keep on the event. Only the
+// record's top level is split at first; a top-level member
+// (requestParameters, responseElements…) is decoded when a rule first
+// reads into it, so a rule that reads one member does not pay for the
+// whole record.
 type doc struct {
 	e      *timeline.Event
 	parsed bool
-	raw    map[string]any
+	top    map[string]json.RawMessage // nil: no record, or not a JSON object
+	member map[string]any             // top-level members decoded so far
 }
 
 func (d *doc) reset(e *timeline.Event) {
-	d.e, d.parsed, d.raw = e, false, nil
+	d.e, d.parsed, d.top = e, false, nil
+	clear(d.member)
 }
 
 // rawPath reads a dotted path in the raw CloudTrail record. Arrays on the
@@ -50,17 +56,31 @@ func (d *doc) reset(e *timeline.Event) {
 func (d *doc) rawPath(path []string) value {
 	if !d.parsed {
 		d.parsed = true
-		dec := json.NewDecoder(bytes.NewReader(d.e.Raw))
-		dec.UseNumber()
-		var m map[string]any
-		if dec.Decode(&m) == nil {
-			d.raw = m
+		var m map[string]json.RawMessage
+		if json.NewDecoder(bytes.NewReader(d.e.Raw)).Decode(&m) == nil {
+			d.top = m
 		}
 	}
-	if d.raw == nil {
+	if d.top == nil || len(path) == 0 {
 		return value{}
 	}
-	return walk(d.raw, path)
+	v, ok := d.member[path[0]]
+	if !ok {
+		raw, ok := d.top[path[0]]
+		if !ok {
+			return value{}
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil {
+			return value{} // cannot happen: the record decoded
+		}
+		if d.member == nil {
+			d.member = map[string]any{}
+		}
+		d.member[path[0]] = v
+	}
+	return walk(v, path[1:])
 }
 
 func walk(v any, path []string) value {

@@ -70,7 +70,7 @@ func requiredNames(n node) (map[string]bool, bool) {
 }
 
 // candidates tries each rule that may match e.
-func (ix *ruleIndex) candidates(e *timeline.Event, r *Run) {
+func (ix *ruleIndex) candidates(e *timeline.Event, r *Matcher) {
 	if e.Kind == evidence.KindCloudTrailInsight || e.Action == "" {
 		for _, rs := range ix.byName {
 			for _, b := range rs {

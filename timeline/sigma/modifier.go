@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -45,6 +47,7 @@ type matcher struct {
 	num   float64
 	ref   getter
 	any   []*matcher
+	pre   *prefilter // opRe, opGlob: what a match needs (nil: nothing known)
 }
 
 func (m *matcher) cost() int {
@@ -113,6 +116,9 @@ func (m *matcher) str(s string) bool {
 		}
 		return len(s) >= len(m.pat) && strings.EqualFold(s[len(s)-len(m.pat):], m.pat)
 	case opGlob, opRe:
+		if m.pre != nil && !m.pre.pass(s) {
+			return false
+		}
 		return m.re.MatchString(s)
 	case opCIDR:
 		a, err := netip.ParseAddr(s)
@@ -260,7 +266,7 @@ func (s modSpec) compile(v *yaml.Node, ls *logsource) ([]*matcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("unsupported feature: regular expression %q (RE2 syntax, no lookaround or backreferences): %v", v.Value, err)
 		}
-		return []*matcher{{op: opRe, re: re}}, nil
+		return []*matcher{{op: opRe, re: re, pre: newPrefilter(val)}}, nil
 	case opCIDR:
 		p, err := netip.ParsePrefix(val)
 		if err != nil {
@@ -341,4 +347,132 @@ func windash(s string) []string {
 		out = append(out, b.String())
 	}
 	return out
+}
+
+// A prefilter is a test on literal text that every string a regular
+// expression matches passes: the literals the expression cannot match
+// without, joined by and (all of a concatenation) and or (one of an
+// alternation). Testing a few substrings is much cheaper than running
+// the expression, and most values fail it. Literals are kept to the
+// ASCII letters whose case variants are ASCII too and are searched for
+// case-insensitively, so a prefilter never rejects a string the
+// expression matches, with or without (?i).
+type prefilter struct {
+	lit  string // lower-case; "" for and/or
+	and  bool
+	subs []*prefilter
+}
+
+// newPrefilter returns the prefilter of the expression, nil when it has
+// no literal it cannot match without.
+func newPrefilter(expr string) *prefilter {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return required(re.Simplify())
+}
+
+func (p *prefilter) pass(s string) bool {
+	switch {
+	case p.lit != "":
+		return containsFold(s, p.lit)
+	case p.and:
+		for _, q := range p.subs {
+			if !q.pass(s) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, q := range p.subs {
+		if q.pass(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// required is the prefilter of re, nil when there is none.
+func required(re *syntax.Regexp) *prefilter {
+	switch re.Op {
+	case syntax.OpLiteral:
+		var and []*prefilter
+		for _, run := range safeRuns(re.Rune) {
+			and = append(and, &prefilter{lit: run})
+		}
+		return join(true, and)
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var and []*prefilter
+		for _, s := range re.Sub {
+			if p := required(s); p != nil {
+				and = append(and, p)
+			}
+		}
+		return join(true, and)
+	case syntax.OpAlternate:
+		var or []*prefilter
+		for _, s := range re.Sub {
+			p := required(s)
+			if p == nil {
+				return nil // this branch matches without a literal
+			}
+			or = append(or, p)
+		}
+		return join(false, or)
+	}
+	return nil
+}
+
+func join(and bool, ps []*prefilter) *prefilter {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	}
+	return &prefilter{and: and, subs: ps}
+}
+
+// safeRuns splits a literal into the runs of characters that are ASCII
+// and whose case variants (Unicode simple folding) are all ASCII, lower-cased.
+func safeRuns(rs []rune) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range rs {
+		if !asciiFold(r) {
+			flush()
+			continue
+		}
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	flush()
+	return out
+}
+
+func asciiFold(r rune) bool {
+	if r >= utf8.RuneSelf {
+		return false
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -125,7 +125,7 @@ func stringMatcher(o op, val string, cased bool) (*matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &matcher{op: opGlob, re: re}, nil
+	return &matcher{op: opGlob, re: re, pre: newPrefilter(b.String())}, nil
 }
 
 // mergeStars joins neighbouring '*' (from contains around a pattern that
