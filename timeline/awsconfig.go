@@ -240,16 +240,70 @@ func compactConfig(c json.RawMessage) []byte {
 // changed values. Arrays are compared as sets of elements (rule lists
 // such as a security group's ipPermissions have no meaningful order).
 func diffJSON(a, b []byte) []string {
-	var va, vb any
-	if !decodeAny(a, &va) || !decodeAny(b, &vb) {
+	var out []string
+	if !diffRaw(&out, "configuration", a, b) {
 		return nil
 	}
-	var out []string
-	diffValue(&out, "configuration", va, vb)
 	if len(out) > maxConfigDiff {
 		out = append(out[:maxConfigDiff], fmt.Sprintf("… %d more", len(out)-maxConfigDiff))
 	}
 	return out
+}
+
+// diffRaw adds how b differs from a to out (see diffJSON). Two objects
+// are compared member by member, and a member whose JSON is the same
+// bytes on both sides is not decoded: in a configuration that changed,
+// most members did not. It reports false when a side is not valid JSON.
+func diffRaw(out *[]string, path string, a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if len(a) > 0 && a[0] == '{' && len(b) > 0 && b[0] == '{' {
+		var ma, mb map[string]gojson.RawMessage
+		if ctUnmarshal(a, &ma) && ctUnmarshal(b, &mb) {
+			keys := make([]string, 0, len(ma)+len(mb))
+			for k := range ma {
+				keys = append(keys, k)
+			}
+			for k := range mb {
+				if _, ok := ma[k]; !ok {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				va, ina := ma[k]
+				vb, inb := mb[k]
+				switch {
+				case !ina:
+					*out = append(*out, "+"+path+"."+k+": "+compactRaw(vb))
+				case !inb:
+					*out = append(*out, "-"+path+"."+k+": "+compactRaw(va))
+				default:
+					if !diffRaw(out, path+"."+k, va, vb) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+	}
+	var va, vb any
+	if !decodeAny(a, &va) || !decodeAny(b, &vb) {
+		return false
+	}
+	diffValue(out, path, va, vb)
+	return true
+}
+
+// compactRaw prints a JSON value as diffValue does (compactJSON of its
+// decoded value).
+func compactRaw(d []byte) string {
+	var v any
+	if !decodeAny(d, &v) {
+		return string(d)
+	}
+	return compactJSON(v)
 }
 
 // decodeAny decodes JSON into maps, slices and scalars as encoding/json
