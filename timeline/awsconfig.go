@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/trailcase/trailcase/evidence"
 )
@@ -36,9 +39,48 @@ const maxConfigDiff = 40
 // config reads an AWS Config history or snapshot file
 // ({"fileVersion":…,"configurationItems":[…]}). Each item becomes an
 // event; an item that follows another of the same resource in the file
-// lists how its configuration differs from it.
+// lists how its configuration differs from it. The items are split
+// without decoding (jsonScanner) and each is decoded once.
 func (p *parser) config(r io.Reader) error {
-	return p.jsonMember(r, "configurationItems", "an AWS Config history or snapshot file", p.configItems)
+	const what = "an AWS Config history or snapshot file"
+	s := newJSONScanner(r)
+	defer s.release()
+	if c, err := s.peekNonSpace(); err != nil || c != '{' {
+		return p.errorf("not %s: no JSON object", what)
+	}
+	s.consume(1)
+	var key []byte
+	for {
+		c, err := s.peekNonSpace()
+		if err != nil {
+			return p.errorf("invalid JSON: %w", s.eof(err))
+		}
+		if c == '}' {
+			break
+		}
+		if c != '"' {
+			return p.errorf("invalid JSON: %w", s.fail("expected a key, found %q", c))
+		}
+		key = key[:0]
+		if err := s.skipString(&key); err != nil {
+			return p.errorf("invalid JSON: %w", err)
+		}
+		if err := s.expect(':'); err != nil {
+			return p.errorf("invalid JSON: %w", err)
+		}
+		if string(key) == "configurationItems" {
+			return p.configItems(s)
+		}
+		if err := s.skipValue(); err != nil {
+			return p.errorf("invalid JSON: %w", err)
+		}
+		if c, err = s.peekNonSpace(); err == nil && c == ',' {
+			s.consume(1)
+		} else if err != nil || c != '}' {
+			return p.errorf("invalid JSON: %w", s.fail("expected ',' or '}'"))
+		}
+	}
+	return p.errorf("no configurationItems: not %s", what)
 }
 
 // jsonMember finds the member key of the top-level object of r and calls
@@ -66,40 +108,70 @@ func (p *parser) jsonMember(r io.Reader, key, what string, read func(*json.Decod
 	return p.errorf("no %s: not %s", key, what)
 }
 
-// configItems reads the array of items.
-func (p *parser) configItems(d *json.Decoder) error {
-	if tok, err := d.Token(); err != nil || tok != json.Delim('[') {
+// configItems reads the array of items, whose '[' is next.
+func (p *parser) configItems(s *jsonScanner) error {
+	if c, err := s.peekNonSpace(); err != nil || c != '[' {
 		return p.errorf("configurationItems is not an array")
 	}
-	previous := map[string]json.RawMessage{} // by resource type + id
+	s.consume(1)
+	previous := map[string][]byte{} // compact configurations by resource type + id
 	var n int64
-	for d.More() {
+	for {
+		c, err := s.peekNonSpace()
+		if err != nil {
+			p.warnf(n+1, "item", "invalid JSON: %v: rest of file skipped", s.eof(err))
+			return nil
+		}
+		if c == ']' {
+			return nil
+		}
 		n++
 		if err := p.tick(); err != nil {
 			return err
 		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
-				p.warnf(n, "item", "invalid JSON at byte %d: %v: rest of file skipped", d.InputOffset(), err)
+		s.startCapture()
+		err = s.skipValue()
+		raw, over := s.stopCapture()
+		if err != nil {
+			var se *syntaxError
+			if errors.As(err, &se) {
+				p.warnf(n, "item", "invalid JSON at %v: rest of file skipped", se)
 				return nil
 			}
 			return p.errorf("read: %w", err)
 		}
-		if err := p.configItem(raw, n, previous); err != nil {
+		if over {
+			p.warnf(n, "item", "larger than %d bytes: skipped", maxRecordBytes)
+		} else if err := p.configItem(raw, n, previous); err != nil {
 			return err
 		}
+		c, err = s.peekNonSpace()
+		if err != nil {
+			p.warnf(n, "item", "invalid JSON: %v: rest of file skipped", s.eof(err))
+			return nil
+		}
+		switch c {
+		case ',':
+			s.consume(1)
+		case ']':
+			return nil
+		default:
+			p.warnf(n, "item", "invalid JSON at %v: rest of file skipped", s.fail("expected ',' or ']', found %q", c))
+			return nil
+		}
 	}
-	return nil
 }
 
 // configItem turns one configuration item into an event.
-func (p *parser) configItem(raw json.RawMessage, n int64, previous map[string]json.RawMessage) error {
+func (p *parser) configItem(raw []byte, n int64, previous map[string][]byte) error {
 	var it configItem
-	if err := json.Unmarshal(raw, &it); err != nil {
-		p.warnf(n, "item", "%v: skipped", err)
-		return nil
+	if !ctUnmarshal(raw, &it) {
+		// encoding/json gives the precise warning.
+		it = configItem{}
+		if err := json.Unmarshal(raw, &it); err != nil {
+			p.warnf(n, "item", "%v: skipped", err)
+			return nil
+		}
 	}
 	if it.ResourceType == "" && it.ResourceID == "" {
 		p.warnf(n, "item", "not a configuration item (no resourceType or resourceId): skipped")
@@ -122,14 +194,17 @@ func (p *parser) configItem(raw json.RawMessage, n int64, previous map[string]js
 	}
 	key := it.ResourceType + "\x00" + it.ResourceID
 	var changes []string
+	cur := compactConfig(it.Config)
 	if prev, ok := previous[key]; ok {
-		changes = diffJSON(prev, it.Config)
+		if !bytes.Equal(prev, cur) {
+			changes = diffJSON(prev, cur)
+		}
 		if len(changes) == 0 {
 			changes = []string{"configuration unchanged"}
 		}
 	}
-	if len(it.Config) > 0 && !bytes.Equal(it.Config, []byte("null")) {
-		previous[key] = it.Config
+	if len(cur) > 0 && !bytes.Equal(cur, []byte("null")) {
+		previous[key] = cur
 	}
 	if len(changes) > 0 {
 		e.Annotations = append(e.Annotations, "config: "+strings.Join(changes, "; "))
@@ -145,21 +220,100 @@ func (p *parser) configItem(raw json.RawMessage, n int64, previous map[string]js
 	return p.send(e)
 }
 
+// compactConfig returns a compact copy of a configuration: what is kept
+// of the previous item of each resource, for the next one's difference.
+// Identical configurations are then equal bytes.
+func compactConfig(c json.RawMessage) []byte {
+	if len(c) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	b.Grow(len(c))
+	if json.Compact(&b, c) != nil {
+		return bytes.Clone(c)
+	}
+	return b.Bytes()
+}
+
 // diffJSON lists how b differs from a: "+path: value" for what was
 // added, "-path: value" for what was removed, "path: old -> new" for
 // changed values. Arrays are compared as sets of elements (rule lists
 // such as a security group's ipPermissions have no meaningful order).
-func diffJSON(a, b json.RawMessage) []string {
-	var va, vb any
-	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+func diffJSON(a, b []byte) []string {
+	var out []string
+	if !diffRaw(&out, "configuration", a, b) {
 		return nil
 	}
-	var out []string
-	diffValue(&out, "configuration", va, vb)
 	if len(out) > maxConfigDiff {
 		out = append(out[:maxConfigDiff], fmt.Sprintf("… %d more", len(out)-maxConfigDiff))
 	}
 	return out
+}
+
+// diffRaw adds how b differs from a to out (see diffJSON). Two objects
+// are compared member by member, and a member whose JSON is the same
+// bytes on both sides is not decoded: in a configuration that changed,
+// most members did not. It reports false when a side is not valid JSON.
+func diffRaw(out *[]string, path string, a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if len(a) > 0 && a[0] == '{' && len(b) > 0 && b[0] == '{' {
+		var ma, mb map[string]gojson.RawMessage
+		if ctUnmarshal(a, &ma) && ctUnmarshal(b, &mb) {
+			keys := make([]string, 0, len(ma)+len(mb))
+			for k := range ma {
+				keys = append(keys, k)
+			}
+			for k := range mb {
+				if _, ok := ma[k]; !ok {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				va, ina := ma[k]
+				vb, inb := mb[k]
+				switch {
+				case !ina:
+					*out = append(*out, "+"+path+"."+k+": "+compactRaw(vb))
+				case !inb:
+					*out = append(*out, "-"+path+"."+k+": "+compactRaw(va))
+				default:
+					if !diffRaw(out, path+"."+k, va, vb) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+	}
+	var va, vb any
+	if !decodeAny(a, &va) || !decodeAny(b, &vb) {
+		return false
+	}
+	diffValue(out, path, va, vb)
+	return true
+}
+
+// compactRaw prints a JSON value as diffValue does (compactJSON of its
+// decoded value).
+func compactRaw(d []byte) string {
+	var v any
+	if !decodeAny(d, &v) {
+		return string(d)
+	}
+	return compactJSON(v)
+}
+
+// decodeAny decodes JSON into maps, slices and scalars as encoding/json
+// does (numbers as float64), with goccy/go-json.
+func decodeAny(d []byte, v *any) bool {
+	if ctUnmarshal(d, v) {
+		return true
+	}
+	*v = nil
+	return json.Unmarshal(d, v) == nil
 }
 
 func diffValue(out *[]string, path string, a, b any) {
@@ -197,24 +351,28 @@ func diffValue(out *[]string, path string, a, b any) {
 		if !ok {
 			break
 		}
-		in := func(list []any, s string) bool {
-			for _, v := range list {
-				if compactJSON(v) == s {
-					return true
-				}
-			}
-			return false
+		// Each element's JSON once; membership by set.
+		sa, sb := compactAll(ta), compactAll(tb)
+		inA, inB := make(map[string]bool, len(sa)), make(map[string]bool, len(sb))
+		for _, s := range sa {
+			inA[s] = true
 		}
-		for _, v := range tb {
-			if s := compactJSON(v); !in(ta, s) {
+		for _, s := range sb {
+			inB[s] = true
+		}
+		for _, s := range sb {
+			if !inA[s] {
 				*out = append(*out, "+"+path+"[]: "+s)
 			}
 		}
-		for _, v := range ta {
-			if s := compactJSON(v); !in(tb, s) {
+		for _, s := range sa {
+			if !inB[s] {
 				*out = append(*out, "-"+path+"[]: "+s)
 			}
 		}
+		return
+	}
+	if sameScalar(a, b) {
 		return
 	}
 	if sa, sb := compactJSON(a), compactJSON(b); sa != sb {
@@ -222,9 +380,38 @@ func diffValue(out *[]string, path string, a, b any) {
 	}
 }
 
-// compactJSON writes v as compact JSON (maps with sorted keys).
+// sameScalar reports two equal strings, numbers, booleans or nulls
+// (which print the same), without printing them.
+func sameScalar(a, b any) bool {
+	switch ta := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		tb, ok := b.(string)
+		return ok && ta == tb
+	case float64:
+		tb, ok := b.(float64)
+		return ok && ta == tb && math.Signbit(ta) == math.Signbit(tb)
+	case bool:
+		tb, ok := b.(bool)
+		return ok && ta == tb
+	}
+	return false
+}
+
+// compactAll returns each element as compact JSON.
+func compactAll(list []any) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = compactJSON(v)
+	}
+	return out
+}
+
+// compactJSON writes v as compact JSON (maps with sorted keys), as
+// encoding/json does, with goccy/go-json.
 func compactJSON(v any) string {
-	b, err := json.Marshal(v)
+	b, err := gojson.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}

@@ -218,8 +218,7 @@ type ctRecord struct {
 	RecipientAccountID string      `json:"recipientAccountId"`
 	InsightDetails     *ctInsight  `json:"insightDetails"`
 	// What the call acted on (resources.go).
-	Resources         []ctResource `json:"resources"`
-	RequestParameters *ctParams    `json:"requestParameters"`
+	ctAffected
 
 	// Event history (LookupEvents) entries carry the record as a string.
 	CloudTrailEvent *string `json:"CloudTrailEvent"`
@@ -408,7 +407,7 @@ func (p *parser) ctEvent(raw []byte, r ctRecord, rec, line int64) error {
 	if r.ErrorCode != "" {
 		e.Outcome = r.ErrorCode
 	}
-	e.Resources = ctResources(r.Resources, r.RequestParameters)
+	e.Resources = r.ctAffected.list()
 	for _, s := range listed {
 		e.Resources = addResource(e.Resources, s)
 	}

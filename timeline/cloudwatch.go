@@ -172,9 +172,13 @@ func (p *parser) cloudWatchSubscription(r io.Reader) error {
 	var pl cwPayload
 	err := p.eachJSONObject(r, "payload", func(raw []byte, n, line int64) error {
 		pl = cwPayload{}
-		if err := json.Unmarshal(raw, &pl); err != nil {
-			p.warnf(n, "payload", "line %d: %v: skipped", line, err)
-			return nil
+		if !ctUnmarshal(raw, &pl) {
+			// encoding/json gives the precise warning.
+			pl = cwPayload{}
+			if err := json.Unmarshal(raw, &pl); err != nil {
+				p.warnf(n, "payload", "line %d: %v: skipped", line, err)
+				return nil
+			}
 		}
 		if pl.MessageType == "CONTROL_MESSAGE" {
 			return nil

@@ -141,9 +141,13 @@ func (p *parser) guardDuty(r io.Reader) error {
 // gdFinding turns one finding into an event.
 func (p *parser) gdFinding(raw []byte, n, line int64) error {
 	var f gdFinding
-	if err := json.Unmarshal(raw, &f); err != nil {
-		p.warnf(n, "finding", "line %d: %v: skipped", line, err)
-		return nil
+	if !ctUnmarshal(raw, &f) {
+		// encoding/json gives the precise warning.
+		f = gdFinding{}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			p.warnf(n, "finding", "line %d: %v: skipped", line, err)
+			return nil
+		}
 	}
 	if f.Type == "" || f.ID == "" {
 		p.warnf(n, "finding", "line %d: not a GuardDuty finding (no type or id): skipped", line)

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,7 +47,9 @@ func NewWriter(w io.Writer, format string) (Writer, error) {
 	case FormatCSV:
 		return &csvWriter{bw: bw, w: NewCSVWriter(bw)}, nil
 	case FormatJSONL, "json":
-		return &jsonlWriter{w: bw, enc: NewJSONLEncoder(bw)}, nil
+		j := &jsonlWriter{w: bw}
+		j.enc = NewJSONLEncoder(&j.buf)
+		return j, nil
 	case FormatTimesketch:
 		return &timesketchWriter{w: bw, enc: NewJSONLEncoder(bw)}, nil
 	}
@@ -113,9 +116,6 @@ func toRow(m *Match) row {
 	if r.Why == nil {
 		r.Why = []string{}
 	}
-	if len(r.Raw) > 0 && !json.Valid(r.Raw) {
-		r.Raw = nil
-	}
 	return r
 }
 
@@ -123,12 +123,46 @@ func toRow(m *Match) row {
 
 type jsonlWriter struct {
 	w   *bufio.Writer
-	enc *json.Encoder
+	buf bytes.Buffer  // the line being built
+	enc *json.Encoder // to buf
 }
 
 func (j *jsonlWriter) Begin(*Correlation) error { return nil }
-func (j *jsonlWriter) Write(m *Match) error     { return j.enc.Encode(toRow(m)) }
 func (j *jsonlWriter) End(*Summary) error       { return j.w.Flush() }
+
+// Write writes the row of m as one line: the fields before raw by
+// encoding/json, then the raw record compacted (json.Compact checks it
+// as it goes: a raw record that is not valid JSON is left out, as
+// encoding/json would refuse it), then the resources. This is what
+// encoding/json writes for the whole row, with the raw record read once
+// instead of checked and then compacted.
+func (j *jsonlWriter) Write(m *Match) error {
+	r := toRow(m)
+	raw, resources := r.Raw, r.Resources
+	r.Raw, r.Resources = nil, nil
+	j.buf.Reset()
+	if err := j.enc.Encode(r); err != nil {
+		return err
+	}
+	j.buf.Truncate(j.buf.Len() - 2) // "}\n"
+	if len(raw) > 0 {
+		n := j.buf.Len()
+		j.buf.WriteString(`,"raw":`)
+		if json.Compact(&j.buf, raw) != nil {
+			j.buf.Truncate(n)
+		}
+	}
+	if len(resources) > 0 {
+		j.buf.WriteString(`,"resources":`)
+		if err := j.enc.Encode(resources); err != nil {
+			return err
+		}
+		j.buf.Truncate(j.buf.Len() - 1) // "\n"
+	}
+	j.buf.WriteString("}\n")
+	_, err := j.w.Write(j.buf.Bytes())
+	return err
+}
 
 // ---- csv ----
 

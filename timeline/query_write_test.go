@@ -153,3 +153,37 @@ func TestEndpointAndPad(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestJSONLSameAsEncoder checks that a JSON Lines line is what
+// encoding/json writes for the whole row (with a raw record that is not
+// valid JSON left out): raw records pretty-printed, with HTML characters,
+// escapes and invalid UTF-8, invalid or "null", with and without
+// resources and annotations.
+func TestJSONLSameAsEncoder(t *testing.T) {
+	raws := []string{"", `{"a":1}`, "{\n  \"eventName\": \"<GetObject>&\",\n  \"x\": [1, 2.50, \"\\u2028\"]\n}", "{\"s\":\"\xff\"}", `{"a":`, `null`, `"text"`, `{"a":1} {"b":2}`}
+	for i, raw := range raws {
+		for _, res := range [][]string{nil, {"arn:aws:s3:::b/<k>&", "i-1"}} {
+			e := &Event{Source: SourceCloudTrail, Kind: "cloudtrail", Time: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC), Record: int64(i),
+				Principal: "alice", SrcIP: "203.0.113.7", Action: "GetObject", Outcome: "success", Raw: []byte(raw), Resources: res,
+				Annotations: []string{"anti-forensics: <x>"}[:i%2]}
+			m := &Match{Event: e, Why: []string{"own event"}}
+			var got bytes.Buffer
+			w, _ := NewWriter(&got, FormatJSONL)
+			if err := w.Write(m); err != nil {
+				t.Fatal(err)
+			}
+			w.End(nil)
+			r := toRow(m)
+			if len(r.Raw) > 0 && !json.Valid(r.Raw) {
+				r.Raw = nil
+			}
+			var want bytes.Buffer
+			if err := NewJSONLEncoder(&want).Encode(r); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("raw %q resources %q:\n got %s\nwant %s", raw, res, got.String(), want.String())
+			}
+		}
+	}
+}

@@ -51,7 +51,7 @@ type ctNames []string
 
 func (n *ctNames) UnmarshalJSON(d []byte) error {
 	var v []ctName
-	if json.Unmarshal(d, &v) == nil {
+	if ctUnmarshal(d, &v) {
 		for _, s := range v {
 			*n = append(*n, string(s))
 		}
@@ -64,12 +64,15 @@ func (n *ctNames) UnmarshalJSON(d []byte) error {
 type ctItems []string
 
 func (n *ctItems) UnmarshalJSON(d []byte) error {
+	if len(d) == 0 || d[0] != '{' {
+		return nil
+	}
 	var v struct {
 		Items []struct {
 			InstanceID ctName `json:"instanceId"`
 		} `json:"items"`
 	}
-	if json.Unmarshal(d, &v) == nil {
+	if ctUnmarshal(d, &v) {
 		for _, it := range v.Items {
 			*n = append(*n, string(it.InstanceID))
 		}
@@ -148,13 +151,13 @@ func resourceTerms(r string, add func(string)) { resourceKeys(r, false, add) }
 // resourceTerms; with all set also an S3 bucket's or object's ARN and an
 // object's bucket/key (what a query's resource prefix is compared with).
 func resourceKeys(r string, all bool, add func(string)) {
-	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || parts[5] == "" {
+	a, ok := splitARN(r)
+	if !ok {
 		add(lowerTerm(TermResource, r))
 		return
 	}
-	res := parts[5]
-	if parts[2] == "s3" {
+	res := a.resource
+	if a.service == "s3" {
 		bucket, _, isObject := strings.Cut(res, "/")
 		if all {
 			add(lowerTerm(TermResource, r))
@@ -170,11 +173,36 @@ func resourceKeys(r string, all bool, add func(string)) {
 	if name != "" && name != res {
 		add(lowerTerm(TermResource, name))
 	}
-	if parts[2] == "iam" {
+	if a.service == "iam" {
 		if i, j := strings.IndexByte(res, '/'), strings.LastIndexByte(res, '/'); i >= 0 && j > i {
-			add(lowerTerm(TermResource, strings.Join(parts[:5], ":")+":"+res[:i+1]+name))
+			add(lowerTerm(TermResource, r[:len(r)-len(res)]+res[:i+1]+name))
 		}
 	}
+}
+
+// arnParts are the parts of an ARN that resource terms use.
+type arnParts struct{ service, resource string }
+
+// splitARN cuts "arn:partition:service:region:account:resource" (the
+// resource may hold further colons) without allocating; ok is false for
+// anything else or an empty resource.
+func splitARN(r string) (a arnParts, ok bool) {
+	rest, found := strings.CutPrefix(r, "arn:")
+	if !found {
+		return a, false
+	}
+	var parts [4]string // partition, service, region, account
+	for i := range parts {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return a, false
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	if rest == "" {
+		return a, false
+	}
+	return arnParts{service: parts[1], resource: rest}, true
 }
 
 // s3Terms returns what a resource prefix (with the TermResource prefix,

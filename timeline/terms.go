@@ -86,11 +86,13 @@ func (e *Event) Terms() []string {
 			add(TermIssued + e.IssuedAccessKey)
 		}
 	}
-	if n := e.EventName(); n != "" {
-		add(lowerTerm(TermEvent, n))
-	}
-	for _, r := range e.Resources {
-		resourceTerms(r, add)
+	if indexNamesAndResources {
+		if n := e.EventName(); n != "" {
+			add(lowerTerm(TermEvent, n))
+		}
+		for _, r := range e.Resources {
+			resourceTerms(r, add)
+		}
 	}
 	for _, a := range e.Annotations {
 		if strings.HasPrefix(a, AntiForensicsPrefix) {

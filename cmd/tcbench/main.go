@@ -122,10 +122,33 @@ func userIPs(r *rand.Rand, user string) string {
 }
 
 var (
-	eventNames = []string{"GetObject", "PutObject", "ListBuckets", "DescribeInstances", "AssumeRole", "GetCallerIdentity", "Decrypt", "ConsoleLogin", "CreateAccessKey", "DescribeSecurityGroups", "GetSecretValue", "ListRoles"}
-	sources    = []string{"s3.amazonaws.com", "ec2.amazonaws.com", "sts.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com", "secretsmanager.amazonaws.com"}
-	users      = []string{"alice", "bob", "ci-deploy", "carol", "svc-backup", "dave"}
-	agents     = []string{"aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22", "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1", "console.amazonaws.com", "aws-sdk-go-v2/1.26.0 os/linux lang/go#1.22.1"}
+	users  = []string{"alice", "bob", "ci-deploy", "carol", "svc-backup", "dave"}
+	agents = []string{"aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22", "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1", "console.amazonaws.com", "aws-sdk-go-v2/1.26.0 os/linux lang/go#1.22.1"}
+)
+
+// ctCalls are the generated API calls: each name with its service, as
+// CloudTrail records them.
+var ctCalls = []struct{ name, source string }{
+	{"GetObject", "s3.amazonaws.com"}, {"PutObject", "s3.amazonaws.com"}, {"ListBuckets", "s3.amazonaws.com"},
+	{"DescribeInstances", "ec2.amazonaws.com"}, {"AssumeRole", "sts.amazonaws.com"}, {"GetCallerIdentity", "sts.amazonaws.com"},
+	{"Decrypt", "kms.amazonaws.com"}, {"ConsoleLogin", "signin.amazonaws.com"}, {"CreateAccessKey", "iam.amazonaws.com"},
+	{"DescribeSecurityGroups", "ec2.amazonaws.com"}, {"GetSecretValue", "secretsmanager.amazonaws.com"}, {"ListRoles", "iam.amazonaws.com"},
+}
+
+// Resource pools: an account has a handful of buckets, a few dozen
+// instances and security groups, some roles, keys and secrets, and the
+// calls act on these again and again; only S3 object keys keep changing.
+var (
+	buckets = []string{"acme-prod-data", "acme-prod-logs", "acme-backups", "acme-web-assets", "acme-analytics",
+		"acme-ci-artifacts", "acme-finance-reports", "acme-tfstate", "acme-ml-datasets", "acme-exports",
+		"acme-cloudtrail-archive", "acme-media"}
+	keyPrefixes = []string{"reports/", "exports/daily/", "uploads/", "backups/db/", "builds/", "tmp/"}
+	roles       = []string{"Admin", "ReadOnly", "service-role/LambdaExec", "DeployRole", "BackupOperator",
+		"service-role/EcsTaskRole", "SecurityAudit", "DataScientist"}
+	secrets     = []string{"prod/db/password", "prod/api/stripe", "staging/db/password", "ci/github-token", "prod/redis/auth", "prod/jwt-signing-key"}
+	instanceIDs = pool(40, func(r *rand.Rand) string { return "i-0" + hexs(r, 16) })
+	groupIDs    = pool(24, func(r *rand.Rand) string { return "sg-0" + hexs(r, 16) })
+	kmsKeys     = pool(6, func(r *rand.Rand) string { return "arn:aws:kms:us-east-1:" + account + ":key/" + uuid(r) })
 )
 
 // Address pools: real logs see a bounded set of internal addresses and a
@@ -232,25 +255,66 @@ func writeCTRecord(buf *bytes.Buffer, r *rand.Rand, t time.Time) {
 	if ctSeq++; ctSeq%incidentEvery == 0 {
 		user = incidentUser
 	}
-	name := eventNames[r.Intn(len(eventNames))]
-	src := sources[r.Intn(len(sources))]
+	call := ctCalls[r.Intn(len(ctCalls))]
+	name, src := call.name, call.source
 	key := userKeys[user][r.Intn(2)]
 	ip := userIPs(r, user)
 	if r.Intn(10) < 3 {
 		ip = src // AWS services call on the user's behalf
 	}
-	resp := "null"
-	if name == "AssumeRole" {
-		resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/Admin/%s"}}`,
-			strings.ToUpper(hexs(r, 16)), hexs(r, 120), t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM"), strings.ToUpper(hexs(r, 16)), user, account, user)
-	}
+	params, resources, resp := ctRequest(r, name, user, t)
 	errPart := ""
 	if r.Intn(20) == 0 {
 		errPart = `"errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation",`
 	}
-	fmt.Fprintf(buf, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%s","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s"},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"%s","userAgent":"%s",%s"requestParameters":{"bucketName":"data-%s","key":"reports/%s.csv","Host":"data.s3.amazonaws.com"},"responseElements":%s,"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"%s","bytesTransferredOut":%d},"requestID":"%s","eventID":"%s","readOnly":true,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::data-%s/reports/%s.csv"}],"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"%s","eventCategory":"Data","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"data.s3.us-east-1.amazonaws.com"}}`,
+	category, management := "Management", "true"
+	if name == "GetObject" || name == "PutObject" {
+		category, management = "Data", "false"
+	}
+	fmt.Fprintf(buf, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%s","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s"},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"%s","userAgent":"%s",%s"requestParameters":%s,"responseElements":%s,"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"%s","bytesTransferredOut":%d},"requestID":"%s","eventID":"%s","readOnly":true,%s"eventType":"AwsApiCall","managementEvent":%s,"recipientAccountId":"%s","eventCategory":"%s","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"%s"}}`,
 		strings.ToUpper(hexs(r, 16)), account, user, account, key, user, t.Format(time.RFC3339), src, name, ip, agents[r.Intn(len(agents))], errPart,
-		hexs(r, 6), hexs(r, 10), resp, hexs(r, 76), r.Intn(1<<20), strings.ToUpper(hexs(r, 16)), uuid(r), hexs(r, 6), hexs(r, 10), account)
+		params, resp, hexs(r, 76), r.Intn(1<<20), strings.ToUpper(hexs(r, 16)), uuid(r), resources, management, account, category,
+		strings.Replace(src, ".amazonaws.com", ".us-east-1.amazonaws.com", 1))
+}
+
+// ctRequest returns a call's requestParameters, its resources member
+// ("" or `"resources":[…],`) and its responseElements.
+func ctRequest(r *rand.Rand, name, user string, t time.Time) (params, resources, resp string) {
+	params, resp = "null", "null"
+	switch name {
+	case "GetObject", "PutObject":
+		b := buckets[r.Intn(len(buckets))]
+		k := keyPrefixes[r.Intn(len(keyPrefixes))] + t.Format("2006/01/02/") + hexs(r, 10) + ".csv"
+		params = fmt.Sprintf(`{"bucketName":"%s","key":"%s","Host":"%s.s3.us-east-1.amazonaws.com"}`, b, k, b)
+		resources = fmt.Sprintf(`"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::%s/%s"},{"accountId":"%s","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::%s"}],`, b, k, account, b)
+	case "ListBuckets":
+		params = `{"Host":"s3.us-east-1.amazonaws.com"}`
+	case "DescribeInstances":
+		params = fmt.Sprintf(`{"instancesSet":{"items":[{"instanceId":"%s"}]},"filterSet":{}}`, instanceIDs[r.Intn(len(instanceIDs))])
+	case "DescribeSecurityGroups":
+		params = fmt.Sprintf(`{"securityGroupSet":{},"securityGroupIdSet":{"items":[{"groupId":"%s"}]},"filterSet":{}}`, groupIDs[r.Intn(len(groupIDs))])
+	case "AssumeRole":
+		role := roles[r.Intn(len(roles))]
+		roleARN := "arn:aws:iam::" + account + ":role/" + role
+		params = fmt.Sprintf(`{"roleArn":"%s","roleSessionName":"%s","durationSeconds":3600}`, roleARN, user)
+		resources = fmt.Sprintf(`"resources":[{"accountId":"%s","type":"AWS::IAM::Role","ARN":"%s"}],`, account, roleARN)
+		roleName := role[strings.LastIndexByte(role, '/')+1:]
+		resp = fmt.Sprintf(`{"credentials":{"accessKeyId":"ASIA%s","sessionToken":"%s","expiration":"%s"},"assumedRoleUser":{"assumedRoleId":"AROA%s:%s","arn":"arn:aws:sts::%s:assumed-role/%s/%s"}}`,
+			strings.ToUpper(hexs(r, 16)), hexs(r, 120), t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM"), strings.ToUpper(hexs(r, 16)), user, account, roleName, user)
+	case "Decrypt":
+		k := kmsKeys[r.Intn(len(kmsKeys))]
+		params = fmt.Sprintf(`{"encryptionAlgorithm":"SYMMETRIC_DEFAULT","keyId":"%s"}`, k)
+		resources = fmt.Sprintf(`"resources":[{"accountId":"%s","type":"AWS::KMS::Key","ARN":"%s"}],`, account, k)
+	case "ConsoleLogin":
+		resp = `{"ConsoleLogin":"Success"}`
+	case "CreateAccessKey":
+		params = fmt.Sprintf(`{"userName":"%s"}`, user)
+	case "GetSecretValue":
+		params = fmt.Sprintf(`{"secretId":"%s"}`, secrets[r.Intn(len(secrets))])
+	case "ListRoles":
+		params = `{"maxItems":100}`
+	}
+	return params, resources, resp
 }
 
 func genFlow(r *rand.Rand, o genOpts, t0 time.Time) error {
