@@ -12,7 +12,9 @@ import (
 
 // Size lists the prefix once, holding nothing, and returns how many
 // selected object versions it holds and their bytes: what Walk, listing
-// it again, is expected to offer. Objects written or deleted between the
+// it again, is expected to offer. The current objects are counted with
+// ListObjectsV2, which lists no older versions (ListObjectVersions when
+// it is refused, and for AllVersions). Objects written or deleted between the
 // two listings make this an estimate; Walk corrects it through the
 // function handed to Correct.
 func (s *Source) Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error) {
@@ -25,12 +27,21 @@ func (s *Source) Size(ctx context.Context, include, exclude []string) (files, by
 		s.region = r
 		s.mu.Unlock()
 	}
-	err = s.listing(ctx, false, func(l listed) error {
+	count := func(l listed) error {
 		if evidence.Selected(l.key, include, exclude) {
 			files, bytes = files+1, bytes+max(l.size, 0)
 		}
 		return nil
-	}, nil)
+	}
+	if !s.opts.AllVersions {
+		// The current objects are what ListObjectVersions' latest
+		// versions are, without the older versions' pages.
+		err = s.listCurrent(ctx, false, count)
+	}
+	if s.opts.AllVersions || err != nil {
+		files, bytes = 0, 0
+		err = s.listing(ctx, false, count, nil)
+	}
 	if err != nil {
 		if f := fatalS3(s.bucket, s.opts.Endpoint, err); f != nil {
 			return 0, 0, f

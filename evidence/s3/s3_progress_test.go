@@ -97,6 +97,10 @@ func TestS3ProgressEstimate(t *testing.T) {
 			f.objects["k/05a.log"] = body("k/05a.log", 40)
 			f.objects["k/05a.txt"] = body("k/05a.txt", 400)
 		}, s3.Options{Exclude: []string{"**/*.txt"}}, 11},
+		{"more, every version", func(f *fakeS3) {
+			f.objects["k/05a.log"] = body("k/05a.log", 40)
+			delete(f.objects, "k/01.log")
+		}, s3.Options{AllVersions: true}, 11},
 		{"more, listed without versions", func(f *fakeS3) {
 			f.objects["k/05a.log"] = body("k/05a.log", 40)
 		}, s3.Options{}, 12},
