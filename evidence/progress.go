@@ -48,8 +48,9 @@ func (NoProgress) Advance(string, int64)       {}
 func (NoProgress) End(string)                  {}
 
 // Sizer is implemented by sources whose size is known before any file is
-// read (a directory's entries, a single file): Size walks them as Walk
-// would, reading no file's content, and returns their number and total bytes.
+// read (a directory's entries, a single file, an archive's headers, a
+// bucket's listing): Size walks them as Walk would, reading no file's
+// content, and returns their number and total bytes.
 type Sizer interface {
 	Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error)
 }
