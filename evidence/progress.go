@@ -27,7 +27,9 @@ const EventStep = 4096
 // The zero behaviour is NoProgress.
 type Progress interface {
 	// Expect adds files and bytes to the totals of phase, as they become
-	// known (a walk, a listing, the items handed to the indexer).
+	// known (a walk, a listing, the items handed to the indexer). Negative
+	// numbers correct an estimate downwards (an Estimator's source found
+	// smaller than counted).
 	Expect(phase string, files, bytes int64)
 	// Begin starts one file of phase; size is in bytes, or -1 when unknown.
 	Begin(phase, label string, size int64)
@@ -46,8 +48,23 @@ func (NoProgress) Advance(string, int64)       {}
 func (NoProgress) End(string)                  {}
 
 // Sizer is implemented by sources whose size is known before any file is
-// read (a directory's entries, a single file): Size walks them as Walk
-// would, reading no file's content, and returns their number and total bytes.
+// read (a directory's entries, a single file, an archive's headers, a
+// bucket's listing): Size walks them as Walk would, reading no file's
+// content, and returns their number and total bytes.
 type Sizer interface {
 	Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error)
+}
+
+// Estimator is a Sizer whose size may change between Size and Walk: a
+// bucket is listed once to count it and again as it is downloaded, and
+// objects may be written or deleted in between, so Size is an estimate.
+// Before Walk, the caller that announced Size's numbers hands Correct the
+// function that adjusts them; Walk calls it with the difference between
+// what it finds and what Size counted (negative when it finds less): a
+// larger count before the entry that makes it larger is offered, a
+// smaller one once the walk has seen everything. Walk with no correction
+// function set reports nothing.
+type Estimator interface {
+	Sizer
+	Correct(func(files, bytes int64))
 }

@@ -59,6 +59,10 @@ type phaseBar struct {
 	files, ended atomic.Int64
 	bytes        atomic.Int64 // expected; 0 when not known
 	perFile      atomic.Bool  // files are begun and ended one by one
+	// shown is the highest percentage drawn: a total corrected upwards
+	// (objects written to a bucket after it was counted) holds the
+	// percentage until the work catches up, never draws it lower.
+	shown atomic.Int64
 }
 
 func newBars(w io.Writer) *bars { return &bars{w: w, phases: map[string]*phaseBar{}} }
@@ -135,17 +139,37 @@ func (pb *phaseBar) bytesDecor(s decor.Statistics) string {
 	if pb.unit != "" {
 		done, total, unit = strconv.FormatInt(s.Current, 10), strconv.FormatInt(s.Total, 10), " "+pb.unit
 	}
-	if s.Total <= 0 || pb.bytes.Load() == 0 && !s.Completed {
+	if s.Total <= 0 || pb.bytes.Load() <= 0 && !s.Completed {
 		return done + unit
 	}
-	return fmt.Sprintf("%s of %s%s %d %%", done, total, unit, min(s.Current*100/s.Total, 100))
+	pct := min(s.Current*100/s.Total, 100)
+	if s.Completed {
+		pct = 100
+	}
+	for {
+		was := pb.shown.Load()
+		if pct <= was {
+			pct = was
+			break
+		}
+		if pb.shown.CompareAndSwap(was, pct) {
+			break
+		}
+	}
+	return fmt.Sprintf("%s of %s%s %d %%", done, total, unit, pct)
 }
 
+// Expect adds to the totals of phase; negative numbers correct an
+// estimate downwards, and a phase whose every expected file is then done
+// is complete.
 func (b *bars) Expect(phase string, files, bytes int64) {
 	pb := b.phase(phase)
-	pb.files.Add(files)
-	if bytes > 0 {
-		pb.bar.SetTotal(pb.bytes.Add(bytes), false)
+	m := pb.files.Add(files)
+	if bytes != 0 {
+		pb.bar.SetTotal(max(pb.bytes.Add(bytes), 0), false)
+	}
+	if files < 0 && m <= pb.ended.Load() {
+		pb.bar.SetTotal(-1, true)
 	}
 }
 

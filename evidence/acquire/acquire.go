@@ -197,8 +197,10 @@ func (a *acquirer) run(ctx context.Context) error {
 }
 
 // expect announces the files and bytes to store, when every source can
-// tell its size before it is read (a directory is walked twice: its
-// listing costs little next to reading its files).
+// tell its size before it is read (a directory is walked twice, a bucket
+// listed twice, an archive's headers read first: that costs little next
+// to reading the files). Sources whose size is an estimate (a bucket) are
+// told how to correct it as their walk finds it.
 func (a *acquirer) expect(ctx context.Context) {
 	if _, off := a.opts.Progress.(evidence.NoProgress); off {
 		return // nothing is shown: no need to walk twice
@@ -220,6 +222,11 @@ func (a *acquirer) expect(ctx context.Context) {
 		files, bytes = files+f, bytes+b
 	}
 	a.opts.Progress.Expect(evidence.PhaseStore, files, bytes)
+	for _, src := range a.opts.Sources {
+		if est, ok := src.(evidence.Estimator); ok {
+			est.Correct(func(files, bytes int64) { a.opts.Progress.Expect(evidence.PhaseStore, files, bytes) })
+		}
+	}
 }
 
 // putKeys stores the public keys given, naming the file they came from.

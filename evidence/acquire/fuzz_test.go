@@ -15,9 +15,16 @@ import (
 )
 
 // walkAll walks a source, reading every entry, and checks the safety
-// invariants every source must keep whatever its input.
+// invariants every source must keep whatever its input; a source that
+// tells its size first must have told what the walk then offers.
 func walkAll(t *testing.T, src evidence.Source) {
-	_ = src.Walk(context.Background(), func(e evidence.Entry) error {
+	var files, bytes int64
+	sizeFiles, sizeBytes, sizeErr := int64(-1), int64(-1), error(nil)
+	if sz, ok := src.(evidence.Sizer); ok {
+		sizeFiles, sizeBytes, sizeErr = sz.Size(context.Background(), nil, nil)
+	}
+	walkErr := src.Walk(context.Background(), func(e evidence.Entry) error {
+		files, bytes = files+1, bytes+e.Size
 		if strings.HasPrefix(e.Path, "/") || strings.Contains("/"+e.Path+"/", "/../") {
 			t.Fatalf("entry escapes the root: %q", e.Path)
 		}
@@ -35,6 +42,9 @@ func walkAll(t *testing.T, src evidence.Source) {
 		}
 		return nil
 	}, func(evidence.Refusal) {})
+	if sizeFiles >= 0 && sizeErr == nil && walkErr == nil && (files != sizeFiles || bytes != sizeBytes) {
+		t.Fatalf("Size told %d files of %d bytes, Walk offered %d of %d", sizeFiles, sizeBytes, files, bytes)
+	}
 }
 
 func seedZip() []byte {

@@ -330,6 +330,23 @@ type zipSource struct {
 
 func (s *zipSource) Root() string { return s.root }
 
+// Size reads the archive's central directory, no entry's content: its
+// entries and their declared sizes, as Walk offers them.
+func (s *zipSource) Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error) {
+	zr, err := zip.OpenReader(s.abs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	defer zr.Close()
+	err = s.plan(ctx, &zr.Reader, func(evidence.Refusal) {}, func(name string, _, _ *zip.File, size int64) error {
+		if evidence.Selected(CleanName(name), include, exclude) {
+			files, bytes = files+1, bytes+size
+		}
+		return nil
+	})
+	return files, bytes, err
+}
+
 func (s *zipSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	s.hashFile(s.abs)
 	zr, err := zip.OpenReader(s.abs)
@@ -337,6 +354,41 @@ func (s *zipSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 		return fmt.Errorf("archive %q: %w", s.root, err)
 	}
 	defer zr.Close()
+	return s.plan(ctx, &zr.Reader, refuse, func(name string, f, sc *zip.File, size int64) error {
+		e := evidence.Entry{
+			Path:    CleanName(name),
+			URI:     CleanName(s.abs) + "!/" + CleanName(name),
+			Size:    size,
+			ModTime: f.Modified.UTC(),
+			Open: func(context.Context) (io.ReadCloser, error) {
+				rc, err := f.Open()
+				if err != nil {
+					return nil, err
+				}
+				return struct {
+					io.Reader
+					io.Closer
+				}{io.LimitReader(rc, size+1), rc}, nil
+			},
+		}
+		if sc != nil {
+			if rc, err := sc.Open(); err == nil {
+				b, err := io.ReadAll(io.LimitReader(rc, maxSidecar+1))
+				rc.Close()
+				if err == nil {
+					e.Sidecar, e.SidecarPath = b, CleanName(name+SidecarSuffix)
+				}
+			}
+		}
+		return fn(e)
+	})
+}
+
+// plan decides, from the central directory alone, what Walk offers: the
+// regular files in name order with their declared sizes, up to the
+// expansion limit. offer hears each, with its sidecar (nil when it has
+// none); refuse hears the rest.
+func (s *zipSource) plan(ctx context.Context, zr *zip.Reader, refuse func(evidence.Refusal), offer func(name string, f, sidecar *zip.File, size int64) error) error {
 	files := map[string]*zip.File{}
 	var order []string
 	for _, f := range zr.File {
@@ -390,32 +442,7 @@ func (s *zipSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 			return nil
 		}
 		total += size
-		e := evidence.Entry{
-			Path:    CleanName(name),
-			URI:     CleanName(s.abs) + "!/" + CleanName(name),
-			Size:    size,
-			ModTime: f.Modified.UTC(),
-			Open: func(context.Context) (io.ReadCloser, error) {
-				rc, err := f.Open()
-				if err != nil {
-					return nil, err
-				}
-				return struct {
-					io.Reader
-					io.Closer
-				}{io.LimitReader(rc, size+1), rc}, nil
-			},
-		}
-		if sc := files[name+SidecarSuffix]; sc != nil {
-			if rc, err := sc.Open(); err == nil {
-				b, err := io.ReadAll(io.LimitReader(rc, maxSidecar+1))
-				rc.Close()
-				if err == nil {
-					e.Sidecar, e.SidecarPath = b, CleanName(name+SidecarSuffix)
-				}
-			}
-		}
-		if err := fn(e); err != nil {
+		if err := offer(name, f, files[name+SidecarSuffix], size); err != nil {
 			return err
 		}
 	}
@@ -427,14 +454,21 @@ type tarSource struct {
 	root, abs string
 	gz        bool
 	max       int64
+	ix        *tarIndex // the first pass, when Size made it
 }
 
 func (s *tarSource) Root() string { return s.root }
 
-func (s *tarSource) open() (*tar.Reader, io.Closer, error) {
+// open opens the archive for reading from its start. With skip, an
+// uncompressed archive is read without a buffer, so that the tar reader
+// seeks over the entries' contents instead of reading them.
+func (s *tarSource) open(skip bool) (*tar.Reader, io.Closer, error) {
 	f, err := os.Open(s.abs)
 	if err != nil {
 		return nil, nil, err
+	}
+	if skip && !s.gz {
+		return tar.NewReader(f), f, nil
 	}
 	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if s.gz {
@@ -453,16 +487,23 @@ type tarIndex struct {
 	names    map[string]bool   // the regular files
 	sidecars map[string][]byte // the sidecars, each at most 1 MiB
 	err      error             // where the archive is corrupt, if it is
+	// files and bytes count the entries Walk offers that include and
+	// exclude select, with their sizes.
+	files, bytes int64
 }
 
-// scan reads the archive's names and sidecars.
-func (s *tarSource) scan() (tarIndex, error) {
-	tr, c, err := s.open()
+// scan reads the archive's names and sidecars, and counts the entries
+// Walk offers that include and exclude select. An uncompressed archive's
+// contents are skipped by seeking; a compressed one is inflated whole.
+func (s *tarSource) scan(include, exclude []string) (*tarIndex, error) {
+	tr, c, err := s.open(true)
 	if err != nil {
-		return tarIndex{}, err
+		return nil, err
 	}
 	defer c.Close()
-	ix := tarIndex{names: map[string]bool{}, sidecars: map[string][]byte{}}
+	ix := &tarIndex{names: map[string]bool{}, sidecars: map[string][]byte{}}
+	plan := tarPlan{max: s.max, seen: map[string]bool{}}
+	counting := true
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -471,6 +512,13 @@ func (s *tarSource) scan() (tarIndex, error) {
 		if err != nil {
 			ix.err = err
 			return ix, nil
+		}
+		if counting {
+			name, ok, stop := plan.next(h, nil, func(evidence.Refusal) {})
+			counting = !stop
+			if ok && evidence.Selected(CleanName(name), include, exclude) {
+				ix.files, ix.bytes = ix.files+1, ix.bytes+h.Size
+			}
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue
@@ -489,21 +537,72 @@ func (s *tarSource) scan() (tarIndex, error) {
 	}
 }
 
+// Size makes Walk's first pass over the archive, which Walk then uses:
+// the entries and the sizes their headers declare, as Walk offers them.
+func (s *tarSource) Size(ctx context.Context, include, exclude []string) (files, bytes int64, err error) {
+	ix, err := s.scan(include, exclude)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive %q: %w", s.root, err)
+	}
+	s.ix = ix
+	return ix.files, ix.bytes, nil
+}
+
+// tarPlan decides, header by header, what Walk offers of a tar archive:
+// the first regular file of each name, sidecars aside, up to the
+// expansion limit.
+type tarPlan struct {
+	max, total int64
+	seen       map[string]bool
+}
+
+// next returns the cleaned name of the entry h and ok when Walk offers
+// it; other entries are refused through refuse (a sidecar is refused
+// when names, the archive's regular files, lacks its object). stop is set
+// by the first entry past the expansion limit, which ends the walk.
+func (p *tarPlan) next(h *tar.Header, names map[string]bool, refuse func(evidence.Refusal)) (name string, ok, stop bool) {
+	name, ok = regularTarEntry(h, refuse)
+	if !ok {
+		return "", false, false
+	}
+	if p.seen[name] {
+		refuse(evidence.Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
+		return "", false, false
+	}
+	p.seen[name] = true
+	if strings.HasSuffix(name, SidecarSuffix) {
+		if !names[strings.TrimSuffix(name, SidecarSuffix)] {
+			refuse(evidence.Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
+		}
+		return "", false, false
+	}
+	if h.Size > p.max-p.total { // not total+h.Size: that can overflow
+		refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", p.max)})
+		return "", false, true
+	}
+	p.total += h.Size
+	return name, true, false
+}
+
 // Walk reads the archive twice: once for the names and the sidecars (kept
-// in memory, each at most 1 MiB), then for the contents, streamed.
+// in memory, each at most 1 MiB; Size may have made this pass already),
+// then for the contents, streamed.
 func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, refuse func(evidence.Refusal)) error {
 	s.hashFile(s.abs)
-	ix, err := s.scan()
-	if err != nil {
-		return fmt.Errorf("archive %q: %w", s.root, err)
+	ix := s.ix
+	s.ix = nil
+	if ix == nil {
+		var err error
+		if ix, err = s.scan(nil, nil); err != nil {
+			return fmt.Errorf("archive %q: %w", s.root, err)
+		}
 	}
-	tr, c, err := s.open()
+	tr, c, err := s.open(false)
 	if err != nil {
 		return fmt.Errorf("archive %q: %w", s.root, err)
 	}
 	defer c.Close()
-	seen := map[string]bool{}
-	var total int64
+	plan := tarPlan{max: s.max, seen: map[string]bool{}}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -516,28 +615,15 @@ func (s *tarSource) Walk(ctx context.Context, fn func(evidence.Entry) error, ref
 			if ix.err == nil {
 				ix.err = err
 			}
-			return fmt.Errorf("archive %q: corrupt after %d entries: %w", s.root, len(seen), ix.err)
+			return fmt.Errorf("archive %q: corrupt after %d entries: %w", s.root, len(plan.seen), ix.err)
 		}
-		name, ok := regularTarEntry(h, refuse)
+		name, ok, stop := plan.next(h, ix.names, refuse)
+		if stop {
+			return nil
+		}
 		if !ok {
 			continue
 		}
-		if seen[name] {
-			refuse(evidence.Refusal{Path: CleanName(name), Reason: "archive holds this name twice; only the first is acquired"})
-			continue
-		}
-		seen[name] = true
-		if strings.HasSuffix(name, SidecarSuffix) {
-			if !ix.names[strings.TrimSuffix(name, SidecarSuffix)] {
-				refuse(evidence.Refusal{Path: CleanName(name), Reason: "sidecar without the object it describes: not acquired"})
-			}
-			continue
-		}
-		if h.Size > s.max-total { // not total+h.Size: that can overflow
-			refuse(evidence.Refusal{Path: CleanName(name), Reason: fmt.Sprintf("archive expands past the limit of %d bytes: this and later entries not acquired", s.max)})
-			return nil
-		}
-		total += h.Size
 		size := h.Size
 		e := evidence.Entry{
 			Path:    CleanName(name),

@@ -1,8 +1,15 @@
 package acquire
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"compress/gzip"
 	"context"
+	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,32 +56,113 @@ func (t *tally) End(phase string) {
 }
 
 // TestAcquireProgressTotals checks that storing and indexing announce
-// their whole work before reporting it done, and end at their totals.
+// their whole work before reporting it done, and end at their totals,
+// for a directory and for the same files in each kind of archive.
 func TestAcquireProgressTotals(t *testing.T) {
 	old := handOverEvery
 	handOverEvery = 0
 	defer func() { handOverEvery = old }()
-	src, err := OpenLocal(filepath.Join("..", "..", "testdata", "incident"), 0)
+	dir := filepath.Join("..", "..", "testdata", "incident")
+	for _, name := range []string{"", "incident.zip", "incident.tar", "incident.tar.gz", "incident.tgz"} {
+		t.Run("source "+name, func(t *testing.T) {
+			p := dir
+			if name != "" {
+				p = packDir(t, dir, filepath.Join(t.TempDir(), name))
+			}
+			src, err := OpenLocal(p, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := src.(evidence.Sizer); !ok {
+				t.Fatalf("%s: the source cannot tell its size", name)
+			}
+			st := newCase(t)
+			p2 := newTally()
+			rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}, Progress: p2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p2.doneBeforeTotal {
+				t.Errorf("work reported past the totals announced: %+v", p2)
+			}
+			for _, phase := range []string{evidence.PhaseStore, evidence.PhaseIndex} {
+				if p2.files[phase] == 0 || p2.ended[phase] != p2.files[phase] || p2.advanced[phase] != p2.bytes[phase] {
+					t.Errorf("%s: %d of %d files, %d of %d bytes", phase, p2.ended[phase], p2.files[phase], p2.advanced[phase], p2.bytes[phase])
+				}
+			}
+			if int64(len(rep.Stored)) != p2.files[evidence.PhaseStore] || len(rep.Stored) < 40 {
+				t.Errorf("stored %d items, %d announced", len(rep.Stored), p2.files[evidence.PhaseStore])
+			}
+		})
+	}
+}
+
+// packDir writes every file under dir into the archive out (.zip, .tar,
+// .tar.gz or .tgz, by its name), named by its path under dir, and
+// returns out.
+func packDir(t *testing.T, dir, out string) string {
+	t.Helper()
+	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newCase(t)
-	p := newTally()
-	rep, err := Acquire(context.Background(), st, AcquireOptions{Sources: []evidence.Source{src}, Actor: custody.Actor{Examiner: "e"}, Progress: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.doneBeforeTotal {
-		t.Errorf("work reported past the totals announced: %+v", p)
-	}
-	for _, phase := range []string{evidence.PhaseStore, evidence.PhaseIndex} {
-		if p.files[phase] == 0 || p.ended[phase] != p.files[phase] || p.advanced[phase] != p.bytes[phase] {
-			t.Errorf("%s: %d of %d files, %d of %d bytes", phase, p.ended[phase], p.files[phase], p.advanced[phase], p.bytes[phase])
+	defer f.Close()
+	var add func(name string, data []byte) error
+	var closeAll func() error
+	if strings.HasSuffix(out, ".zip") {
+		zw := zip.NewWriter(f)
+		add = func(name string, data []byte) error {
+			w, err := zw.Create(name)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(data)
+			return err
+		}
+		closeAll = zw.Close
+	} else {
+		var w io.Writer = f
+		var zw *gzip.Writer
+		if !strings.HasSuffix(out, ".tar") {
+			zw = gzip.NewWriter(f)
+			w = zw
+		}
+		tw := tar.NewWriter(w)
+		add = func(name string, data []byte) error {
+			if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Size: int64(len(data)), Mode: 0o644}); err != nil {
+				return err
+			}
+			_, err := tw.Write(data)
+			return err
+		}
+		closeAll = func() error {
+			if err := tw.Close(); err != nil || zw == nil {
+				return err
+			}
+			return zw.Close()
 		}
 	}
-	if int64(len(rep.Stored)) != p.files[evidence.PhaseStore] {
-		t.Errorf("stored %d items, %d announced", len(rep.Stored), p.files[evidence.PhaseStore])
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return add(filepath.ToSlash(rel), data)
+	})
+	if err == nil {
+		err = closeAll()
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestIndexProgressTotals checks that indexing later (index.Run)

@@ -24,19 +24,29 @@ type listed struct {
 // ListObjectVersions and falls back to ListObjectsV2 (no version ids)
 // when listing versions is not allowed.
 func (s *Source) list(ctx context.Context, emit func(listed) error, marker func(key string, when time.Time)) error {
-	err := s.listVersions(ctx, emit, marker)
+	return s.listing(ctx, true, emit, marker)
+}
+
+// listing is list; with counted, every key listed and selected is counted
+// in the source's Stats.
+func (s *Source) listing(ctx context.Context, counted bool, emit func(listed) error, marker func(key string, when time.Time)) error {
+	err := s.listVersions(ctx, counted, emit, marker)
 	if err == nil || !(isDenied(err) || isCode(err, "NotImplemented", "MethodNotAllowed")) {
 		return err
 	}
-	return s.listCurrent(ctx, emit)
+	return s.listCurrent(ctx, counted, emit)
 }
 
-func (s *Source) selected(key string) bool {
-	s.count(func(st *Stats) { st.Listed++ })
+func (s *Source) selected(key string, counted bool) bool {
+	if counted {
+		s.count(func(st *Stats) { st.Listed++ })
+	}
 	if !evidence.Selected(key, s.opts.Include, s.opts.Exclude) {
 		return false
 	}
-	s.count(func(st *Stats) { st.Selected++ })
+	if counted {
+		s.count(func(st *Stats) { st.Selected++ })
+	}
 	return true
 }
 
@@ -48,7 +58,7 @@ func (s *Source) listPrefix() *string {
 	return aws.String(s.prefix)
 }
 
-func (s *Source) listVersions(ctx context.Context, emit func(listed) error, marker func(string, time.Time)) error {
+func (s *Source) listVersions(ctx context.Context, counted bool, emit func(listed) error, marker func(string, time.Time)) error {
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
 	return eachPage(ctx, s3.NewListObjectVersionsPaginator(s.client, in), s.regionOpt(), func(out *s3.ListObjectVersionsOutput) error {
 		for _, dm := range out.DeleteMarkers {
@@ -61,7 +71,7 @@ func (s *Source) listVersions(ctx context.Context, emit func(listed) error, mark
 				continue
 			}
 			key := aws.ToString(v.Key)
-			if !s.selected(key) {
+			if !s.selected(key, counted) {
 				continue
 			}
 			vid := aws.ToString(v.VersionId)
@@ -74,12 +84,12 @@ func (s *Source) listVersions(ctx context.Context, emit func(listed) error, mark
 	})
 }
 
-func (s *Source) listCurrent(ctx context.Context, emit func(listed) error) error {
+func (s *Source) listCurrent(ctx context.Context, counted bool, emit func(listed) error) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: s.listPrefix()}
 	return eachPage(ctx, s3.NewListObjectsV2Paginator(s.client, in), s.regionOpt(), func(out *s3.ListObjectsV2Output) error {
 		for _, o := range out.Contents {
 			key := aws.ToString(o.Key)
-			if !s.selected(key) {
+			if !s.selected(key, counted) {
 				continue
 			}
 			if err := emit(listed{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size),

@@ -59,6 +59,8 @@ type fakeS3 struct {
 	afterList      map[string]string // key -> body it gets once listed
 	afterHead      map[string]string // key -> body it gets after a HEAD
 	ifMatch        map[string]string // key -> If-Match of its last GET
+	lists          int               // listing requests answered
+	beforeList     func(n int)       // called, f.mu held, before answering listing request n (from 1)
 }
 
 func newFakeS3(bucket string) *fakeS3 {
@@ -101,6 +103,12 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key == "" {
+		if q.Has("versions") && !f.versionsDenied || q.Get("list-type") == "2" {
+			f.lists++
+			if f.beforeList != nil {
+				f.beforeList(f.lists)
+			}
+		}
 		switch {
 		case r.Method == http.MethodHead:
 			w.Header().Set("x-amz-bucket-region", "eu-west-1")

@@ -85,10 +85,12 @@ type Source struct {
 	bucket, prefix string
 	opts           Options
 
-	mu     sync.Mutex
-	stats  Stats
-	state  *evidence.Bucket
-	region string
+	mu      sync.Mutex
+	stats   Stats
+	state   *evidence.Bucket
+	region  string
+	est     *estimate                // the count of the last Size, for the next Walk
+	correct func(files, bytes int64) // corrects Size's count (Correct)
 }
 
 // ParseURI splits s3://bucket[/prefix].

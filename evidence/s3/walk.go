@@ -94,10 +94,19 @@ type walk struct {
 func (s *Source) startWalk(ctx context.Context, tmp string) *walk {
 	window := 2 * s.opts.Concurrency
 	w := &walk{s: s, order: make(chan *s3Job, window), jobs: make(chan *s3Job), tokens: make(chan struct{}, window)}
+	est := s.takeEstimate()
 	go func() {
 		defer close(w.order)
 		defer close(w.jobs)
-		w.listErr = s.list(ctx, func(l listed) error { return w.enqueue(ctx, l) }, w.deleteMarker)
+		w.listErr = s.list(ctx, func(l listed) error {
+			if est != nil {
+				est.listed(l)
+			}
+			return w.enqueue(ctx, l)
+		}, w.deleteMarker)
+		if est != nil && w.listErr == nil {
+			est.end()
+		}
 	}()
 	for range s.opts.Concurrency {
 		w.workers.Add(1)
