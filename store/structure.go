@@ -223,6 +223,7 @@ type structureWalk struct {
 // these (an overflow count of four billion is a loop of four billion).
 func (w *structureWalk) pages() error {
 	info := w.s.db.Info()
+	released := 0
 	for id := 2; ; id++ {
 		p, err := w.tx.Page(id)
 		if err != nil || p == nil {
@@ -253,6 +254,12 @@ func (w *structureWalk) pages() error {
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
+		}
+		// Each header read maps the pages around it: release them every
+		// 64 MiB of the file.
+		if int64(id-released)*int64(info.PageSize) >= 64<<20 {
+			w.s.releaseMappedTx(w.tx)
+			released = id
 		}
 	}
 }
