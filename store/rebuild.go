@@ -62,6 +62,11 @@ func (s *Store) IndexCounts() (IndexCounts, error) {
 // the number of items reset changed.
 func (s *Store) ResetIndex(reset func(*evidence.Item) bool) (int, error) {
 	var changed int
+	// Dropping a bucket reads every page of it through the memory map, a
+	// gigabyte a second: release them as often, and all of them after.
+	stop := s.releaseEvery(2 * time.Millisecond)
+	defer s.releaseMapped()
+	defer stop()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range derivedBuckets {
 			if err := tx.DeleteBucket(name); err != nil {
@@ -111,6 +116,13 @@ func (s *Store) resetItems(b *bolt.Bucket, reset func(*evidence.Item) bool) (int
 	}
 	return len(out), nil
 }
+
+// ReleaseMappedWhile releases, every 20 ms until stop is called, the pages
+// of the case file that reads through its memory map made resident. The
+// store's own long reads release as they go; a caller that runs many
+// short ones (indexing, which reads the trees it writes to) keeps its
+// resident set bounded with it. Pages stay in the page cache.
+func (s *Store) ReleaseMappedWhile() (stop func()) { return s.releaseWhile() }
 
 // DedupOwner returns the event stored under duplicate key key at time t:
 // an event with that key not stored itself was dropped as its duplicate.
