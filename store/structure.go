@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -345,9 +346,10 @@ func (s *Store) checkBeforeWrite() error {
 	}
 	var roots []uint64
 	return s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if r := tx.Bucket(name).Root(); r != 0 {
-				roots = append(roots, uint64(r))
+		names := append(slices.Clip(allBuckets), bTrash) // bTrash only while a rebuild drops it
+		for _, name := range names {
+			if b := tx.Bucket(name); b != nil && b.Root() != 0 {
+				roots = append(roots, uint64(b.Root()))
 			}
 		}
 		for _, r := range roots {
