@@ -125,6 +125,9 @@ var bTrash = []byte("ev_trash")
 // dropTrash deletes, at most; the mapped pages are released after each.
 var trashSlice = 32 << 20
 
+// trashKeys bounds the keys one transaction of dropTrash deletes.
+const trashKeys = 64 << 10
+
 // dropTrash frees the derived buckets set aside, a slice per transaction.
 func (s *Store) dropTrash() error {
 	var left bool
@@ -168,20 +171,29 @@ func dropTrashSlice(tx *bolt.Tx) (bool, error) {
 	if b == nil {
 		return true, set.Delete(name)
 	}
+	// The slice's keys are read first and then deleted one by one: a
+	// cursor that deletes as it goes walks over the emptied pages again
+	// at every step until the transaction ends.
+	var keys [][]byte
+	subs := map[string]bool{}
+	n := 0
 	c := b.Cursor()
-	k, v := c.First()
-	if k == nil {
+	for k, v := c.First(); k != nil && n < trashSlice && len(keys) < trashKeys; k, v = c.Next() {
+		n += len(k) + len(v)
+		keys = append(keys, bytes.Clone(k))
+		if v == nil {
+			subs[string(k)] = true
+		}
+	}
+	if len(keys) == 0 {
 		return true, set.DeleteBucket(name)
 	}
-	for n := 0; k != nil && n < trashSlice; k, v = c.First() {
-		n += len(k) + len(v)
-		if v == nil && b.Bucket(k) != nil {
-			if err := b.DeleteBucket(k); err != nil {
-				return true, err
-			}
-			continue
+	for _, k := range keys {
+		del := b.Delete
+		if subs[string(k)] && b.Bucket(k) != nil {
+			del = b.DeleteBucket
 		}
-		if err := c.Delete(); err != nil {
+		if err := del(k); err != nil {
 			return true, err
 		}
 	}
