@@ -45,13 +45,29 @@ func (s *Store) IndexCounts() (IndexCounts, error) {
 		if err != nil {
 			return err
 		}
-		c.Blocks = tx.Bucket(bEvents).Stats().KeyN
-		c.Keys = tx.Bucket(bEvPost).Stats().KeyN
-		c.Batches = tx.Bucket(bEvBatches).Stats().KeyN
-		c.Dedup = tx.Bucket(bEvDedup).Stats().KeyN
+		c.Blocks = s.countKeys(tx, bEvents)
+		c.Keys = s.countKeys(tx, bEvPost)
+		c.Batches = s.countKeys(tx, bEvBatches)
+		c.Dedup = s.countKeys(tx, bEvDedup)
 		return nil
 	})
 	return c, err
+}
+
+// countKeys counts the keys of a top-level bucket, releasing the mapped
+// pages every 64 MiB of keys and values stepped over. (bbolt's Stats
+// reads every page of the bucket in one call: the whole index, resident.)
+func (s *Store) countKeys(tx *bolt.Tx, name []byte) int {
+	n, spanned := 0, 0
+	c := tx.Bucket(name).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		n++
+		if spanned += len(k) + len(v); spanned >= releaseEvery*ChunkSize {
+			s.releaseMappedTx(tx)
+			spanned = 0
+		}
+	}
+	return n
 }
 
 // ResetIndex drops every event, posting, batch and duplicate key and hands
