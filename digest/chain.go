@@ -143,7 +143,7 @@ func (v *verifier) link(c *chain, n, p *summary, invalid []*summary) {
 	if len(x) == 0 {
 		// The predecessor may be there but unreadable.
 		if !v.unreadablePredecessor(n, invalid) {
-			v.missingPredecessor(n, p)
+			v.missingPredecessor(c.key, n, p)
 		}
 		return
 	}
@@ -172,6 +172,7 @@ func (v *verifier) link(c *chain, n, p *summary, invalid []*summary) {
 	switch gap := n.start.Sub(pred.end); {
 	case gap > continuityTolerance:
 		v.add(problem(DigestMissing, n.found, n.item, fmt.Sprintf("no digest covers deliveries from %s to %s, between this digest and its predecessor %s", ts(pred.end), ts(n.start), pred.found)))
+		v.gaps = append(v.gaps, newGap(c.key, pred, n, GapMissing))
 	case gap < -continuityTolerance:
 		v.notices = append(v.notices, fmt.Sprintf("%s starts at %s, before its predecessor %s ends (%s)", n.found, ts(n.start), pred.found, ts(pred.end)))
 	}
@@ -234,8 +235,9 @@ func (v *verifier) chainSummary(c *chain, list []*summary) ChainSummary {
 
 // missingPredecessor reports the digest n names as its predecessor,
 // which is not in the evidence, and any further digests missing between
-// it and p, the digest found before n.
-func (v *verifier) missingPredecessor(n, p *summary) {
+// it and p, the digest found before n; the period from p's end to the
+// missing predecessor's end is a gap of chain c.
+func (v *verifier) missingPredecessor(c chainKey, n, p *summary) {
 	if p == nil {
 		if n.inRange {
 			v.notices = append(v.notices, fmt.Sprintf("%s is the oldest digest of its chain in the evidence; its predecessor %s was not acquired (or was deleted)", n.found, n.prevObject))
@@ -255,6 +257,9 @@ func (v *verifier) missingPredecessor(n, p *summary) {
 		return
 	}
 	v.add(problem(DigestMissing, n.prevObject, 0, fmt.Sprintf("named by %s as its predecessor (deliveries up to %s); not in the evidence", n.found, ts(missEnd))))
+	if missEnd.Sub(p.end) > continuityTolerance {
+		v.gaps = append(v.gaps, gapUntil(c, p, n, missEnd, GapMissing))
+	}
 	gap := missStart.Sub(p.end)
 	if gap <= continuityTolerance+time.Minute || !v.inRange(p.end, missStart) {
 		return

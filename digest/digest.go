@@ -92,14 +92,22 @@ type Result struct {
 	SignaturesMissing  int              `json:"signatures_missing"` // digests with no signature known
 	Problems           finding.Problems `json:"problems"`           // every finding, with an object and, in a case, an item
 	Notices            []string         `json:"notices"`
-	// Gaps are periods within a chain that no digest covers because the
-	// chain was restarted. They are not integrity problems (the digests
-	// that exist are valid) but the logs of a gap cannot be validated.
+	// Gaps are periods within a chain that no digest in the evidence
+	// covers, each with its Reason: the chain was restarted (GapRestarted:
+	// not an integrity problem, the digests that exist are valid) or its
+	// digests are missing (GapMissing: also a DIGEST_MISSING problem).
+	// Either way the logs of a gap cannot be validated.
 	Gaps []Gap `json:"gaps"`
 }
 
-// GapRestarted is the reason of a gap where a digest starts a new chain.
-const GapRestarted = "logging or validation was off"
+// The reasons of a gap.
+const (
+	// GapRestarted: a digest starts a new chain.
+	GapRestarted = "logging or validation was off"
+	// GapMissing: the chain links across the gap, but the digests that
+	// cover it are not in the evidence (deleted, or not acquired).
+	GapMissing = "digests are missing"
+)
 
 // Gap is a period of a chain that no digest covers.
 type Gap struct {
@@ -116,8 +124,14 @@ type Gap struct {
 
 // newGap returns the gap of chain c between digests p and n.
 func newGap(c chainKey, p, n *summary, reason string) Gap {
-	h := n.start.Sub(p.end).Hours()
-	return Gap{Account: c.account, Region: c.region, Trail: c.trail, From: p.end.UTC(), To: n.start.UTC(),
+	return gapUntil(c, p, n, n.start, reason)
+}
+
+// gapUntil returns the gap of chain c from the end of digest p to time
+// to, ended by digest n.
+func gapUntil(c chainKey, p, n *summary, to time.Time, reason string) Gap {
+	h := to.Sub(p.end).Hours()
+	return Gap{Account: c.account, Region: c.region, Trail: c.trail, From: p.end.UTC(), To: to.UTC(),
 		Hours: float64(int64(h*100+0.5)) / 100, Reason: reason, After: p.found, Before: n.found}
 }
 

@@ -482,6 +482,30 @@ func TestChainShapes(t *testing.T) {
 		if got := findings(r); !slices.Equal(got, want) || !strings.Contains(r.Problems[0].Detail, "no digest covers deliveries from 2026-03-10T08:41:07Z to 2026-03-10T09:11:07Z") {
 			t.Errorf("got %+v", r.Problems)
 		}
+		if len(r.Gaps) != 1 || r.Gaps[0].Reason != digest.GapMissing || r.Gaps[0].Hours != 0.5 || r.Gaps[0].Before != c2.Digests[3].Key {
+			t.Errorf("gaps %+v", r.Gaps)
+		}
+	})
+	t.Run("deleted digests leave a gap", func(t *testing.T) {
+		c := build(nil)
+		files := c.Files()
+		delete(files, c.Digests[1].Key)
+		delete(files, c.Digests[2].Key)
+		r, err := digest.Verify(context.Background(), objects(files), digest.Options{Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Gaps) != 1 {
+			t.Fatalf("gaps %+v", r.Gaps)
+		}
+		g := r.Gaps[0]
+		if g.Reason != digest.GapMissing || !g.From.Equal(c.Digests[0].End) || g.After != c.Digests[0].Key || g.Before != c.Digests[3].Key ||
+			g.To.Sub(c.Digests[2].End).Abs() > 15*time.Minute || g.Account != testAccount {
+			t.Errorf("gap %+v; digests end %s, %s", g, c.Digests[0].End, c.Digests[2].End)
+		}
+		if s := r.Summary(); !strings.Contains(s, "problems found; 1 gap of ") || !strings.HasSuffix(s, ", "+digest.GapMissing) {
+			t.Errorf("summary %q", s)
+		}
 	})
 	t.Run("acquired period starts mid-chain", func(t *testing.T) {
 		c := build(nil)

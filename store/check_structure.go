@@ -22,16 +22,23 @@ func (s *Store) checkPages(ctx context.Context, res *CheckResult) (damaged bool,
 // notices) and events of items that are not in the case.
 func (s *Store) checkOrphans(res *CheckResult, blobs map[uint64]bool) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		orphanChunks(tx, res, blobs)
+		s.orphanChunks(tx, res, blobs)
 		orphanEvents(tx, res)
 		return nil
 	})
 }
 
-func orphanChunks(tx *bolt.Tx, res *CheckResult, blobs map[uint64]bool) {
+func (s *Store) orphanChunks(tx *bolt.Tx, res *CheckResult, blobs map[uint64]bool) {
 	orphans := map[uint64]int{}
 	c := tx.Bucket(bBlobs).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	var spanned int // bytes of chunks stepped over since the last release
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		// Stepping from chunk to chunk maps pages around each one's key:
+		// release them every 64 MiB of chunks, as reading them does.
+		if spanned += len(v); spanned >= releaseEvery*ChunkSize {
+			s.releaseMappedTx(tx)
+			spanned = 0
+		}
 		if len(k) != 12 {
 			res.add(ProblemStore, 0, "", fmt.Sprintf("malformed chunk key %x", k))
 			continue

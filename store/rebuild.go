@@ -45,13 +45,29 @@ func (s *Store) IndexCounts() (IndexCounts, error) {
 		if err != nil {
 			return err
 		}
-		c.Blocks = tx.Bucket(bEvents).Stats().KeyN
-		c.Keys = tx.Bucket(bEvPost).Stats().KeyN
-		c.Batches = tx.Bucket(bEvBatches).Stats().KeyN
-		c.Dedup = tx.Bucket(bEvDedup).Stats().KeyN
+		c.Blocks = s.countKeys(tx, bEvents)
+		c.Keys = s.countKeys(tx, bEvPost)
+		c.Batches = s.countKeys(tx, bEvBatches)
+		c.Dedup = s.countKeys(tx, bEvDedup)
 		return nil
 	})
 	return c, err
+}
+
+// countKeys counts the keys of a top-level bucket, releasing the mapped
+// pages every 64 MiB of keys and values stepped over. (bbolt's Stats
+// reads every page of the bucket in one call: the whole index, resident.)
+func (s *Store) countKeys(tx *bolt.Tx, name []byte) int {
+	n, spanned := 0, 0
+	c := tx.Bucket(name).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		n++
+		if spanned += len(k) + len(v); spanned >= releaseEvery*ChunkSize {
+			s.releaseMappedTx(tx)
+			spanned = 0
+		}
+	}
+	return n
 }
 
 // ResetIndex drops every event, posting, batch and duplicate key and hands
@@ -60,12 +76,39 @@ func (s *Store) IndexCounts() (IndexCounts, error) {
 // transaction: after it, the case holds its evidence and custody log as
 // before and no derived data, or, if it fails, is as it was. It returns
 // the number of items reset changed.
+//
+// The transaction sets the derived buckets aside (bTrash) and puts empty
+// ones in their place; dropTrash then frees their pages a slice at a
+// time. Dropping them whole would read every page of them through the
+// memory map in one go: 1.2 GB resident for a 4M-event case.
 func (s *Store) ResetIndex(reset func(*evidence.Item) bool) (int, error) {
+	changed, err := s.setIndexAside(reset)
+	if err != nil {
+		return changed, err
+	}
+	return changed, s.dropTrash()
+}
+
+// setIndexAside is ResetIndex's transaction: the derived buckets set aside
+// in bTrash, empty ones in their place, the items reset.
+func (s *Store) setIndexAside(reset func(*evidence.Item) bool) (int, error) {
 	var changed int
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		trash, err := tx.CreateBucketIfNotExists(bTrash)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", bTrash, err)
+		}
+		seq, err := trash.NextSequence()
+		if err != nil {
+			return err
+		}
+		set, err := trash.CreateBucket(u64(seq))
+		if err != nil {
+			return fmt.Errorf("create %s %d: %w", bTrash, seq, err)
+		}
 		for _, name := range derivedBuckets {
-			if err := tx.DeleteBucket(name); err != nil {
-				return fmt.Errorf("drop %s: %w", name, err)
+			if err := tx.MoveBucket(name, nil, set); err != nil {
+				return fmt.Errorf("set %s aside: %w", name, err)
 			}
 			if _, err := tx.CreateBucket(name); err != nil {
 				return fmt.Errorf("create %s: %w", name, err)
@@ -77,16 +120,100 @@ func (s *Store) ResetIndex(reset func(*evidence.Item) bool) (int, error) {
 				return err
 			}
 		}
-		var err error
 		changed, err = s.resetItems(tx.Bucket(bItems), reset)
 		return err
 	})
-	if err == nil {
-		s.dedup.mu.Lock()
-		s.dedup.owner = nil // the duplicate-key bucket is empty again
-		s.dedup.mu.Unlock()
+	if err != nil {
+		return changed, err
 	}
-	return changed, err
+	s.dedup.mu.Lock()
+	s.dedup.owner = nil // the duplicate-key bucket is empty again
+	s.dedup.mu.Unlock()
+	return changed, nil
+}
+
+// bTrash holds the derived buckets a rebuild set aside, each set under a
+// sequence number, until dropTrash has freed them. It exists only in
+// between: a writable open drops what an interrupted rebuild left.
+var bTrash = []byte("ev_trash")
+
+// trashSlice is how many bytes of keys and values one transaction of
+// dropTrash deletes, at most; the mapped pages are released after each.
+var trashSlice = 32 << 20
+
+// trashKeys bounds the keys one transaction of dropTrash deletes.
+const trashKeys = 64 << 10
+
+// dropTrash frees the derived buckets set aside, a slice per transaction.
+func (s *Store) dropTrash() error {
+	var left bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		left = tx.Bucket(bTrash) != nil
+		return nil
+	})
+	for left && err == nil {
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			left, err = dropTrashSlice(tx)
+			return err
+		})
+		s.releaseMapped()
+	}
+	if err != nil {
+		return fmt.Errorf("drop the derived data set aside: %w", err)
+	}
+	return nil
+}
+
+// dropTrashSlice deletes up to trashSlice bytes of what bTrash holds, and
+// reports whether anything is left.
+func dropTrashSlice(tx *bolt.Tx) (bool, error) {
+	trash := tx.Bucket(bTrash)
+	if trash == nil {
+		return false, nil
+	}
+	seq, _ := trash.Cursor().First()
+	if seq == nil {
+		return false, tx.DeleteBucket(bTrash)
+	}
+	set := trash.Bucket(seq)
+	if set == nil {
+		return true, trash.Delete(seq)
+	}
+	name, _ := set.Cursor().First()
+	if name == nil {
+		return true, trash.DeleteBucket(seq)
+	}
+	b := set.Bucket(name)
+	if b == nil {
+		return true, set.Delete(name)
+	}
+	// The slice's keys are read first and then deleted one by one: a
+	// cursor that deletes as it goes walks over the emptied pages again
+	// at every step until the transaction ends.
+	var keys [][]byte
+	subs := map[string]bool{}
+	n := 0
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && n < trashSlice && len(keys) < trashKeys; k, v = c.Next() {
+		n += len(k) + len(v)
+		keys = append(keys, bytes.Clone(k))
+		if v == nil {
+			subs[string(k)] = true
+		}
+	}
+	if len(keys) == 0 {
+		return true, set.DeleteBucket(name)
+	}
+	for _, k := range keys {
+		del := b.Delete
+		if subs[string(k)] && b.Bucket(k) != nil {
+			del = b.DeleteBucket
+		}
+		if err := del(k); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 func (s *Store) resetItems(b *bolt.Bucket, reset func(*evidence.Item) bool) (int, error) {
@@ -111,6 +238,13 @@ func (s *Store) resetItems(b *bolt.Bucket, reset func(*evidence.Item) bool) (int
 	}
 	return len(out), nil
 }
+
+// ReleaseMappedWhile releases, every 20 ms until stop is called, the pages
+// of the case file that reads through its memory map made resident. The
+// store's own long reads release as they go; a caller that runs many
+// short ones (indexing, which reads the trees it writes to) keeps its
+// resident set bounded with it. Pages stay in the page cache.
+func (s *Store) ReleaseMappedWhile() (stop func()) { return s.releaseWhile() }
 
 // DedupOwner returns the event stored under duplicate key key at time t:
 // an event with that key not stored itself was dropped as its duplicate.

@@ -184,8 +184,9 @@ func Open(path string, opts Options) (*Store, error) {
 
 // prepare checks what Open opened and, for a writer, brings it up to date:
 // a writable open refuses a damaged case before writing anything, removes
-// the remains of an interrupted blob write and records the custody head
-// of a case written before it was kept.
+// the remains of an interrupted blob write and of an interrupted rebuild's
+// derived data, and records the custody head of a case written before it
+// was kept.
 func (s *Store) prepare() error {
 	if err := s.checkSchema(); err != nil {
 		return err
@@ -193,7 +194,7 @@ func (s *Store) prepare() error {
 	if s.readOnly {
 		return nil
 	}
-	for _, step := range []func() error{s.checkBeforeWrite, s.upgradeSchema, s.dropPendingBlobs, s.recordCustodyHead} {
+	for _, step := range []func() error{s.checkBeforeWrite, s.upgradeSchema, s.dropPendingBlobs, s.dropTrash, s.recordCustodyHead} {
 		if err := step(); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -223,6 +224,7 @@ type structureWalk struct {
 // these (an overflow count of four billion is a loop of four billion).
 func (w *structureWalk) pages() error {
 	info := w.s.db.Info()
+	released := 0
 	for id := 2; ; id++ {
 		p, err := w.tx.Page(id)
 		if err != nil || p == nil {
@@ -253,6 +255,12 @@ func (w *structureWalk) pages() error {
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
+		}
+		// Each header read maps the pages around it: release them every
+		// 64 MiB of the file.
+		if int64(id-released)*int64(info.PageSize) >= 64<<20 {
+			w.s.releaseMappedTx(w.tx)
+			released = id
 		}
 	}
 }
@@ -338,9 +346,10 @@ func (s *Store) checkBeforeWrite() error {
 	}
 	var roots []uint64
 	return s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if r := tx.Bucket(name).Root(); r != 0 {
-				roots = append(roots, uint64(r))
+		names := append(slices.Clip(allBuckets), bTrash) // bTrash only while a rebuild drops it
+		for _, name := range names {
+			if b := tx.Bucket(name); b != nil && b.Root() != 0 {
+				roots = append(roots, uint64(b.Root()))
 			}
 		}
 		for _, r := range roots {

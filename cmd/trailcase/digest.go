@@ -41,7 +41,9 @@ A chain that restarts (logging or log file validation was off, then on again) le
 no digest covers: not an integrity problem, since the digests that exist are valid, but the
 verdict line names each gap ("valid; 1 gap of 6 h: 2025-03-11T04:00Z–10:00Z, logging or
 validation was off"), --json lists them under "gaps", and logs written in a gap are named
-in a notice: they cannot be validated.
+in a notice: they cannot be validated. Digests missing from the evidence are DIGEST_MISSING
+problems, and the period they leave uncovered is a gap too, with the reason "digests are
+missing".
 
 Public keys come from the case (acquire --public-keys, keys fetch) and from --public-keys.
 A digest whose signature is unknown (no S3 metadata, no signed successor) or cannot be

@@ -39,6 +39,9 @@ func Deep(ctx context.Context, st *store.Store, progress evidence.Progress) (Dee
 		progress = evidence.NoProgress{}
 	}
 	rep := DeepReport{Problems: finding.ItemProblems{}}
+	// The stored events and the duplicate keys are read through the case
+	// file's memory map, in many short reads.
+	defer st.ReleaseMappedWhile()()
 	ids := make(chan evidence.Item)
 	var mu sync.Mutex
 	var firstErr error

@@ -40,7 +40,12 @@ func Rebuild(ctx context.Context, st *store.Store, prog evidence.Progress) (Rebu
 	if err != nil {
 		return rep, err
 	}
+	// Indexing reads the trees it writes to through the case file's
+	// memory map; with a case's worth of evidence to index again, the
+	// pages it reads would add up to the size of the index.
+	stop := st.ReleaseMappedWhile()
 	rep.Index, err = Run(ctx, st, st.NewWriter(0), prog)
+	stop()
 	if err != nil {
 		return rep, err
 	}

@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -125,21 +124,23 @@ func (v *view) digestView() checkView {
 		v.NoGaps = gapsNotChecked
 		return cv
 	}
-	v.Gaps = digestGaps(res.Problems)
-	v.NoGaps = noGapSentence
+	v.Gaps, v.GapsNote = v.gapRows()
 	if cv.Verdict == nil {
 		cv.Verdict = []string{fmt.Sprintf("CloudTrail digest validation (%s) checked %s in %s against %s; %s verified; %s.",
 			fmtTime(cv.C.Time), plural(res.DigestsChecked, "digest"), plural(len(res.Chains), "chain"), plural(res.LogsChecked, "log copy"),
 			plural(res.SignaturesVerified, "signature"), plural(len(res.Problems), "problem"))}
-		switch len(v.Gaps) {
-		case 0:
-			cv.Verdict = append(cv.Verdict, noGapSentence)
-		default:
+		switch {
+		case len(v.Gaps) > 0:
 			var gs []string
 			for _, g := range v.Gaps {
-				gs = append(gs, g.Text)
+				gs = append(gs, g.Text+" ("+g.Why+")")
 			}
 			cv.Verdict = append(cv.Verdict, fmt.Sprintf("%s: %s.", plural(len(v.Gaps), "CloudTrail digest gap"), strings.Join(gs, "; ")))
+		case v.NoGaps != "":
+			cv.Verdict = append(cv.Verdict, v.NoGaps)
+		}
+		if v.GapsNote != "" {
+			cv.Verdict = append(cv.Verdict, v.GapsNote)
 		}
 	}
 	v.staleNote(&cv, "trailcase digest verify")
@@ -205,51 +206,4 @@ func rows(check string, fs []finding.Finding) []findingRow {
 		out = append(out, findingRow{Level: string(lvl), Kind: kind, Check: check, Object: obj, Detail: f.Detail})
 	}
 	return out
-}
-
-// gapTimes finds the two times of a DIGEST_MISSING detail that names the
-// deliveries no digest covers.
-var gapTimes = regexp.MustCompile(`from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) to (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)`)
-
-// What the report says in place of the gap table: the digest chains have
-// no gap, or no digest validation has run.
-const (
-	noGapSentence  = "The digest chains have no gap."
-	gapsNotChecked = "Unknown: CloudTrail digest validation was not run."
-)
-
-// digestGaps reads the stretches no digest covers from the digest
-// check's DIGEST_MISSING findings.
-func digestGaps(fs []finding.Finding) []gap {
-	var out []gap
-	for _, f := range fs {
-		if f.Kind != finding.DigestMissing {
-			continue
-		}
-		m := gapTimes.FindStringSubmatch(f.Detail)
-		if m == nil {
-			continue
-		}
-		from, err1 := time.Parse(time.RFC3339, m[1])
-		to, err2 := time.Parse(time.RFC3339, m[2])
-		if err1 != nil || err2 != nil || !to.After(from) {
-			continue
-		}
-		out = append(out, gap{From: from.UTC(), To: to.UTC(), Text: gapText(from.UTC(), to.UTC()), Object: f.Object})
-	}
-	return out
-}
-
-// gapText writes "6 h, 2025-03-11 04:00–10:00 UTC".
-func gapText(from, to time.Time) string {
-	d := to.Sub(from).Round(time.Minute)
-	length := fmt.Sprintf("%d h", int(d/time.Hour))
-	if d%time.Hour != 0 {
-		length = fmt.Sprintf("%d h %02d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
-	}
-	end := to.Format("2006-01-02 15:04")
-	if from.Format("2006-01-02") == to.Format("2006-01-02") {
-		end = to.Format("15:04")
-	}
-	return fmt.Sprintf("%s, %s–%s UTC", length, from.Format("2006-01-02 15:04"), end)
 }

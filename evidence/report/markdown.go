@@ -117,12 +117,15 @@ func (m *mdWriter) findings() {
 	m.p("\n### Coverage gaps\n\n")
 	switch {
 	case len(v.Gaps) > 0:
-		m.table("no CloudTrail digest covers", "missing digest (key inferred)")
+		m.table("no CloudTrail digest covers", "why", "chain (account, region, trail)")
 		for _, g := range v.Gaps {
-			m.row(g.Text, g.Object)
+			m.row(g.Text, g.Why, g.Chain)
 		}
 	default:
 		m.p("%s\n", v.NoGaps)
+	}
+	if v.GapsNote != "" {
+		m.p("\n%s\n", inline(v.GapsNote))
 	}
 	if len(v.Notices) > 0 {
 		m.p("\n### Notices\n\n")

@@ -267,11 +267,14 @@ func (p *pdfWriter) findings() {
 	case len(v.Gaps) > 0:
 		var rows [][]string
 		for _, g := range v.Gaps {
-			rows = append(rows, []string{g.Text, g.Object})
+			rows = append(rows, []string{g.Text, g.Why, g.Chain})
 		}
-		p.table([]column{{"No CloudTrail digest covers", 0.4, false}, {"Missing digest (key inferred)", 0.6, true}}, rows)
+		p.table([]column{{"No CloudTrail digest covers", 0.36, false}, {"Why", 0.32, false}, {"Chain (account, region, trail)", 0.32, true}}, rows)
 	default:
 		p.para(v.NoGaps)
+	}
+	if v.GapsNote != "" {
+		p.para(v.GapsNote)
 	}
 	if len(v.Notices) > 0 {
 		p.h3("Notices")

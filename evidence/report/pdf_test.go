@@ -64,7 +64,8 @@ func checkPages(t *testing.T, form string, pages []string) {
 func TestPDF(t *testing.T) {
 	poppler(t)
 	st := newCase(t, "Operation Tidewater", false)
-	putCheck(t, st, "digest", false, "1 problem", `{"valid":false,"chains":[],"digests_checked":2,"logs_checked":1,"problems":[{"kind":"DIGEST_MISSING","object":"AWSLogs/x_20250311T0400Z.json.gz","detail":"no digest in the evidence covers deliveries from 2025-03-11T04:00:00Z to 2025-03-11T10:00:00Z (about 6 digests, named by none; key inferred from the chain's period)"}],"notices":["a notice"]}`, time.Now().Add(time.Hour))
+	putCheck(t, st, "digest", false, "1 problem", `{"valid":false,"chains":[],"digests_checked":2,"logs_checked":1,"problems":[{"kind":"DIGEST_MISSING","object":"AWSLogs/x_20250311T0400Z.json.gz","detail":"no digest in the evidence covers deliveries from 2025-03-11T04:00:00Z to 2025-03-11T10:00:00Z (about 6 digests, named by none; key inferred from the chain's period)"}],"notices":["a notice"],`+
+		`"gaps":[{"account":"111122223333","region":"us-east-1","trail":"t","from":"2025-03-11T04:00:00Z","to":"2025-03-11T10:00:00Z","hours":6,"reason":"digests are missing"}]}`, time.Now().Add(time.Hour))
 	opts := testOpts
 	opts.Paper = "letter"
 	r, err := Build(context.Background(), st, opts)
@@ -93,7 +94,7 @@ func TestPDF(t *testing.T) {
 	pages := pdfPages(t, path)
 	checkPages(t, "pdf", pages)
 	text := strings.Join(pages, "\n")
-	for _, want := range []string{"Operation Tidewater", "1 CloudTrail digest gap: 6 h, 2025-03-11 04:00–10:00 UTC", "DIGEST_MISSING",
+	for _, want := range []string{"Operation Tidewater", "1 CloudTrail digest gap: 6 h, 2025-03-11 04:00–10:00 UTC (digests missing from the evidence)", "DIGEST_MISSING",
 		"a notice", "Evidence number E01", "The custody log of 3 entries is unbroken", "Sign-off", r.Case.CustodyHead.String()} {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
 			t.Errorf("pdf lacks %q", want)

@@ -56,9 +56,16 @@ type Report struct {
 	CustodyChain  CustodyChain            `json:"custody_chain"`
 	Rechecked     Recheck                 `json:"rechecked"`
 	Checks        Checks                  `json:"checks"`
-	Buckets       []evidence.Bucket       `json:"buckets"`
-	Events        EventSummary            `json:"events"`
-	Acquisitions  []Acquisition           `json:"acquisitions"`
+	// DigestGaps are the periods no CloudTrail digest in the evidence
+	// covers, from the stored digest verification: chain restarts and
+	// stretches of missing digests, each period of a chain once, in time
+	// order. Nil (null) when unknown, and DigestGapsNote says why; a note
+	// with gaps says what they may lack.
+	DigestGaps     []DigestGap       `json:"digest_gaps"`
+	DigestGapsNote string            `json:"digest_gaps_note,omitempty"`
+	Buckets        []evidence.Bucket `json:"buckets"`
+	Events         EventSummary      `json:"events"`
+	Acquisitions   []Acquisition     `json:"acquisitions"`
 	// Findings are the rule and coverage findings of the case's events.
 	Findings *RuleFindings `json:"findings"`
 	// Manifest describes the manifest CSV written beside the report; nil
@@ -250,6 +257,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	if err := r.readChecks(st); err != nil {
 		return nil, err
 	}
+	r.DigestGaps, r.DigestGapsNote = readDigestGaps(r.Checks.Digest)
 	r.Acquisitions = acquisitions(r.Custody, r.Evidence)
 
 	buckets, err := st.Buckets()

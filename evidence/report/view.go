@@ -28,6 +28,7 @@ type view struct {
 	MoreFindings               string       // what past maxRows was left out, in a sentence
 	Gaps                       []gap
 	NoGaps                     string // said in place of the gap table when Gaps is empty
+	GapsNote                   string // said under the gap table: what it may lack
 	Notices                    []string
 
 	Rules      []ruleRow // rule and coverage findings, most severe first
@@ -78,7 +79,8 @@ type findingRow struct {
 type gap struct {
 	From, To time.Time
 	Text     string // "6 h, 2025-03-11 04:00–10:00 UTC"
-	Object   string
+	Why      string // "digests missing from the evidence"
+	Chain    string // account, region, trail
 }
 
 // acquisitionView is one acquisition with its times and sizes in words.
