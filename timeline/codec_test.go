@@ -3,6 +3,7 @@ package timeline
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -48,6 +49,9 @@ func TestCodecRoundTrip(t *testing.T) {
 func FuzzDecodeEvent(f *testing.F) {
 	e := Event{Source: "elb", Fields: map[string]string{"a": "b"}, Annotations: []string{"x"}, Raw: json.RawMessage(`"line"`)}
 	f.Add(EncodeEvent(nil, &e))
+	f.Add(encodeEvent(nil, &e, codecV2))
+	line := Event{Source: "vpcflow", fieldNames: []string{"version", "srcaddr"}, fieldValues: []string{"2", "10.0.0.1"}, Raw: json.RawMessage(`"2 10.0.0.1"`)}
+	f.Add(EncodeEvent(nil, &line))
 	f.Add([]byte{codecV1, 0xff, 0xff})
 	f.Add([]byte{codecV2, hasTime | hasEnd, 0x00})
 	f.Add([]byte(`{"source":"vpcflow"}`))
@@ -61,4 +65,66 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("re-encode changed the event: %v", err)
 		}
 	})
+}
+
+// Version 3 writes a field's value as its place in the raw text when the
+// raw text holds it byte for byte, and as a string when not (an escaped
+// quote, a value the parser made); both read back, as do the same events
+// in version 2.
+func TestCodecV3FieldRefs(t *testing.T) {
+	e := Event{Source: SourceELB, Kind: "elb-alb", Record: 3,
+		Fields: map[string]string{
+			"type": "https", "client:port": "203.0.113.7:4431", "request": `GET https://x/?q="a" HTTP/1.1`,
+			"request_url": "https://x/", "user_agent": "curl/8.1", "made": "not in the line", "s": "-", "empty": "",
+		},
+		Raw: json.RawMessage(`"https 2024-05-01T10:00:00Z app/x 203.0.113.7:4431 \"GET https://x/?q=\"a\" HTTP/1.1\" \"curl/8.1\""`)}
+	v3 := EncodeEvent(nil, &e)
+	v2 := encodeEvent(nil, &e, codecV2)
+	if v3[0] != codecV3 || len(v3) >= len(v2) {
+		t.Fatalf("version %d, %d bytes (version 2: %d)", v3[0], len(v3), len(v2))
+	}
+	for _, b := range [][]byte{v3, v2} {
+		got, err := DecodeEvent(b)
+		if err != nil || !reflect.DeepEqual(got, e) {
+			t.Fatalf("version %d: %v\n got %+v\nwant %+v", b[0], err, got, e)
+		}
+	}
+	// A reference past the raw text is an error, never a value.
+	short := append([]byte(nil), v3[:len(v3)-len(e.Raw)]...)
+	short = append(short, e.Raw[:5]...)
+	if _, err := DecodeEvent(short); err == nil {
+		t.Fatal("a field past the raw text decoded")
+	}
+}
+
+// The parsers' field names are those of the stored lists: a parser that
+// names its fields otherwise needs a new list, or its events store every
+// name again.
+func TestFieldListsCoverParsers(t *testing.T) {
+	sortedWith := func(names []string, extra ...string) []string {
+		out := slices.Concat(names, extra)
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		names []string
+		want  uint64
+	}{
+		{flowFieldOrder[:14], 1}, {flowFieldOrder, 1}, {sortedWith(flowFieldOrder[:21]), 2},
+		{sortedWith(albFields, "request_method", "request_url", "request_protocol"), 3},
+		{sortedWith(albFields[:29], "request_method", "request_url", "request_protocol"), 3},
+		{sortedWith(clbFields, "request_method", "request_url", "request_protocol"), 4},
+		{sortedWith(nlbFields), 5}, {sortedWith(connFields), 6},
+		{[]string{"srcaddr", "dstaddr"}, 0},
+	} {
+		if got := fieldListOf(tc.names, 0); got != tc.want {
+			t.Errorf("%d names from %q: list %d, want %d", len(tc.names), tc.names[0], got, tc.want)
+		}
+		if tc.want != 0 && !slices.Equal(fieldList(tc.want, uint64(len(tc.names))), tc.names) {
+			t.Errorf("list %d of %d names does not read back", tc.want, len(tc.names))
+		}
+	}
+	if fieldList(0, 14) != nil || fieldList(1, 41) != nil || fieldList(7, 1) != nil {
+		t.Error("a list that does not exist")
+	}
 }
