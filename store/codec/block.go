@@ -34,10 +34,12 @@ const (
 
 // The zstd encoder and decoder are made on first use and shared: both
 // are safe for concurrent use through EncodeAll and DecodeAll, and each
-// holds tables a block should not pay for again.
+// holds tables a block should not pay for again. The fastest level: on
+// the blocks of the benchmark corpus the default level took three times
+// its time for 2 % less.
 var (
 	zEncoder = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault),
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
 			zstd.WithWindowSize(1<<20), zstd.WithZeroFrames(true))
 		if err != nil {
 			panic(err) // only for invalid options
