@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -462,4 +463,22 @@ func EventSourceOf(b []byte) string {
 		return ""
 	}
 	return s
+}
+
+// SameStoredEvent reports whether two stored events hold the same event:
+// the same bytes, or (one stored by an older version of this encoding)
+// the same event decoded.
+func SameStoredEvent(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if len(a) == 0 || len(b) == 0 || a[0] == b[0] {
+		return false // one version writes one event one way
+	}
+	ea, err := DecodeEvent(a)
+	if err != nil {
+		return false
+	}
+	eb, err := DecodeEvent(b)
+	return err == nil && reflect.DeepEqual(ea, eb)
 }

@@ -89,6 +89,15 @@ func TestCodecV3FieldRefs(t *testing.T) {
 			t.Fatalf("version %d: %v\n got %+v\nwant %+v", b[0], err, got, e)
 		}
 	}
+	// An event stored by version 2 is the same event as version 3 gives.
+	if !SameStoredEvent(v2, v3) || !SameStoredEvent(v3, v3) {
+		t.Fatal("versions 2 and 3 of one event are not the same event")
+	}
+	other := e
+	other.Record = 4
+	if SameStoredEvent(v2, EncodeEvent(nil, &other)) || SameStoredEvent(v3, EncodeEvent(nil, &other)) {
+		t.Fatal("another event is the same event")
+	}
 	// A reference past the raw text is an error, never a value.
 	short := append([]byte(nil), v3[:len(v3)-len(e.Raw)]...)
 	short = append(short, e.Raw[:5]...)

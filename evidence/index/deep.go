@@ -13,6 +13,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // DeepReport is what Deep found.
@@ -152,7 +153,7 @@ func compareItem(ctx context.Context, st *store.Store, it evidence.Item) (*findi
 		}
 		switch {
 		case cur != nil && cur.Record == r.Record:
-			if !cur.Same(r) {
+			if !sameAsStored(cur, r) {
 				d.note(&d.different, "record %d differs from what the bytes give", r.Record)
 			}
 			cur = nil
@@ -219,4 +220,16 @@ func (d *eventDiff) finding(recorded, parsed evidence.Item) *finding.Finding {
 	f := finding.New(finding.EventsDiffer, recorded.Path, strings.Join(why, "; "))
 	f.Item = recorded.ID
 	return &f
+}
+
+// sameAsStored reports whether stored event e holds what r would store;
+// an event stored by an older version of the event encoding holds the
+// same event in other bytes.
+func sameAsStored(e *store.StoredEvent, r *store.EventRecord) bool {
+	if e.Same(r) {
+		return true
+	}
+	alt := *r
+	alt.Data = e.Data
+	return e.Same(&alt) && timeline.SameStoredEvent(e.Data, r.Data)
 }
