@@ -1,11 +1,16 @@
 package timeline
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailcase/trailcase/evidence"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -135,5 +140,35 @@ func TestFieldListsCoverParsers(t *testing.T) {
 	}
 	if fieldList(0, 14) != nil || fieldList(1, 41) != nil || fieldList(7, 1) != nil {
 		t.Error("a list that does not exist")
+	}
+}
+
+// BenchmarkDecodeEvent decodes a flow record, an ALB request and a
+// CloudTrail record as version 2 and version 3 store them.
+func BenchmarkDecodeEvent(b *testing.B) {
+	logs := []struct{ kind, name, text string }{
+		{evidence.KindVPCFlow, "flow", "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n"},
+		{evidence.KindELBALB, "alb", `https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-" "TID_1234abcd5678ef90"` + "\n"},
+		{evidence.KindCloudTrail, "cloudtrail", `{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE","userName":"alice"},"eventTime":"2024-05-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15.30","requestParameters":{"bucketName":"b","key":"k"},"responseElements":null,"eventID":"e-1","readOnly":true,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}]}`},
+	}
+	for _, l := range logs {
+		var ev *Event
+		err := Parse(context.Background(), l.kind, strings.NewReader(l.text), ParseOptions{Name: "f", NoFieldMap: true},
+			func(e *Event) error { ev = e; return nil }, func(Warning) {})
+		if err != nil || ev == nil {
+			b.Fatalf("%s: %v", l.name, err)
+		}
+		for _, v := range []byte{codecV2, codecV3} {
+			data := encodeEvent(nil, ev, v)
+			b.Run(fmt.Sprintf("%s/v%d", l.name, v), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := DecodeEvent(data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
