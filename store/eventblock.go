@@ -33,7 +33,7 @@ type EventBlock struct {
 	evs     []blockEv
 	terms   []string
 	refs    []uint32 // term index << 8 | event index, sorted after sealing
-	comp    []byte   // codec.BlockMagic + s2(entries)
+	comp    []byte   // codec.ZBlockMagic + zstd(entries)
 }
 
 type blockEv struct {
@@ -100,7 +100,18 @@ func (bb *BlockBuilder) Finish() *EventBlock {
 func (bb *BlockBuilder) seal() *EventBlock {
 	b := bb.cur
 	bb.cur = nil
-	b.entries[0] = byte(len(b.evs)) // codec.MaxBlockEvents < 128: one uvarint byte
+	// The count was given one byte; a count of 128 or more takes two.
+	if n := len(b.evs); n < 0x80 {
+		b.entries[0] = byte(n)
+	} else {
+		b.entries = append(b.entries, 0)
+		copy(b.entries[2:], b.entries[1:])
+		binary.AppendUvarint(b.entries[:0], uint64(n))
+		for i := range b.evs {
+			b.evs[i].off++
+			b.evs[i].end++
+		}
+	}
 	bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.entries)
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
@@ -149,7 +160,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 		st = &EventStats{}
 		w.stats[b.item] = st
 	}
-	var drop uint64 // bit i: event i is a duplicate
+	var drop dropSet // event i is a duplicate
 	var d *bolt.Bucket
 	for i := range b.evs {
 		e := &b.evs[i]
@@ -166,20 +177,20 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 			return err
 		}
 		if dup {
-			drop |= 1 << i
+			drop.add(i)
 		}
 	}
-	kept := len(b.evs) - bits.OnesCount64(drop)
+	kept := len(b.evs) - drop.count()
 	if kept == 0 {
 		return nil
 	}
 	v, first := b.comp, b.evs[0].rec
-	if drop != 0 {
-		payload := []byte{byte(kept)}
+	if drop.count() != 0 {
+		payload := binary.AppendUvarint(nil, uint64(kept))
 		first = 0
 		entries := b.uncompressed()
 		for i := range b.evs {
-			if drop&(1<<i) == 0 {
+			if !drop.has(i) {
 				if first == 0 {
 					first = b.evs[i].rec
 				}
@@ -197,7 +208,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	}
 	all := w.postingList(allTerm)
 	for i := range b.evs {
-		if drop&(1<<i) == 0 {
+		if !drop.has(i) {
 			*all = append(*all, codec.Posting{T: b.evs[i].t, Item: b.item, Rec: b.evs[i].rec})
 		}
 	}
@@ -206,7 +217,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 		var list *[]codec.Posting
 		for ; j < len(b.refs) && b.refs[j]>>8 == ti; j++ {
 			i := b.refs[j] & 0xff
-			if drop&(1<<i) != 0 {
+			if drop.has(int(i)) {
 				continue
 			}
 			if list == nil {
@@ -217,6 +228,19 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	}
 	st.Stored += int64(kept)
 	return nil
+}
+
+// dropSet is a set of event indexes within a block.
+type dropSet [(codec.MaxBlockEvents + 63) / 64]uint64
+
+func (d *dropSet) add(i int)      { d[i>>6] |= 1 << (i & 63) }
+func (d *dropSet) has(i int) bool { return d[i>>6]&(1<<(i&63)) != 0 }
+func (d *dropSet) count() int {
+	n := 0
+	for _, w := range d {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // dedupFill is how full the duplicate-key bucket's pages are left when

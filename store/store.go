@@ -25,8 +25,9 @@ import (
 // seal.go, records.go). It reads older cases as they are (their values
 // without a checksum, their batches' fixed postings) and marks them
 // version 4 when opened for writing, noting that they hold values without
-// a checksum.
-const SchemaVersion = 4
+// a checksum. Version 5 compresses event blocks with zstd (codec
+// block.go); the blocks of older versions are read as they are.
+const SchemaVersion = 5
 
 // Errors a caller may branch on.
 var (

@@ -1,12 +1,15 @@
 package timeline
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,10 +25,26 @@ import (
 // event has resources) says that a list of resources follows the
 // annotations; events stored before it have no such flag and read back
 // without resources.
+//
+// Version 3 (written from case schema 5) has, after the flags, the
+// uvarint length of everything before the raw text; then comes what
+// version 2 has, but for the field map. A field's value is most often a
+// piece of the raw text that follows (the flow or ELB log line), so it is
+// written as where it is there, not again. The field count is followed by
+// uvarint list: 0, or the number of a list of names the fields have (see
+// codec_names.go), whose names are then not written. After the field's
+// name (when written) comes uvarint t: 0 and the value as a string, or
+// t-1 is the zigzag-encoded distance of the value's offset in the raw
+// text from where the previous such value ended (from 0 for the first),
+// followed by uvarint length. A value is referred to only when the raw
+// text holds it byte for byte at that place (checked while encoding).
+// The decoder makes one string of the event and cuts every string field
+// from it.
 
 const (
 	codecV1 = 0x01
 	codecV2 = 0x02
+	codecV3 = 0x03
 )
 
 // Version 2 flags.
@@ -36,7 +55,11 @@ const (
 )
 
 // EncodeEvent appends the stored form of e to dst.
-func EncodeEvent(dst []byte, e *Event) []byte {
+func EncodeEvent(dst []byte, e *Event) []byte { return encodeEvent(dst, e, codecV3) }
+
+// encodeEvent appends e in version 3 or, to test that older cases read,
+// version 2.
+func encodeEvent(dst []byte, e *Event, version byte) []byte {
 	var flags byte
 	if !e.Time.IsZero() {
 		flags |= hasTime
@@ -47,7 +70,8 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	if len(e.Resources) > 0 {
 		flags |= hasResources
 	}
-	b := append(dst, codecV2, flags)
+	b := append(dst, version, flags)
+	start := len(b)
 	b = binary.AppendVarint(b, timeNanos(e.Time))
 	b = appendStr(b, e.Source)
 	b = appendStr(b, e.Kind)
@@ -73,22 +97,91 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 	// Fields a parser kept in order (as a list only, with
 	// ParseOptions.NoFieldMap, or beside the map) are written in that
 	// order; others sorted by name.
-	if n := len(e.fieldNames); n > 0 && n == len(e.fieldValues) && (len(e.Fields) == 0 || len(e.Fields) == n) {
-		b = binary.AppendUvarint(b, uint64(n))
-		for i, k := range e.fieldNames {
-			b = appendStr(b, k)
-			b = appendStr(b, e.fieldValues[i])
-		}
-	} else {
-		b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+	names, values := e.fieldNames, e.fieldValues
+	if n := len(names); n == 0 || n != len(values) || len(e.Fields) != 0 && len(e.Fields) != n {
+		names, values = nil, nil
 		if len(e.Fields) > 0 {
-			for _, k := range sortedKeys(e.Fields) {
-				b = appendStr(b, k)
-				b = appendStr(b, e.Fields[k])
-			}
+			names = sortedKeys(e.Fields)
 		}
 	}
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	list := uint64(0)
+	if version != codecV2 && len(names) > 0 {
+		list = fieldListOf(names, lastList.Load())
+		lastList.Store(list)
+		b = binary.AppendUvarint(b, list)
+	}
+	at := 0
+	for i, k := range names {
+		if list == 0 {
+			b = appendStr(b, k)
+		}
+		v := ""
+		if values != nil {
+			v = values[i]
+		} else {
+			v = e.Fields[k]
+		}
+		b, at = appendFieldValue(b, v, e.Raw, at, version)
+	}
+	if version == codecV2 {
+		return append(b, e.Raw...)
+	}
+	// The length of what was written since the flags goes before it.
+	head := uint64(len(b) - start)
+	n := uvarintLen(head)
+	b = append(b, make([]byte, n)...)
+	copy(b[start+n:], b[start:len(b)-n])
+	binary.PutUvarint(b[start:], head)
 	return append(b, e.Raw...)
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// zigzag maps a signed distance to an unsigned one, small either way.
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
+
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// lastList is the field list of the event encoded last.
+var lastList atomic.Uint64
+
+// minFieldRef is the shortest value written as a place in the raw text:
+// a shorter one takes no more bytes written out.
+const minFieldRef = 3
+
+// appendFieldValue appends a field's value in version 3: as a place in
+// raw when raw holds it (looked for from at, where the previous value
+// ended, then from the start), else as a string. It returns where the
+// value ended in raw, or at.
+func appendFieldValue(b []byte, v string, raw []byte, at int, version byte) ([]byte, int) {
+	if version == codecV2 {
+		return appendStr(b, v), at
+	}
+	if len(v) >= minFieldRef && len(raw) > 0 {
+		i := -1
+		if at < len(raw) {
+			if j := bytes.Index(raw[at:], []byte(v)); j >= 0 {
+				i = at + j
+			}
+		}
+		if i < 0 {
+			i = bytes.Index(raw, []byte(v))
+		}
+		if i >= 0 {
+			b = binary.AppendUvarint(b, zigzag(int64(i-at))+1)
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			return b, i + len(v)
+		}
+	}
+	b = append(b, 0)
+	return appendStr(b, v), at
 }
 
 // lastKeys remembers the sorted field names of the previous event: the
@@ -148,7 +241,7 @@ func header(b []byte) (d *decoder, flags byte, v1 bool, ok bool) {
 	switch {
 	case len(b) > 0 && b[0] == codecV1:
 		return &decoder{b: b[1:]}, 0, true, true
-	case len(b) > 1 && b[0] == codecV2 && b[1]&^(hasTime|hasEnd|hasResources) == 0:
+	case len(b) > 1 && (b[0] == codecV2 || b[0] == codecV3) && b[1]&^(hasTime|hasEnd|hasResources) == 0:
 		return &decoder{b: b[2:]}, b[1], false, true
 	}
 	return nil, 0, false, false
@@ -169,8 +262,11 @@ func appendStrs(b []byte, ss []string) []byte {
 
 var errShort = errors.New("stored event is truncated")
 
+// A decoder reads b. When s holds the same bytes as a string (version 3),
+// strings are cut from s instead of being copied one by one.
 type decoder struct {
 	b   []byte
+	s   string
 	err error
 }
 
@@ -209,7 +305,13 @@ func (d *decoder) str() string {
 		d.err = errShort
 		return ""
 	}
-	s := string(d.b[:n])
+	var s string
+	if d.s != "" {
+		at := len(d.s) - len(d.b)
+		s = d.s[at : at+int(n)]
+	} else {
+		s = string(d.b[:n])
+	}
 	d.b = d.b[n:]
 	return s
 }
@@ -230,6 +332,8 @@ func (d *decoder) strs() []string {
 	return out
 }
 
+var errFieldRef = errors.New("stored event: a field refers past its raw text")
+
 // DecodeEvent reads an event stored by EncodeEvent (or as JSON).
 func DecodeEvent(b []byte) (Event, error) {
 	var e Event
@@ -240,6 +344,17 @@ func DecodeEvent(b []byte) (Event, error) {
 	d, flags, v1, ok := header(b)
 	if !ok {
 		return e, fmt.Errorf("stored event: unknown encoding")
+	}
+	v3 := b[0] == codecV3
+	var raw []byte
+	if v3 {
+		head := d.uvarint()
+		if d.err != nil || head > uint64(len(d.b)) {
+			return e, errShort
+		}
+		raw = d.b[head:]
+		d.b = d.b[:head]
+		d.s = string(d.b)
 	}
 	n := d.varint()
 	e.Time = nanosTime(n, flags&hasTime != 0 || v1 && n != 0)
@@ -270,16 +385,57 @@ func DecodeEvent(b []byte) (Event, error) {
 			return e, errShort
 		}
 		e.Fields = make(map[string]string, n)
+		var rawS string // raw as a string, made for the first reference
+		at := 0         // where the previous reference ended
+		var names []string
+		if v3 {
+			if list := d.uvarint(); list != 0 && d.err == nil {
+				if names = fieldList(list, n); names == nil {
+					return e, fmt.Errorf("stored event: no field list %d of %d names", list, n)
+				}
+			}
+		}
 		for i := uint64(0); i < n && d.err == nil; i++ {
-			k := d.str()
-			e.Fields[k] = d.str()
+			var k string
+			if names != nil {
+				k = names[i]
+			} else {
+				k = d.str()
+			}
+			if !v3 {
+				e.Fields[k] = d.str()
+				continue
+			}
+			t := d.uvarint()
+			if t == 0 {
+				e.Fields[k] = d.str()
+				continue
+			}
+			l := d.uvarint()
+			if d.err != nil {
+				break
+			}
+			off := int64(at) + unzigzag(t-1)
+			if off < 0 || off > int64(len(raw)) || l > uint64(int64(len(raw))-off) {
+				return e, errFieldRef
+			}
+			if rawS == "" {
+				rawS = string(raw)
+			}
+			at = int(off) + int(l)
+			e.Fields[k] = rawS[off:at]
 		}
 	}
 	if d.err != nil {
 		return e, d.err
 	}
-	if len(d.b) > 0 {
-		e.Raw = json.RawMessage(slices.Clone(d.b))
+	if !v3 {
+		raw = d.b
+	} else if len(d.b) > 0 {
+		return e, fmt.Errorf("stored event: %d bytes left before the raw text", len(d.b))
+	}
+	if len(raw) > 0 {
+		e.Raw = json.RawMessage(slices.Clone(raw))
 	}
 	return e, nil
 }
@@ -298,10 +454,31 @@ func EventSourceOf(b []byte) string {
 	if !ok {
 		return ""
 	}
+	if b[0] == codecV3 {
+		d.uvarint()
+	}
 	d.varint()
 	s := d.str()
 	if d.err != nil {
 		return ""
 	}
 	return s
+}
+
+// SameStoredEvent reports whether two stored events hold the same event:
+// the same bytes, or (one stored by an older version of this encoding)
+// the same event decoded.
+func SameStoredEvent(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if len(a) == 0 || len(b) == 0 || a[0] == b[0] {
+		return false // one version writes one event one way
+	}
+	ea, err := DecodeEvent(a)
+	if err != nil {
+		return false
+	}
+	eb, err := DecodeEvent(b)
+	return err == nil && reflect.DeepEqual(ea, eb)
 }

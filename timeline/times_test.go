@@ -70,7 +70,7 @@ func TestEventTimeRange(t *testing.T) {
 // Version 1 stored events (a missing time written as 0) are still read.
 func TestCodecV1(t *testing.T) {
 	want := Event{Time: time.Date(2024, 5, 1, 10, 0, 0, 5, time.UTC), Source: SourceVPCFlow, SrcIP: "10.0.0.1", Raw: []byte(`"line"`)}
-	v2 := EncodeEvent(nil, &want)
+	v2 := encodeEvent(nil, &want, codecV2)
 	if v2[0] != codecV2 || v2[1] != hasTime {
 		t.Fatalf("header % x", v2[:2])
 	}

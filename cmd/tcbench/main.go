@@ -41,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tcbench gen|run|digest [flags]")
+		fmt.Fprintln(os.Stderr, "usage: tcbench gen|run|digest|size [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -52,6 +52,8 @@ func main() {
 		err = runBench(os.Args[2:])
 	case "digest":
 		err = digestBench(os.Args[2:])
+	case "size":
+		err = sizeBench(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/finding"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 	"github.com/trailcase/trailcase/timeline/findings"
 )
 
@@ -156,7 +157,7 @@ func compareItem(ctx context.Context, st *store.Store, it evidence.Item) (*findi
 		}
 		switch {
 		case cur != nil && cur.Record == r.Record:
-			if !cur.Same(withoutFacts(cur, r)) {
+			if !sameAsStored(cur, withoutFacts(cur, r)) {
 				d.note(&d.different, "record %d differs from what the bytes give", r.Record)
 			}
 			cur = nil
@@ -235,4 +236,16 @@ func withoutFacts(stored *store.StoredEvent, r *store.EventRecord) *store.EventR
 	c := *r
 	c.Terms = slices.DeleteFunc(slices.Clone(r.Terms), findings.IsFactTerm)
 	return &c
+}
+
+// sameAsStored reports whether stored event e holds what r would store;
+// an event stored by an older version of the event encoding holds the
+// same event in other bytes.
+func sameAsStored(e *store.StoredEvent, r *store.EventRecord) bool {
+	if e.Same(r) {
+		return true
+	}
+	alt := *r
+	alt.Data = e.Data
+	return e.Same(&alt) && timeline.SameStoredEvent(e.Data, r.Data)
 }

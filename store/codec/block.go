@@ -3,22 +3,57 @@ package codec
 import (
 	"encoding/binary"
 	"errors"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Events of one item are stored in blocks of consecutive records,
 // compressed together: neighbouring log records share most of their
 // structure, so a block compresses several times better than records one
-// by one. A stored block is SealedBlockMagic, the s2 compression of its
-// entries: uvarint n, then n × (uvarint record, uvarint len, event value),
-// in record order (see AppendEventValue), and its checksum (see seal.go).
-// Blocks written before schema 4 start with BlockMagic and carry no
-// checksum.
+// by one. A block's entries are: uvarint n, then n × (uvarint record,
+// uvarint len, event value), in record order (see AppendEventValue).
+//
+// Schema 5 stores a block as ZBlockMagic, the zstd frame of its entries,
+// and its checksum (see seal.go): zstd takes about a third less than s2
+// on the same entries. Schema 4 stored SealedBlockMagic, the s2
+// compression of the entries, and the checksum; blocks written before
+// schema 4 start with BlockMagic and carry no checksum. All three are
+// read; the first byte says which.
 const (
 	BlockMagic     = 'B'
-	MaxBlockEvents = 64
+	ZBlockMagic    = 'D'
+	MaxBlockEvents = 128
 	MaxBlockBytes  = 64 << 10
+	// maxBlockPlain bounds what a stored block may decompress to: a block
+	// is cut at MaxBlockBytes of entries plus one event, and an event of
+	// a log record is far below this.
+	maxBlockPlain = 64 << 20
+)
+
+// The zstd encoder and decoder are made on first use and shared: both
+// are safe for concurrent use through EncodeAll and DecodeAll, and each
+// holds tables a block should not pay for again. The fastest level: on
+// the blocks of the benchmark corpus the default level took three times
+// its time for 2 % less.
+var (
+	zEncoder = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+			zstd.WithWindowSize(1<<20), zstd.WithZeroFrames(true))
+		if err != nil {
+			panic(err) // only for invalid options
+		}
+		return e
+	})
+	zDecoder = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxBlockPlain),
+			zstd.WithDecoderConcurrency(0))
+		if err != nil {
+			panic(err) // only for invalid options
+		}
+		return d
+	})
 )
 
 // Entry is one event of a block: its record number and its value.
@@ -45,15 +80,7 @@ func DecodeBlock(v []byte) ([]Entry, error) {
 // then point into); it returns the buffer used. A sealed block must have
 // been opened (OpenBlock) first.
 func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
-	if len(v) < 2 || (v[0] != BlockMagic && v[0] != SealedBlockMagic) {
-		return buf, nil, errNotBlock
-	}
-	if n, err := s2.DecodedLen(v[1:]); err == nil && n <= cap(buf) {
-		buf = buf[:n]
-	} else {
-		buf = nil
-	}
-	p, err := s2.Decode(buf, v[1:])
+	p, err := decompress(buf, v)
 	if err != nil {
 		return buf, nil, err
 	}
@@ -97,6 +124,28 @@ func FindEntry(es []Entry, rec uint64) (Entry, bool) {
 	return Entry{}, false
 }
 
+// decompress returns the entries of a stored block (without its
+// checksum), reusing buf when it is large enough.
+func decompress(buf, v []byte) ([]byte, error) {
+	if len(v) < 2 {
+		return nil, errNotBlock
+	}
+	switch v[0] {
+	case ZBlockMagic:
+		return zDecoder().DecodeAll(v[1:], buf[:0])
+	case BlockMagic, SealedBlockMagic:
+		if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxBlockPlain {
+			return nil, errors.New("block length")
+		} else if n <= cap(buf) {
+			buf = buf[:n]
+		} else {
+			buf = nil
+		}
+		return s2.Decode(buf, v[1:])
+	}
+	return nil, errNotBlock
+}
+
 // CompressBlock returns the stored value of a block's entries, without
 // its checksum (the caller appends it with AppendSum once the block's key
 // is known; the value has room for it).
@@ -109,22 +158,25 @@ func CompressBlock(payload []byte) []byte {
 // grown, for reuse) and returns the stored value in a slice of its own
 // exact size: blocks wait in queues, and the scratch is mostly slack.
 func CompressBlockInto(scratch, payload []byte) ([]byte, []byte) {
-	if n := 1 + s2.MaxEncodedLen(len(payload)); cap(scratch) < n {
-		scratch = make([]byte, n)
-	}
-	scratch = scratch[:cap(scratch)]
-	z := s2.Encode(scratch[1:], payload)
+	scratch = zEncoder().EncodeAll(payload, append(scratch[:0], ZBlockMagic))
+	v := make([]byte, len(scratch), len(scratch)+SumSize)
+	copy(v, scratch)
+	return scratch, v
+}
+
+// compressS2 is the block value schema 4 wrote (SealedBlockMagic and the
+// s2 compression of the entries), without its checksum: kept to check
+// that such blocks still read.
+func compressS2(payload []byte) []byte {
+	z := s2.Encode(nil, payload)
 	v := make([]byte, 1+len(z), 1+len(z)+SumSize)
 	v[0] = SealedBlockMagic
 	copy(v[1:], z)
-	return scratch, v
+	return v
 }
 
 // DecompressBlock returns the entries of a block value (as CompressBlock
 // returned it) as encoded.
 func DecompressBlock(v []byte) ([]byte, error) {
-	if len(v) < 1 || (v[0] != BlockMagic && v[0] != SealedBlockMagic) {
-		return nil, errNotBlock
-	}
-	return s2.Decode(nil, v[1:])
+	return decompress(nil, v)
 }

@@ -39,7 +39,8 @@ func TestFormatPinned(t *testing.T) {
 	// Schema 3 and before: BlockMagic and the compressed entries, no
 	// checksum. Schema 4: SealedBlockMagic, the same, and the checksum of
 	// key and block; records are sealed the same way.
-	blk := CompressBlock(append([]byte{1, 1, byte(len(v))}, v...))
+	entries := append([]byte{1, 1, byte(len(v))}, v...)
+	blk := compressS2(entries)
 	legacy := append([]byte{BlockMagic}, blk[1:]...)
 	fmt.Fprintln(&b, "BLOCK", hex.EncodeToString(legacy))
 	blockKey := []byte{0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 1}
@@ -47,6 +48,9 @@ func TestFormatPinned(t *testing.T) {
 	fmt.Fprintln(&b, "SEALED", hex.EncodeToString(sealed))
 	fmt.Fprintln(&b, "RECORD", hex.EncodeToString(SealRecord([]byte("k"), []byte(`{"a":1}`))))
 	fmt.Fprintln(&b, "SUMMED", hex.EncodeToString(AppendSum(PostKey(9, "ip:x"), AppendDelta(nil, ps[:3]))))
+	// Schema 5: ZBlockMagic, the zstd frame of the entries, the checksum.
+	zsealed := AppendSum(blockKey, CompressBlock(entries))
+	fmt.Fprintln(&b, "ZSEALED", hex.EncodeToString(zsealed))
 
 	want, err := os.ReadFile("testdata/format.golden")
 	if err != nil {
@@ -64,7 +68,7 @@ func TestFormatPinned(t *testing.T) {
 	if all, ok2 := l.All(); !ok || !ok2 || len(all) != len(ps) || all[299] != ps[299] {
 		t.Fatalf("delta list does not read back (ok=%v, %v)", ok, ok2)
 	}
-	for _, stored := range [][]byte{legacy, sealed} {
+	for _, stored := range [][]byte{legacy, sealed, zsealed} {
 		opened, _, err := OpenBlock(blockKey, stored)
 		if es, err2 := DecodeBlock(opened); err != nil || err2 != nil || len(es) != 1 || es[0].Rec != 1 {
 			t.Fatalf("block %x does not read back: %v, %v", stored[0], err, err2)

@@ -14,6 +14,7 @@ func FuzzDecodeBlock(f *testing.F) {
 	chunk = binary.AppendUvarint(chunk, 1)
 	chunk = Posting{1, 2, 3}.Append(chunk)
 	f.Add(chunk, CompressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
+	f.Add(chunk, compressS2([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	f.Fuzz(func(t *testing.T, val, block []byte) {
 		// Headers, blocks and posting chunks from a damaged case file
 		// never panic.

@@ -18,8 +18,8 @@ import (
 // the value, then the checksum: RecordMagic is a byte no older value
 // starts with (JSON starts with '{', and fixed-width entries are told
 // apart by their length), so a reader tells a sealed value from an older
-// one. Event blocks are sealed as SealedBlockMagic, the compressed
-// entries, then the checksum. Posting lists and chunks carry only the
+// one. Event blocks are sealed as SealedBlockMagic (ZBlockMagic from
+// schema 5), the compressed entries, then the checksum. Posting lists and chunks carry only the
 // checksum: their batch's entry says whether its values are sealed.
 const (
 	SumSize          = 4
@@ -78,6 +78,9 @@ func OpenRecord(key, v []byte) (payload []byte, sealed bool, err error) {
 // a sealed block checked and without its checksum, an older one as it
 // is. sealed reports which it was.
 func OpenBlock(key, v []byte) (block []byte, sealed bool, err error) {
+	if len(v) > 0 && v[0] == ZBlockMagic {
+		return openSealed(ZBlockMagic, key, v)
+	}
 	return openSealed(SealedBlockMagic, key, v)
 }
 
