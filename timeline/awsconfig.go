@@ -261,17 +261,7 @@ func diffRaw(out *[]string, path string, a, b []byte) bool {
 	if len(a) > 0 && a[0] == '{' && len(b) > 0 && b[0] == '{' {
 		var ma, mb map[string]gojson.RawMessage
 		if ctUnmarshal(a, &ma) && ctUnmarshal(b, &mb) {
-			keys := make([]string, 0, len(ma)+len(mb))
-			for k := range ma {
-				keys = append(keys, k)
-			}
-			for k := range mb {
-				if _, ok := ma[k]; !ok {
-					keys = append(keys, k)
-				}
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range unionKeys(ma, mb) {
 				va, ina := ma[k]
 				vb, inb := mb[k]
 				switch {
@@ -323,17 +313,7 @@ func diffValue(out *[]string, path string, a, b any) {
 		if !ok {
 			break
 		}
-		keys := make([]string, 0, len(ta)+len(tb))
-		for k := range ta {
-			keys = append(keys, k)
-		}
-		for k := range tb {
-			if _, ok := ta[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range unionKeys(ta, tb) {
 			va, ina := ta[k]
 			vb, inb := tb[k]
 			switch {
@@ -416,4 +396,19 @@ func compactJSON(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// unionKeys returns the keys of a and b, each once, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }

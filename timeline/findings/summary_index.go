@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -162,25 +163,15 @@ func keysUsedFrom(st *store.Store, ip string) ([]string, error) {
 			return c
 		}
 		if a.FirstItem != b.FirstItem {
-			return compareU64(a.FirstItem, b.FirstItem)
+			return cmp.Compare(a.FirstItem, b.FirstItem)
 		}
-		return compareU64(a.FirstRecord, b.FirstRecord)
+		return cmp.Compare(a.FirstRecord, b.FirstRecord)
 	})
 	var out []string
 	for _, t := range ts[:min(len(ts), MaxListed)] {
 		out = append(out, t.Term[len(prefix):])
 	}
 	return out, nil
-}
-
-func compareU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fromIndex sets the counter from the terms under prefix: exact counts

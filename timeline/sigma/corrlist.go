@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -37,25 +38,8 @@ func sortRefs(refs []EventRef) {
 			return c
 		}
 		if a.Evidence != b.Evidence {
-			return cmpU(a.Evidence, b.Evidence)
+			return cmp.Compare(a.Evidence, b.Evidence)
 		}
-		return cmpI(a.Record, b.Record)
+		return cmp.Compare(a.Record, b.Record)
 	})
-}
-
-func cmpU(a, b uint64) int {
-	if a < b {
-		return -1
-	}
-	return 1
-}
-
-func cmpI(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
