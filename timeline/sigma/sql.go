@@ -250,32 +250,43 @@ func (t *sqlT) detection(ls *logsource, n *yaml.Node) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("condition %q: %v", c, err)
 		}
-		parts = append(parts, condSQL(root))
+		sql, err := condSQL(root)
+		if err != nil {
+			return "", fmt.Errorf("condition %q: %v", c, err)
+		}
+		parts = append(parts, sql)
 	}
 	return joinSQL(parts, "OR"), nil
 }
 
-// condSQL renders a condition tree of sqlNodes.
-func condSQL(n node) string {
+// condSQL renders a condition tree of sqlNodes; a node of another kind
+// is an error, never a panic (the tree comes from a rule file).
+func condSQL(n node) (string, error) {
 	switch x := n.(type) {
 	case sqlNode:
-		return x.sql
+		return x.sql, nil
 	case andNode:
-		return joinSQL(mapSQL(x), "AND")
+		return joinNodes(x, "AND")
 	case orNode:
-		return joinSQL(mapSQL(x), "OR")
+		return joinNodes(x, "OR")
 	case notNode:
-		return "NOT " + condSQL(x.n)
+		s, err := condSQL(x.n)
+		return "NOT " + s, err
 	}
-	panic(fmt.Sprintf("sigma: unexpected condition node %T", n))
+	return "", fmt.Errorf("unexpected condition node %T", n)
 }
 
-func mapSQL(ns []node) []string {
+// joinNodes renders each node of ns and joins them with op.
+func joinNodes(ns []node, op string) (string, error) {
 	out := make([]string, len(ns))
 	for i, n := range ns {
-		out[i] = condSQL(n)
+		s, err := condSQL(n)
+		if err != nil {
+			return "", err
+		}
+		out[i] = s
 	}
-	return out
+	return joinSQL(out, op), nil
 }
 
 // joinSQL joins parts with op in parentheses (one part stands alone).
