@@ -692,17 +692,7 @@ func (t *sqlT) stringPred(e string, o op, val string, cased bool) (string, error
 	if strings.ContainsRune(val, 0) {
 		return "", errors.New("a value with a NUL character")
 	}
-	ps := parsePattern(val)
-	star := piece{star: true}
-	switch o {
-	case opContains:
-		ps = append(append([]piece{star}, ps...), star)
-	case opPrefix:
-		ps = append(ps, star)
-	case opSuffix:
-		ps = append([]piece{star}, ps...)
-	}
-	ps = mergeStars(ps)
+	ps := opPattern(o, val)
 	lower := func(s string) string {
 		if cased {
 			return s

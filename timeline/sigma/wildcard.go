@@ -68,10 +68,9 @@ func escapeWild(s string) string {
 	return r.Replace(s)
 }
 
-// stringMatcher compiles a plain, contains, startswith or endswith value.
-// Wildcards reduce to the cheapest test that does the job: "*x*" is a
-// contains, "x*" a prefix; anything else becomes an anchored regexp.
-func stringMatcher(o op, val string, cased bool) (*matcher, error) {
+// opPattern parses val as a wildcard pattern with the stars that op
+// implies: contains on both sides, startswith after, endswith before.
+func opPattern(o op, val string) []piece {
 	ps := parsePattern(val)
 	star := piece{star: true}
 	switch o {
@@ -82,7 +81,14 @@ func stringMatcher(o op, val string, cased bool) (*matcher, error) {
 	case opSuffix:
 		ps = append([]piece{star}, ps...)
 	}
-	ps = mergeStars(ps)
+	return mergeStars(ps)
+}
+
+// stringMatcher compiles a plain, contains, startswith or endswith value.
+// Wildcards reduce to the cheapest test that does the job: "*x*" is a
+// contains, "x*" a prefix; anything else becomes an anchored regexp.
+func stringMatcher(o op, val string, cased bool) (*matcher, error) {
+	ps := opPattern(o, val)
 	lower := func(s string) string {
 		if cased {
 			return s
