@@ -37,9 +37,13 @@ coverage (evidence that is not there: delivery gaps, digest-chain restarts, NODA
 flow records, StopLogging windows, load balancers and VPCs with no logs) and integrity (the
 problems of the latest verify, digest verify and objectlock results stored in the case).
 
+Reads the case read-only. Without --rules, --from and --to (the findings 'summary' shows), it
+then opens the case for writing to keep them for the next summary of the unchanged case, as a
+summary does (no custody entry); a case that cannot be written keeps nothing.
+
 A rule that cannot be loaded is reported (file, line, what is unsupported); the others run.
 Levels: informational, low, medium, high, critical. With --fail-on LEVEL the exit status is 3
-when a finding is at or above LEVEL. Opens the case read-only.
+when a finding is at or above LEVEL.
 
 With --emit-sql duckdb|athena no case is read: the built-in rules and the --rules are written
 on stdout as SQL queries over the Parquet export (trailcase export --format parquet; columns in
@@ -110,10 +114,14 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 	}
 	defer st.Close()
 	o.find.Progress = s.progress
-	rep, err := findings.ForCase(ctx, st, o.find)
+	rep, src, err := findings.Compute(ctx, st, o.find)
 	s.finishProgress()
+	st.Close()
 	if err != nil {
 		return err
+	}
+	if o.find.Keepable() {
+		keepFindings(o, rep, src, s)
 	}
 	rep.RulesFailed = append(lerrs, rep.RulesFailed...)
 	warnRules(s, rep.RulesFailed)
@@ -139,6 +147,23 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 		return problemsError{fmt.Sprintf("%d finding(s) at or above %s", failing, o.failOn)}
 	}
 	return nil
+}
+
+// keepFindings keeps the findings of the built-in pack over the whole case
+// for the next summary of the unchanged case, as a summary that computes
+// them does. A case that cannot be written keeps nothing: the summary
+// then runs the rules itself.
+func keepFindings(o findingsOptions, rep *findings.Report, src findings.FindingsSource, s *streams) {
+	st, err := store.Open(o.path, store.Options{})
+	if err == nil {
+		err = findings.KeepReport(st, rep, src, o.find)
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.info("the findings could not be kept for the next summary (%s): it will run the rules again", safe.Text(err.Error()))
+	}
 }
 
 // warnRules says which rules could not be loaded (the others ran).

@@ -109,16 +109,54 @@ func (o Options) computeReport(ctx context.Context, st *store.Store) (*Report, F
 // the case (opened for writing), for the next summary of the unchanged
 // case. It does nothing for findings that were stored already.
 func StoreFindings(st *store.Store, s *Summary, o Options) error {
-	if s.FindingsFrom.State != "computed" || s.report == nil {
+	if s.report == nil {
 		return nil
+	}
+	return KeepReport(st, s.report, s.FindingsFrom, o)
+}
+
+// Compute runs the rules over the case as ForCase does and says which
+// state of the case (its custody head, read before the events) the
+// findings are of, for KeepReport.
+func Compute(ctx context.Context, st *store.Store, o Options) (*Report, FindingsSource, error) {
+	return o.computeReport(ctx, st)
+}
+
+// Keepable reports whether findings computed with o are the findings a
+// summary shows: every rule of the built-in pack over every event, with
+// no other rules and the default limits, gaps and digest checks. Only
+// those are worth keeping for the summary; a run with other options would
+// replace them with findings no summary can use.
+func (o Options) Keepable() bool {
+	return !o.NoBuiltin && len(o.Rules) == 0 && o.From.IsZero() && o.To.IsZero() &&
+		o.Limits == (sigma.Limits{}) && o.Gaps == nil && !o.NoDigest
+}
+
+// KeepReport keeps computed findings in the case (opened for writing)
+// for the next summary of the unchanged case. src is what Compute
+// returned. It keeps nothing when the case has changed since they were
+// computed (they would never be shown) or findings of the same rules for
+// the same custody head are kept already.
+func KeepReport(st *store.Store, rep *Report, src FindingsSource, o Options) error {
+	if src.State != "computed" || rep == nil {
+		return nil
+	}
+	n, head, err := custodyState(st)
+	if err != nil {
+		return err
+	}
+	if n != src.CustodyEntries || head != src.CustodyHead {
+		return nil // the case changed since: they would never be shown
+	}
+	if _, _, _, ok, err := o.storedReport(st); err != nil || ok {
+		return err // kept already
 	}
 	fp, err := o.fingerprint()
 	if err != nil {
 		return err
 	}
-	rep := s.report
-	sf := storedFindings{Fingerprint: fp, CustodyEntries: s.FindingsFrom.CustodyEntries, CustodyHead: s.FindingsFrom.CustodyHead,
-		ComputedAt: s.FindingsFrom.ComputedAt, Shown: shownOf(rep.Findings), RulesLoaded: rep.RulesLoaded, RulesFailed: RuleErrors(rep.RulesFailed),
+	sf := storedFindings{Fingerprint: fp, CustodyEntries: src.CustodyEntries, CustodyHead: src.CustodyHead,
+		ComputedAt: src.ComputedAt, Shown: shownOf(rep.Findings), RulesLoaded: rep.RulesLoaded, RulesFailed: RuleErrors(rep.RulesFailed),
 		Events: rep.Events, Dropped: rep.Dropped, First: rep.First, Last: rep.Last}
 	for _, f := range rep.Findings {
 		if f.Level.AtLeast(finding.High) {

@@ -94,6 +94,39 @@ func checkSameSummary(t *testing.T, st *store.Store) *findings.Summary {
 	if changed.FindingsFrom.State != "computed" {
 		t.Fatalf("changed case: findings %q, want computed", changed.FindingsFrom.State)
 	}
+	// Findings computed as the findings command does are kept for the
+	// summary of the case they were computed on, and only for that one.
+	rep, src, err := findings.Compute(ctx, st, findings.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AppendCustody(evidence.CustodyEntry{Action: "note", Examiner: "e", Start: time.Now().UTC(), End: time.Now().UTC(), Result: evidence.ResultOK}); err != nil {
+		t.Fatal(err)
+	}
+	if err := findings.KeepReport(st, rep, src, findings.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := findings.Summarise(ctx, st, findings.Options{}); err != nil {
+		t.Fatal(err)
+	} else if s.FindingsFrom.State != "computed" {
+		t.Fatalf("findings of an older state of the case used: %q", s.FindingsFrom.State)
+	}
+	if rep, src, err = findings.Compute(ctx, st, findings.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := findings.KeepReport(st, rep, src, findings.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := findings.Summarise(ctx, st, findings.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.FindingsFrom.State != "stored" {
+		t.Fatalf("findings kept by the findings run not used: %q", kept.FindingsFrom.State)
+	}
+	if a, b := content(t, changed), content(t, kept); a != b {
+		t.Fatalf("summary with the findings run's findings differs:\n%s", lineDiff(a, b))
+	}
 	return fast
 }
 
