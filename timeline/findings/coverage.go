@@ -44,6 +44,9 @@ type stream struct {
 	more                    int
 }
 
+// streamKey names a stream.
+type streamKey struct{ source, account, region string }
+
 // seen is a resource named in CloudTrail: when first and by which event.
 type seen struct {
 	at  time.Time
@@ -55,7 +58,8 @@ type seen struct {
 type coverage struct {
 	gaps        map[string]time.Duration
 	first, last time.Time
-	streams     map[string]*stream
+	streams     map[streamKey]*stream
+	lastStream  *stream // the stream of the previous event
 	order       []*stream
 
 	noData     map[string]*window // open NODATA/SKIPDATA runs per interface
@@ -78,7 +82,7 @@ func newCoverage(gaps map[string]time.Duration) *coverage {
 		gaps = DefaultGaps
 	}
 	return &coverage{
-		gaps: gaps, streams: map[string]*stream{}, noData: map[string]*window{}, stopped: map[string]*window{},
+		gaps: gaps, streams: map[streamKey]*stream{}, noData: map[string]*window{}, stopped: map[string]*window{},
 		lbs: map[string]seen{}, vpcs: map[string]seen{}, lbLogs: map[string]bool{}, vpcLogs: map[string]bool{},
 		flowAccounts: map[string]bool{}, flowNoVPC: map[string]bool{},
 	}
@@ -107,13 +111,19 @@ func (c *coverage) event(ev *timeline.Event) {
 
 // delivery tracks the silence of each stream.
 func (c *coverage) delivery(ev *timeline.Event) {
-	key := ev.Source + "\x00" + ev.Account + "\x00" + ev.Region
-	s := c.streams[key]
-	if s == nil {
-		s = &stream{source: ev.Source, account: ev.Account, region: ev.Region, first: ev.Time, last: ev.Time}
-		c.streams[key] = s
-		c.order = append(c.order, s)
-		return
+	// Events of one stream often follow each other (a log file is read
+	// at a time): the previous event's stream is tried first.
+	s := c.lastStream
+	if s == nil || s.source != ev.Source || s.account != ev.Account || s.region != ev.Region {
+		key := streamKey{ev.Source, ev.Account, ev.Region}
+		if s = c.streams[key]; s == nil {
+			s = &stream{source: ev.Source, account: ev.Account, region: ev.Region, first: ev.Time, last: ev.Time}
+			c.streams[key] = s
+			c.order = append(c.order, s)
+			c.lastStream = s
+			return
+		}
+		c.lastStream = s
 	}
 	if max := c.gap(ev.Source); ev.Time.Sub(s.last) > max {
 		if len(s.gaps) < maxWindows {
@@ -142,14 +152,14 @@ func (c *coverage) flow(ev *timeline.Event) {
 	} else {
 		c.flowNoVPC[ev.Account] = true
 	}
+	if ev.Outcome != "NODATA" && ev.Outcome != "SKIPDATA" {
+		return
+	}
 	iface, _ := ev.Field("interface-id")
 	key := ev.Account + " " + ev.Region + " " + iface
 	end := ev.End
 	if end.IsZero() {
 		end = ev.Time
-	}
-	if ev.Outcome != "NODATA" && ev.Outcome != "SKIPDATA" {
-		return
 	}
 	ref := finding.Evidence{Item: ev.Evidence, Record: ev.Record}
 	if w := c.noData[key]; w != nil && !ev.Time.After(w.to.Add(time.Minute)) {

@@ -131,6 +131,7 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch, workers)
 	inOrder := make(chan *batch, workers+matchAhead)
+	dec := decodeOptions(eng, observe != nil)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -138,7 +139,7 @@ func pass(ctx context.Context, st *store.Store, o Options, observe func(*timelin
 			defer wg.Done()
 			m := eng.NewMatcher()
 			for b := range work {
-				b.match(m)
+				b.match(m, dec)
 			}
 		}()
 	}
@@ -241,28 +242,47 @@ type batch struct {
 	done   chan struct{} // closed when matched
 }
 
-// reset empties the batch for the next chunk, keeping its slices.
+// reset empties the batch for the next chunk, keeping its slices. The
+// events are overwritten by the next chunk's (their field lists reused).
 func (b *batch) reset() {
-	clear(b.evs)
 	clear(b.hits)
 	b.stored, b.evs, b.hits, b.ends, b.err, b.done = nil, b.evs[:0], b.hits[:0], b.ends[:0], nil, nil
 }
 
+// decodeOptions are what the pass reads of each event: the text-log
+// fields as a list (the rules and coverage read a few by name) and the
+// raw record of the sources whose rules read it, besides CloudTrail's,
+// which coverage reads. Observers (the summary from every event) get
+// whole events.
+func decodeOptions(eng *sigma.Engine, whole bool) timeline.DecodeOptions {
+	if whole {
+		return timeline.DecodeOptions{}
+	}
+	needs := map[string]bool{}
+	for _, src := range []string{timeline.SourceVPCFlow, timeline.SourceELB} {
+		needs[src] = eng.NeedsRaw(src)
+	}
+	return timeline.DecodeOptions{FieldList: true, NoRaw: func(source string) bool {
+		need, known := needs[source]
+		return known && !need
+	}}
+}
+
 // match decodes the batch's events and matches them; on an undecodable
 // event it stops with an error naming it.
-func (b *batch) match(m *sigma.Matcher) {
+func (b *batch) match(m *sigma.Matcher, o timeline.DecodeOptions) {
 	defer close(b.done)
 	b.ends = append(b.ends[:0], 0)
+	b.evs = slices.Grow(b.evs[:0], len(b.stored))[:len(b.stored)]
 	for i := range b.stored {
 		se := &b.stored[i]
-		ev, err := timeline.DecodeEvent(se.Data)
-		if err != nil {
+		if err := timeline.DecodeEventInto(&b.evs[i], se.Data, o); err != nil {
 			b.err = fmt.Errorf("event %d/%d: %w", se.Item, se.Record, err)
+			b.evs = b.evs[:i]
 			return
 		}
 		*se = store.StoredEvent{}
-		b.evs = append(b.evs, ev)
-		b.hits = m.Match(&b.evs[len(b.evs)-1], b.hits)
+		b.hits = m.Match(&b.evs[i], b.hits)
 		b.ends = append(b.ends, len(b.hits))
 	}
 	b.stored = nil

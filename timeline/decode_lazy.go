@@ -1,0 +1,146 @@
+package timeline
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// DecodeOptions say which parts of a stored event a reader does without,
+// for readers that go over every event of a case and read a few fields
+// of each (the rules of findings and summary).
+type DecodeOptions struct {
+	// FieldList keeps the fields of text logs as an ordered list, read
+	// with Event.Field, instead of building the Fields map.
+	FieldList bool
+	// NoRaw, when not nil, says for a source whether Raw may be left
+	// empty. Text-log fields are read all the same.
+	NoRaw func(source string) bool
+}
+
+// DecodeEventInto reads an event stored by EncodeEvent into e, reusing
+// what e holds from a previous call (its field list), as DecodeEvent does
+// but for the parts o leaves out. Stored forms other than version 3 are
+// read by DecodeEvent.
+func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
+	if len(b) < 2 || b[0] != codecV3 || !o.FieldList {
+		ev, err := DecodeEvent(b)
+		*e = ev
+		if err == nil && o.NoRaw != nil && o.NoRaw(e.Source) {
+			e.Raw = nil
+		}
+		return err
+	}
+	values := e.fieldValues[:0]
+	*e = Event{fieldValues: values}
+	d, flags, _, ok := header(b)
+	if !ok {
+		return fmt.Errorf("stored event: unknown encoding")
+	}
+	head := d.uvarint()
+	if d.err != nil || head > uint64(len(d.b)) {
+		return errShort
+	}
+	// One string holds the event's strings and its raw text, which the
+	// fields of text logs are cut from.
+	all := string(d.b)
+	rawS := all[head:]
+	d.b, d.s = d.b[:head], all[:head]
+	e.Time = nanosTime(d.varint(), flags&hasTime != 0)
+	e.Source = d.str()
+	e.Kind = d.str()
+	e.Evidence = d.uvarint()
+	e.Record = d.varint()
+	for _, p := range [...]*string{
+		&e.Account, &e.Region, &e.Principal, &e.PrincipalType, &e.AccessKeyID, &e.UserName, &e.Issuer,
+		&e.PrincipalID, &e.IdentityARN, &e.SrcIP, &e.DstIP, &e.Action, &e.Outcome, &e.EventID,
+		&e.EventSource, &e.UserAgent, &e.Protocol, &e.IssuedAccessKey, &e.IssuedSession,
+	} {
+		*p = d.str()
+	}
+	e.SrcPort = int(d.varint())
+	e.DstPort = int(d.varint())
+	e.Bytes = d.varint()
+	e.Packets = d.varint()
+	e.End = nanosTime(d.varint(), flags&hasEnd != 0)
+	e.OtherIPs = d.strs()
+	e.Annotations = d.strs()
+	if flags&hasResources != 0 {
+		e.Resources = d.strs()
+	}
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > uint64(len(d.b)) {
+			return errShort
+		}
+		var names []string
+		if list := d.uvarint(); list != 0 && d.err == nil {
+			if names = fieldList(list, n); names == nil {
+				return fmt.Errorf("stored event: no field list %d of %d names", list, n)
+			}
+		} else {
+			names = make([]string, 0, n)
+		}
+		listed := len(names) > 0
+		at := 0 // where the previous reference ended
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			if !listed {
+				names = append(names, d.str())
+			}
+			t := d.uvarint()
+			if t == 0 {
+				values = append(values, d.str())
+				continue
+			}
+			l := d.uvarint()
+			if d.err != nil {
+				break
+			}
+			off := int64(at) + unzigzag(t-1)
+			if off < 0 || off > int64(len(rawS)) || l > uint64(int64(len(rawS))-off) {
+				return errFieldRef
+			}
+			at = int(off) + int(l)
+			values = append(values, rawS[off:at])
+		}
+		if d.err == nil {
+			if !listed {
+				// A map's keys are unique; a list's names are kept so.
+				names, values = uniqueFields(names, values)
+			}
+			e.fieldNames, e.fieldValues = names, values
+		}
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.b) > 0 {
+		return fmt.Errorf("stored event: %d bytes left before the raw text", len(d.b))
+	}
+	if len(rawS) > 0 && (o.NoRaw == nil || !o.NoRaw(e.Source)) {
+		e.Raw = json.RawMessage(rawS)
+	}
+	return nil
+}
+
+// uniqueFields keeps the last value of a name written twice, as the map
+// DecodeEvent builds does.
+func uniqueFields(names, values []string) ([]string, []string) {
+	for i := 1; i < len(names); i++ {
+		for j := range i {
+			if names[j] == names[i] {
+				m := make(map[string]string, len(names))
+				outN, outV := names[:0:0], values[:0:0]
+				for k, n := range names {
+					if _, ok := m[n]; !ok {
+						outN = append(outN, n)
+					}
+					m[n] = values[k]
+				}
+				for _, n := range outN {
+					outV = append(outV, m[n])
+				}
+				return outN, outV
+			}
+		}
+	}
+	return names, values
+}
