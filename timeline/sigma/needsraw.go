@@ -1,5 +1,7 @@
 package sigma
 
+import "slices"
+
 // NeedsRaw reports whether matching events of a source may read their
 // raw record: keywords do, for every source, and so do CloudTrail fields
 // trailcase does not keep on the event. Fields of text logs (flow, ELB)
@@ -28,17 +30,9 @@ func (e *Engine) NeedsRaw(source string) bool {
 func readsRaw(n node) bool {
 	switch x := n.(type) {
 	case andNode:
-		for _, c := range x {
-			if readsRaw(c) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(x, readsRaw)
 	case orNode:
-		for _, c := range x {
-			if readsRaw(c) {
-				return true
-			}
-		}
+		return slices.ContainsFunc(x, readsRaw)
 	case notNode:
 		return readsRaw(x.n)
 	case *fieldNode:
