@@ -3,6 +3,7 @@ package timeline
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // DecodeOptions say which parts of a stored event a reader does without,
@@ -12,9 +13,19 @@ type DecodeOptions struct {
 	// FieldList keeps the fields of text logs as an ordered list, read
 	// with Event.Field, instead of building the Fields map.
 	FieldList bool
-	// NoRaw, when not nil, says for a source whether Raw may be left
-	// empty. Text-log fields are read all the same.
-	NoRaw func(source string) bool
+	// NoRaw are the sources whose events may be read without Raw.
+	// Text-log fields are read all the same.
+	NoRaw []string
+}
+
+// noRaw reports whether the events of source (its bytes) go without Raw.
+func (o DecodeOptions) noRaw(source []byte) bool {
+	for _, s := range o.NoRaw {
+		if s == string(source) {
+			return true
+		}
+	}
+	return false
 }
 
 // DecodeEventInto reads an event stored by EncodeEvent into e, reusing
@@ -25,7 +36,7 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 	if len(b) < 2 || b[0] != codecV3 || !o.FieldList {
 		ev, err := DecodeEvent(b)
 		*e = ev
-		if err == nil && o.NoRaw != nil && o.NoRaw(e.Source) {
+		if err == nil && o.noRaw([]byte(e.Source)) {
 			e.Raw = nil
 		}
 		return err
@@ -40,11 +51,17 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 	if d.err != nil || head > uint64(len(d.b)) {
 		return errShort
 	}
-	// One string holds the event's strings and its raw text, which the
-	// fields of text logs are cut from.
-	all := string(d.b)
-	rawS := all[head:]
-	d.b, d.s = d.b[:head], all[:head]
+	raw := d.b[head:]
+	d.b = d.b[:head]
+	var rawS string // the raw text, which the fields of text logs are cut from
+	keepRaw := !o.noRaw(sourceBytes(d.b))
+	if keepRaw {
+		d.s = string(d.b)
+	} else {
+		// One string holds the event's strings and its raw text.
+		all := string(d.b[:len(d.b)+len(raw)])
+		d.s, rawS = all[:head], all[head:]
+	}
 	e.Time = nanosTime(d.varint(), flags&hasTime != 0)
 	e.Source = d.str()
 	e.Kind = d.str()
@@ -95,8 +112,11 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 				break
 			}
 			off := int64(at) + unzigzag(t-1)
-			if off < 0 || off > int64(len(rawS)) || l > uint64(int64(len(rawS))-off) {
+			if off < 0 || off > int64(len(raw)) || l > uint64(int64(len(raw))-off) {
 				return errFieldRef
+			}
+			if rawS == "" {
+				rawS = string(raw)
 			}
 			at = int(off) + int(l)
 			values = append(values, rawS[off:at])
@@ -115,10 +135,22 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 	if len(d.b) > 0 {
 		return fmt.Errorf("stored event: %d bytes left before the raw text", len(d.b))
 	}
-	if len(rawS) > 0 && (o.NoRaw == nil || !o.NoRaw(e.Source)) {
-		e.Raw = json.RawMessage(rawS)
+	if keepRaw && len(raw) > 0 {
+		e.Raw = json.RawMessage(slices.Clone(raw))
 	}
 	return nil
+}
+
+// sourceBytes returns the source of a version 3 event's head (from its
+// time on), or nil.
+func sourceBytes(head []byte) []byte {
+	d := decoder{b: head}
+	d.varint()
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		return nil
+	}
+	return d.b[:n]
 }
 
 // uniqueFields keeps the last value of a name written twice, as the map

@@ -258,14 +258,13 @@ func decodeOptions(eng *sigma.Engine, whole bool) timeline.DecodeOptions {
 	if whole {
 		return timeline.DecodeOptions{}
 	}
-	needs := map[string]bool{}
+	o := timeline.DecodeOptions{FieldList: true}
 	for _, src := range []string{timeline.SourceVPCFlow, timeline.SourceELB} {
-		needs[src] = eng.NeedsRaw(src)
+		if !eng.NeedsRaw(src) {
+			o.NoRaw = append(o.NoRaw, src)
+		}
 	}
-	return timeline.DecodeOptions{FieldList: true, NoRaw: func(source string) bool {
-		need, known := needs[source]
-		return known && !need
-	}}
+	return o
 }
 
 // match decodes the batch's events and matches them; on an undecodable
