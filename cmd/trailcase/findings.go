@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -114,6 +117,7 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 	}
 	defer st.Close()
 	o.find.Progress = s.progress
+	defer passGC()()
 	rep, src, err := findings.Compute(ctx, st, o.find)
 	s.finishProgress()
 	st.Close()
@@ -148,6 +152,46 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 	}
 	return nil
 }
+
+// passGC lets the garbage collector run less often during a pass over
+// every event, which allocates fast and keeps little (the chunks being
+// matched, the grouped findings, the correlation state): the heap may
+// grow to three times what is live (GOGC=200) but not past passHeap,
+// where it collects as often as it must. It returns what puts the
+// settings back. GOGC or GOMEMLIMIT in the environment are left alone.
+func passGC() func() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	passes.Lock()
+	defer passes.Unlock()
+	if passes.n == 0 {
+		passes.limit = debug.SetMemoryLimit(passHeap)
+		passes.pct = debug.SetGCPercent(200)
+	}
+	passes.n++
+	return sync.OnceFunc(func() {
+		passes.Lock()
+		defer passes.Unlock()
+		if passes.n--; passes.n == 0 {
+			debug.SetGCPercent(passes.pct)
+			debug.SetMemoryLimit(passes.limit)
+		}
+	})
+}
+
+// passes counts the passes running (commands run side by side in one
+// process in tests) and keeps the settings from before the first.
+var passes struct {
+	sync.Mutex
+	n, pct int
+	limit  int64
+}
+
+// passHeap bounds the Go heap during a pass (passGC); the pass stays
+// within its peak memory target (docs/PERFORMANCE.md) with room for the
+// store's mapped pages.
+const passHeap = 384 << 20
 
 // keepFindings keeps the findings of the built-in pack over the whole case
 // for the next summary of the unchanged case, as a summary that computes

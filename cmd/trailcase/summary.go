@@ -62,7 +62,9 @@ func runSummary(ctx context.Context, o summaryOptions, s *streams) error {
 	}
 	defer st.Close()
 	fo := findings.Options{Rules: rules, Progress: s.progress}
+	restoreGC := passGC()
 	sum, err := findings.Summarise(ctx, st, fo)
+	restoreGC()
 	s.finishProgress()
 	st.Close()
 	if err != nil {
