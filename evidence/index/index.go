@@ -353,6 +353,8 @@ type eventSink struct {
 	add        func(*store.EventRecord) error
 	rec        store.EventRecord
 	data       []byte // reused: add copies what it keeps
+	terms      timeline.TermSet
+	termList   []string // reused: add keeps the strings, not the slice
 	lastRecord int64
 	events     int64
 	err        error // add failed
@@ -371,7 +373,11 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 		ev.Kind = it.Kind
 	}
 	s.data = timeline.EncodeEvent(s.data[:0], ev)
-	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: findings.FactTerms(ev, ev.Terms()), Data: s.data}
+	s.terms.Reset()
+	ev.AddTerms(&s.terms)
+	findings.AddFactTerms(&s.terms, ev)
+	s.termList = s.terms.AppendTo(s.termList[:0])
+	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: s.termList, Data: s.data}
 	if k := ev.DedupKey(); k != "" {
 		s.rec.DedupKey, s.rec.ContentHash = k, ev.ContentHash()
 	}
