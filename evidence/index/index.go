@@ -319,7 +319,7 @@ func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
-	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, FlowFormat: it.FlowFormat}
+	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, ReuseEvent: true, FlowFormat: it.FlowFormat}
 	var perr error
 	br := parseReaders.Get().(*bufio.Reader)
 	br.Reset(r)
