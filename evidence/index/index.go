@@ -319,7 +319,7 @@ func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
-	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, ReuseEvent: true, FlowFormat: it.FlowFormat}
+	popts := parseOptions(it)
 	var perr error
 	br := parseReaders.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -344,6 +344,12 @@ func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	it.Events = sink.events
 	setParseState(it, perr)
 	return sink.events, nil
+}
+
+// parseOptions are the options items are parsed with: eventSink copies
+// what it keeps, during emit.
+func parseOptions(it *evidence.Item) timeline.ParseOptions {
+	return timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, ReuseEvent: true, FlowFormat: it.FlowFormat}
 }
 
 // eventSink turns an item's parsed events into the records the store
