@@ -2,6 +2,8 @@ package timeline
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -176,7 +178,7 @@ func (p *parser) elb(r io.Reader) error {
 		if e == nil {
 			return nil
 		}
-		e.Raw = jsonString(b)
+		e.Raw = p.rawText(b)
 		return p.send(e)
 	})
 }
@@ -244,14 +246,114 @@ func joinBraces(tok []elbToken) []elbToken {
 	return out
 }
 
-// elbFields fills Fields from tokens by name.
-func elbFields(names []string, tok []elbToken) map[string]string {
-	n := min(len(names), len(tok))
-	m := make(map[string]string, n)
-	for i := 0; i < n; i++ {
-		m[names[i]] = tok[i].v
+// The kinds of ELB line, for elbLayouts.
+const (
+	elbALB = iota
+	elbCLB
+	elbNLB
+	elbConn
+	elbKinds
+)
+
+// Fields of the HTTP lines taken from the request (httpEvent).
+var requestFields = [...]string{"request_method", "request_url", "request_protocol"}
+
+// elbLayout says where the values of an ELB line's fields come from when
+// they are kept as a list (ParseOptions.NoFieldMap): the names sorted, as
+// EncodeEvent writes the fields of a map, so that events stored from the
+// list and from the map are alike.
+type elbLayout struct {
+	names []string
+	from  []int  // token of names[i]; -1 for a field set afterwards
+	at    [3]int // where requestFields are in names, or -1
+	alpn  int    // where alpn_client_preference_list is, or -1
+}
+
+// newELBLayout lays out the first n of fields, and requestFields when
+// request is set.
+func newELBLayout(fields []string, n int, request bool) *elbLayout {
+	src := make(map[string]int, n+len(requestFields))
+	for i, f := range fields[:n] {
+		src[f] = i
 	}
-	return m
+	if request {
+		for _, f := range requestFields {
+			src[f] = -1
+		}
+	}
+	l := &elbLayout{names: slices.Sorted(maps.Keys(src)), at: [3]int{-1, -1, -1}, alpn: -1}
+	l.from = make([]int, len(l.names))
+	for i, name := range l.names {
+		l.from[i] = src[name]
+		if j := slices.Index(requestFields[:], name); j >= 0 && request {
+			l.at[j] = i
+		}
+		if name == "alpn_client_preference_list" {
+			l.alpn = i
+		}
+	}
+	return l
+}
+
+// elbFields fills the event's fields from tokens by name: the first of
+// names, one a token, and for HTTP lines (request set) requestFields,
+// left empty for the caller to set (setRequest).
+func (p *parser) elbFields(e *Event, kind int, names []string, tok []elbToken, request bool) {
+	n := min(len(names), len(tok))
+	if !p.opts.NoFieldMap {
+		m := make(map[string]string, n+3)
+		for i := 0; i < n; i++ {
+			m[names[i]] = tok[i].v
+		}
+		e.Fields = m
+		return
+	}
+	byN := p.elbLayouts[kind]
+	if byN == nil {
+		byN = make([]*elbLayout, len(names)+1)
+		p.elbLayouts[kind] = byN
+	}
+	l := byN[n]
+	if l == nil {
+		l = newELBLayout(names, n, request)
+		byN[n] = l
+	}
+	var vals []string
+	if p.opts.ReuseEvent {
+		vals = p.vals[:0]
+	} else {
+		vals = make([]string, 0, len(l.from))
+	}
+	for _, i := range l.from {
+		v := ""
+		if i >= 0 {
+			v = tok[i].v
+		}
+		vals = append(vals, v)
+	}
+	if p.opts.ReuseEvent {
+		p.vals = vals
+	}
+	e.fieldNames, e.fieldValues = l.names, vals
+	p.elbLayout = l
+}
+
+// setField sets field name of the event elbFields filled last to v: in
+// its map, or in its list at the place the layout gives (at).
+func (p *parser) setField(e *Event, name, v string, at func(*elbLayout) int) {
+	if e.Fields != nil {
+		e.Fields[name] = v
+		return
+	}
+	e.fieldValues[at(p.elbLayout)] = v
+}
+
+// elbKindOf is the elbLayouts index of an HTTP kind.
+func elbKindOf(kind string) int {
+	if kind == evidence.KindELBCLB {
+		return elbCLB
+	}
+	return elbALB
 }
 
 // field returns the i-th token's value, or "" when absent or "-".
@@ -310,12 +412,9 @@ func arnRegionAccount(arn string) (region, account string) {
 
 func (p *parser) httpEvent(kind string, names []string, tok []elbToken, rec int64, ofs int) *Event {
 	// ofs is 1 for ALB (its leading type field), 0 for Classic.
-	e := &Event{
-		Source: SourceELB,
-		Kind:   kind,
-		Record: rec,
-		Fields: elbFields(names, tok),
-	}
+	e := p.event()
+	e.Source, e.Kind, e.Record = SourceELB, kind, rec
+	p.elbFields(e, elbKindOf(kind), names, tok, true)
 	p.elbTime(e, tok[ofs].v, rec)
 	p.elbAddr(tok[ofs+2].v, names[ofs+2], &e.SrcIP, &e.SrcPort, rec)
 	p.elbAddr(tok[ofs+3].v, names[ofs+3], &e.DstIP, &e.DstPort, rec)
@@ -328,9 +427,9 @@ func (p *parser) httpEvent(kind string, names []string, tok []elbToken, rec int6
 	req := tok[ofs+11].v
 	e.Action = strings.TrimRight(req, " ")
 	method, url, proto := splitRequest(req)
-	e.Fields["request_method"] = method
-	e.Fields["request_url"] = url
-	e.Fields["request_protocol"] = proto
+	for i, v := range [...]string{method, url, proto} {
+		p.setField(e, requestFields[i], v, func(l *elbLayout) int { return l.at[i] })
+	}
 	e.UserAgent = field(tok, ofs+12)
 	return e
 }
@@ -370,16 +469,12 @@ func (p *parser) nlbEvent(tok []elbToken, rec int64) *Event {
 		p.warnf(rec, "line", "%d fields, an NLB line has at least 7: skipped", len(tok))
 		return nil
 	}
-	e := &Event{
-		Source:   SourceELB,
-		Kind:     evidence.KindELBNLB,
-		Record:   rec,
-		Protocol: "tls",
-		Fields:   elbFields(nlbFields, tok),
-	}
+	e := p.event()
+	e.Source, e.Kind, e.Record, e.Protocol = SourceELB, evidence.KindELBNLB, rec, "tls"
+	p.elbFields(e, elbNLB, nlbFields, tok, false)
 	// The ALPN preference list is a list of quoted names: keep it as written.
 	if len(tok) > 20 {
-		e.Fields["alpn_client_preference_list"] = tok[20].raw
+		p.setField(e, "alpn_client_preference_list", tok[20].raw, func(l *elbLayout) int { return l.alpn })
 	}
 	p.elbTime(e, tok[2].v, rec)
 	p.elbAddr(tok[5].v, "client:port", &e.SrcIP, &e.SrcPort, rec)
@@ -412,12 +507,9 @@ func (p *parser) connEvent(tok []elbToken, rec int64) *Event {
 		p.warnf(rec, "line", "%d fields, a connection log line has at least 4: skipped", len(tok))
 		return nil
 	}
-	e := &Event{
-		Source: SourceELB,
-		Kind:   evidence.KindELBALBConn,
-		Record: rec,
-		Fields: elbFields(connFields, tok),
-	}
+	e := p.event()
+	e.Source, e.Kind, e.Record = SourceELB, evidence.KindELBALBConn, rec
+	p.elbFields(e, elbConn, connFields, tok, false)
 	p.elbTime(e, tok[0].v, rec)
 	e.SrcIP = field(tok, 1)
 	if e.SrcIP != "" && !isIP(e.SrcIP) {

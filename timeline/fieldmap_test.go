@@ -2,8 +2,13 @@ package timeline
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -82,4 +87,102 @@ func TestBorrowRawEncodesTheSame(t *testing.T) {
 			t.Errorf("event %d differs", i)
 		}
 	}
+}
+
+// TestReuseEventEncodesTheSame parses the ELB and flow log samples, and
+// lines of odd shapes, as the indexer does (NoFieldMap, BorrowRaw and
+// ReuseEvent, everything taken during emit) and plainly: the stored
+// form, the terms, the decoded fields and the direction hint must not
+// differ.
+func TestReuseEventEncodesTheSame(t *testing.T) {
+	type input struct {
+		kind string
+		data []byte
+	}
+	var inputs []input
+	for _, pat := range []string{"testdata/samples/*/*.log", "testdata/samples/*/*/*.log", "testdata/samples/**/testdata/*.log*", "testdata/sources/*.log"} {
+		files, _ := filepath.Glob(pat)
+		for _, f := range files {
+			kind := evidence.KindELBALB
+			if strings.Contains(f, "vpc") || strings.Contains(f, "flow") {
+				kind = evidence.KindVPCFlow
+			}
+			inputs = append(inputs, input{kind, readSample(t, f)})
+		}
+	}
+	// Odd ELB lines: fields missing and extra, a placeholder with a space,
+	// an NLB line with and without its ALPN list.
+	inputs = append(inputs, input{evidence.KindELBALB, []byte(
+		`http 2024-01-01T00:00:00.000000Z app/lb/1 10.0.0.1:1 10.0.0.2:80 0.1 0.1 0.1 200 200 10 20 "GET http://x/ HTTP/1.1" "ua" - - arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1` + "\n" +
+			`https 2024-01-01T00:00:01.000000Z app/lb/1 {Attacker IP}:0 10.0.0.2:80 0.1 0.1 0.1 403 - 10 20 "GET http://x/a b HTTP/1.1" "ua" c p arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1 "Root=1" "d" "arn" 0 2024-01-01T00:00:01.000000Z "forward" "-" "-" "10.0.0.2:80 10.0.0.3:80" "200 200" "-" "-" x y z w v u` + "\n" +
+			`2024-01-01T00:00:02.000000Z lb 10.0.0.1:2 10.0.0.2:80 0.1 0.1 0.1 200 200 1 2 "GET http://y/ HTTP/1.1" "ua" - -` + "\n" +
+			`tls 2.0 2024-01-01T00:00:03 net/lb/1 g 10.0.0.1:3 10.0.0.2:443 5 6 7 8 - arn:aws:acm:us-east-1:1:certificate/c - ECDHE TLSv12 - d.example h2 h2 "h2","http/1.1" 2024-01-01T00:00:03` + "\n" +
+			`tls 2.0 2024-01-01T00:00:04 net/lb/1 g 10.0.0.1:4 10.0.0.2:443 5 6 7 8 alert` + "\n" +
+			`2024-01-01T00:00:05.000000Z 10.0.0.1 5 443 TLSv1.2 ECDHE 1 - - - Success tr` + "\n")})
+	if len(inputs) < 10 {
+		t.Fatalf("only %d inputs", len(inputs))
+	}
+	type seen struct {
+		enc    []byte
+		terms  []string
+		fields map[string]string
+		dir    FlowDirection
+	}
+	parse := func(in input, lean bool) []seen {
+		var out []seen
+		opts := ParseOptions{Name: "f", NoFieldMap: lean, BorrowRaw: lean, ReuseEvent: lean}
+		err := Parse(context.Background(), in.kind, bytes.NewReader(in.data), opts, func(e *Event) error {
+			enc := EncodeEvent(nil, e)
+			d, err := DecodeEvent(enc)
+			if err != nil {
+				return err
+			}
+			out = append(out, seen{enc, e.Terms(), d.Fields, FlowDirectionHint(e)})
+			return nil
+		}, func(Warning) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	events := 0
+	for i, in := range inputs {
+		plain, lean := parse(in, false), parse(in, true)
+		if len(plain) != len(lean) {
+			t.Fatalf("input %d: %d events plainly, %d lean", i, len(plain), len(lean))
+		}
+		for j := range plain {
+			if !reflect.DeepEqual(plain[j], lean[j]) {
+				t.Errorf("input %d event %d differs:\nplain %+v\nlean  %+v", i, j, plain[j], lean[j])
+			}
+		}
+		events += len(plain)
+	}
+	if events < 50 {
+		t.Errorf("only %d events compared", events)
+	}
+	if testing.Verbose() {
+		t.Logf("%d inputs, %d events", len(inputs), events)
+	}
+}
+
+// readSample reads a sample file, inflating it when it is gzip.
+func readSample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(name, ".gz") {
+		return b
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return b
 }

@@ -38,6 +38,11 @@ type ParseOptions struct {
 	// BorrowRaw lets Event.Raw point into the parser's buffers: it is then
 	// valid only until emit returns. For callers that copy what they keep.
 	BorrowRaw bool
+	// ReuseEvent lets the parsers that support it (VPC flow and ELB logs)
+	// pass the same *Event to emit for every record, its slices and Raw
+	// reused too: what emit is given is then valid only until it returns.
+	// Its strings are never reused. For callers that copy what they keep.
+	ReuseEvent bool
 	// FlowFormat is the format (field names, space-separated) of VPC flow
 	// records that come without a header line: the item's FlowFormat.
 	// "" means the default format.
@@ -112,6 +117,51 @@ type parser struct {
 	warn    func(Warning)
 	emitted int64
 	n       int64 // records or lines seen, for cancellation checks
+
+	// With ParseOptions.ReuseEvent: the event passed to emit, the
+	// backing of its field values and of its Raw.
+	ev   *Event
+	vals []string
+	raw  []byte
+
+	// ELB lines: the layouts of their field lists by kind and number of
+	// fields, and the layout of the line at hand (elb.go).
+	elbLayouts [elbKinds][]*elbLayout
+	elbLayout  *elbLayout
+}
+
+// event returns an empty event for the next record: a new one, or with
+// ParseOptions.ReuseEvent the parser's one, emptied.
+func (p *parser) event() *Event {
+	if !p.opts.ReuseEvent {
+		return &Event{}
+	}
+	if p.ev == nil {
+		p.ev = &Event{}
+	} else {
+		*p.ev = Event{}
+	}
+	return p.ev
+}
+
+// values returns a copy of vals for Event.fieldValues, made in a reused
+// slice with ParseOptions.ReuseEvent.
+func (p *parser) values(vals []string) []string {
+	if !p.opts.ReuseEvent {
+		return append([]string(nil), vals...)
+	}
+	p.vals = append(p.vals[:0], vals...)
+	return p.vals
+}
+
+// rawText returns a text line as a JSON string for Event.Raw, written in
+// a reused buffer with ParseOptions.ReuseEvent.
+func (p *parser) rawText(line []byte) []byte {
+	if !p.opts.ReuseEvent {
+		return jsonString(line)
+	}
+	p.raw = appendJSONString(p.raw[:0], line)
+	return p.raw
 }
 
 // warnf reports a problem with record (or line) rec.

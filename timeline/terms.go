@@ -49,58 +49,158 @@ const hiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
 // the resources, and
 // TermAntiForensics for anti-forensic events. Terms are unique.
 func (e *Event) Terms() []string {
-	terms := make([]string, 0, 8)
-	add := func(t string) {
-		for _, have := range terms {
-			if have == t {
-				return
-			}
-		}
-		terms = append(terms, t)
-	}
+	var ts TermSet
+	e.AddTerms(&ts)
+	return ts.AppendTo(make([]string, 0, max(ts.Len(), 8)))
+}
+
+// AddTerms adds the event's Terms to ts, each once (a term ts holds
+// already is not added again).
+func (e *Event) AddTerms(ts *TermSet) {
 	if !e.isGap() {
-		for _, s := range [2]string{e.SrcIP, e.DstIP} {
-			if t := ipTerm(s); t != "" {
-				add(t)
-			}
-		}
+		ts.addIP(e.SrcIP)
+		ts.addIP(e.DstIP)
 		for _, s := range e.OtherIPs {
-			if t := ipTerm(s); t != "" {
-				add(t)
-			}
+			ts.addIP(s)
 		}
 	}
 	switch e.Source {
 	case SourceCloudTrail, SourceS3Access, SourceGuardDuty:
-		for _, s := range []string{e.Principal, e.IdentityARN, e.AccessKeyID, e.UserName, e.Issuer, e.PrincipalID} {
+		for _, s := range [...]string{e.Principal, e.IdentityARN, e.AccessKeyID, e.UserName, e.Issuer, e.PrincipalID} {
 			if s != "" && s != "-" && s != hiddenUserName {
-				add(lowerTerm(TermPrincipal, s))
+				ts.addLower(TermPrincipal, s)
 			}
 		}
 	}
 	if e.Source == SourceCloudTrail {
 		if e.AccessKeyID != "" {
-			add(TermAccessKey + e.AccessKeyID)
+			ts.addUnique(TermAccessKey, e.AccessKeyID)
 		}
 		if e.IssuedAccessKey != "" {
-			add(TermIssued + e.IssuedAccessKey)
+			ts.addUnique(TermIssued, e.IssuedAccessKey)
 		}
 	}
 	if indexNamesAndResources {
 		if n := e.EventName(); n != "" {
-			add(lowerTerm(TermEvent, n))
+			ts.addLower(TermEvent, n)
 		}
 		for _, r := range e.Resources {
-			resourceTerms(r, add)
+			resourceTerms(r, func(t string) { ts.addUnique(t, "") })
 		}
 	}
 	for _, a := range e.Annotations {
 		if strings.HasPrefix(a, AntiForensicsPrefix) {
-			add(TermAntiForensics)
+			ts.addUnique(TermAntiForensics, "")
 			break
 		}
 	}
-	return terms
+}
+
+// TermSet collects the index terms of one event in one buffer, so that
+// AppendTo makes them strings with a single allocation. The zero value is
+// empty; Reset empties it for the next event and keeps its memory.
+type TermSet struct {
+	buf  []byte
+	ends []int // where each term ends in buf
+}
+
+// Reset empties the set.
+func (ts *TermSet) Reset() {
+	ts.buf = ts.buf[:0]
+	ts.ends = ts.ends[:0]
+}
+
+// Len is the number of terms in the set.
+func (ts *TermSet) Len() int { return len(ts.ends) }
+
+// Add adds the term made of parts, one after the other, whether or not
+// the set holds it already.
+func (ts *TermSet) Add(parts ...string) {
+	for _, p := range parts {
+		ts.buf = append(ts.buf, p...)
+	}
+	ts.ends = append(ts.ends, len(ts.buf))
+}
+
+// AppendTo appends the terms to dst, in the order they were added.
+func (ts *TermSet) AppendTo(dst []string) []string {
+	all := string(ts.buf)
+	start := 0
+	for _, end := range ts.ends {
+		dst = append(dst, all[start:end])
+		start = end
+	}
+	return dst
+}
+
+// start returns where the next term begins.
+func (ts *TermSet) start() int {
+	if n := len(ts.ends); n > 0 {
+		return ts.ends[n-1]
+	}
+	return 0
+}
+
+// endUnique ends the term begun at start, or drops it when the set holds
+// it already.
+func (ts *TermSet) endUnique(start int) {
+	t := ts.buf[start:]
+	from := 0
+	for _, end := range ts.ends {
+		if bytes.Equal(ts.buf[from:end], t) {
+			ts.buf = ts.buf[:start]
+			return
+		}
+		from = end
+	}
+	ts.ends = append(ts.ends, len(ts.buf))
+}
+
+// addUnique adds prefix + s unless the set holds it.
+func (ts *TermSet) addUnique(prefix, s string) {
+	start := ts.start()
+	ts.buf = append(append(ts.buf, prefix...), s...)
+	ts.endUnique(start)
+}
+
+// addLower adds prefix + strings.ToLower(s) unless the set holds it.
+func (ts *TermSet) addLower(prefix, s string) {
+	start := ts.start()
+	ts.buf = append(ts.buf, prefix...)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			ts.buf = append(ts.buf[:start+len(prefix)], strings.ToLower(s)...)
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		ts.buf = append(ts.buf, c)
+	}
+	ts.endUnique(start)
+}
+
+// addIP adds the TermIP term of s (see ipTerm) unless s is no IP address
+// or the set holds it.
+func (ts *TermSet) addIP(s string) {
+	if s == "" || s == "-" {
+		return
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return
+	}
+	start := ts.start()
+	ts.buf = append(ts.buf, TermIP...)
+	if a.Is4() {
+		// ParseAddr takes only the canonical dotted form of IPv4 (no
+		// leading zeros): s is already the address's String.
+		ts.buf = append(ts.buf, s...)
+	} else {
+		ts.buf = a.Unmap().WithZone("").AppendTo(ts.buf)
+	}
+	ts.endUnique(start)
 }
 
 // EventName returns the event's action when it is a name (a CloudTrail

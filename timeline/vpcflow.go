@@ -209,7 +209,7 @@ func (p *parser) vpcFlow(r io.Reader) error {
 		if e.Region == "" {
 			e.Region = region
 		}
-		e.Raw = jsonString(b)
+		e.Raw = p.rawText(b)
 		return p.send(e)
 	})
 }
@@ -250,18 +250,12 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 		}
 		return dash(vals[i])
 	}
-	e := &Event{
-		Source:  SourceVPCFlow,
-		Kind:    evidence.KindVPCFlow,
-		Record:  rec,
-		Account: get(l.account),
-		Region:  get(l.region),
-		SrcIP:   get(l.src),
-		DstIP:   get(l.dst),
-		Action:  get(l.action),
-	}
+	e := p.event()
+	e.Source, e.Kind, e.Record = SourceVPCFlow, evidence.KindVPCFlow, rec
+	e.Account, e.Region = get(l.account), get(l.region)
+	e.SrcIP, e.DstIP, e.Action = get(l.src), get(l.dst), get(l.action)
 	if l.unique {
-		e.fieldNames, e.fieldValues = l.names, append([]string(nil), vals...)
+		e.fieldNames, e.fieldValues = l.names, p.values(vals)
 	}
 	if !l.unique || !p.opts.NoFieldMap {
 		e.Fields = make(map[string]string, len(vals))

@@ -319,7 +319,7 @@ func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	warn := func(wn timeline.Warning) {
 		it.AddWarning(evidence.Warning{Record: wn.Record, Message: wn.Message})
 	}
-	popts := timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, FlowFormat: it.FlowFormat}
+	popts := parseOptions(it)
 	var perr error
 	br := parseReaders.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -346,6 +346,12 @@ func parseItem(ctx context.Context, st *store.Store, it *evidence.Item, prog evi
 	return sink.events, nil
 }
 
+// parseOptions are the options items are parsed with: eventSink copies
+// what it keeps, during emit.
+func parseOptions(it *evidence.Item) timeline.ParseOptions {
+	return timeline.ParseOptions{Evidence: it.ID, Name: it.Path, NoFieldMap: true, BorrowRaw: true, ReuseEvent: true, FlowFormat: it.FlowFormat}
+}
+
 // eventSink turns an item's parsed events into the records the store
 // keeps, passed to add.
 type eventSink struct {
@@ -353,6 +359,8 @@ type eventSink struct {
 	add        func(*store.EventRecord) error
 	rec        store.EventRecord
 	data       []byte // reused: add copies what it keeps
+	terms      timeline.TermSet
+	termList   []string // reused: add keeps the strings, not the slice
 	lastRecord int64
 	events     int64
 	err        error // add failed
@@ -371,7 +379,11 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 		ev.Kind = it.Kind
 	}
 	s.data = timeline.EncodeEvent(s.data[:0], ev)
-	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: findings.FactTerms(ev, ev.Terms()), Data: s.data}
+	s.terms.Reset()
+	ev.AddTerms(&s.terms)
+	findings.AddFactTerms(&s.terms, ev)
+	s.termList = s.terms.AppendTo(s.termList[:0])
+	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: s.termList, Data: s.data}
 	if k := ev.DedupKey(); k != "" {
 		s.rec.DedupKey, s.rec.ContentHash = k, ev.ContentHash()
 	}

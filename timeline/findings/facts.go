@@ -2,7 +2,6 @@ package findings
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/trailcase/trailcase/timeline"
@@ -35,63 +34,78 @@ const (
 )
 
 // FactTerms appends to terms the summary facts of ev (see factPrefix)
-// and returns the result. The indexer calls it for every event.
+// and returns the result.
 func FactTerms(ev *timeline.Event, terms []string) []string {
+	var ts timeline.TermSet
+	AddFactTerms(&ts, ev)
+	return ts.AppendTo(terms)
+}
+
+// AddFactTerms adds the summary facts of ev (see factPrefix) to ts. The
+// indexer calls it for every event, after Event.AddTerms: a fact never
+// equals another term, so facts are added without looking for repeats.
+func AddFactTerms(ts *timeline.TermSet, ev *timeline.Event) {
 	unfit := false
-	add := func(prefix, v string) {
-		switch {
-		case v == "" && prefix != factAddress:
-		case len(v) > maxFactValue || strings.IndexByte(v, 0) >= 0:
+	// add adds the fact prefix + a + b + c, or marks the event unfit when
+	// that value cannot be a term.
+	add := func(prefix, a, b, c string) {
+		if len(a)+len(b)+len(c) > maxFactValue || strings.IndexByte(a, 0) >= 0 || strings.IndexByte(b, 0) >= 0 || strings.IndexByte(c, 0) >= 0 {
 			unfit = true
-		default:
-			terms = append(terms, prefix+v)
+			return
 		}
+		ts.Add(prefix, a, b, c)
 	}
 	if strings.Contains(ev.SrcIP, factSep) {
 		unfit = true
 	} else {
-		add(factAddress, ev.SrcIP+factSep+ev.Source)
+		add(factAddress, ev.SrcIP, factSep, ev.Source)
 	}
 	switch ev.Source {
 	case timeline.SourceCloudTrail:
-		add(factPrincipal, ev.Principal)
-		add(factKey, ev.AccessKeyID)
-		add(factName, ev.Action)
-		add(factAgent, ev.UserAgent)
-		if ev.Outcome != "success" {
-			add(factError, ev.Outcome)
+		for _, f := range [...]struct{ prefix, v string }{
+			{factPrincipal, ev.Principal}, {factKey, ev.AccessKeyID}, {factName, ev.Action}, {factAgent, ev.UserAgent},
+		} {
+			if f.v != "" {
+				add(f.prefix, f.v, "", "")
+			}
+		}
+		if ev.Outcome != "success" && ev.Outcome != "" {
+			add(factError, ev.Outcome, "", "")
 		}
 		if ev.AccessKeyID != "" && ev.SrcIP != "" {
-			if strings.ContainsAny(ev.SrcIP+ev.AccessKeyID, "\x00"+factSep) {
+			if strings.ContainsAny(ev.SrcIP, "\x00"+factSep) || strings.ContainsAny(ev.AccessKeyID, "\x00"+factSep) {
 				unfit = true
 			} else {
-				add(factKeyFrom, ev.SrcIP+factSep+ev.AccessKeyID)
+				add(factKeyFrom, ev.SrcIP, factSep, ev.AccessKeyID)
 			}
 		}
 		if isDenied(ev) {
-			if strings.Contains(ev.Principal+ev.SrcIP, factSep) {
+			if strings.Contains(ev.Principal, factSep) || strings.Contains(ev.SrcIP, factSep) {
 				unfit = true
 			} else {
-				add(factDenied, ev.Principal+factSep+ev.SrcIP)
+				add(factDenied, ev.Principal, factSep, ev.SrcIP)
 			}
 		}
 		if isChange(ev) {
-			terms = append(terms, factChange)
+			ts.Add(factChange)
 		}
 		if ev.IssuedSession != "" {
-			terms = append(terms, factRole)
+			ts.Add(factRole)
 		}
 	case timeline.SourceVPCFlow:
 		if isEgress(ev) {
-			terms = append(terms, factEgress+egressClass(ev.Bytes))
+			c := egressClass(ev.Bytes)
+			const hex = "0123456789abcdef"
+			ts.Add(factEgress, hex[c>>12:c>>12+1], hex[c>>8&0xf:c>>8&0xf+1], hex[c>>4&0xf:c>>4&0xf+1], hex[c&0xf:c&0xf+1])
 		}
 	case timeline.SourceELB:
-		add(factAgent, ev.UserAgent)
+		if ev.UserAgent != "" {
+			add(factAgent, ev.UserAgent, "", "")
+		}
 	}
 	if unfit {
-		terms = append(terms, factUnfit)
+		ts.Add(factUnfit)
 	}
-	return terms
 }
 
 // IsFactTerm reports whether t is a summary fact (see FactTerms).
@@ -113,9 +127,10 @@ func isEgress(ev *timeline.Event) bool {
 }
 
 // egressClass is a flow's size class: its bit length and the next 8 bits
-// below the leading one, as 4 hex digits, so classes sort as sizes do
-// and each class spans 1/256 of a power of two.
-func egressClass(b int64) string {
+// below the leading one, written as 4 hex digits, so classes sort as
+// sizes do and each class spans 1/256 of a power of two. It is at most
+// 0x3fff.
+func egressClass(b int64) int {
 	n := 0
 	for v := b; v > 0; v >>= 1 {
 		n++
@@ -126,6 +141,5 @@ func egressClass(b int64) string {
 	} else {
 		mant = (b << (9 - n)) & 0xff
 	}
-	s := strconv.FormatInt(int64(n)<<8|mant, 16)
-	return strings.Repeat("0", 4-len(s)) + s
+	return n<<8 | int(mant)
 }
