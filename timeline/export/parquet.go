@@ -88,10 +88,10 @@ type Manifest struct {
 }
 
 // fastSnappy is the Snappy codec with klauspost/compress/s2's fast Snappy
-// encoder. parquet-go's Snappy codec uses the "better" encoder, which in
-// the export of a large case took two and a half times as long for files
-// 3% smaller; the output of both is standard Snappy that every reader
-// decodes.
+// encoder. parquet-go's Snappy codec uses the "better" encoder, which
+// took two and a half times as long on export text for an export 6%
+// smaller (docs/PERFORMANCE.md); the output of both is standard Snappy
+// that every reader decodes.
 type fastSnappy struct{ snappy.Codec }
 
 func (*fastSnappy) Encode(dst, src []byte) ([]byte, error) { return s2.EncodeSnappy(dst, src), nil }
