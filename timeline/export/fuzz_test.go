@@ -50,6 +50,10 @@ func FuzzExportRow(f *testing.F) {
 		if bytes.Count(jb.Bytes(), []byte("\n")) != 1 || !json.Valid(jb.Bytes()) {
 			t.Fatalf("jsonl: not one JSON line: %q", jb.String())
 		}
+		var sc jsonlScratch
+		if line, err := sc.appendRow(nil, &r); err != nil || !bytes.Equal(line, jb.Bytes()) {
+			t.Fatalf("jsonl: the row writer wrote (%v)\n%s\nencoding/json\n%s", err, line, jb.Bytes())
+		}
 
 		var cb bytes.Buffer
 		cw := csv.NewWriter(&cb)
@@ -142,8 +146,17 @@ func FuzzJSONText(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := fo.appendFieldsJSON(nil, m); string(got) != string(want) {
+			if got := fo.appendFieldsJSON(nil, m, true); string(got) != string(want) {
 				t.Fatalf("fields %q:\n got %s\nwant %s", m, got, want)
+			}
+			var plain bytes.Buffer
+			enc := json.NewEncoder(&plain)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(m); err != nil {
+				t.Fatal(err)
+			}
+			if got := fo.appendFieldsJSON(nil, m, false); string(got)+"\n" != plain.String() {
+				t.Fatalf("fields %q without HTML escapes:\n got %s\nwant %s", m, got, plain.Bytes())
 			}
 		}
 		if got, want := rawText(json.RawMessage(raw)), timeline.RawText(json.RawMessage(raw)); got != want {

@@ -25,8 +25,10 @@ type fieldOrders struct {
 const keptFieldOrders = 8
 
 // appendFieldsJSON appends the JSON object of m with its keys sorted, as
-// json.Marshal writes a map[string]string (HTML characters escaped).
-func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string) []byte {
+// encoding/json writes a map[string]string: with HTML characters escaped
+// (json.Marshal) when html is true, without (an Encoder with
+// SetEscapeHTML(false)) when not.
+func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string, html bool) []byte {
 	start := len(dst)
 	for _, keys := range fo.orders {
 		if len(keys) != len(m) {
@@ -34,7 +36,7 @@ func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string) []byte 
 		}
 		// m has as many keys as this order: if it has each of them, the
 		// order is m's.
-		out, ok := appendInOrder(dst, m, keys)
+		out, ok := appendInOrder(dst, m, keys, html)
 		if ok {
 			return out
 		}
@@ -51,14 +53,14 @@ func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string) []byte 
 		fo.orders[fo.next] = keys
 		fo.next = (fo.next + 1) % keptFieldOrders
 	}
-	out, _ := appendInOrder(dst, m, keys)
+	out, _ := appendInOrder(dst, m, keys, html)
 	return out
 }
 
 // appendInOrder appends the JSON object of m with its keys in the order
 // of keys; ok is false (and dst holds part of the object) if one of keys
 // is not in m.
-func appendInOrder(dst []byte, m map[string]string, keys []string) (out []byte, ok bool) {
+func appendInOrder(dst []byte, m map[string]string, keys []string, html bool) (out []byte, ok bool) {
 	dst = append(dst, '{')
 	for i, k := range keys {
 		v, ok := m[k]
@@ -68,9 +70,9 @@ func appendInOrder(dst []byte, m map[string]string, keys []string) (out []byte, 
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = appendJSONString(dst, k, html)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, v)
+		dst = appendJSONString(dst, v, html)
 	}
 	return append(dst, '}'), true
 }
@@ -78,16 +80,16 @@ func appendInOrder(dst []byte, m map[string]string, keys []string) (out []byte, 
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string the way encoding/json
-// writes a string with HTML escaping on: '"' and '\\' escaped, controls as
-// \b \f \n \r \t or \u00XX, '<' '>' '&' and U+2028/U+2029 as \uXXXX, and
-// each byte of invalid UTF-8 as \ufffd.
-func appendJSONString(dst []byte, s string) []byte {
+// writes a string: '"' and '\\' escaped, controls as \b \f \n \r \t or
+// \u00XX, U+2028/U+2029 as \u2028/\u2029, each byte of invalid UTF-8 as
+// \ufffd, and, when html is true, '<' '>' '&' as \u00XX.
+func appendJSONString(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if b >= 0x20 && b != '"' && b != '\\' && (!html || b != '<' && b != '>' && b != '&') {
 				i++
 				continue
 			}

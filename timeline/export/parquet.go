@@ -390,7 +390,7 @@ func (sc *parquetScratch) fill(p *ParquetRow, r *Row) {
 		p.Packets = &v
 	}
 	if len(r.Fields) > 0 {
-		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields)
+		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields, true)
 		p.Fields = string(sc.b)
 	}
 }

@@ -16,24 +16,28 @@ import (
 	"github.com/trailcase/trailcase/timeline"
 )
 
-// JSONL writes one JSON object per event and line, oldest first.
+// JSONL writes one JSON object per event and line, oldest first, as
+// timeline.NewJSONLEncoder writes a Row.
 func JSONL(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats, error) {
 	var stats Stats
 	bw := bufio.NewWriterSize(w, 256<<10)
 	err := scanChunks(ctx, st, opts, &stats, func(items map[uint64]provenance) converter[*bytes.Buffer] {
 		var row Row
+		var sc jsonlScratch
 		return func(evs []store.StoredEvent) (*bytes.Buffer, int64, error) {
 			buf := chunkBuffers.Get().(*bytes.Buffer)
-			enc := timeline.NewJSONLEncoder(buf)
+			b := buf.AvailableBuffer()
 			var bad int64
+			var err error
 			for i := range evs {
 				if !decodeRow(&row, evs[i], items[evs[i].Item]) {
 					bad++
 				}
-				if err := enc.Encode(&row); err != nil {
+				if b, err = sc.appendRow(b, &row); err != nil {
 					return buf, bad, rowError(&row, err)
 				}
 			}
+			buf.Write(b)
 			return buf, bad, nil
 		}
 	}, writeBuffer(bw))
@@ -141,7 +145,7 @@ func (sc *csvScratch) record(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 	}
 	fields := ""
 	if len(r.Fields) > 0 {
-		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields)
+		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields, true)
 		fields = string(sc.b)
 	}
 	raw := rawText(r.Raw)
