@@ -13,6 +13,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -114,8 +116,34 @@ type provenance struct {
 	sha256, source, path, kind string
 }
 
-// scan calls fn for each event of the case in time order, as a Row.
-func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn func(*Row) error) error {
+// workers is how many goroutines turn stored events into output: the
+// case is read on a goroutine of its own and the output is written on the
+// calling one, so on two cores decoding, encoding and writing overlap.
+var workers = max(2, runtime.GOMAXPROCS(0))
+
+// chunkJob is one chunk of events on its way through scanChunks.
+type chunkJob[R any] struct {
+	evs         []store.StoredEvent
+	out         R
+	events      int64
+	bytes       int64 // event data read
+	undecodable int64
+	err         error
+	done        chan struct{}
+}
+
+// converter turns a chunk of stored events (in time order) into the
+// output R of a format, reporting how many could not be decoded. Each
+// worker goroutine has one, so it may keep scratch space.
+type converter[R any] func(evs []store.StoredEvent) (out R, undecodable int64, err error)
+
+// scanChunks reads the events of the case in time order a chunk at a
+// time (store.EventChunksByTime), has newConverter's converters turn the
+// chunks into R on `workers` goroutines, and hands the results to write
+// in time order on the calling goroutine. At most 2×workers+1 chunks are
+// in flight, so memory stays bounded whatever the size of the case.
+func scanChunks[R any](ctx context.Context, st *store.Store, opts Options, stats *Stats,
+	newConverter func(items map[uint64]provenance) converter[R], write func(R) error) error {
 	prog := opts.Progress
 	if prog == nil {
 		prog = noProgress{}
@@ -130,22 +158,66 @@ func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn f
 	}
 	prog.Begin("export", -1)
 	defer prog.End()
-	var n int64
-	var row Row
-	return st.EventsByTime(opts.From, opts.To, func(se store.StoredEvent) error {
-		n++
-		if n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan *chunkJob[R], workers)
+	order := make(chan *chunkJob[R], 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		conv := newConverter(items)
+		wg.Go(func() {
+			for j := range jobs {
+				j.out, j.undecodable, j.err = conv(j.evs)
+				j.evs = nil
+				close(j.done)
+			}
+		})
+	}
+	written := make(chan error, 1)
+	go func() {
+		var err error
+		for j := range order {
+			<-j.done
+			if err == nil {
+				err = j.err
+			}
+			if err == nil {
+				prog.Advance(j.bytes)
+				err = write(j.out)
+			}
+			if err == nil {
+				stats.Events += j.events
+				stats.Undecodable += j.undecodable
+			} else {
+				cancel() // stops the reading; the jobs still queued are drained
 			}
 		}
-		prog.Advance(int64(len(se.Data)))
-		if !decodeRow(&row, se, items[se.Item]) {
-			stats.Undecodable++
+		written <- err
+	}()
+	readErr := st.EventChunksByTime(opts.From, opts.To, func(evs []store.StoredEvent) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		stats.Events++
-		return fn(&row)
+		j := &chunkJob[R]{evs: evs, events: int64(len(evs)), done: make(chan struct{})}
+		for i := range evs {
+			j.bytes += int64(len(evs[i].Data))
+		}
+		select {
+		case order <- j:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		jobs <- j // the workers never wait on anything: this send ends
+		return nil
 	})
+	close(jobs)
+	close(order)
+	wg.Wait()
+	if err := <-written; err != nil {
+		return err
+	}
+	return readErr
 }
 
 // decodeRow fills r from a stored event. An event that cannot be decoded,
@@ -153,7 +225,7 @@ func scan(ctx context.Context, st *store.Store, opts Options, stats *Stats, fn f
 // provenance, time and stored bytes only, and decodeRow returns false.
 func decodeRow(r *Row, se store.StoredEvent, p provenance) bool {
 	ev, err := timeline.DecodeEvent(se.Data)
-	ok := err == nil && (len(ev.Raw) == 0 || json.Valid(ev.Raw))
+	ok := err == nil && (len(ev.Raw) == 0 || validRaw(ev.Raw))
 	if !ok {
 		ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
 	}

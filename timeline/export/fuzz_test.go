@@ -50,6 +50,10 @@ func FuzzExportRow(f *testing.F) {
 		if bytes.Count(jb.Bytes(), []byte("\n")) != 1 || !json.Valid(jb.Bytes()) {
 			t.Fatalf("jsonl: not one JSON line: %q", jb.String())
 		}
+		var sc jsonlScratch
+		if line, err := sc.appendRow(nil, &r); err != nil || !bytes.Equal(line, jb.Bytes()) {
+			t.Fatalf("jsonl: the row writer wrote (%v)\n%s\nencoding/json\n%s", err, line, jb.Bytes())
+		}
 
 		var cb bytes.Buffer
 		cw := csv.NewWriter(&cb)
@@ -117,4 +121,49 @@ func TestDecodeRowDamagedRaw(t *testing.T) {
 	if _, err := json.Marshal(&r); err != nil {
 		t.Errorf("jsonl: %v", err)
 	}
+}
+
+// FuzzJSONText holds the export's JSON text functions to encoding/json:
+// a field map is written as json.Marshal writes it (with the key orders of
+// earlier maps remembered), a raw record reads as timeline.RawText reads
+// it, and validRaw agrees with json.Valid.
+func FuzzJSONText(f *testing.F) {
+	f.Add("k", "v", `"a \"quoted\" line"`)
+	f.Add("<&>", "\u2028\x00\xff", `"\u0041\n"`)
+	f.Add("", "\"\\", `{"a":1}`)
+	f.Add("é", "😀", `"\xff"`)
+	f.Add("a", "b", `"unterminated`)
+	var fo fieldOrders
+	f.Fuzz(func(t *testing.T, k, v, raw string) {
+		maps := []map[string]string{
+			{k: v},
+			{k: v, "srcaddr": v, "dstaddr": k},
+			{"srcaddr": k, "dstaddr": v, k + "x": ""},
+			{"srcaddr": v, "dstaddr": k, "action": v},
+		}
+		for _, m := range maps {
+			want, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fo.appendFieldsJSON(nil, m, true); string(got) != string(want) {
+				t.Fatalf("fields %q:\n got %s\nwant %s", m, got, want)
+			}
+			var plain bytes.Buffer
+			enc := json.NewEncoder(&plain)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(m); err != nil {
+				t.Fatal(err)
+			}
+			if got := fo.appendFieldsJSON(nil, m, false); string(got)+"\n" != plain.String() {
+				t.Fatalf("fields %q without HTML escapes:\n got %s\nwant %s", m, got, plain.Bytes())
+			}
+		}
+		if got, want := rawText(json.RawMessage(raw)), timeline.RawText(json.RawMessage(raw)); got != want {
+			t.Fatalf("rawText(%q) = %q, want %q", raw, got, want)
+		}
+		if got, want := validRaw(json.RawMessage(raw)), json.Valid([]byte(raw)); got != want {
+			t.Fatalf("validRaw(%q) = %v, want %v", raw, got, want)
+		}
+	})
 }

@@ -5,25 +5,67 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/trailcase/trailcase/evidence"
+	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
 )
 
-// JSONL writes one JSON object per event and line, oldest first.
+// JSONL writes one JSON object per event and line, oldest first, as
+// timeline.NewJSONLEncoder writes a Row.
 func JSONL(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats, error) {
 	var stats Stats
 	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := timeline.NewJSONLEncoder(bw)
-	err := scan(ctx, st, opts, &stats, func(r *Row) error { return enc.Encode(r) })
+	err := scanChunks(ctx, st, opts, &stats, func(items map[uint64]provenance) converter[*bytes.Buffer] {
+		var row Row
+		var sc jsonlScratch
+		return func(evs []store.StoredEvent) (*bytes.Buffer, int64, error) {
+			buf := chunkBuffers.Get().(*bytes.Buffer)
+			b := buf.AvailableBuffer()
+			var bad int64
+			var err error
+			for i := range evs {
+				if !decodeRow(&row, evs[i], items[evs[i].Item]) {
+					bad++
+				}
+				if b, err = sc.appendRow(b, &row); err != nil {
+					return buf, bad, rowError(&row, err)
+				}
+			}
+			buf.Write(b)
+			return buf, bad, nil
+		}
+	}, writeBuffer(bw))
 	if err != nil {
 		return stats, err
 	}
 	stats.Files = 1
 	return stats, bw.Flush()
+}
+
+// chunkBuffers hold the text of a chunk of rows between the goroutine
+// that encodes it and the one that writes it.
+var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeBuffer returns the write step of a text export: the chunk's text
+// goes to w and its buffer back to chunkBuffers.
+func writeBuffer(w io.Writer) func(*bytes.Buffer) error {
+	return func(b *bytes.Buffer) error {
+		_, err := w.Write(b.Bytes())
+		b.Reset()
+		chunkBuffers.Put(b)
+		return err
+	}
+}
+
+// rowError names the event a row could not be written for.
+func rowError(r *Row, err error) error {
+	return fmt.Errorf("evidence %d (%s) record %d: %w", r.Evidence, safe.Text(r.EvidencePath), r.Record, err)
 }
 
 // CSVHeader is the header row of the CSV export.
@@ -50,15 +92,30 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 	if err := cw.Header(CSVHeader); err != nil {
 		return stats, err
 	}
-	rec := make(timeline.CSVRow, 0, len(CSVHeader))
-	err := scan(ctx, st, opts, &stats, func(r *Row) error {
-		rec = csvRecord(rec, r)
-		return cw.Write(rec)
-	})
-	if err != nil {
+	if err := cw.Flush(); err != nil {
 		return stats, err
 	}
-	if err := cw.Flush(); err != nil {
+	err := scanChunks(ctx, st, opts, &stats, func(items map[uint64]provenance) converter[*bytes.Buffer] {
+		var row Row
+		var sc csvScratch
+		rec := make(timeline.CSVRow, 0, len(CSVHeader))
+		return func(evs []store.StoredEvent) (*bytes.Buffer, int64, error) {
+			buf := chunkBuffers.Get().(*bytes.Buffer)
+			cw := timeline.NewCSVWriter(buf)
+			var bad int64
+			for i := range evs {
+				if !decodeRow(&row, evs[i], items[evs[i].Item]) {
+					bad++
+				}
+				rec = sc.record(rec, &row)
+				if err := cw.Write(rec); err != nil {
+					return buf, bad, rowError(&row, err)
+				}
+			}
+			return buf, bad, cw.Flush()
+		}
+	}, writeBuffer(bw))
+	if err != nil {
 		return stats, err
 	}
 	stats.Files = 1
@@ -68,20 +125,34 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 // csvRecord returns r as one CSV record (in CSVHeader's order), reusing
 // rec's storage.
 func csvRecord(rec timeline.CSVRow, r *Row) timeline.CSVRow {
+	var sc csvScratch
+	return sc.record(rec, r)
+}
+
+// csvScratch is the scratch space of one goroutine's CSV records.
+type csvScratch struct {
+	b      []byte
+	orders fieldOrders
+	c      bytes.Buffer
+}
+
+// record returns r as one CSV record (in CSVHeader's order), reusing
+// rec's storage.
+func (sc *csvScratch) record(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 	end := ""
 	if r.EndTime != nil {
 		end = evidence.FormatTimeMicro(*r.EndTime)
 	}
 	fields := ""
 	if len(r.Fields) > 0 {
-		b, _ := json.Marshal(r.Fields)
-		fields = string(b)
+		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields, true)
+		fields = string(sc.b)
 	}
 	raw := rawText(r.Raw)
 	if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
-		var c bytes.Buffer
-		if json.Compact(&c, r.Raw) == nil {
-			raw = c.String()
+		sc.c.Reset()
+		if json.Compact(&sc.c, r.Raw) == nil {
+			raw = sc.c.String()
 		}
 	}
 	return rec[:0].Int(int64(r.SchemaVersion)).Text(evidence.FormatTimeMicro(r.Time), end, r.Source, r.Kind).

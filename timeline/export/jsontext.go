@@ -1,0 +1,205 @@
+package export
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// The Parquet and CSV exports write an event's field map as JSON text and
+// its raw record as text for every row. encoding/json does both through
+// reflection (and sorts the keys of every map through reflect.Value),
+// which was a quarter of the Parquet export's time; the functions below
+// give the same bytes directly. FuzzFieldsJSON holds them to
+// encoding/json's output.
+
+// fieldOrders remembers the sorted keys of the last few field maps: the
+// events of one log format have the same field names, so most maps are
+// written in an order already known, without sorting their keys.
+type fieldOrders struct {
+	orders [][]string
+	next   int // the order to replace when a new one is kept
+}
+
+const keptFieldOrders = 8
+
+// appendFieldsJSON appends the JSON object of m with its keys sorted, as
+// encoding/json writes a map[string]string: with HTML characters escaped
+// (json.Marshal) when html is true, without (an Encoder with
+// SetEscapeHTML(false)) when not.
+func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string, html bool) []byte {
+	start := len(dst)
+	for _, keys := range fo.orders {
+		if len(keys) != len(m) {
+			continue
+		}
+		// m has as many keys as this order: if it has each of them, the
+		// order is m's.
+		out, ok := appendInOrder(dst, m, keys, html)
+		if ok {
+			return out
+		}
+		dst = out[:start]
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(fo.orders) < keptFieldOrders {
+		fo.orders = append(fo.orders, keys)
+	} else {
+		fo.orders[fo.next] = keys
+		fo.next = (fo.next + 1) % keptFieldOrders
+	}
+	out, _ := appendInOrder(dst, m, keys, html)
+	return out
+}
+
+// appendInOrder appends the JSON object of m with its keys in the order
+// of keys; ok is false (and dst holds part of the object) if one of keys
+// is not in m.
+func appendInOrder(dst []byte, m map[string]string, keys []string, html bool) (out []byte, ok bool) {
+	dst = append(dst, '{')
+	for i, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			return dst, false
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, k, html)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, v, html)
+	}
+	return append(dst, '}'), true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string the way encoding/json
+// writes a string: '"' and '\\' escaped, controls as \b \f \n \r \t or
+// \u00XX, U+2028/U+2029 as \u2028/\u2029, each byte of invalid UTF-8 as
+// \ufffd, and, when html is true, '<' '>' '&' as \u00XX.
+func appendJSONString(dst []byte, s string, html bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && (!html || b != '<' && b != '>' && b != '&') {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// rawText returns a record's raw form as text, as timeline.RawText does:
+// a JSON string's value (the log line), anything else as it is (the
+// CloudTrail record's JSON). Most strings (flow log lines, ELB lines whose
+// only escapes are of quotes) are read without encoding/json.
+func rawText(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return string(raw)
+	}
+	body, escaped, ok := simpleJSONString(raw)
+	switch {
+	case ok && !escaped:
+		return string(body)
+	case ok:
+		var out strings.Builder
+		out.Grow(len(body))
+		for i := 0; i < len(body); i++ {
+			if body[i] == '\\' {
+				i++
+			}
+			out.WriteByte(body[i])
+		}
+		return out.String()
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// simpleJSONString reports whether b is a JSON string (quotes included)
+// that holds no control byte, is valid UTF-8 and escapes nothing but a
+// quote or a backslash (\" and \\), and returns what is between its quotes. ok
+// is false for any other b, valid JSON or not.
+func simpleJSONString(b []byte) (body []byte, escaped, ok bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false, false
+	}
+	body = b[1 : len(b)-1]
+	ascii := true
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '\\':
+			if i+1 == len(body) || body[i+1] != '"' && body[i+1] != '\\' {
+				return nil, false, false
+			}
+			escaped = true
+			i++
+		case c < 0x20 || c == '"':
+			return nil, false, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(body) {
+		return nil, false, false
+	}
+	return body, escaped, true
+}
+
+// validRaw reports whether raw is valid JSON (json.Valid), deciding the
+// common case of a simple string without the scanner.
+func validRaw(raw json.RawMessage) bool {
+	if len(raw) > 0 && raw[0] == '"' {
+		if _, _, ok := simpleJSONString(raw); ok {
+			return true
+		}
+	}
+	return json.Valid(raw)
+}
