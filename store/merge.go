@@ -137,6 +137,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		return err
 	}
 	var fs fetchSizer
+	defer fs.done()
 	for m.more() {
 		if err := s.nextRound(m); err != nil {
 			return err

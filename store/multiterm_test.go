@@ -264,3 +264,41 @@ func TestMergeOpensBatchesLazily(t *testing.T) {
 		t.Fatalf("the merge held up to %d cursors; one batch has %d ranges", most, len(rs))
 	}
 }
+
+// TestFetchCachesPerRead checks that the block caches a read of ranges
+// keeps between its fetches never serve another read: two cases with
+// the same event keys and different data, read in turn, each give their
+// own.
+func TestFetchCachesPerRead(t *testing.T) {
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var sts []*Store
+	for _, name := range []string{"A", "B"} {
+		st, _ := newCase(t)
+		w := st.NewWriter(1 << 20)
+		for rec := uint64(1); rec <= 3000; rec++ {
+			ev := EventRecord{Item: 1, Record: rec, Time: t0.Add(time.Duration(rec) * time.Second), Terms: []string{"p:x"}, Data: fmt.Appendf(nil, "%s/%d", name, rec)}
+			if err := w.PutEvent(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		sts = append(sts, st)
+	}
+	for range 3 {
+		for i, st := range sts {
+			n := 0
+			err := st.EventsByTerm("p:x", time.Time{}, time.Time{}, func(e StoredEvent) error {
+				n++
+				if want := fmt.Sprintf("%s/%d", "AB"[i:i+1], e.Record); string(e.Data) != want {
+					return fmt.Errorf("event %d: %q, want %q", e.Record, e.Data, want)
+				}
+				return nil
+			})
+			if err != nil || n != 3000 {
+				t.Fatalf("case %d: %d events, %v", i, n, err)
+			}
+		}
+	}
+}

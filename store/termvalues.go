@@ -31,8 +31,9 @@ func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 		return nil, err
 	}
 	var found []byte
+	tb := []byte(term) // once: a chunk holds hundreds of terms
 	ok := codec.ReadChunk(v, b.delta, func(t, ps []byte) bool {
-		switch c := strings.Compare(string(t), term); {
+		switch c := bytes.Compare(t, tb); {
 		case c == 0:
 			found = ps
 			return false
