@@ -13,8 +13,45 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// fetch reads the events for ps (in order) in one read transaction.
-func (s *Store) fetch(ps []codec.Posting) ([]StoredEvent, error) {
+// fetchCaches are the block caches of one read of ranges (a merged
+// call), one for each goroutine of a fetch: a block whose events fall in
+// two fetches of the read is decoded once. Their buffers are pooled for
+// the next read; what they hold is not kept past the read, so a read
+// never sees a block decoded by another (of another case, or before a
+// write).
+type fetchCaches struct{ bcs []blockCache }
+
+var fetchCachePool = sync.Pool{New: func() any { return new(fetchCaches) }}
+
+// takeFetchCaches returns parts empty block caches for a read of s.
+func (s *Store) takeFetchCaches(parts int) *fetchCaches {
+	fc := fetchCachePool.Get().(*fetchCaches)
+	for len(fc.bcs) < parts {
+		fc.bcs = append(fc.bcs, blockCache{})
+	}
+	for i := range fc.bcs {
+		bc := &fc.bcs[i]
+		bc.strict = s.strict
+		for j := range bc.keys {
+			bc.keys[j] = bc.keys[j][:0] // no block: the buffers stay
+			bc.entries[j] = nil
+		}
+		bc.next = 0
+	}
+	return fc
+}
+
+// fetchParts is how many goroutines fetch n events.
+func fetchParts(n int) int {
+	if n >= 128 {
+		return min(runtime.GOMAXPROCS(0), 4)
+	}
+	return 1
+}
+
+// fetch reads the events for ps (in order) in one read transaction,
+// through the caches of fc.
+func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error) {
 	// Postings come in time order, which jumps between items; events are
 	// stored in item order. Read them in storage order, so each block is
 	// decoded once, and hand them back in the postings' order.
@@ -33,10 +70,7 @@ func (s *Store) fetch(ps []codec.Posting) ([]StoredEvent, error) {
 	// Decoding blocks is most of a query's work: with many events, parts of
 	// the storage order are read on all cores, each in its own read
 	// transaction.
-	parts := 1
-	if len(order) >= 128 {
-		parts = min(runtime.GOMAXPROCS(0), 4)
-	}
+	parts := fetchParts(len(order))
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for w := range parts {
@@ -46,7 +80,7 @@ func (s *Store) fetch(ps []codec.Posting) ([]StoredEvent, error) {
 			defer wg.Done()
 			errs[w] = s.db.View(func(tx *bolt.Tx) error {
 				c := tx.Bucket(bEvents).Cursor()
-				bc := blockCache{strict: s.strict}
+				bc := &fc.bcs[w]
 				for n, i := range part {
 					if n%512 == 511 {
 						s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
@@ -96,6 +130,15 @@ const (
 type fetchSizer struct {
 	n            int // next fetch size
 	events, size int64
+	caches       *fetchCaches // the read's block caches; nil until the first fetch
+}
+
+// done gives the read's block caches back to the pool.
+func (f *fetchSizer) done() {
+	if f.caches != nil {
+		fetchCachePool.Put(f.caches)
+		f.caches = nil
+	}
 }
 
 func (f *fetchSizer) next() int {
@@ -122,9 +165,12 @@ func (f *fetchSizer) saw(evs []StoredEvent) {
 const storedEventOverhead = 160
 
 func (s *Store) emit(fs *fetchSizer, ps []codec.Posting, ins, ends []int, fn func(StoredEvent, []int) error) error {
+	if fs.caches == nil {
+		fs.caches = s.takeFetchCaches(fetchParts(fetchMax))
+	}
 	for off := 0; off < len(ps); {
 		n := min(len(ps)-off, fs.next())
-		evs, err := s.fetch(ps[off : off+n])
+		evs, err := s.fetch(fs.caches, ps[off:off+n])
 		if err != nil {
 			return err
 		}

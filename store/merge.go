@@ -33,10 +33,15 @@ func (s *Store) EventsByTime(from, to time.Time, fn func(StoredEvent) error) err
 }
 
 // TermRange selects the events indexed under Term with time in [From,
-// To); zero times mean unbounded.
+// To); zero times mean unbounded. With Prefix set, Term is a prefix: the
+// range selects the events of every term starting with it that Match
+// accepts (nil: every one), read from each batch's key range of the
+// prefix at once rather than looked up term by term.
 type TermRange struct {
 	Term     string
 	From, To time.Time
+	Prefix   bool
+	Match    func(term []byte) bool
 }
 
 // EventsByTerms calls fn, in time order, once for each event selected by
@@ -76,6 +81,7 @@ var mergeRound = 16384
 // mergeCursor walks one range's postings in one batch.
 type mergeCursor struct {
 	rng       int          // index of the range
+	term      string       // the term (of a prefix range, the one found)
 	batch     batchInfo    // the batch
 	cur       codec.Cursor // the position after next
 	end       int          // end of the window (an index)
@@ -131,6 +137,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 		return err
 	}
 	var fs fetchSizer
+	defer fs.done()
 	for m.more() {
 		if err := s.nextRound(m); err != nil {
 			return err
@@ -188,19 +195,56 @@ func (m *merge) open(pb *bolt.Bucket, b batchInfo) {
 		if b.max < lo || b.min >= hi {
 			continue
 		}
-		l, ok := m.list(pb, b, r.Term)
-		if !ok || l.Len() == 0 {
+		if r.Prefix {
+			m.openPrefix(pb, b, ri)
 			continue
 		}
-		c := &mergeCursor{rng: ri, batch: b, cur: l.Seek(lo), end: l.SeekIndex(hi), list: l, listRound: m.round}
-		if c.cur.Pos() < c.end {
-			if c.next, ok = l.Next(&c.cur); ok {
-				heap.Push(&m.h, c)
-			}
+		l, ok := m.list(pb, b, r.Term)
+		if ok {
+			m.push(ri, r.Term, b, l)
 		}
 	}
 	if mergeOpened != nil {
 		mergeOpened(m.h.Len())
+	}
+}
+
+// push adds a cursor over the postings of list l (term's in batch b)
+// within range ri's times, if there are any.
+func (m *merge) push(ri int, term string, b batchInfo, l codec.List) {
+	if l.Len() == 0 {
+		return
+	}
+	lo, hi := m.bs[ri][0], m.bs[ri][1]
+	c := &mergeCursor{rng: ri, term: term, batch: b, cur: l.Seek(lo), end: l.SeekIndex(hi), list: l, listRound: m.round}
+	if c.cur.Pos() < c.end {
+		var ok bool
+		if c.next, ok = l.Next(&c.cur); ok {
+			heap.Push(&m.h, c)
+		}
+	}
+}
+
+// openPrefix adds the cursors of prefix range ri in batch b: one for each
+// term of the batch in the prefix's key range that the range matches.
+func (m *merge) openPrefix(pb *bolt.Bucket, b batchInfo, ri int) {
+	r := m.rs[ri]
+	err := scanPrefix(pb.Cursor(), b, r.Term, func(t, v []byte) error {
+		if r.Match != nil && !r.Match(t) {
+			return nil
+		}
+		l, ok := codec.ParseList(v, b.delta)
+		if !ok {
+			if b.sealed {
+				return fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, t, ErrCorrupted)
+			}
+			return nil
+		}
+		m.push(ri, string(t), b, l)
+		return nil
+	})
+	if err != nil {
+		m.err = err
 	}
 }
 
@@ -250,7 +294,7 @@ func (m *merge) fill(pb *bolt.Bucket) {
 		}
 		more := c.cur.Pos() < c.end
 		if more && c.listRound != m.round {
-			l, ok := m.list(pb, c.batch, m.rs[c.rng].Term)
+			l, ok := m.list(pb, c.batch, c.term)
 			c.list, c.listRound = l, m.round
 			c.end = min(c.end, l.Len())
 			more = ok && c.cur.Pos() < c.end

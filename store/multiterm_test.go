@@ -1,19 +1,23 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestEventsByTerms checks merged ranges against a model: each selected
 // event once, in (time, item, record) order, with exactly the ranges that
 // select it, whatever the round size (so an event's ranges that fall at a
 // round's end stay together), across batches, with time windows, an
-// unusable term and a term nothing has.
+// unusable term and a term nothing has, and prefix ranges over terms with
+// lists of their own and in chunks.
 func TestEventsByTerms(t *testing.T) {
 	for _, mode := range []string{"delta", "fixed", "mixed"} {
 		t.Run(mode, func(t *testing.T) { testEventsByTerms(t, mode) })
@@ -47,6 +51,9 @@ func testEventsByTerms(t *testing.T, mode string) {
 			if r.IntN(2) == 0 {
 				e.terms = append(e.terms, fmt.Sprintf("p:user%d", r.IntN(3)))
 			}
+			if r.IntN(4) == 0 { // rare terms: most of their lists are in chunks
+				e.terms = append(e.terms, fmt.Sprintf("r:obj%d", r.IntN(2000)))
+			}
 			all = append(all, e)
 			data := fmt.Appendf(nil, "%d/%d", item, rec)
 			if err := w.PutEvent(EventRecord{Item: item, Record: rec, Time: e.t, Terms: e.terms, Data: data}); err != nil {
@@ -56,6 +63,20 @@ func testEventsByTerms(t *testing.T, mode string) {
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
+	}
+	chunked := 0
+	if err := st.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvPost).ForEach(func(k, v []byte) error {
+			if len(k) > 8 && k[8] == 0 && bytes.Contains(v, []byte("r:obj")) {
+				chunked++
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if chunked == 0 {
+		t.Fatal("no chunk holds r:obj lists: the prefix ranges would not read chunks")
 	}
 	slices.SortFunc(all, func(a, b ev) int {
 		if c := a.t.Compare(b.t); c != 0 {
@@ -74,12 +95,26 @@ func testEventsByTerms(t *testing.T, mode string) {
 		{Term: "ip:10.0.0.2", From: t0.Add(2000 * time.Second)}, // overlaps range 1
 		{Term: "ip:192.0.2.1"},
 		{Term: "p:user1", To: t0.Add(500 * time.Second)}, // inside range 0
+		// Prefix ranges: terms with lists of their own, in chunks, both.
+		{Term: "ip:10.0.1.", Prefix: true, Match: func(t []byte) bool { return len(t) == len("ip:10.0.1.17") && t[len(t)-2] == '1' }},
+		{Term: "r:obj1", Prefix: true, From: t0.Add(1500 * time.Second)},
+		{Term: "r:obj", Prefix: true, To: t0.Add(2500 * time.Second), Match: func(t []byte) bool { return t[len(t)-1] == '7' }},
+		{Term: "p:", Prefix: true, From: t0.Add(4000 * time.Second)},
+		{Term: "r:zz", Prefix: true}, // no such terms
+	}
+	has := func(e ev, rg TermRange) bool {
+		return slices.ContainsFunc(e.terms, func(t string) bool {
+			if rg.Prefix {
+				return strings.HasPrefix(t, rg.Term) && (rg.Match == nil || rg.Match([]byte(t)))
+			}
+			return t == rg.Term
+		})
 	}
 	var want []string
 	for _, e := range all {
 		var in []string
 		for i, rg := range ranges {
-			if slices.Contains(e.terms, rg.Term) && (rg.From.IsZero() || !e.t.Before(rg.From)) && (rg.To.IsZero() || e.t.Before(rg.To)) {
+			if has(e, rg) && (rg.From.IsZero() || !e.t.Before(rg.From)) && (rg.To.IsZero() || e.t.Before(rg.To)) {
 				in = append(in, fmt.Sprint(i))
 			}
 		}
@@ -227,5 +262,43 @@ func TestMergeOpensBatchesLazily(t *testing.T) {
 	}
 	if most > 2*len(rs) || most == 0 {
 		t.Fatalf("the merge held up to %d cursors; one batch has %d ranges", most, len(rs))
+	}
+}
+
+// TestFetchCachesPerRead checks that the block caches a read of ranges
+// keeps between its fetches never serve another read: two cases with
+// the same event keys and different data, read in turn, each give their
+// own.
+func TestFetchCachesPerRead(t *testing.T) {
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var sts []*Store
+	for _, name := range []string{"A", "B"} {
+		st, _ := newCase(t)
+		w := st.NewWriter(1 << 20)
+		for rec := uint64(1); rec <= 3000; rec++ {
+			ev := EventRecord{Item: 1, Record: rec, Time: t0.Add(time.Duration(rec) * time.Second), Terms: []string{"p:x"}, Data: fmt.Appendf(nil, "%s/%d", name, rec)}
+			if err := w.PutEvent(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		sts = append(sts, st)
+	}
+	for range 3 {
+		for i, st := range sts {
+			n := 0
+			err := st.EventsByTerm("p:x", time.Time{}, time.Time{}, func(e StoredEvent) error {
+				n++
+				if want := fmt.Sprintf("%s/%d", "AB"[i:i+1], e.Record); string(e.Data) != want {
+					return fmt.Errorf("event %d: %q, want %q", e.Record, e.Data, want)
+				}
+				return nil
+			})
+			if err != nil || n != 3000 {
+				t.Fatalf("case %d: %d events, %v", i, n, err)
+			}
+		}
 	}
 }

@@ -31,8 +31,9 @@ func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 		return nil, err
 	}
 	var found []byte
+	tb := []byte(term) // once: a chunk holds hundreds of terms
 	ok := codec.ReadChunk(v, b.delta, func(t, ps []byte) bool {
-		switch c := strings.Compare(string(t), term); {
+		switch c := bytes.Compare(t, tb); {
 		case c == 0:
 			found = ps
 			return false
@@ -59,47 +60,12 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 			if err != nil {
 				return err
 			}
-			delta := b.delta
-			seek := append(bytes.Clone(bk), prefix...)
-			for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
-				if len(k) > 8 && k[8] == 0 {
-					continue // a chunk: below
+			return scanPrefix(c, b, prefix, func(t, list []byte) error {
+				if l, ok := codec.ParseList(list, b.delta); ok && string(t) != allTerm {
+					counts[string(t)] += l.Len()
 				}
-				t := string(k[8:])
-				if v, err = postValue(b, k, v); err != nil {
-					return err
-				}
-				if l, ok := codec.ParseList(v, delta); ok && t != allTerm {
-					counts[t] += l.Len()
-				}
-			}
-			// Chunks: start at the last one whose first term sorts at or
-			// before the prefix; stop at one that starts past the terms
-			// with the prefix.
-			cseek := append(append(bytes.Clone(bk), 0), prefix...)
-			k, v := c.Seek(cseek)
-			if k == nil || !bytes.Equal(k, cseek) {
-				if pk, pv := c.Prev(); len(pk) > 8 && bytes.Equal(pk[:9], cseek[:9]) {
-					k, v = pk, pv
-				} else {
-					k, v = c.Seek(cseek)
-				}
-			}
-			for ; len(k) > 8 && bytes.Equal(k[:9], cseek[:9]); k, v = c.Next() {
-				if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
-					break
-				}
-				if v, err = postValue(b, k, v); err != nil {
-					return err
-				}
-				codec.ReadChunk(v, delta, func(t, list []byte) bool {
-					if l, ok := codec.ParseList(list, delta); ok && bytes.HasPrefix(t, []byte(prefix)) {
-						counts[string(t)] += l.Len()
-					}
-					return true
-				})
-			}
-			return nil
+				return nil
+			})
 		})
 	})
 	if err != nil {
@@ -113,6 +79,62 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 	for _, t := range terms {
 		if err := fn(t, counts[t]); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// scanPrefix calls fn with each term of batch b starting with prefix and
+// its posting list as stored (checked, not parsed): first the terms with
+// a key of their own, then those in chunks, each group in term order. It
+// reads the prefix's key range once, through c; list is valid only in
+// c's transaction.
+func scanPrefix(c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list []byte) error) error {
+	bk := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(prefix)), b.id)
+	seek := append(bk, prefix...)
+	for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
+		if len(k) > 8 && k[8] == 0 {
+			continue // a chunk: below
+		}
+		v, err := postValue(b, k, v)
+		if err != nil {
+			return err
+		}
+		if err := fn(k[8:], v); err != nil {
+			return err
+		}
+	}
+	// Chunks: start at the last one whose first term sorts at or before
+	// the prefix; stop at one that starts past the terms with the prefix.
+	cseek := append(append(binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(prefix)), b.id), 0), prefix...)
+	k, v := c.Seek(cseek)
+	if k == nil || !bytes.Equal(k, cseek) {
+		if pk, pv := c.Prev(); len(pk) > 8 && bytes.Equal(pk[:9], cseek[:9]) {
+			k, v = pk, pv
+		} else {
+			k, v = c.Seek(cseek)
+		}
+	}
+	for ; len(k) > 8 && bytes.Equal(k[:9], cseek[:9]); k, v = c.Next() {
+		if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
+			break
+		}
+		v, err := postValue(b, k, v)
+		if err != nil {
+			return err
+		}
+		var ferr error
+		ok := codec.ReadChunk(v, b.delta, func(t, list []byte) bool {
+			if bytes.HasPrefix(t, []byte(prefix)) {
+				ferr = fn(t, list)
+			}
+			return ferr == nil
+		})
+		if ferr != nil {
+			return ferr
+		}
+		if !ok && b.sealed {
+			return fmt.Errorf("%s: %w: malformed", postName(k), ErrCorrupted)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package timeline
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -22,6 +23,10 @@ type Correlation struct {
 
 	// Index terms the query expanded to (query_select.go).
 	ipTerms, eventTerms, resourceTerms []string
+	// resourcePrefix and cidr are read as prefix ranges of terms (when
+	// the source can list terms): a resource prefix, a CIDR range.
+	resourcePrefix string
+	cidr           netip.Prefix
 }
 
 // Correlate runs q against src and calls fn for each event, in time order
@@ -94,6 +99,15 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		var why []string
 		include := in == nil // the whole case
 		for _, i := range in {
+			if whys[i] == nil { // the CIDR range
+				include = true
+				for _, w := range cidrWhys(c.cidr, se.Terms, &ev) {
+					if !slices.Contains(why, w) {
+						why = append(why, w)
+					}
+				}
+				continue
+			}
 			w, ok := whys[i](&ev)
 			if !ok {
 				continue

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // FuzzWriters renders arbitrary stored events (as JSON) in every format:
@@ -107,6 +109,28 @@ func FuzzAnnotate(f *testing.F) {
 			if len(m.Event.Annotations) > 1 {
 				t.Fatalf("annotated twice: %v", m.Event.Annotations)
 			}
+		}
+	})
+}
+
+// FuzzRawCompact checks that the compaction of raw records in JSON Lines
+// (go-json's Compact) gives encoding/json's: the same bytes, and an error
+// for the same inputs.
+func FuzzRawCompact(f *testing.F) {
+	for _, s := range []string{`{"a": 1}`, "{\n \"a\" : [1, 2.5e3, \"x\\u2028<>&\", null, true]}", "{\"a\":\"\xff\xfe\"}",
+		`{"a":}`, `[` + "\u2028" + `]`, `"\u00e9"`, `{"a":"` + "\u2028" + `"}`, ` {"a":1} `, `{"a":1}x`, `1e999`, `-0.0`,
+		`[[[[[]]]]]`, `{"a":"\/"}`, "{\"a\":\"\t\"}", `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser"},"requestParameters":null}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var std, got bytes.Buffer
+		errStd := json.Compact(&std, in)
+		errGot := gojson.Compact(&got, in)
+		if (errStd == nil) != (errGot == nil) {
+			t.Fatalf("%q: encoding/json: %v, go-json: %v", in, errStd, errGot)
+		}
+		if errStd == nil && !bytes.Equal(std.Bytes(), got.Bytes()) {
+			t.Fatalf("%q: encoding/json %q, go-json %q", in, std.Bytes(), got.Bytes())
 		}
 	})
 }

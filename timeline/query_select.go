@@ -165,18 +165,26 @@ func (c *Correlation) expand(src EventSource) error {
 	if q.Resource != "" {
 		// S3 is indexed by bucket name; keep checks the ARN or object.
 		list, bucket := s3Terms(lowerTerm(TermResource, strings.TrimSpace(q.Resource)))
-		if c.resourceTerms, err = prefixTerms(tl, list); err != nil {
-			return err
-		}
-		if bucket != "" && !slices.Contains(c.resourceTerms, bucket) {
-			c.resourceTerms = append(c.resourceTerms, bucket)
+		if tl != nil {
+			// The store reads the prefix's terms as one range.
+			c.resourcePrefix = list
+			if bucket != "" && !strings.HasPrefix(bucket, list) {
+				c.resourceTerms = []string{bucket}
+			}
+		} else {
+			c.resourceTerms = []string{list}
+			if bucket != "" && bucket != list {
+				c.resourceTerms = append(c.resourceTerms, bucket)
+			}
 		}
 	}
 	switch {
 	case strings.Contains(q.IP, "/"):
+		// The store reads the range's addresses as one range of terms
+		// (nothing without a TermLister: the terms cannot be listed).
 		p, _ := netip.ParsePrefix(strings.TrimSpace(q.IP))
-		if c.ipTerms, err = cidrTerms(tl, p.Masked()); err != nil {
-			return err
+		if tl != nil {
+			c.cidr = p.Masked()
 		}
 	case q.IP != "":
 		ip, _ := NormalizeIP(q.IP)
@@ -223,46 +231,51 @@ func eventTerms(tl TermLister, globs []string) ([]string, error) {
 	return out, nil
 }
 
-// prefixTerms returns the terms starting with prefix (prefix itself
-// when terms cannot be listed).
-func prefixTerms(tl TermLister, prefix string) ([]string, error) {
-	if tl == nil {
-		return []string{prefix}, nil
-	}
-	var out []string
-	err := tl.TermValues(prefix, func(t string, _ int) error {
-		out = append(out, t)
-		return nil
-	})
-	return out, err
-}
-
-// cidrTerms returns the IP terms of the addresses in p. It lists only the
-// terms that share the range's leading text: the whole octets of an IPv4
-// range, the first group of an IPv6 range that has one (the text of an
-// IPv6 address starts with "::" only when its first group is 0).
-func cidrTerms(tl TermLister, p netip.Prefix) ([]string, error) {
-	if tl == nil {
-		return nil, nil
-	}
+// cidrLead returns the leading text the IP terms of the addresses in p
+// share: the whole octets of an IPv4 range (up to three: the fourth is
+// not followed by a dot), the first group of an IPv6 range that has one
+// (the text of an IPv6 address starts with "::" only when its first
+// group is 0).
+func cidrLead(p netip.Prefix) string {
 	lead := TermIP
 	a := p.Addr()
 	switch {
 	case a.Is4() && p.Bits() >= 8:
 		o := strings.Split(a.String(), ".")
-		lead += strings.Join(o[:p.Bits()/8], ".") + "."
+		lead += strings.Join(o[:min(p.Bits()/8, 3)], ".") + "."
 	case a.Is6() && p.Bits() >= 16 && a.As16()[0]|a.As16()[1] != 0:
 		b := a.As16()
 		lead += strconv.FormatUint(uint64(b[0])<<8|uint64(b[1]), 16) + ":"
 	}
-	var out []string
-	err := tl.TermValues(lead, func(t string, _ int) error {
-		if ip, err := netip.ParseAddr(t[len(TermIP):]); err == nil && p.Contains(ip) {
-			out = append(out, t)
+	return lead
+}
+
+// cidrMatch reports whether an IP term is of an address in p.
+func cidrMatch(p netip.Prefix) func(term []byte) bool {
+	return func(t []byte) bool {
+		ip, err := netip.ParseAddr(string(t[len(TermIP):]))
+		return err == nil && p.Contains(ip)
+	}
+}
+
+// cidrWhys returns the reasons an event is in a CIDR range's timeline:
+// for each of its IP terms in the range, in term order, why that address
+// touches it.
+func cidrWhys(p netip.Prefix, terms []string, e *Event) []string {
+	var ips []string
+	match := cidrMatch(p)
+	for _, t := range terms {
+		if strings.HasPrefix(t, TermIP) && match([]byte(t)) && !slices.Contains(ips, t) {
+			ips = append(ips, t)
 		}
-		return nil
-	})
-	return out, err
+	}
+	slices.Sort(ips)
+	whys := make([]string, 0, len(ips))
+	for _, t := range ips {
+		w, _ := ipWhy(t[len(TermIP):])(e)
+		whys = append(whys, w)
+	}
+	return whys
 }
 
 // principalAliases returns the principal terms of p: p itself and, for an
@@ -335,11 +348,20 @@ func (c *Correlation) selection() (rs []store.TermRange, whys []func(*Event) (st
 	switch {
 	case q.All:
 		return nil, nil, false
+	case c.cidr.IsValid():
+		// One range over the terms of the addresses in the range; the
+		// reasons come from each event's own terms (see cidrWhys).
+		rs = append(rs, store.TermRange{Term: cidrLead(c.cidr), From: q.From, To: q.To, Prefix: true, Match: cidrMatch(c.cidr)})
+		whys = append(whys, nil)
 	case q.IP != "":
 		add(c.ipTerms, func(t string) func(*Event) (string, bool) { return ipWhy(t[len(TermIP):]) })
 	case q.Principal != "":
 		rs, whys = c.principalRanges()
 	case q.Resource != "":
+		if c.resourcePrefix != "" {
+			rs = append(rs, store.TermRange{Term: c.resourcePrefix, From: q.From, To: q.To, Prefix: true})
+			whys = append(whys, plain(""))
+		}
 		add(c.resourceTerms, plain)
 	case len(q.Events) > 0:
 		add(c.eventTerms, plain)

@@ -72,6 +72,29 @@ func TestQuerySelectors(t *testing.T) {
 	}
 }
 
+// TestQueryCIDRWhy checks the reasons of a CIDR range's events: one for
+// each of the event's addresses in the range, in address-term order, as
+// a query of each address gives them.
+func TestQueryCIDRWhy(t *testing.T) {
+	st := newTestStore(t, selectorEvents())
+	for _, tc := range []struct {
+		cidr string
+		want []string
+	}{
+		{"10.0.9.0/24", []string{"ip 10.0.9.8 is the destination", "ip 10.0.9.9 is the source"}},
+		{"10.0.9.8/31", []string{"ip 10.0.9.8 is the destination", "ip 10.0.9.9 is the source"}},
+		{"10.0.9.9/32", []string{"ip 10.0.9.9 is the source"}},
+	} {
+		ms, _ := collect(t, st, Query{IP: tc.cidr})
+		if len(ms) != 1 || ms[0].Event.Record != 17 || !slices.Equal(ms[0].Why, tc.want) {
+			for _, m := range ms {
+				t.Logf("record %d: %q", m.Event.Record, m.Why)
+			}
+			t.Errorf("%s: want record 17 with %q", tc.cidr, tc.want)
+		}
+	}
+}
+
 func sorted(r []int64) []int64 {
 	r = slices.Clone(r)
 	slices.Sort(r)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +40,32 @@ const (
 // and the query subjects.
 type duck struct {
 	bin, db, ip, principal string
-	sizes                  sizes
+	// selectors are the further queries timed on both sides (--event,
+	// --resource, a CIDR range), when given.
+	selectors []duckSelector
+	sizes     sizes
+}
+
+// duckSelector is a query beside the IP and principal ones: trailcase's
+// flag, tcduck's flag and the value, named as in the report.
+type duckSelector struct{ name, tcFlag, duckFlag, value string }
+
+// names returns the results of a selector: trailcase and DuckDB, once
+// and ×10.
+func (s duckSelector) names() (tc, tc10, dk, dk10 string) {
+	return "trailcase timeline " + s.name, "trailcase timeline " + s.name + " ×10", "duckdb table " + s.name, "duckdb table " + s.name + " ×10"
+}
+
+// duckSelectors returns the selectors given to `tcbench run`.
+func duckSelectors(event, resource, cidr string) []duckSelector {
+	var out []duckSelector
+	for _, s := range []duckSelector{{"--event", "--event", "-event", event}, {"--resource", "--resource", "-resource", resource}, {"cidr", "--ip", "-cidr", cidr}} {
+		if s.value != "" {
+			s.name += " " + s.value
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // sizes are the bytes on disk of the evidence and of what each tool built.
@@ -90,6 +116,12 @@ func (b *bench) duckRound(i int) error {
 		{b.tcQuery(tcP, 1, "--principal", d.principal), b.duckQuery(duckTableP, "query-table", "1", "-principal", d.principal)},
 		{b.tcQuery(tcP10, duckRepeat, "--principal", d.principal), b.duckQuery(duckTableP10, "query-table", duckRepeatFlag, "-principal", d.principal)},
 		{b.duckQuery(duckRawIP, "query-raw", "1", "-ip", d.ip), b.duckQuery(duckRawP, "query-raw", "1", "-principal", d.principal)},
+	}
+	for _, s := range d.selectors {
+		tc, tc10, dk, dk10 := s.names()
+		pairs = append(pairs,
+			[2]func() error{b.tcQuery(tc, 1, s.tcFlag, s.value), b.duckQuery(dk, "query-table", "1", s.duckFlag, s.value)},
+			[2]func() error{b.tcQuery(tc10, duckRepeat, s.tcFlag, s.value), b.duckQuery(dk10, "query-table", duckRepeatFlag, s.duckFlag, s.value)})
 	}
 	for _, p := range pairs {
 		first, second := p[0], p[1]
@@ -181,7 +213,22 @@ var duckNames = []string{tcAcquireAll, duckIngest, tcFirstIP, duckRawIP, tcFirst
 func (b *bench) printDuck() {
 	fmt.Println()
 	fmt.Printf("against DuckDB (ip %s, principal %s; medians of %d rounds):\n", b.duck.ip, b.duck.principal, len(b.rounds[duckIngest]))
-	for _, n := range duckNames {
+	names := slices.Clone(duckNames)
+	pairs := [][2]string{
+		{tcAcquireAll, duckIngest},
+		{tcFirstIP, duckRawIP},
+		{tcFirstP, duckRawP},
+		{tcIP, duckTableIP},
+		{tcIP10, duckTableIP10},
+		{tcP, duckTableP},
+		{tcP10, duckTableP10},
+	}
+	for _, s := range b.duck.selectors {
+		tc, tc10, dk, dk10 := s.names()
+		names = append(names, tc, dk, tc10, dk10)
+		pairs = append(pairs, [2]string{tc, dk}, [2]string{tc10, dk10})
+	}
+	for _, n := range names {
 		if rs := b.rounds[n]; len(rs) > 0 {
 			m := summarize(rs)
 			fmt.Printf("  %-42s %8.2fs\n", n, m.wall.Seconds())
@@ -192,15 +239,7 @@ func (b *bench) printDuck() {
 	fmt.Printf("  on disk: evidence %.1f MB gzip, case %.1f MB (%.2f× the evidence), DuckDB database %.1f MB (%.2f×)\n",
 		mb(s.evidence), mb(s.tcase), float64(s.tcase)/float64(s.evidence), mb(s.duckdb), float64(s.duckdb)/float64(s.evidence))
 	fmt.Println("trailcase / DuckDB (of medians; in brackets, within each round):")
-	for _, p := range [][2]string{
-		{tcAcquireAll, duckIngest},
-		{tcFirstIP, duckRawIP},
-		{tcFirstP, duckRawP},
-		{tcIP, duckTableIP},
-		{tcIP10, duckTableIP10},
-		{tcP, duckTableP},
-		{tcP10, duckTableP10},
-	} {
+	for _, p := range pairs {
 		a, c := b.rounds[p[0]], b.rounds[p[1]]
 		if len(a) == 0 || len(c) == 0 {
 			continue
@@ -210,6 +249,6 @@ func (b *bench) printDuck() {
 			in = append(in, fmt.Sprintf("%.2f", r))
 		}
 		med := summarize(a).wall.Seconds() / summarize(c).wall.Seconds()
-		fmt.Printf("  %-38s / %-36s %5.2f× [%s]\n", p[0], p[1], med, strings.Join(in, ", "))
+		fmt.Printf("  %-44s / %-40s %5.2f× [%s]\n", p[0], p[1], med, strings.Join(in, ", "))
 	}
 }

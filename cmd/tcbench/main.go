@@ -518,7 +518,7 @@ func runBench(args []string) error {
 		if err != nil {
 			return err
 		}
-		b.duck = &duck{bin: bin, db: filepath.Join(*work, "events.duckdb"), ip: *ip, principal: incidentUser}
+		b.duck = &duck{bin: bin, db: filepath.Join(*work, "events.duckdb"), ip: *ip, principal: incidentUser, selectors: duckSelectors(*event, *resource, *cidr)}
 		if *principal != "" {
 			b.duck.principal, _, _ = strings.Cut(*principal, ",")
 		}

@@ -81,6 +81,21 @@ func init() {
 
 // buildInfo returns the tool version and the VCS revision it was built from.
 func buildInfo() (ver, rev string) {
+	ver, rev = buildStamp()
+	if rev == "" {
+		// No VCS information (go run, -buildvcs=false): identify the
+		// binary itself, which is what a custody record needs.
+		rev = "unknown"
+		if sum := executableSum(); sum != "" {
+			rev = "unknown; binary sha256 " + sum
+		}
+	}
+	return ver, rev
+}
+
+// buildStamp returns the tool version and the revision recorded in the
+// build ("" when the build recorded none), without reading the binary.
+func buildStamp() (ver, rev string) {
 	ver, rev = version, revision
 	bi, ok := debug.ReadBuildInfo()
 	if ok {
@@ -104,14 +119,6 @@ func buildInfo() (ver, rev string) {
 	}
 	if ver == "" {
 		ver = "devel"
-	}
-	if rev == "" {
-		// No VCS information (go run, -buildvcs=false): identify the
-		// binary itself, which is what a custody record needs.
-		rev = "unknown"
-		if sum := executableSum(); sum != "" {
-			rev = "unknown; binary sha256 " + sum
-		}
 	}
 	return ver, rev
 }

@@ -47,8 +47,7 @@ var (
 		return e
 	})
 	zDecoder = sync.OnceValue(func() *zstd.Decoder {
-		d, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxBlockPlain),
-			zstd.WithDecoderConcurrency(0))
+		d, err := zstd.NewReader(nil, zDecoderOptions()...)
 		if err != nil {
 			panic(err) // only for invalid options
 		}

@@ -4,8 +4,11 @@
 // step (rows, seconds).
 //
 //	tcduck ingest -dir CORPUS -db FILE
-//	tcduck query-raw -dir CORPUS -ip IP | -principal P [-repeat N]
-//	tcduck query-table -db FILE -ip IP | -principal P [-repeat N]
+//	tcduck query-raw -dir CORPUS SELECTOR [-repeat N]
+//	tcduck query-table -db FILE SELECTOR [-repeat N]
+//
+// where SELECTOR is one of -ip IP, -principal P, -event NAME, -resource
+// PREFIX and -cidr RANGE (IPv4).
 //
 // It lives in a Go module of its own so that DuckDB (CGO and a large
 // static library) never becomes part of trailcase's build:
@@ -19,6 +22,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +46,7 @@ func main() {
 // options are the flags of every subcommand; each uses some of them.
 type options struct {
 	dir, db, ip, principal string
+	event, resource, cidr  string
 	repeat                 int
 }
 
@@ -52,6 +57,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 	fs.StringVar(&o.db, "db", "", "DuckDB database file")
 	fs.StringVar(&o.ip, "ip", "", "query: events touching this IP address")
 	fs.StringVar(&o.principal, "principal", "", "query: CloudTrail events of this principal (user name, ARN, access key id or principal id)")
+	fs.StringVar(&o.event, "event", "", "query: CloudTrail events of this name or glob (any case)")
+	fs.StringVar(&o.resource, "resource", "", "query: CloudTrail events acting on a resource whose ARN or S3 bucket name starts with this (any case)")
+	fs.StringVar(&o.cidr, "cidr", "", "query: events with a source or destination address in this IPv4 range")
 	fs.IntVar(&o.repeat, "repeat", 1, "query: run the query this many times in a row on one connection")
 	fs.Parse(args)
 	switch cmd {
@@ -61,8 +69,14 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		return ingest(ctx, o)
 	case "query-raw", "query-table":
-		if (o.ip == "") == (o.principal == "") {
-			return fmt.Errorf("%s needs one of -ip and -principal", cmd)
+		n := 0
+		for _, v := range []string{o.ip, o.principal, o.event, o.resource, o.cidr} {
+			if v != "" {
+				n++
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("%s needs one of -ip, -principal, -event, -resource and -cidr", cmd)
 		}
 		if cmd == "query-raw" && o.dir == "" || cmd == "query-table" && o.db == "" {
 			return fmt.Errorf("query-raw needs -dir, query-table needs -db")
@@ -138,24 +152,26 @@ func query(ctx context.Context, cmd string, o options) error {
 	path, from := o.db, "events"
 	if cmd == "query-raw" {
 		path, from = "", allEvents(o.dir)
-		if o.principal != "" {
-			from = cloudTrail(o.dir) // only CloudTrail events have principals
+		if o.ip == "" && o.cidr == "" {
+			from = cloudTrail(o.dir) // only CloudTrail events have principals, names and resources
 		}
+	}
+	q, arg, desc, err := selectQuery(from, o)
+	if err != nil {
+		return err
 	}
 	db, v, err := open(path, cmd == "query-table")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	q, arg := "SELECT * FROM ("+from+") WHERE src_ip = $1 OR dst_ip = $1 ORDER BY time", o.ip
-	desc := "ip " + o.ip
-	if o.principal != "" {
-		q = "SELECT * FROM (" + from + ") WHERE lower(user_name) = $1 OR lower(arn) = $1 OR lower(access_key_id) = $1 OR lower(principal_id) = $1 OR lower(issuer_arn) = $1 ORDER BY time"
-		arg, desc = strings.ToLower(strings.TrimSpace(o.principal)), "principal "+o.principal
-	}
 	for i := range max(o.repeat, 1) {
 		t := time.Now()
-		n, err := fetchAll(ctx, db, q, arg)
+		var args []any
+		if arg != nil {
+			args = append(args, arg)
+		}
+		n, err := fetchAll(ctx, db, q, args...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", desc, err)
 		}
@@ -163,6 +179,47 @@ func query(ctx context.Context, cmd string, o options) error {
 	}
 	emit(step{Op: cmd + " total", DuckDB: v, Query: desc, Seconds: time.Since(start).Seconds()})
 	return nil
+}
+
+// selectQuery returns the SELECT of the query o asks for over from, its
+// argument and a description.
+func selectQuery(from string, o options) (q string, arg any, desc string, err error) {
+	sel := "SELECT * FROM (" + from + ") WHERE "
+	switch {
+	case o.ip != "":
+		return sel + "src_ip = $1 OR dst_ip = $1 ORDER BY time", o.ip, "ip " + o.ip, nil
+	case o.principal != "":
+		return sel + "lower(user_name) = $1 OR lower(arn) = $1 OR lower(access_key_id) = $1 OR lower(principal_id) = $1 OR lower(issuer_arn) = $1 ORDER BY time",
+			strings.ToLower(strings.TrimSpace(o.principal)), "principal " + o.principal, nil
+	case o.event != "":
+		// A glob as LIKE pattern: * any text, ? one character.
+		like := strings.NewReplacer("%", `\%`, "_", `\_`, "*", "%", "?", "_").Replace(strings.ToLower(o.event))
+		return sel + `kind = 'cloudtrail' AND lower(action) LIKE $1 ESCAPE '\' ORDER BY time`, like, "event " + o.event, nil
+	case o.resource != "":
+		// The bucket of an S3 call, or an ARN the record lists, or the
+		// name an S3 ARN starts with.
+		p := lit(strings.ToLower(o.resource))
+		return sel + `kind = 'cloudtrail' AND (starts_with(lower(request->>'bucketName'), ` + p + `)
+			OR len(list_filter(json_extract_string(resources, '$[*].ARN'),
+				lambda a: starts_with(lower(a), ` + p + `) OR starts_with(lower(a), 'arn:aws:s3:::' || ` + p + `))) > 0)
+			ORDER BY time`, nil, "resource " + o.resource, nil
+	case o.cidr != "":
+		pr, err := netip.ParsePrefix(o.cidr)
+		if err != nil || !pr.Addr().Is4() {
+			return "", nil, "", fmt.Errorf("-cidr %q: want an IPv4 range", o.cidr)
+		}
+		pr = pr.Masked()
+		a := pr.Addr().As4()
+		lo := uint64(a[0])<<24 | uint64(a[1])<<16 | uint64(a[2])<<8 | uint64(a[3])
+		hi := lo + 1<<(32-pr.Bits()) - 1
+		in := func(col string) string {
+			n := fmt.Sprintf(`(try_cast(split_part(%[1]s, '.', 1) AS BIGINT) * 16777216 + try_cast(split_part(%[1]s, '.', 2) AS BIGINT) * 65536
+				+ try_cast(split_part(%[1]s, '.', 3) AS BIGINT) * 256 + try_cast(split_part(%[1]s, '.', 4) AS BIGINT))`, col)
+			return fmt.Sprintf("(%s LIKE '%%.%%.%%.%%' AND %s BETWEEN %d AND %d)", col, n, lo, hi)
+		}
+		return sel + in("src_ip") + " OR " + in("dst_ip") + " ORDER BY time", nil, "cidr " + o.cidr, nil
+	}
+	return "", nil, "", fmt.Errorf("no query")
 }
 
 // fetchAll runs q and reads every column of every row (as a client
