@@ -64,11 +64,17 @@ func benchConfig(n int) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"configurationItemVersion":"1.3","configurationItemCaptureTime":"2024-05-01T10:%02d:%02d.000Z","configurationStateId":%d,"awsAccountId":"123456789012","configurationItemStatus":"OK","resourceType":"AWS::EC2::SecurityGroup","resourceId":"sg-%08d","resourceName":"web","ARN":"arn:aws:ec2:us-east-1:123456789012:security-group/sg-%08d","awsRegion":"us-east-1","availabilityZone":"Not Applicable","tags":{},"relatedEvents":["%08d-aaaa-bbbb-cccc-ddddeeeeffff"],"relationships":[{"resourceId":"vpc-0a1b2c3d","resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"}],"configuration":{"description":"web","groupName":"web","ipPermissions":[{"fromPort":443,"ipProtocol":"tcp","ipRanges":["0.0.0.0/0"],"toPort":443},{"fromPort":%d,"ipProtocol":"tcp","ipRanges":["10.0.0.0/8"],"toPort":%d}],"ipPermissionsEgress":[{"ipProtocol":"-1","ipRanges":["0.0.0.0/0"]}],"groupId":"sg-%08d","vpcId":"vpc-0a1b2c3d"},"supplementaryConfiguration":{}}`,
-			(i/60)%60, i%60, i, i%500, i%500, i, 1000+i%3, 1000+i%3, i%500)
+		b.WriteString(benchConfigItem(i))
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
+}
+
+// benchConfigItem is item i of benchConfig: items i and i+500 are the
+// same security group, whose second rule's ports change.
+func benchConfigItem(i int) string {
+	return fmt.Sprintf(`{"configurationItemVersion":"1.3","configurationItemCaptureTime":"2024-05-01T10:%02d:%02d.000Z","configurationStateId":%d,"awsAccountId":"123456789012","configurationItemStatus":"OK","resourceType":"AWS::EC2::SecurityGroup","resourceId":"sg-%08d","resourceName":"web","ARN":"arn:aws:ec2:us-east-1:123456789012:security-group/sg-%08d","awsRegion":"us-east-1","availabilityZone":"Not Applicable","tags":{},"relatedEvents":["%08d-aaaa-bbbb-cccc-ddddeeeeffff"],"relationships":[{"resourceId":"vpc-0a1b2c3d","resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"}],"configuration":{"description":"web","groupName":"web","ipPermissions":[{"fromPort":443,"ipProtocol":"tcp","ipRanges":["0.0.0.0/0"],"toPort":443},{"fromPort":%d,"ipProtocol":"tcp","ipRanges":["10.0.0.0/8"],"toPort":%d}],"ipPermissionsEgress":[{"ipProtocol":"-1","ipRanges":["0.0.0.0/0"]}],"groupId":"sg-%08d","vpcId":"vpc-0a1b2c3d"},"supplementaryConfiguration":{}}`,
+		(i/60)%60, i%60, i, i%500, i%500, i, 1000+i%3, 1000+i%3, i%500)
 }
 
 func benchCTCSV(n int) []byte {
