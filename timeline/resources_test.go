@@ -1,7 +1,9 @@
 package timeline
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand"
 	"reflect"
 	"slices"
 	"strings"
@@ -129,5 +131,224 @@ func TestCodecResources(t *testing.T) {
 	}
 	if got, err := DecodeEvent(old); err != nil || got.Resources != nil {
 		t.Fatalf("old event: %v %+v", err, got)
+	}
+}
+
+// The types resources were decoded with before requestParameters and
+// resources[] were read by scanning, with a value of another type ignored
+// (declParamsField, declResources): what TestResourcesAsDecoded compares
+// the scanning with.
+type (
+	declResource struct {
+		ARN ctName `json:"ARN"`
+	}
+	declNames  []string
+	declItems  []string
+	declParams struct {
+		BucketName   ctName    `json:"bucketName"`
+		Key          ctName    `json:"key"`
+		InstanceID   ctName    `json:"instanceId"`
+		InstanceIDs  declNames `json:"instanceIds"`
+		InstancesSet declItems `json:"instancesSet"`
+		RoleName     ctName    `json:"roleName"`
+		UserName     ctName    `json:"userName"`
+		PolicyArn    ctName    `json:"policyArn"`
+		FunctionName ctName    `json:"functionName"`
+		SecretID     ctName    `json:"secretId"`
+		SnapshotID   ctName    `json:"snapshotId"`
+		GroupID      ctName    `json:"groupId"`
+	}
+	declRecord struct {
+		Resources         declResources   `json:"resources"`
+		RequestParameters declParamsField `json:"requestParameters"`
+	}
+	declParamsField struct{ p *declParams }
+	declResources   []declResource
+	// strictRecord is declRecord without ignoring values of other types.
+	strictRecord struct {
+		Resources         []declResource `json:"resources"`
+		RequestParameters *declParams    `json:"requestParameters"`
+	}
+	scanRecord struct {
+		ctAffected
+	}
+)
+
+// decodeAs is goccy/go-json, then encoding/json keeping what decoded.
+func decodeAs(d []byte, v any) {
+	if !ctUnmarshal(d, v) {
+		_ = json.Unmarshal(d, v)
+	}
+}
+
+func (f *declParamsField) UnmarshalJSON(d []byte) error {
+	if d = bytes.TrimSpace(d); len(d) == 0 || d[0] != '{' {
+		f.p = nil
+		return nil
+	}
+	if f.p == nil {
+		f.p = new(declParams)
+	}
+	q := *f.p
+	if ctUnmarshal(d, &q) {
+		*f.p = q
+	} else {
+		_ = json.Unmarshal(d, f.p)
+	}
+	return nil
+}
+
+func (l *declResources) UnmarshalJSON(d []byte) error {
+	*l = nil
+	var els []json.RawMessage
+	if json.Unmarshal(d, &els) != nil {
+		return nil
+	}
+	for _, el := range els {
+		if el[0] == '{' {
+			var r declResource
+			decodeAs(el, &r)
+			*l = append(*l, r)
+		}
+	}
+	return nil
+}
+
+func (n *declNames) UnmarshalJSON(d []byte) error {
+	var v []ctName
+	if ctUnmarshal(d, &v) {
+		for _, s := range v {
+			*n = append(*n, string(s))
+		}
+	}
+	return nil
+}
+
+func (n *declItems) UnmarshalJSON(d []byte) error {
+	if len(d) == 0 || d[0] != '{' {
+		return nil
+	}
+	var v struct {
+		Items []struct {
+			InstanceID ctName `json:"instanceId"`
+		} `json:"items"`
+	}
+	if ctUnmarshal(d, &v) {
+		for _, it := range v.Items {
+			*n = append(*n, string(it.InstanceID))
+		}
+	}
+	return nil
+}
+
+// decodeBoth decodes a record as ctDecode does (goccy/go-json, then
+// encoding/json), returning what it says.
+func decodeBoth(raw []byte, v any, reset func()) string {
+	if ctUnmarshal(raw, v) {
+		return "ok"
+	}
+	reset()
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err.Error()
+	}
+	return "ok by encoding/json"
+}
+
+// declList is ctResources of the decoded record.
+func declList(r *declRecord) []string {
+	rs := make([]ctResource, len(r.Resources))
+	for i, x := range r.Resources {
+		rs[i].ARN = x.ARN
+	}
+	if r.RequestParameters.p == nil {
+		return ctResources(rs, nil)
+	}
+	p := ctParams(*fieldsOf(r.RequestParameters.p))
+	return ctResources(rs, &p)
+}
+
+// fieldsOf converts the declared parameters field by field.
+func fieldsOf(d *declParams) *ctParamsFields {
+	return &ctParamsFields{
+		BucketName: d.BucketName, Key: d.Key, InstanceID: d.InstanceID,
+		InstanceIDs: ctNames(d.InstanceIDs), InstancesSet: ctItems(d.InstancesSet),
+		RoleName: d.RoleName, UserName: d.UserName, PolicyArn: d.PolicyArn, FunctionName: d.FunctionName,
+		SecretID: d.SecretID, SnapshotID: d.SnapshotID, GroupID: d.GroupID,
+	}
+}
+
+// randomParams writes a requestParameters value: mostly objects of the
+// names resources are read from, in the usual and in odd shapes.
+func randomParams(r *rand.Rand) string {
+	ws := func() string { return []string{"", "", "", " ", "\n  "}[r.Intn(5)] }
+	str := []string{`"b1"`, `"i-1"`, `"a\/b"`, `"x\u0041"`, `"bad\q"`, `" pad "`, `""`, `"-"`}
+	vals := []string{`5`, `null`, `true`, `{"x":1}`, `[]`, `["i-2",7,"i-3"]`, `[{"a":"b"}]`, `"s"`,
+		`{"items":[{"instanceId":"i-4"},{"instanceId":"i-5","x":[1]}]}`, `{"items":[{"instanceId":5},{}]}`,
+		`{"items":null}`, `{"items":[1]}`, `{"items":{}}`, `{"items":[{"instanceId":"i-6"}],"items":[{"instanceId":"i-7"}]}`,
+		`{"ITEMS":[{"InstanceID":"i-8"}]}`, `{"items":[null]}`, `{"it\u0065ms":[{"instanceId":"i-9"}]}`}
+	keys := []string{"bucketName", "key", "instanceId", "instanceIds", "instancesSet", "roleName", "userName", "policyArn",
+		"functionName", "secretId", "snapshotId", "groupId", "BUCKETNAME", "InstanceIds", "other", `bucket\u004eame`, "ſecretId", "keys"}
+	switch r.Intn(12) {
+	case 0:
+		return []string{`null`, `"x"`, `5`, `[]`, `[{"bucketName":"b"}]`, `true`, ` null `}[r.Intn(7)]
+	}
+	var parts []string
+	for range r.Intn(6) {
+		v := str[r.Intn(len(str))]
+		if r.Intn(3) == 0 {
+			v = vals[r.Intn(len(vals))]
+		}
+		parts = append(parts, ws()+`"`+keys[r.Intn(len(keys))]+`"`+ws()+":"+ws()+v+ws())
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func randomResources(r *rand.Rand) string {
+	switch r.Intn(8) {
+	case 0:
+		return []string{`null`, `{}`, `"x"`, `[1]`, `[null]`, `[[]]`, `[ ]`}[r.Intn(7)]
+	}
+	var parts []string
+	for range r.Intn(4) {
+		k := []string{"ARN", "arn", "Arn", "type", `A\u0052N`}[r.Intn(5)]
+		v := []string{`"arn:aws:s3:::b"`, `"arn:aws:iam::1:role/r"`, `5`, `null`, `"x\"y"`, `{"a":[1,{"b":"]"}]}`}[r.Intn(6)]
+		parts = append(parts, `{"accountId":"1",`+` "`+k+`": `+v+`}`)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// TestResourcesAsDecoded checks that scanning requestParameters and
+// resources[] gives the resources and errors that decoding them into
+// structs gave, on random records of usual and odd shapes.
+func TestResourcesAsDecoded(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	named, odd := 0, 0
+	for range 20000 {
+		raw := `{"eventName":"X","requestParameters":` + randomParams(r)
+		if r.Intn(2) == 0 {
+			raw += `,"resources":` + randomResources(r)
+		}
+		if r.Intn(20) == 0 {
+			raw += `,"requestParameters":` + randomParams(r)
+		}
+		raw += `}`
+		var d declRecord
+		var s scanRecord
+		wantErr := decodeBoth([]byte(raw), &d, func() { d = declRecord{} })
+		gotErr := decodeBoth([]byte(raw), &s, func() { s = scanRecord{} })
+		want, got := declList(&d), s.list()
+		if wantErr != gotErr || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s\nscanned: %q, %s\ndecoded: %q, %s", raw, got, gotErr, want, wantErr)
+		}
+		if len(want) > 0 {
+			named++
+		}
+		var strict strictRecord
+		if json.Unmarshal([]byte(raw), &strict) != nil {
+			odd++
+		}
+	}
+	if named < 8000 || odd < 4000 {
+		t.Fatalf("%d records with resources, %d of odd types: the test compares too little", named, odd)
 	}
 }
