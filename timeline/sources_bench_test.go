@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -117,4 +118,32 @@ func BenchmarkParseConfig(b *testing.B) {
 
 func BenchmarkParseCloudTrailCSV(b *testing.B) {
 	benchParse(b, evidence.KindCloudTrailCSV, benchCTCSV(10000), 10000)
+}
+
+// benchLake writes CloudTrail Lake query results: half the rows with the
+// record in an eventJson column, half with a column per field (userIdentity
+// in Lake's {key=value} form).
+func benchLake(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"QueryStatus":"FINISHED","QueryStatistics":{"ResultsCount":1,"TotalResultsCount":1,"BytesScanned":1024},"QueryResultRows":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		if i%2 == 0 {
+			rec := fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE%08d","userName":"u%d"},"eventTime":"2024-05-01T10:%02d:%02dZ","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.%d","userAgent":"aws-cli/2.15.0","requestParameters":{"bucketName":"logs","key":"a/%d.txt"},"responseElements":null,"eventID":"%08d-aaaa-bbbb-cccc-ddddeeeeffff","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+				i%50, i, i%50, (i/60)%60, i%60, i%256, i, i)
+			q, _ := json.Marshal(rec)
+			fmt.Fprintf(&b, `[{"eventJson":%s}]`, q)
+			continue
+		}
+		fmt.Fprintf(&b, `[{"eventID":"%08d-2222-3333-4444-555555555555"},{"eventTime":"2024-05-01 10:%02d:%02d.000"},{"eventSource":"iam.amazonaws.com"},{"eventName":"CreateAccessKey"},{"awsRegion":"us-east-1"},{"sourceIPAddress":"203.0.113.%d"},{"userIdentity":"{type=IAMUser, principalid=AIDAEXAMPLE, arn=arn:aws:iam::111122223333:user/u%d, accountid=111122223333, accesskeyid=AKIAEXAMPLE%08d, username=u%d, sessioncontext=null}"},{"recipientAccountId":"111122223333"}]`,
+			i, (i/60)%60, i%60, i%256, i%50, i, i%50)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+func BenchmarkParseCloudTrailLake(b *testing.B) {
+	benchParse(b, evidence.KindCloudTrailLake, benchLake(10000), 10000)
 }
