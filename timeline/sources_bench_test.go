@@ -2,8 +2,13 @@ package timeline
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -146,4 +151,46 @@ func benchLake(n int) []byte {
 
 func BenchmarkParseCloudTrailLake(b *testing.B) {
 	benchParse(b, evidence.KindCloudTrailLake, benchLake(10000), 10000)
+}
+
+// BenchmarkParseCloudTrailFiles parses and indexes (terms) up to 200
+// gzip CloudTrail files named by the glob $TRAILCASE_BENCH_CT (such as a
+// tcbench gen corpus); skipped without it.
+func BenchmarkParseCloudTrailFiles(b *testing.B) {
+	files, _ := filepath.Glob(os.Getenv("TRAILCASE_BENCH_CT"))
+	if len(files) == 0 {
+		b.Skip("TRAILCASE_BENCH_CT names no files")
+	}
+	var datas [][]byte
+	total := 0
+	for _, f := range files[:min(len(files), 200)] {
+		fh, err := os.Open(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		z, err := gzip.NewReader(fh)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := io.ReadAll(z)
+		fh.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		datas = append(datas, d)
+		total += len(d)
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, d := range datas {
+			err := Parse(context.Background(), evidence.KindCloudTrail, bytes.NewReader(d), ParseOptions{},
+				func(e *Event) error { _ = e.Terms(); return nil }, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/float64(total), "cpu-ns/B")
 }
