@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -11,21 +10,8 @@ type ctResource struct {
 	ARN ctName `json:"ARN"`
 }
 
-// ctResourceList is a record's resources[], read by ctReadResources
-// without decoding. Another value than an array, and an element that is
-// not an object, is ignored rather than failing the record (as a value
-// of another type in a ctName).
-type ctResourceList []ctResource
-
-func (l *ctResourceList) UnmarshalJSON(d []byte) error {
-	*l = ctReadResources(d)
-	return nil
-}
-
 // ctParams are the names in a record's requestParameters that say what
-// the call acted on, for the common services. They are read by scanning
-// the object (ctParams.UnmarshalJSON); each member is decoded as a field
-// of its type would be.
+// the call acted on, for the common services.
 type ctParams struct {
 	BucketName   ctName  `json:"bucketName"`   // S3
 	Key          ctName  `json:"key"`          // S3
@@ -39,328 +25,6 @@ type ctParams struct {
 	SecretID     ctName  `json:"secretId"`     // Secrets Manager: a name or an ARN
 	SnapshotID   ctName  `json:"snapshotId"`   // EC2, RDS
 	GroupID      ctName  `json:"groupId"`      // EC2 security groups
-}
-
-// ctParamsFields is ctParams without its UnmarshalJSON method.
-type ctParamsFields ctParams
-
-// UnmarshalJSON reads requestParameters: an object's members are
-// matched to the fields by name as encoding/json matches them (ASCII
-// case folded; a repeated member decoded again) and only those members
-// are decoded; an object with an escaped or non-ASCII member name is
-// decoded as a plain struct. null, or a value of another type, gives no
-// names (it used to fail the record's decoding with a type error).
-func (p *ctParams) UnmarshalJSON(d []byte) error {
-	switch i := jsonSpace(d, 0); {
-	case i < len(d) && d[i] == '{':
-		ids, items := len(p.InstanceIDs), len(p.InstancesSet)
-		if !ctEachMember(d, p.set) {
-			// Decoded again as a whole: the names already set are set
-			// again, the lists are appended to again.
-			p.InstanceIDs, p.InstancesSet = p.InstanceIDs[:ids], p.InstancesSet[:items]
-			ctDecodeAs(d, (*ctParamsFields)(p))
-		}
-	default:
-		*p = ctParams{} // null, or a value of another type: no names
-	}
-	return nil
-}
-
-// ctDecodeAs decodes d into v as the record's decoder would: with
-// goccy/go-json, and with encoding/json when that fails (keeping what
-// did decode).
-func ctDecodeAs[T any](d []byte, v *T) {
-	w := *v
-	if ctUnmarshal(d, &w) {
-		*v = w
-		return
-	}
-	_ = json.Unmarshal(d, v)
-}
-
-// set decodes the member key (ASCII case folded) into its field, if it
-// is one of them.
-func (p *ctParams) set(key, val []byte) bool {
-	var f *ctName
-	switch len(key) {
-	case 3:
-		if ctFold(key, "key") {
-			f = &p.Key
-		}
-	case 7:
-		if ctFold(key, "groupId") {
-			f = &p.GroupID
-		}
-	case 8:
-		switch {
-		case ctFold(key, "roleName"):
-			f = &p.RoleName
-		case ctFold(key, "userName"):
-			f = &p.UserName
-		case ctFold(key, "secretId"):
-			f = &p.SecretID
-		}
-	case 9:
-		if ctFold(key, "policyArn") {
-			f = &p.PolicyArn
-		}
-	case 10:
-		switch {
-		case ctFold(key, "bucketName"):
-			f = &p.BucketName
-		case ctFold(key, "instanceId"):
-			f = &p.InstanceID
-		case ctFold(key, "snapshotId"):
-			f = &p.SnapshotID
-		}
-	case 11:
-		if ctFold(key, "instanceIds") {
-			_ = p.InstanceIDs.UnmarshalJSON(val)
-		}
-	case 12:
-		switch {
-		case ctFold(key, "instancesSet"):
-			_ = p.InstancesSet.UnmarshalJSON(val)
-		case ctFold(key, "functionName"):
-			f = &p.FunctionName
-		}
-	}
-	if f != nil {
-		_ = f.UnmarshalJSON(val)
-	}
-	return true
-}
-
-// ctFold reports key equal to name, ASCII case folded (key is ASCII).
-func ctFold(key []byte, name string) bool {
-	if len(key) != len(name) {
-		return false
-	}
-	for i := range len(key) {
-		if key[i]|0x20 != name[i]|0x20 {
-			return false
-		}
-	}
-	return true
-}
-
-// ctReadResources reads resources[] d: the elements that are objects,
-// an element with an escaped or non-ASCII member name decoded. null or
-// another value than an array gives none.
-func ctReadResources(d []byte) ctResourceList {
-	var rs ctResourceList
-	ok := ctEachElement(d, func(el []byte) bool {
-		if el[0] != '{' {
-			return true
-		}
-		var arn ctName
-		if !ctEachMember(el, func(key, val []byte) bool {
-			if ctFold(key, "arn") {
-				_ = arn.UnmarshalJSON(val)
-			}
-			return true
-		}) {
-			arn = ctDecodeResource(el).ARN
-		}
-		rs = append(rs, ctResource{ARN: arn})
-		return true
-	})
-	if !ok {
-		return nil
-	}
-	return rs
-}
-
-// ctDecodeResource decodes an element of resources[].
-func ctDecodeResource(d []byte) ctResource {
-	var r ctResource
-	ctDecodeAs(d, &r)
-	return r
-}
-
-// ctReadItems reads EC2's {"items":[{"instanceId":…}]}: the instance
-// ids, "" for an item without one, as ctItems decodes them; ok is false
-// for another shape.
-func ctReadItems(d []byte) (ids []string, ok bool) {
-	ok = ctEachMember(d, func(key, val []byte) bool {
-		if !ctFold(key, "items") {
-			return true
-		}
-		ids = ids[:0]
-		if ctIsNull(val) {
-			return true
-		}
-		return ctEachElement(val, func(el []byte) bool {
-			var id ctName
-			if !ctEachMember(el, func(key, val []byte) bool {
-				if ctFold(key, "instanceId") {
-					_ = id.UnmarshalJSON(val)
-				}
-				return true
-			}) {
-				return false
-			}
-			ids = append(ids, string(id))
-			return true
-		})
-	})
-	return ids, ok
-}
-
-// ctIsNull reports the JSON null (with white space around it).
-func ctIsNull(d []byte) bool { return string(bytes.TrimSpace(d)) == "null" }
-
-// ctEachElement calls fn with each element of the JSON array d (all of
-// d); ok is false when d is not an array or fn returns false.
-func ctEachElement(d []byte, fn func(el []byte) bool) bool {
-	i := jsonSpace(d, 0)
-	if i >= len(d) || d[i] != '[' {
-		return false
-	}
-	i = jsonSpace(d, i+1)
-	if i < len(d) && d[i] == ']' {
-		return jsonSpace(d, i+1) == len(d)
-	}
-	for {
-		end := jsonValueEnd(d, i)
-		if end < 0 || !fn(d[i:end]) {
-			return false
-		}
-		i = jsonSpace(d, end)
-		if i >= len(d) {
-			return false
-		}
-		switch d[i] {
-		case ',':
-			i = jsonSpace(d, i+1)
-		case ']':
-			return jsonSpace(d, i+1) == len(d)
-		default:
-			return false
-		}
-	}
-}
-
-// ctEachMember calls fn with the name and value of each member of the
-// JSON object d (all of d); ok is false when d is not an object, a name
-// is escaped or not ASCII, or fn returns false.
-func ctEachMember(d []byte, fn func(key, val []byte) bool) bool {
-	i := jsonSpace(d, 0)
-	if i >= len(d) || d[i] != '{' {
-		return false
-	}
-	i = jsonSpace(d, i+1)
-	if i < len(d) && d[i] == '}' {
-		return jsonSpace(d, i+1) == len(d)
-	}
-	for {
-		if i >= len(d) || d[i] != '"' {
-			return false
-		}
-		k := i + 1
-		for i = k; i < len(d) && d[i] != '"'; i++ {
-			if c := d[i]; c == '\\' || c >= 0x80 || c < 0x20 {
-				return false
-			}
-		}
-		if i >= len(d) {
-			return false
-		}
-		key := d[k:i]
-		i = jsonSpace(d, i+1)
-		if i >= len(d) || d[i] != ':' {
-			return false
-		}
-		i = jsonSpace(d, i+1)
-		end := jsonValueEnd(d, i)
-		if end < 0 || !fn(key, d[i:end]) {
-			return false
-		}
-		i = jsonSpace(d, end)
-		if i >= len(d) {
-			return false
-		}
-		switch d[i] {
-		case ',':
-			i = jsonSpace(d, i+1)
-		case '}':
-			return jsonSpace(d, i+1) == len(d)
-		default:
-			return false
-		}
-	}
-}
-
-// jsonSpace returns the index of the first byte from i that is not JSON
-// white space.
-func jsonSpace(d []byte, i int) int {
-	for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// jsonValueEnd returns where the JSON value at d[i] ends, or -1 when it
-// is cut short or does not start like a value. Brackets are matched by
-// kind; the value's insides are otherwise not checked (the record's
-// decoder has).
-func jsonValueEnd(d []byte, i int) int {
-	if i >= len(d) {
-		return -1
-	}
-	switch d[i] {
-	case '"':
-		return jsonStringEnd(d, i)
-	case '{', '[':
-		var stack [32]byte
-		open := stack[:0]
-		for i < len(d) {
-			switch c := d[i]; c {
-			case '"':
-				if i = jsonStringEnd(d, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				open = append(open, c+2) // '}' and ']'
-			case '}', ']':
-				if len(open) == 0 || open[len(open)-1] != c {
-					return -1
-				}
-				if open = open[:len(open)-1]; len(open) == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	}
-	j := i
-	for j < len(d) {
-		c := d[j]
-		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '{' || c == '[' || c == ':' {
-			break
-		}
-		j++
-	}
-	if j == i {
-		return -1
-	}
-	return j
-}
-
-// jsonStringEnd returns the index after the string starting at d[i]
-// ('"'), or -1.
-func jsonStringEnd(d []byte, i int) int {
-	for i++; i < len(d); i++ {
-		switch d[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
 }
 
 // ctName is a string value; a value of another JSON type is ignored
@@ -386,19 +50,6 @@ func (n *ctName) UnmarshalJSON(d []byte) error {
 type ctNames []string
 
 func (n *ctNames) UnmarshalJSON(d []byte) error {
-	if j := jsonSpace(d, 0); j < len(d) && d[j] == '[' {
-		// Each element as a ctName: "" for a value of another type.
-		var list []string
-		if ctEachElement(d, func(el []byte) bool {
-			var s ctName
-			_ = s.UnmarshalJSON(el)
-			list = append(list, string(s))
-			return true
-		}) {
-			*n = append(*n, list...)
-			return nil
-		}
-	}
 	var v []ctName
 	if ctUnmarshal(d, &v) {
 		for _, s := range v {
@@ -414,14 +65,6 @@ type ctItems []string
 
 func (n *ctItems) UnmarshalJSON(d []byte) error {
 	if len(d) == 0 || d[0] != '{' {
-		return nil
-	}
-	if ids, ok := ctReadItems(d); ok {
-		if *n == nil {
-			*n = ids
-		} else {
-			*n = append(*n, ids...)
-		}
 		return nil
 	}
 	var v struct {
@@ -441,24 +84,17 @@ func (n *ctItems) UnmarshalJSON(d []byte) error {
 // resources[], then the names in requestParameters (S3 buckets and
 // objects as ARNs), each once.
 func ctResources(rs []ctResource, p *ctParams) []string {
-	if len(rs) == 0 && (p == nil || p.empty()) {
-		return nil
-	}
-	out := make([]string, 0, len(rs)+3)
+	var out []string
 	for _, r := range rs {
 		out = addResource(out, string(r.ARN))
 	}
 	if p == nil {
-		p = &ctParams{}
+		return out
 	}
 	if b := string(p.BucketName); b != "" {
+		out = addResource(out, "arn:aws:s3:::"+b)
 		if p.Key != "" {
-			// One string for the object's ARN and, its prefix, the bucket's.
-			obj := "arn:aws:s3:::" + b + "/" + string(p.Key)
-			out = addResource(out, obj[:len("arn:aws:s3:::")+len(b)])
-			out = addResource(out, obj)
-		} else {
-			out = addResource(out, "arn:aws:s3:::"+b)
+			out = addResource(out, "arn:aws:s3:::"+b+"/"+string(p.Key))
 		}
 	}
 	out = addResource(out, string(p.InstanceID))
@@ -471,16 +107,7 @@ func ctResources(rs []ctResource, p *ctParams) []string {
 	for _, s := range [...]ctName{p.RoleName, p.UserName, p.PolicyArn, p.FunctionName, p.SecretID, p.SnapshotID, p.GroupID} {
 		out = addResource(out, string(s))
 	}
-	if len(out) == 0 {
-		return nil
-	}
 	return out
-}
-
-// empty reports no name given.
-func (p *ctParams) empty() bool {
-	return p.BucketName == "" && p.InstanceID == "" && len(p.InstanceIDs) == 0 && len(p.InstancesSet) == 0 &&
-		p.RoleName == "" && p.UserName == "" && p.PolicyArn == "" && p.FunctionName == "" && p.SecretID == "" && p.SnapshotID == "" && p.GroupID == ""
 }
 
 // addResource appends r unless it is empty or already listed.
