@@ -227,6 +227,10 @@ func compactConfig(c json.RawMessage) []byte {
 	if len(c) == 0 {
 		return nil
 	}
+	if isCompactJSON(c) {
+		// What json.Compact would give, whether or not c is valid.
+		return bytes.Clone(c)
+	}
 	var b bytes.Buffer
 	b.Grow(len(c))
 	if json.Compact(&b, c) != nil {
@@ -235,13 +239,32 @@ func compactConfig(c json.RawMessage) []byte {
 	return b.Bytes()
 }
 
+// isCompactJSON reports that d has no white space outside its strings:
+// json.Compact would return it as it is (or fail).
+func isCompactJSON(d []byte) bool {
+	in := false
+	for i := 0; i < len(d); i++ {
+		switch c := d[i]; {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
+}
+
 // diffJSON lists how b differs from a: "+path: value" for what was
 // added, "-path: value" for what was removed, "path: old -> new" for
 // changed values. Arrays are compared as sets of elements (rule lists
 // such as a security group's ipPermissions have no meaningful order).
+// The compact JSON is compared directly where it can be (diffCompact),
+// by decoding otherwise (diffRaw).
 func diffJSON(a, b []byte) []string {
 	var out []string
-	if !diffRaw(&out, "configuration", a, b) {
+	if !diffCompact(&out, "configuration", a, b) && !diffRaw(&out, "configuration", a, b) {
 		return nil
 	}
 	if len(out) > maxConfigDiff {

@@ -127,3 +127,97 @@ func TestConfigDiffSame(t *testing.T) {
 		t.Fatalf("only %d pairs differ: the test compares too little", changed)
 	}
 }
+
+// randomCompactConfig is randomConfig as AWS Config writes it: compact,
+// keys mostly in order, numbers mostly integers; now and then a key out
+// of order, repeated or escaped, or a space, so that both the compact
+// comparison and its fallback are taken.
+func randomCompactConfig(r *rand.Rand, depth int) string {
+	scalars := []string{`"tcp"`, `"0.0.0.0/0"`, `"sg-1"`, `"web server"`, `22`, `443`, `-1`, `0`, `true`, `false`, `null`,
+		`"<a&b>"`, `"é"`, `"\""`, `22.0`, `-0`, `1e3`, `1234567890123456`, `12345678901234567`}
+	if depth > 3 || r.Intn(3) == 0 {
+		if r.Intn(4) == 0 {
+			return scalars[r.Intn(len(scalars))]
+		}
+		return scalars[r.Intn(11)]
+	}
+	var parts []string
+	if r.Intn(2) == 0 {
+		for range r.Intn(5) {
+			parts = append(parts, randomCompactConfig(r, depth+1))
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	keys := []string{"fromPort", "groupId", "ipPermissions", "ipRanges", "tags", "toPort", "x"}
+	switch r.Intn(40) {
+	case 0:
+		keys[0], keys[3] = keys[3], keys[0]
+	case 1:
+		keys[1] = keys[0]
+	case 2:
+		keys[2] = `ip\u0050ermissions`
+	case 3:
+		keys[4] = "tägs"
+	}
+	for _, k := range keys {
+		if r.Intn(2) == 0 {
+			parts = append(parts, `"`+k+`":`+randomCompactConfig(r, depth+1))
+		}
+	}
+	sep := ","
+	if r.Intn(50) == 0 {
+		sep = ", "
+	}
+	return "{" + strings.Join(parts, sep) + "}"
+}
+
+// TestConfigDiffCompact checks the difference taken from the compact
+// JSON against the reference, and that it is taken (not left to the
+// decoding one) for most pairs.
+func TestConfigDiffCompact(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	changed, direct := 0, 0
+	for range 30000 {
+		a, b := randomCompactConfig(r, 0), randomCompactConfig(r, 0)
+		if r.Intn(2) == 0 {
+			// A changed copy: one part of a replaced.
+			b = a
+			if i := strings.LastIndexAny(a, "0123456789"); i >= 0 {
+				b = a[:i] + "7" + a[i+1:]
+			}
+		}
+		want := referenceDiff([]byte(a), []byte(b))
+		ca, cb := compactConfig([]byte(a)), compactConfig([]byte(b))
+		got := diffJSON(ca, cb)
+		if !slices.Equal(got, want) {
+			t.Fatalf("diff of\n%s\n%s\n= %q\nwant %q", a, b, got, want)
+		}
+		var out []string
+		if diffCompact(&out, "configuration", ca, cb) {
+			direct++
+			if len(out) > maxConfigDiff {
+				out = out[:maxConfigDiff]
+			}
+			if want := want[:min(len(want), maxConfigDiff)]; !slices.Equal(out, want) {
+				t.Fatalf("compact diff of\n%s\n%s\n= %q\nwant %q", a, b, out, want)
+			}
+		} else if len(out) > 0 {
+			t.Fatalf("compact diff of\n%s\n%s\nleft %q behind", a, b, out)
+		}
+		if len(want) > 0 {
+			changed++
+		}
+	}
+	if changed < 10000 || direct < 20000 {
+		t.Fatalf("%d pairs differ, %d compared directly: the test compares too little", changed, direct)
+	}
+	// The benchmark's items take the direct comparison.
+	var prev, cur configItem
+	if json.Unmarshal([]byte(benchConfigItem(1)), &prev) != nil || json.Unmarshal([]byte(benchConfigItem(501)), &cur) != nil {
+		t.Fatal("benchmark items do not decode")
+	}
+	var out []string
+	if !diffCompact(&out, "configuration", compactConfig(prev.Config), compactConfig(cur.Config)) || len(out) != 2 {
+		t.Fatalf("benchmark items: %q", out)
+	}
+}

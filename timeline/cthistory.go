@@ -1,11 +1,13 @@
 package timeline
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/trailcase/trailcase/evidence"
 )
@@ -178,8 +180,17 @@ func (p *parser) lakeRows(d *json.Decoder) error {
 	var n int64
 	for d.More() {
 		n++
+		// The decoder finds the row and checks its syntax; the row is
+		// decoded with goccy/go-json, and with encoding/json when that
+		// fails, for the warning.
+		var raw json.RawMessage
 		var row []map[string]json.RawMessage
-		if err := d.Decode(&row); err != nil {
+		err := d.Decode(&raw)
+		if err == nil && !ctUnmarshal(raw, &row) {
+			row = nil
+			err = json.Unmarshal(raw, &row)
+		}
+		if err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
 				p.warnf(n, "row", "%v: skipped", err)
@@ -205,8 +216,7 @@ func lakeRecord(row []map[string]json.RawMessage) []byte {
 	out := []byte{'{'}
 	for _, cell := range row {
 		for k, v := range cell {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
+			if s, ok := lakeString(v); ok {
 				if strings.EqualFold(k, "eventJson") {
 					return []byte(s)
 				}
@@ -230,6 +240,47 @@ func lakeRecord(row []map[string]json.RawMessage) []byte {
 		return nil
 	}
 	return append(out, '}')
+}
+
+// lakeString returns the string a cell's value holds (null gives "");
+// ok is false for another value. A string without escapes is its bytes; one with the
+// escapes of ASCII text is unquoted by goccy/go-json; any other (invalid
+// UTF-8, a \uD800–\uDFFF escape) by encoding/json, which replaces what
+// is not valid UTF-8.
+func lakeString(v []byte) (s string, ok bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return s, json.Unmarshal(v, &s) == nil // null is "", as encoding/json gives
+	}
+	in := v[1 : len(v)-1]
+	ascii := true
+	for _, c := range in {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii && bytes.IndexByte(in, '\\') < 0 {
+		return string(in), true
+	}
+	if ascii && !lakeSurrogate(in) && ctUnmarshal(v, &s) {
+		return s, true
+	}
+	s = ""
+	return s, json.Unmarshal(v, &s) == nil
+}
+
+// lakeSurrogate reports a \u escape of a UTF-16 surrogate in a string's
+// bytes.
+func lakeSurrogate(in []byte) bool {
+	for i := 0; i+3 < len(in); i++ {
+		if in[i] == '\\' {
+			if in[i+1] == 'u' && (in[i+2] == 'd' || in[i+2] == 'D') && strings.IndexByte("89abcdefABCDEF", in[i+3]) >= 0 {
+				return true
+			}
+			i++ // the escaped byte
+		}
+	}
+	return false
 }
 
 // lakeStruct converts Lake's "{key=value, key={…}}" text of a structure

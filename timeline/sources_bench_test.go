@@ -2,7 +2,13 @@ package timeline
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,11 +70,17 @@ func benchConfig(n int) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"configurationItemVersion":"1.3","configurationItemCaptureTime":"2024-05-01T10:%02d:%02d.000Z","configurationStateId":%d,"awsAccountId":"123456789012","configurationItemStatus":"OK","resourceType":"AWS::EC2::SecurityGroup","resourceId":"sg-%08d","resourceName":"web","ARN":"arn:aws:ec2:us-east-1:123456789012:security-group/sg-%08d","awsRegion":"us-east-1","availabilityZone":"Not Applicable","tags":{},"relatedEvents":["%08d-aaaa-bbbb-cccc-ddddeeeeffff"],"relationships":[{"resourceId":"vpc-0a1b2c3d","resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"}],"configuration":{"description":"web","groupName":"web","ipPermissions":[{"fromPort":443,"ipProtocol":"tcp","ipRanges":["0.0.0.0/0"],"toPort":443},{"fromPort":%d,"ipProtocol":"tcp","ipRanges":["10.0.0.0/8"],"toPort":%d}],"ipPermissionsEgress":[{"ipProtocol":"-1","ipRanges":["0.0.0.0/0"]}],"groupId":"sg-%08d","vpcId":"vpc-0a1b2c3d"},"supplementaryConfiguration":{}}`,
-			(i/60)%60, i%60, i, i%500, i%500, i, 1000+i%3, 1000+i%3, i%500)
+		b.WriteString(benchConfigItem(i))
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
+}
+
+// benchConfigItem is item i of benchConfig: items i and i+500 are the
+// same security group, whose second rule's ports change.
+func benchConfigItem(i int) string {
+	return fmt.Sprintf(`{"configurationItemVersion":"1.3","configurationItemCaptureTime":"2024-05-01T10:%02d:%02d.000Z","configurationStateId":%d,"awsAccountId":"123456789012","configurationItemStatus":"OK","resourceType":"AWS::EC2::SecurityGroup","resourceId":"sg-%08d","resourceName":"web","ARN":"arn:aws:ec2:us-east-1:123456789012:security-group/sg-%08d","awsRegion":"us-east-1","availabilityZone":"Not Applicable","tags":{},"relatedEvents":["%08d-aaaa-bbbb-cccc-ddddeeeeffff"],"relationships":[{"resourceId":"vpc-0a1b2c3d","resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"}],"configuration":{"description":"web","groupName":"web","ipPermissions":[{"fromPort":443,"ipProtocol":"tcp","ipRanges":["0.0.0.0/0"],"toPort":443},{"fromPort":%d,"ipProtocol":"tcp","ipRanges":["10.0.0.0/8"],"toPort":%d}],"ipPermissionsEgress":[{"ipProtocol":"-1","ipRanges":["0.0.0.0/0"]}],"groupId":"sg-%08d","vpcId":"vpc-0a1b2c3d"},"supplementaryConfiguration":{}}`,
+		(i/60)%60, i%60, i, i%500, i%500, i, 1000+i%3, 1000+i%3, i%500)
 }
 
 func benchCTCSV(n int) []byte {
@@ -111,4 +123,74 @@ func BenchmarkParseConfig(b *testing.B) {
 
 func BenchmarkParseCloudTrailCSV(b *testing.B) {
 	benchParse(b, evidence.KindCloudTrailCSV, benchCTCSV(10000), 10000)
+}
+
+// benchLake writes CloudTrail Lake query results: half the rows with the
+// record in an eventJson column, half with a column per field (userIdentity
+// in Lake's {key=value} form).
+func benchLake(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"QueryStatus":"FINISHED","QueryStatistics":{"ResultsCount":1,"TotalResultsCount":1,"BytesScanned":1024},"QueryResultRows":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		if i%2 == 0 {
+			rec := fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE%08d","userName":"u%d"},"eventTime":"2024-05-01T10:%02d:%02dZ","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.%d","userAgent":"aws-cli/2.15.0","requestParameters":{"bucketName":"logs","key":"a/%d.txt"},"responseElements":null,"eventID":"%08d-aaaa-bbbb-cccc-ddddeeeeffff","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+				i%50, i, i%50, (i/60)%60, i%60, i%256, i, i)
+			q, _ := json.Marshal(rec)
+			fmt.Fprintf(&b, `[{"eventJson":%s}]`, q)
+			continue
+		}
+		fmt.Fprintf(&b, `[{"eventID":"%08d-2222-3333-4444-555555555555"},{"eventTime":"2024-05-01 10:%02d:%02d.000"},{"eventSource":"iam.amazonaws.com"},{"eventName":"CreateAccessKey"},{"awsRegion":"us-east-1"},{"sourceIPAddress":"203.0.113.%d"},{"userIdentity":"{type=IAMUser, principalid=AIDAEXAMPLE, arn=arn:aws:iam::111122223333:user/u%d, accountid=111122223333, accesskeyid=AKIAEXAMPLE%08d, username=u%d, sessioncontext=null}"},{"recipientAccountId":"111122223333"}]`,
+			i, (i/60)%60, i%60, i%256, i%50, i, i%50)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+func BenchmarkParseCloudTrailLake(b *testing.B) {
+	benchParse(b, evidence.KindCloudTrailLake, benchLake(10000), 10000)
+}
+
+// BenchmarkParseCloudTrailFiles parses and indexes (terms) up to 200
+// gzip CloudTrail files named by the glob $TRAILCASE_BENCH_CT (such as a
+// tcbench gen corpus); skipped without it.
+func BenchmarkParseCloudTrailFiles(b *testing.B) {
+	files, _ := filepath.Glob(os.Getenv("TRAILCASE_BENCH_CT"))
+	if len(files) == 0 {
+		b.Skip("TRAILCASE_BENCH_CT names no files")
+	}
+	var datas [][]byte
+	total := 0
+	for _, f := range files[:min(len(files), 200)] {
+		fh, err := os.Open(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		z, err := gzip.NewReader(fh)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := io.ReadAll(z)
+		fh.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		datas = append(datas, d)
+		total += len(d)
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, d := range datas {
+			err := Parse(context.Background(), evidence.KindCloudTrail, bytes.NewReader(d), ParseOptions{},
+				func(e *Event) error { _ = e.Terms(); return nil }, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/float64(total), "cpu-ns/B")
 }

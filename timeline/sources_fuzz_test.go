@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,4 +50,24 @@ func FuzzParseCloudTrailCSV(f *testing.F) {
 
 func FuzzParseCloudTrailLake(f *testing.F) {
 	fuzzSource(f, evidence.KindCloudTrailLake, "cloudtrail_lake.json")
+}
+
+// FuzzLakeString checks a Lake cell's string against encoding/json's
+// reading of it.
+func FuzzLakeString(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"{\"eventVersion\":\"1.09\",\"a\":\"x\\/y\\n\"}"`, `"\u00e9\u0000\t"`, `"é"`,
+		"\"\xff\"", `"\ud800"`, `"\uD83D\uDE00"`, `"\x"`, `5`, `null`, `"a\\"`, `"tab\u0009"`, `"\"`, `""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if !json.Valid(v) {
+			return // cells come from a row the decoder checked
+		}
+		var want string
+		wantOK := json.Unmarshal(v, &want) == nil
+		got, ok := lakeString(v)
+		if ok != wantOK || got != want {
+			t.Fatalf("lakeString(%q) = %q, %v; encoding/json %q, %v", v, got, ok, want, wantOK)
+		}
+	})
 }
