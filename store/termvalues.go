@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -52,6 +53,23 @@ func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 // with prefix (e.g. "ip:"), with the number of events under it. It reads
 // the prefix's range in every batch.
 func (s *Store) TermValues(prefix string, fn func(term string, count int) error) error {
+	return s.termValues(prefix, 0, fn)
+}
+
+// TermValuesUpTo is TermValues reading no further once it has found
+// limit distinct terms: fn then gets limit or more of them, in term
+// order, with counts that may be partial, and which terms they are
+// depends on where the batches' ranges fall. For hints that must not
+// read a large index whole.
+func (s *Store) TermValuesUpTo(prefix string, limit int, fn func(term string, count int) error) error {
+	return s.termValues(prefix, max(limit, 1), fn)
+}
+
+// errEnough stops a term scan that has found as many terms as asked.
+var errEnough = errors.New("enough terms")
+
+// termValues is TermValues stopping after limit distinct terms (0: none).
+func (s *Store) termValues(prefix string, limit int, fn func(term string, count int) error) error {
 	counts := map[string]int{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvPost).Cursor()
@@ -64,11 +82,14 @@ func (s *Store) TermValues(prefix string, fn func(term string, count int) error)
 				if l, ok := codec.ParseList(list, b.delta); ok && string(t) != allTerm {
 					counts[string(t)] += l.Len()
 				}
+				if limit > 0 && len(counts) >= limit {
+					return errEnough
+				}
 				return nil
 			})
 		})
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errEnough) {
 		return err
 	}
 	terms := make([]string, 0, len(counts))

@@ -320,14 +320,58 @@ func unknown(tl TermLister, what, value, prefix string, terms []string) (*Unknow
 		}
 	}
 	near := nearest{want: strings.ToLower(value)}
-	err := tl.TermValues(prefix, func(t string, _ int) error {
-		near.add(t[len(prefix):])
-		return nil
-	})
-	if err != nil {
+	if err := near.widen(tl, prefix, suggestScan); err != nil {
 		return nil, err
 	}
 	return &Unknown{What: what, Value: value, Suggestions: near.values()}, nil
+}
+
+// boundedTermLister is a TermLister that can stop reading a prefix's
+// terms once it has found enough of them (store.Store).
+type boundedTermLister interface {
+	TermValuesUpTo(prefix string, limit int, fn func(term string, count int) error) error
+}
+
+// suggestScan bounds the indexed values a "did you mean" reads: the
+// hint widens its range past one holding this many values no further.
+const suggestScan = 4096
+
+// widen reads the indexed values under prefix that share the longest
+// leading part with the value wanted, then ever shorter parts, so that
+// the values nearest in the index's order come first. It stops when no
+// value further out can be nearer (the hint is full with values one edit
+// away, and a value further out shares a shorter leading part) or once a
+// range held limit values or more, of which a lister that can stop reads
+// no more than limit: the cost follows the values near the one wanted,
+// not the size of the case. A value that differs from the one wanted in
+// its first characters may then go unsuggested.
+func (n *nearest) widen(tl TermLister, prefix string, limit int) error {
+	read := "" // the range already read, inside the next one
+	for k := len(n.want); k >= 0; k-- {
+		p := prefix + n.want[:k]
+		count := 0
+		each := func(t string, _ int) error {
+			count++
+			if read == "" || !strings.HasPrefix(t, read) {
+				n.add(t[len(prefix):])
+			}
+			return nil
+		}
+		var err error
+		if b, ok := tl.(boundedTermLister); ok {
+			err = b.TermValuesUpTo(p, limit, each)
+		} else {
+			err = tl.TermValues(p, each)
+		}
+		if err != nil {
+			return err
+		}
+		read = p
+		if count >= limit || (len(n.best) == maxSuggestions && n.best[len(n.best)-1].dist <= 1) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // selection returns the index ranges the query reads, with the reason of

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +154,79 @@ func TestEditDistance(t *testing.T) {
 	}
 	if got := editDistance("aaaaaaaa", "bbbbbbbb", 2); got != 3 {
 		t.Errorf("limited: %d", got)
+	}
+}
+
+// listedTerms is a TermLister over a sorted list, counting the values
+// it hands out; with bounded, it stops as store.Store does.
+type listedTerms struct {
+	terms []string
+	read  int
+}
+
+type boundedTerms struct{ *listedTerms }
+
+func (l boundedTerms) TermValuesUpTo(prefix string, limit int, fn func(string, int) error) error {
+	i, _ := slices.BinarySearch(l.terms, prefix)
+	for n := 0; n < limit && i < len(l.terms) && strings.HasPrefix(l.terms[i], prefix); i, n = i+1, n+1 {
+		l.read++
+		if err := fn(l.terms[i], 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *listedTerms) TermValues(prefix string, fn func(string, int) error) error {
+	i, _ := slices.BinarySearch(l.terms, prefix)
+	for ; i < len(l.terms) && strings.HasPrefix(l.terms[i], prefix); i++ {
+		l.read++
+		if err := fn(l.terms[i], 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestDidYouMeanReadsNearValuesOnly(t *testing.T) {
+	l := &listedTerms{}
+	for a := range 200 {
+		for b := range 250 {
+			l.terms = append(l.terms, fmt.Sprintf("%s10.%d.%d.%d", TermIP, a, b, (a*7+b)%250))
+		}
+	}
+	slices.Sort(l.terms)
+	all := len(l.terms)
+	for _, want := range []string{"10.17.42.1", "10.17.42.16", "10.199.249.24", "10.7.3.5", "10.0.0.7"} {
+		full := nearest{want: want}
+		if err := full.widen(l, TermIP, all+1); err != nil {
+			t.Fatal(err)
+		}
+		l.read = 0
+		u, err := unknown(boundedTerms{l}, "IP address", want, TermIP, []string{TermIP + want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The bounded read may miss a value that differs early on (10.137.42.1
+		// for 10.17.42.1), never one the value wanted shares most with.
+		if u == nil || len(u.Suggestions) == 0 || len(full.best) == 0 {
+			t.Fatalf("%s: suggested %+v, a full read gives %v", want, u, full.values())
+		}
+		best := full.best[0]
+		if got := editDistance(want, u.Suggestions[0], 10); got > best.dist+1 {
+			t.Errorf("%s: suggested %v (%d edits), a full read gives %v (%d)", want, u.Suggestions, got, full.values(), best.dist)
+		}
+		if best.shared > len(want)/2 && u.Suggestions[0] != best.value {
+			t.Errorf("%s: suggested %v, a full read gives %v", want, u.Suggestions, full.values())
+		}
+		if l.read > 3*suggestScan {
+			t.Errorf("%s: read %d of %d values", want, l.read, all)
+		}
+	}
+	// A limit above the number of values reads them all.
+	l.read = 0
+	near := nearest{want: "203.0.113.9"}
+	if err := near.widen(l, TermIP, all+1); err != nil || l.read < all {
+		t.Errorf("unbounded: read %d of %d (%v)", l.read, all, err)
 	}
 }
