@@ -234,6 +234,35 @@ func nanosTime(n int64, set bool) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
+// normalised reads an event's normalised fields, from its time to its
+// resources, in every version's layout (v1: no flags, a zero time unset).
+func (d *decoder) normalised(e *Event, flags byte, v1 bool) {
+	n := d.varint()
+	e.Time = nanosTime(n, flags&hasTime != 0 || v1 && n != 0)
+	e.Source = d.str()
+	e.Kind = d.str()
+	e.Evidence = d.uvarint()
+	e.Record = d.varint()
+	for _, p := range [...]*string{
+		&e.Account, &e.Region, &e.Principal, &e.PrincipalType, &e.AccessKeyID, &e.UserName, &e.Issuer,
+		&e.PrincipalID, &e.IdentityARN, &e.SrcIP, &e.DstIP, &e.Action, &e.Outcome, &e.EventID,
+		&e.EventSource, &e.UserAgent, &e.Protocol, &e.IssuedAccessKey, &e.IssuedSession,
+	} {
+		*p = d.str()
+	}
+	e.SrcPort = int(d.varint())
+	e.DstPort = int(d.varint())
+	e.Bytes = d.varint()
+	e.Packets = d.varint()
+	n = d.varint()
+	e.End = nanosTime(n, flags&hasEnd != 0 || v1 && n != 0)
+	e.OtherIPs = d.strs()
+	e.Annotations = d.strs()
+	if flags&hasResources != 0 {
+		e.Resources = d.strs()
+	}
+}
+
 // header reads the version (and, from version 2, the flags) of a stored
 // event and returns a decoder for the rest. A version 1 event has a time
 // when its stored value is not 0.
@@ -356,30 +385,7 @@ func DecodeEvent(b []byte) (Event, error) {
 		d.b = d.b[:head]
 		d.s = string(d.b)
 	}
-	n := d.varint()
-	e.Time = nanosTime(n, flags&hasTime != 0 || v1 && n != 0)
-	e.Source = d.str()
-	e.Kind = d.str()
-	e.Evidence = d.uvarint()
-	e.Record = d.varint()
-	for _, p := range [...]*string{
-		&e.Account, &e.Region, &e.Principal, &e.PrincipalType, &e.AccessKeyID, &e.UserName, &e.Issuer,
-		&e.PrincipalID, &e.IdentityARN, &e.SrcIP, &e.DstIP, &e.Action, &e.Outcome, &e.EventID,
-		&e.EventSource, &e.UserAgent, &e.Protocol, &e.IssuedAccessKey, &e.IssuedSession,
-	} {
-		*p = d.str()
-	}
-	e.SrcPort = int(d.varint())
-	e.DstPort = int(d.varint())
-	e.Bytes = d.varint()
-	e.Packets = d.varint()
-	n = d.varint()
-	e.End = nanosTime(n, flags&hasEnd != 0 || v1 && n != 0)
-	e.OtherIPs = d.strs()
-	e.Annotations = d.strs()
-	if flags&hasResources != 0 {
-		e.Resources = d.strs()
-	}
+	d.normalised(&e, flags, v1)
 	if n := d.uvarint(); n > 0 && d.err == nil {
 		if n > uint64(len(d.b)) {
 			return e, errShort

@@ -62,28 +62,7 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		all := string(d.b[:len(d.b)+len(raw)])
 		d.s, rawS = all[:head], all[head:]
 	}
-	e.Time = nanosTime(d.varint(), flags&hasTime != 0)
-	e.Source = d.str()
-	e.Kind = d.str()
-	e.Evidence = d.uvarint()
-	e.Record = d.varint()
-	for _, p := range [...]*string{
-		&e.Account, &e.Region, &e.Principal, &e.PrincipalType, &e.AccessKeyID, &e.UserName, &e.Issuer,
-		&e.PrincipalID, &e.IdentityARN, &e.SrcIP, &e.DstIP, &e.Action, &e.Outcome, &e.EventID,
-		&e.EventSource, &e.UserAgent, &e.Protocol, &e.IssuedAccessKey, &e.IssuedSession,
-	} {
-		*p = d.str()
-	}
-	e.SrcPort = int(d.varint())
-	e.DstPort = int(d.varint())
-	e.Bytes = d.varint()
-	e.Packets = d.varint()
-	e.End = nanosTime(d.varint(), flags&hasEnd != 0)
-	e.OtherIPs = d.strs()
-	e.Annotations = d.strs()
-	if flags&hasResources != 0 {
-		e.Resources = d.strs()
-	}
+	d.normalised(e, flags, false)
 	if n := d.uvarint(); n > 0 && d.err == nil {
 		if n > uint64(len(d.b)) {
 			return errShort
