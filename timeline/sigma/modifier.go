@@ -286,24 +286,7 @@ func (s modSpec) compile(v *yaml.Node, ls *logsource) ([]*matcher, error) {
 		}
 		return []*matcher{{op: opFieldRef, ref: g}}, nil
 	}
-	variants := []string{val}
-	if s.windash {
-		variants = windash(val)
-	}
-	if s.b64 || s.b64offset {
-		var enc []string
-		for _, w := range variants {
-			w = unescape(w)
-			if s.b64 {
-				enc = append(enc, escapeWild(base64.StdEncoding.EncodeToString([]byte(w))))
-			} else {
-				for _, o := range base64Offsets(w) {
-					enc = append(enc, escapeWild(o))
-				}
-			}
-		}
-		variants = enc
-	}
+	variants := s.variants(val)
 	out := make([]*matcher, 0, len(variants))
 	for _, w := range variants {
 		m, err := stringMatcher(s.op, w, s.cased)
@@ -313,6 +296,31 @@ func (s modSpec) compile(v *yaml.Node, ls *logsource) ([]*matcher, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// variants are the patterns a string value stands for under the
+// windash, base64 and base64offset modifiers (val itself without them),
+// for the engine and the SQL translation alike.
+func (s modSpec) variants(val string) []string {
+	variants := []string{val}
+	if s.windash {
+		variants = windash(val)
+	}
+	if !s.b64 && !s.b64offset {
+		return variants
+	}
+	var enc []string
+	for _, w := range variants {
+		w = unescape(w)
+		if s.b64 {
+			enc = append(enc, escapeWild(base64.StdEncoding.EncodeToString([]byte(w))))
+		} else {
+			for _, o := range base64Offsets(w) {
+				enc = append(enc, escapeWild(o))
+			}
+		}
+	}
+	return enc
 }
 
 // base64Offsets are the three encodings of s at each alignment, with the

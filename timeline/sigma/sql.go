@@ -2,7 +2,6 @@ package sigma
 
 import (
 	"bufio"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -653,26 +652,8 @@ func (t *sqlT) scalarPred(e, num string, spec modSpec, val string) (string, erro
 		sym := map[op]string{opGT: ">", opGTE: ">=", opLT: "<", opLTE: "<="}[spec.op]
 		return num + " " + sym + " " + strconv.FormatFloat(f, 'g', -1, 64), nil
 	}
-	variants := []string{val}
-	if spec.windash {
-		variants = windash(val)
-	}
-	if spec.b64 || spec.b64offset {
-		var enc []string
-		for _, w := range variants {
-			w = unescape(w)
-			if spec.b64 {
-				enc = append(enc, escapeWild(b64(w)))
-			} else {
-				for _, o := range base64Offsets(w) {
-					enc = append(enc, escapeWild(o))
-				}
-			}
-		}
-		variants = enc
-	}
 	var parts []string
-	for _, w := range variants {
+	for _, w := range spec.variants(val) {
 		if ps := parsePattern(w); spec.op == opEq && num != "" && len(ps) == 1 && isInt(ps[0].lit) {
 			parts = append(parts, num+" = "+ps[0].lit)
 			continue
@@ -761,8 +742,6 @@ func (t *sqlT) cidr(e string, p netip.Prefix) (string, error) {
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }
-
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 // cidr6 tests an IPv6 prefix of at most 16 bits in DuckDB: only the
 // first group of the address decides, and it is the text before the
