@@ -263,6 +263,30 @@ func (d *decoder) normalised(e *Event, flags byte, v1 bool) {
 	}
 }
 
+// fieldValue reads a version 3 field's value: written out, or where the
+// raw text holds it (its distance from where the previous such value
+// ended, at, and its length). rawS is raw as a string, made at the first
+// value read from it. A value d cannot read leaves d.err set.
+func (d *decoder) fieldValue(raw []byte, rawS *string, at *int) (string, error) {
+	t := d.uvarint()
+	if t == 0 {
+		return d.str(), nil
+	}
+	l := d.uvarint()
+	if d.err != nil {
+		return "", nil
+	}
+	off := int64(*at) + unzigzag(t-1)
+	if off < 0 || off > int64(len(raw)) || l > uint64(int64(len(raw))-off) {
+		return "", errFieldRef
+	}
+	if *rawS == "" {
+		*rawS = string(raw)
+	}
+	*at = int(off) + int(l)
+	return (*rawS)[off:*at], nil
+}
+
 // header reads the version (and, from version 2, the flags) of a stored
 // event and returns a decoder for the rest. A version 1 event has a time
 // when its stored value is not 0.
@@ -412,24 +436,11 @@ func DecodeEvent(b []byte) (Event, error) {
 				e.Fields[k] = d.str()
 				continue
 			}
-			t := d.uvarint()
-			if t == 0 {
-				e.Fields[k] = d.str()
-				continue
+			v, err := d.fieldValue(raw, &rawS, &at)
+			if err != nil {
+				return e, err
 			}
-			l := d.uvarint()
-			if d.err != nil {
-				break
-			}
-			off := int64(at) + unzigzag(t-1)
-			if off < 0 || off > int64(len(raw)) || l > uint64(int64(len(raw))-off) {
-				return e, errFieldRef
-			}
-			if rawS == "" {
-				rawS = string(raw)
-			}
-			at = int(off) + int(l)
-			e.Fields[k] = rawS[off:at]
+			e.Fields[k] = v
 		}
 	}
 	if d.err != nil {

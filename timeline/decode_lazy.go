@@ -81,24 +81,11 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 			if !listed {
 				names = append(names, d.str())
 			}
-			t := d.uvarint()
-			if t == 0 {
-				values = append(values, d.str())
-				continue
+			v, err := d.fieldValue(raw, &rawS, &at)
+			if err != nil {
+				return err
 			}
-			l := d.uvarint()
-			if d.err != nil {
-				break
-			}
-			off := int64(at) + unzigzag(t-1)
-			if off < 0 || off > int64(len(raw)) || l > uint64(int64(len(raw))-off) {
-				return errFieldRef
-			}
-			if rawS == "" {
-				rawS = string(raw)
-			}
-			at = int(off) + int(l)
-			values = append(values, rawS[off:at])
+			values = append(values, v)
 		}
 		if d.err == nil {
 			if !listed {
