@@ -27,7 +27,14 @@ import (
 // version 4 when opened for writing, noting that they hold values without
 // a checksum. Version 5 compresses event blocks with zstd (codec
 // block.go); the blocks of older versions are read as they are.
-const SchemaVersion = 5
+//
+// Version 6 compresses the posting lists and chunks of the batches it
+// writes with zstd, each value on its own, and marks each such batch
+// (batchZ; codec postz.go); every reader opens posting values through
+// openPost. Batches of older versions (fixed, delta, sealed) are read as
+// they are; a case of an older version acquired into gets its new
+// batches in the new form.
+const SchemaVersion = 6
 
 // Errors a caller may branch on.
 var (

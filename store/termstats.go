@@ -141,7 +141,7 @@ func (st *termStream) own(k, v []byte) error {
 		st.ok = false
 		return nil
 	}
-	v, err := postValue(st.b, k, v)
+	v, err := openPost(nil, st.b, k, v)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (st *termStream) chunk(k, v []byte) error {
 		if first := string(k[9:]); first > st.prefix && !strings.HasPrefix(first, st.prefix) {
 			break
 		}
-		v, err := postValue(st.b, k, v)
+		v, err := openPost(nil, st.b, k, v)
 		if err != nil {
 			return err
 		}

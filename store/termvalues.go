@@ -16,7 +16,7 @@ import (
 // value, or its entry in the chunk that would hold it.
 func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 	if k := codec.PostKey(b.id, term); pb.Get(k) != nil {
-		return postValue(b, k, pb.Get(k))
+		return openPost(nil, b, k, pb.Get(k))
 	}
 	want := codec.ChunkKey(b.id, term)
 	c := pb.Cursor()
@@ -27,7 +27,7 @@ func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
 		return nil, nil
 	}
-	v, err := postValue(b, k, v)
+	v, err := openPost(nil, b, k, v)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func scanPrefix(c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list [
 		if len(k) > 8 && k[8] == 0 {
 			continue // a chunk: below
 		}
-		v, err := postValue(b, k, v)
+		v, err := openPost(nil, b, k, v)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func scanPrefix(c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list [
 		if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
 			break
 		}
-		v, err := postValue(b, k, v)
+		v, err := openPost(nil, b, k, v)
 		if err != nil {
 			return err
 		}
