@@ -79,7 +79,11 @@ func (s *Store) termValues(prefix string, limit int, fn func(term string, count 
 				return err
 			}
 			return scanPrefix(c, b, prefix, func(t, list []byte) error {
-				if l, ok := codec.ParseList(list, b.delta); ok && string(t) != allTerm {
+				l, ok := codec.ParseList(list, b.delta)
+				switch {
+				case !ok && b.sealed:
+					return fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, t, ErrCorrupted)
+				case ok && string(t) != allTerm:
 					counts[string(t)] += l.Len()
 				}
 				if limit > 0 && len(counts) >= limit {
