@@ -102,6 +102,7 @@ type Store struct {
 	unreleased atomic.Int64
 	dedup      dedupClaim    // the writer whose duplicate-key filter is valid
 	signer     CustodySigner // signs appended custody entries; nil: unsigned
+	posts      *postCache    // decompressed posting values queries read
 }
 
 // Path returns the case file's path.
@@ -149,7 +150,7 @@ func Create(path string, info evidence.CaseInfo) (*Store, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("create case %q: %w", path, err)
 	}
-	return &Store{db: newBoltDB(db), path: path, strict: true}, nil
+	return &Store{db: newBoltDB(db), path: path, strict: true, posts: newPostCache(postCacheBytes)}, nil
 }
 
 // Open opens an existing case file. A writer that finds the file locked by
@@ -182,7 +183,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, posts: newPostCache(postCacheBytes)}
 	if err := s.prepare(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open case %q: %w", path, err)
