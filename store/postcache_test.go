@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -42,6 +43,25 @@ func TestPostCache(t *testing.T) {
 	pc.put([]byte("huge"), nil, make([]byte, pc.max))
 	if _, ok := pc.get([]byte("huge"), nil); ok {
 		t.Fatal("a value larger than a quarter of the bound is kept")
+	}
+	// Queries share the cache of their Store.
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				k := fmt.Appendf(nil, "g%d-%d", g, i%30)
+				if got, ok := pc.get(k, k); ok && len(got) != 4<<10 {
+					t.Errorf("%s: %d bytes", k, len(got))
+				}
+				pc.put(k, k, make([]byte, 4<<10))
+			}
+		}()
+	}
+	wg.Wait()
+	if pc.size > pc.max || len(pc.entries) != pc.lru.Len() {
+		t.Fatalf("after concurrent use: %d bytes (bound %d), %d entries, %d in the list", pc.size, pc.max, len(pc.entries), pc.lru.Len())
 	}
 	var none *postCache
 	none.put(k, v, plain)

@@ -240,7 +240,11 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	info = binary.BigEndian.AppendUint64(info, uint64(len(all)))
 	var err error
 	if writeDelta {
-		info = append(info, map[bool]byte{true: batchZ, false: batchSealed}[bi.z])
+		form := byte(batchSealed)
+		if bi.z {
+			form = batchZ
+		}
+		info = append(info, form)
 		err = putRecord(tx.Bucket(bEvBatches), u64(batch), info)
 	} else {
 		err = tx.Bucket(bEvBatches).Put(u64(batch), info)
