@@ -119,7 +119,7 @@ func (s *Store) checkIndex(res *CheckResult, un *unsealed, es *eventSet) error {
 			if !b.sealed {
 				un.postings++
 			}
-			p, err := postValue(b, k, v)
+			p, err := openPost(nil, b, k, v)
 			if err != nil {
 				res.add(ProblemIndex, 0, "", err.Error())
 				continue

@@ -31,7 +31,7 @@ func TestCheckSummaryFacts(t *testing.T) {
 				if pb.Get(k) == nil {
 					t.Fatalf("no chunk for the fact")
 				}
-				b := batchInfo{id: 1, delta: true, sealed: true}
+				b := batchInfo{id: 1, delta: true, sealed: true, z: true}
 				switch tamper {
 				case "drop":
 					return pb.Delete(k)

@@ -121,6 +121,7 @@ type merge struct {
 	ps        []codec.Posting
 	ins, ends []int
 	err       error // a posting list that could not be read
+	pc        *postCache
 }
 
 // merged calls fn, in time order, for the events of the ranges: the
@@ -151,7 +152,7 @@ func (s *Store) merged(rs []TermRange, fn func(StoredEvent, []int) error) error 
 
 // newMerge starts a merged read of rs (see merged).
 func (s *Store) newMerge(rs []TermRange) (*merge, error) {
-	m := &merge{rs: rs, bs: make([][2]uint64, len(rs)), ps: make([]codec.Posting, 0, min(mergeRound, 1024))}
+	m := &merge{rs: rs, bs: make([][2]uint64, len(rs)), ps: make([]codec.Posting, 0, min(mergeRound, 1024)), pc: s.posts}
 	for i, r := range rs {
 		m.bs[i][0], m.bs[i][1] = timeBounds(r.From, r.To)
 	}
@@ -229,7 +230,7 @@ func (m *merge) push(ri int, term string, b batchInfo, l codec.List) {
 // term of the batch in the prefix's key range that the range matches.
 func (m *merge) openPrefix(pb *bolt.Bucket, b batchInfo, ri int) {
 	r := m.rs[ri]
-	err := scanPrefix(pb.Cursor(), b, r.Term, func(t, v []byte) error {
+	err := scanPrefix(m.pc, pb.Cursor(), b, r.Term, func(t, v []byte) error {
 		if r.Match != nil && !r.Match(t) {
 			return nil
 		}
@@ -252,7 +253,7 @@ func (m *merge) openPrefix(pb *bolt.Bucket, b batchInfo, ri int) {
 // read sets m.err (in a sealed batch, where it is damage) and reports
 // false.
 func (m *merge) list(pb *bolt.Bucket, b batchInfo, term string) (codec.List, bool) {
-	v, err := termPostings(pb, b, term)
+	v, err := termPostings(m.pc, pb, b, term)
 	if err != nil {
 		m.err = err
 		return codec.List{}, false

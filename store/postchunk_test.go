@@ -16,20 +16,17 @@ import (
 // with terms that have postings of their own and many that share chunks
 // (several chunks per batch), across batches and after a deletion.
 //
-// Batches are written delta-encoded, fixed (as schema 2 wrote them), or
-// the first two items fixed and the rest delta-encoded, as in a case
-// written before and after an upgrade.
+// Batches are written in each form of postForms, or in all of them, as
+// in a case written before and after upgrades.
 func TestPostingChunks(t *testing.T) {
-	for _, mode := range []string{"delta", "fixed", "mixed"} {
+	for _, mode := range postForms {
 		t.Run(mode, func(t *testing.T) { testPostingChunks(t, mode) })
 	}
 }
 
 func testPostingChunks(t *testing.T, mode string) {
-	defer func() { writeDelta = true }()
-	writeDelta = mode == "delta"
 	st, _ := newCase(t)
-	st.strict = mode == "delta" // fixed batches: as a case written before schema 4
+	defer writeForm(st, mode, 1)()
 	w := st.NewWriter(2 << 20)
 	r := rand.New(rand.NewPCG(3, 4))
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -41,11 +38,11 @@ func testPostingChunks(t *testing.T, mode string) {
 	}
 	var all []ev
 	for item := uint64(1); item <= 5; item++ {
-		if mode == "mixed" && item == 3 {
+		if mode == "mixed" && (item == 3 || item == 4) {
 			if err := w.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			writeDelta = true
+			writeForm(st, mode, item)
 		}
 		for rec := uint64(1); rec <= 6000; rec++ {
 			e := ev{item: item, rec: rec, t: t0.Add(time.Duration(r.IntN(100000)) * time.Second)}
@@ -121,20 +118,25 @@ func testPostingChunks(t *testing.T, mode string) {
 			}
 		}
 	}
-	var fixed, delta int
+	forms := map[string]int{}
 	st.db.View(func(tx *bolt.Tx) error {
 		batches, _ := batchesIn(tx, time.Time{}, time.Time{}, false)
 		for _, b := range batches {
-			if b.delta {
-				delta++
-			} else {
-				fixed++
+			switch {
+			case b.z:
+				forms["z"]++
+			case b.sealed:
+				forms["sealed"]++
+			case !b.delta:
+				forms["fixed"]++
+			default:
+				forms["delta"]++
 			}
 		}
 		return nil
 	})
-	if (mode == "fixed") != (delta == 0) || (mode == "delta") != (fixed == 0) || fixed+delta < 3 {
-		t.Fatalf("%s: %d fixed and %d delta-encoded batches", mode, fixed, delta)
+	if mode == "mixed" && (forms["fixed"] == 0 || forms["sealed"] == 0 || forms["z"] == 0) || mode != "mixed" && forms[mode] < 3 {
+		t.Fatalf("%s: batches of each form: %v", mode, forms)
 	}
 	model = build(0)
 	check(model, "stored")

@@ -40,19 +40,26 @@ type batchInfo struct {
 	count    uint64 // events posted under allTerm
 	delta    bool   // posting lists delta-encoded (else fixed)
 	sealed   bool   // posting values carry a checksum (codec.AppendSum)
+	z        bool   // posting values zstd-compressed (codec.CompressPost)
 }
 
 // After a batch's time range and count, batchDelta marks its posting
 // lists delta-encoded (batches written by schema 2 lack it), batchSealed
 // delta-encoded and sealed: schema 4 writes the entry itself as a sealed
 // record and every posting list and chunk of the batch with a checksum.
+// batchZ (schema 6) marks them delta-encoded, compressed and sealed.
 const (
 	batchDelta  = 1
 	batchSealed = 2
+	batchZ      = 3
 )
 
-// writeDelta is false only in tests, to write batches as schema 2 did.
-var writeDelta = true
+// writeDelta is false only in tests, to write batches as schema 2 did;
+// writeZ false writes them as schema 4 and 5 did.
+var (
+	writeDelta = true
+	writeZ     = true
+)
 
 // batchesIn returns the batches whose time range meets [from, to); zero
 // times mean unbounded. strict refuses an entry without a checksum.
@@ -82,26 +89,45 @@ func parseBatch(k, v []byte, strict bool) (batchInfo, error) {
 		return batchInfo{}, fmt.Errorf("%s: %w: %w", recordName(bEvBatches, k), ErrCorrupted, err)
 	case !sealed && strict:
 		return batchInfo{}, fmt.Errorf("%s: %w: no checksum", recordName(bEvBatches, k), ErrCorrupted)
-	case len(p) < 24 || (sealed && (len(p) != 25 || p[24] != batchSealed)):
+	case len(p) < 24 || (sealed && (len(p) != 25 || (p[24] != batchSealed && p[24] != batchZ))):
 		return batchInfo{}, fmt.Errorf("%s: %w: malformed", recordName(bEvBatches, k), ErrCorrupted)
 	}
 	b := batchInfo{id: binary.BigEndian.Uint64(k), min: binary.BigEndian.Uint64(p), max: binary.BigEndian.Uint64(p[8:]), count: binary.BigEndian.Uint64(p[16:])}
 	b.sealed = sealed
-	b.delta = len(p) > 24 && (p[24] == batchDelta || p[24] == batchSealed)
+	b.delta = len(p) > 24 && (p[24] == batchDelta || p[24] == batchSealed || p[24] == batchZ)
+	b.z = sealed && p[24] == batchZ
 	return b, nil
 }
 
-// postValue returns a posting list or chunk of batch b stored under k,
-// checked against its checksum in a sealed batch.
-func postValue(b batchInfo, k, v []byte) ([]byte, error) {
+// openPost returns a posting list or chunk of batch b stored under k as
+// encoded (see codec.List, codec.ReadChunk): checked against its
+// checksum in a sealed batch, decompressed in a compressed one. Every
+// reader of posting values goes through it. The value returned is only
+// read, never changed: it may be the store's memory (valid in the
+// transaction) or shared through pc (nil: none), which keeps values
+// decompressed for reads that come back to them.
+func openPost(pc *postCache, b batchInfo, k, v []byte) ([]byte, error) {
 	if v == nil || !b.sealed {
 		return v, nil
+	}
+	if b.z {
+		if p, ok := pc.get(k, v); ok {
+			return p, nil
+		}
 	}
 	p, err := codec.CheckSum(k, v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", postName(k), ErrCorrupted, err)
 	}
-	return p, nil
+	if !b.z {
+		return p, nil
+	}
+	plain, err := codec.DecompressPost(nil, p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: does not decompress: %w", postName(k), ErrCorrupted, err)
+	}
+	pc.put(k, v, plain)
+	return plain, nil
 }
 
 // postName names a posting list or chunk: its batch and term.
@@ -116,8 +142,12 @@ func postName(k []byte) string {
 	return fmt.Sprintf("index list of batch %d for term %q", batch, k[8:])
 }
 
-// putPost stores a posting list or chunk of a batch written now.
+// putPost stores an encoded posting list or chunk of batch b in b's
+// form: compressed and sealed as b says.
 func putPost(pb *bolt.Bucket, b batchInfo, k, v []byte) error {
+	if b.z {
+		v = codec.CompressPost(make([]byte, 0, len(v)/2+codec.SumSize), v)
+	}
 	if b.sealed {
 		v = codec.AppendSum(k, v)
 	}
@@ -159,7 +189,7 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	slices.SortFunc(terms, func(a, b termList) int { return strings.Compare(a.term, b.term) })
 	pb := tx.Bucket(bEvPost)
 	pb.FillPercent = 1.0
-	bi := batchInfo{id: batch, delta: writeDelta, sealed: writeDelta}
+	bi := batchInfo{id: batch, delta: writeDelta, sealed: writeDelta, z: writeDelta && writeZ}
 	// Terms with few postings share chunk values; the others (and the
 	// time order of the whole batch) get a key of their own. Chunk keys
 	// sort before the batch's term keys, so both are put in key order.
@@ -210,7 +240,11 @@ func (w *Writer) writePostings(tx *bolt.Tx) error {
 	info = binary.BigEndian.AppendUint64(info, uint64(len(all)))
 	var err error
 	if writeDelta {
-		info = append(info, batchSealed)
+		form := byte(batchSealed)
+		if bi.z {
+			form = batchZ
+		}
+		info = append(info, form)
 		err = putRecord(tx.Bucket(bEvBatches), u64(batch), info)
 	} else {
 		err = tx.Bucket(bEvBatches).Put(u64(batch), info)
@@ -277,7 +311,7 @@ func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
 	for _, b := range batches {
 		for t := range terms {
 			k := codec.PostKey(b.id, t)
-			v, err := postValue(b, k, pb.Get(k))
+			v, err := openPost(nil, b, k, pb.Get(k))
 			if err != nil {
 				return err
 			}
@@ -314,7 +348,7 @@ func dropFromChunks(pb *bolt.Bucket, b batchInfo, item uint64) error {
 	var rw []rewrite
 	c := pb.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		v, err := postValue(b, k, v)
+		v, err := openPost(nil, b, k, v)
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,14 @@ import (
 // version 4 when opened for writing, noting that they hold values without
 // a checksum. Version 5 compresses event blocks with zstd (codec
 // block.go); the blocks of older versions are read as they are.
-const SchemaVersion = 5
+//
+// Version 6 compresses the posting lists and chunks of the batches it
+// writes with zstd, each value on its own, and marks each such batch
+// (batchZ; codec postz.go); every reader opens posting values through
+// openPost. Batches of older versions (fixed, delta, sealed) are read as
+// they are; a case of an older version acquired into gets its new
+// batches in the new form.
+const SchemaVersion = 6
 
 // Errors a caller may branch on.
 var (
@@ -95,6 +102,7 @@ type Store struct {
 	unreleased atomic.Int64
 	dedup      dedupClaim    // the writer whose duplicate-key filter is valid
 	signer     CustodySigner // signs appended custody entries; nil: unsigned
+	posts      *postCache    // decompressed posting values queries read
 }
 
 // Path returns the case file's path.
@@ -142,7 +150,7 @@ func Create(path string, info evidence.CaseInfo) (*Store, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("create case %q: %w", path, err)
 	}
-	return &Store{db: newBoltDB(db), path: path, strict: true}, nil
+	return &Store{db: newBoltDB(db), path: path, strict: true, posts: newPostCache(postCacheBytes)}, nil
 }
 
 // Open opens an existing case file. A writer that finds the file locked by
@@ -175,7 +183,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, posts: newPostCache(postCacheBytes)}
 	if err := s.prepare(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open case %q: %w", path, err)

@@ -38,11 +38,11 @@ func (s *Store) TermStats(prefix string, fn func(TermStat) error) error {
 			if err != nil {
 				return err
 			}
-			own := &termStream{b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix}
+			own := &termStream{pc: s.posts, b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix}
 			if err := own.startOwn(); err != nil {
 				return err
 			}
-			chunks := &termStream{b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix, chunked: true}
+			chunks := &termStream{pc: s.posts, b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix, chunked: true}
 			if err := chunks.startChunks(); err != nil {
 				return err
 			}
@@ -113,6 +113,7 @@ func finishStat(t *TermStat, first, last codec.Posting) TermStat {
 // termStream yields, in term order, the lists of one batch under a
 // prefix: those under keys of their own, or (chunked) those in chunks.
 type termStream struct {
+	pc      *postCache
 	b       batchInfo
 	c       *bolt.Cursor
 	prefix  string
@@ -141,7 +142,7 @@ func (st *termStream) own(k, v []byte) error {
 		st.ok = false
 		return nil
 	}
-	v, err := postValue(st.b, k, v)
+	v, err := openPost(st.pc, st.b, k, v)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func (st *termStream) chunk(k, v []byte) error {
 		if first := string(k[9:]); first > st.prefix && !strings.HasPrefix(first, st.prefix) {
 			break
 		}
-		v, err := postValue(st.b, k, v)
+		v, err := openPost(st.pc, st.b, k, v)
 		if err != nil {
 			return err
 		}
@@ -250,7 +251,7 @@ func (s *Store) TermPostings(prefix string, fn func(term string, t time.Time, it
 				return err
 			}
 			for _, chunked := range []bool{false, true} {
-				st := &termStream{b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix, chunked: chunked}
+				st := &termStream{pc: s.posts, b: b, c: tx.Bucket(bEvPost).Cursor(), prefix: prefix, chunked: chunked}
 				if chunked {
 					err = st.startChunks()
 				} else {

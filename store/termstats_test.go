@@ -10,15 +10,13 @@ import (
 
 // TestTermStats checks counts and first and last postings against a
 // model, across batches, with terms in chunks (few postings) and under
-// keys of their own (many), in both list encodings, and with terms just
+// keys of their own (many), in each form of the lists, and with terms just
 // outside the prefix.
 func TestTermStats(t *testing.T) {
-	for _, mode := range []string{"delta", "fixed"} {
+	for _, mode := range []string{"z", "sealed", "fixed"} {
 		t.Run(mode, func(t *testing.T) {
-			defer func() { writeDelta = true }()
-			writeDelta = mode == "delta"
 			st, _ := newCase(t)
-			st.strict = mode == "delta"
+			defer writeForm(st, mode, 1)()
 			w := st.NewWriter(128 << 10)
 			r := rand.New(rand.NewPCG(3, 4))
 			t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)

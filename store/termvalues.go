@@ -14,9 +14,9 @@ import (
 
 // termPostings returns the postings of term in batch b: its own key's
 // value, or its entry in the chunk that would hold it.
-func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
+func termPostings(pc *postCache, pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 	if k := codec.PostKey(b.id, term); pb.Get(k) != nil {
-		return postValue(b, k, pb.Get(k))
+		return openPost(pc, b, k, pb.Get(k))
 	}
 	want := codec.ChunkKey(b.id, term)
 	c := pb.Cursor()
@@ -27,7 +27,7 @@ func termPostings(pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
 	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
 		return nil, nil
 	}
-	v, err := postValue(b, k, v)
+	v, err := openPost(pc, b, k, v)
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +78,12 @@ func (s *Store) termValues(prefix string, limit int, fn func(term string, count 
 			if err != nil {
 				return err
 			}
-			return scanPrefix(c, b, prefix, func(t, list []byte) error {
-				if l, ok := codec.ParseList(list, b.delta); ok && string(t) != allTerm {
+			return scanPrefix(s.posts, c, b, prefix, func(t, list []byte) error {
+				l, ok := codec.ParseList(list, b.delta)
+				switch {
+				case !ok && b.sealed:
+					return fmt.Errorf("index list of batch %d for term %q: %w: malformed", b.id, t, ErrCorrupted)
+				case ok && string(t) != allTerm:
 					counts[string(t)] += l.Len()
 				}
 				if limit > 0 && len(counts) >= limit {
@@ -110,14 +114,14 @@ func (s *Store) termValues(prefix string, limit int, fn func(term string, count 
 // a key of their own, then those in chunks, each group in term order. It
 // reads the prefix's key range once, through c; list is valid only in
 // c's transaction.
-func scanPrefix(c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list []byte) error) error {
+func scanPrefix(pc *postCache, c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list []byte) error) error {
 	bk := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(prefix)), b.id)
 	seek := append(bk, prefix...)
 	for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
 		if len(k) > 8 && k[8] == 0 {
 			continue // a chunk: below
 		}
-		v, err := postValue(b, k, v)
+		v, err := openPost(pc, b, k, v)
 		if err != nil {
 			return err
 		}
@@ -140,7 +144,7 @@ func scanPrefix(c *bolt.Cursor, b batchInfo, prefix string, fn func(term, list [
 		if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
 			break
 		}
-		v, err := postValue(b, k, v)
+		v, err := openPost(pc, b, k, v)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,6 @@
 // Package codec holds the search index's encodings: posting lists (fixed
 // and delta-encoded groups with the seek table), posting chunks and their
-// keys, event block encoding and compression, the event header, and the
+// keys, the compressed form of both (postz.go), event block encoding and compression, the event header, and the
 // duplicate-key Bloom filter.
 //
 // It is pure encode and decode: no bbolt, no I/O. Package store puts what

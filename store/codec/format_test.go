@@ -2,11 +2,14 @@ package codec
 
 import (
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/format.golden")
 
 // TestFormatPinned encodes fixed inputs in every encoding of the index
 // and compares the bytes with testdata/format.golden, written by the
@@ -51,7 +54,23 @@ func TestFormatPinned(t *testing.T) {
 	// Schema 5: ZBlockMagic, the zstd frame of the entries, the checksum.
 	zsealed := AppendSum(blockKey, CompressBlock(entries))
 	fmt.Fprintln(&b, "ZSEALED", hex.EncodeToString(zsealed))
+	// Schema 6: a compressed batch's list and chunk, each the zstd frame
+	// of its delta encoding and the checksum.
+	listKey, chunkKey := PostKey(9, "ip:x"), ChunkKey(9, "ip:10.0.0.1")
+	zlist := AppendSum(listKey, CompressPost(nil, AppendDelta(nil, ps)))
+	fmt.Fprintln(&b, "ZLIST", hex.EncodeToString(zlist))
+	zc, _ := AppendChunkEntry(nil, nil, "ip:10.0.0.1", ps[:3], true)
+	zc, _ = AppendChunkEntry(zc, nil, "ip:10.0.0.2", ps[3:5], true)
+	zchunk := AppendSum(chunkKey, CompressPost(nil, zc))
+	fmt.Fprintln(&b, "ZCHUNK", hex.EncodeToString(zchunk))
 
+	if *update {
+		// Only lines added for a new form: the lines before it pin what
+		// existing cases hold.
+		if err := os.WriteFile("testdata/format.golden", []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want, err := os.ReadFile("testdata/format.golden")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +86,15 @@ func TestFormatPinned(t *testing.T) {
 	l, ok := ParseList(AppendDelta(nil, ps), true)
 	if all, ok2 := l.All(); !ok || !ok2 || len(all) != len(ps) || all[299] != ps[299] {
 		t.Fatalf("delta list does not read back (ok=%v, %v)", ok, ok2)
+	}
+	for _, v := range []struct{ key, stored, want []byte }{{listKey, zlist, AppendDelta(nil, ps)}, {chunkKey, zchunk, zc}} {
+		body, err := CheckSum(v.key, v.stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain, err := DecompressPost(nil, body); err != nil || string(plain) != string(v.want) {
+			t.Fatalf("compressed posting value %x does not read back: %v", v.key, err)
+		}
 	}
 	for _, stored := range [][]byte{legacy, sealed, zsealed} {
 		opened, _, err := OpenBlock(blockKey, stored)

@@ -15,6 +15,9 @@ func FuzzDecodeBlock(f *testing.F) {
 	chunk = Posting{1, 2, 3}.Append(chunk)
 	f.Add(chunk, CompressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	f.Add(chunk, compressS2([]byte{1, 1, 3, 'a', 'b', 'c'}))
+	zchunk, _ := AppendChunkEntry(nil, nil, "ip:10", []Posting{{1, 2, 3}, {4, 5, 6}}, true)
+	f.Add(chunk, CompressPost(nil, zchunk))
+	f.Add(chunk, CompressPost(nil, AppendDelta(nil, []Posting{{1, 2, 3}, {4, 5, 6}})))
 	f.Fuzz(func(t *testing.T, val, block []byte) {
 		// Headers, blocks and posting chunks from a damaged case file
 		// never panic.
@@ -37,6 +40,15 @@ func FuzzDecodeBlock(f *testing.F) {
 			return true
 		})
 		readList(t, val)
+		// A posting value of a compressed batch (schema 6), decompressed
+		// as a list and as a chunk.
+		if p, err := DecompressPost(nil, block); err == nil {
+			readList(t, p)
+			ReadChunk(p, true, func(term, list []byte) bool {
+				readList(t, list)
+				return true
+			})
+		}
 	})
 }
 
@@ -70,7 +82,7 @@ func readList(t *testing.T, v []byte) {
 }
 
 // FuzzPostingList round-trips sorted postings derived from the input
-// through the delta encoding and checks seeking against a linear search.
+// through the delta encoding (and its compressed form) and checks seeking against a linear search.
 func FuzzPostingList(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}, uint64(3))
 	f.Add(make([]byte, 900), uint64(0))
@@ -97,6 +109,9 @@ func FuzzPostingList(f *testing.F) {
 			ps = append(ps, p)
 		}
 		b := AppendDelta(nil, ps)
+		if z, err := DecompressPost(nil, CompressPost(nil, b)); err != nil || string(z) != string(b) {
+			t.Fatalf("compressed list does not read back: %v", err)
+		}
 		l, ok := ParseList(b, true)
 		if !ok || l.Len() != len(ps) {
 			t.Fatalf("parse: ok=%v len=%d, want %d", ok, l.Len(), len(ps))

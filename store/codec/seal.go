@@ -20,7 +20,8 @@ import (
 // apart by their length), so a reader tells a sealed value from an older
 // one. Event blocks are sealed as SealedBlockMagic (ZBlockMagic from
 // schema 5), the compressed entries, then the checksum. Posting lists and chunks carry only the
-// checksum: their batch's entry says whether its values are sealed.
+// checksum (after the zstd frame of the list from schema 6, postz.go):
+// their batch's entry says whether its values are sealed and compressed.
 const (
 	SumSize          = 4
 	RecordMagic      = 0xC7
