@@ -48,7 +48,9 @@ func cmdAlterEvents(ts *testscript.TestScript, neg bool, args []string) {
 	w := st.NewWriter(0)
 	ts.Check(w.DeleteItemEvents(id))
 	for _, e := range evs {
-		ts.Check(w.PutEvent(store.EventRecord{Item: e.Item, Record: e.Record, Time: e.Time, Terms: e.Terms, Data: e.Data}))
+		terms, err := e.IndexTerms()
+		ts.Check(err)
+		ts.Check(w.PutEvent(store.EventRecord{Item: e.Item, Record: e.Record, Time: e.Time, Terms: terms, Data: e.Data}))
 	}
 	ts.Check(w.Flush())
 }
