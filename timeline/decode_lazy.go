@@ -16,6 +16,10 @@ type DecodeOptions struct {
 	// NoRaw are the sources whose events may be read without Raw.
 	// Text-log fields are read all the same.
 	NoRaw []string
+	// NormalisedOnly reads the normalised fields only: no field map or
+	// list, no Raw (for the index terms of a stored event, which read
+	// nothing else). Stored forms other than version 3 are read whole.
+	NormalisedOnly bool
 }
 
 // noRaw reports whether the events of source (its bytes) go without Raw.
@@ -33,6 +37,9 @@ func (o DecodeOptions) noRaw(source []byte) bool {
 // but for the parts o leaves out. Stored forms other than version 3 are
 // read by DecodeEvent.
 func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
+	if o.NormalisedOnly && len(b) >= 2 && b[0] == codecV3 {
+		return decodeNormalised(e, b)
+	}
 	if len(b) < 2 || b[0] != codecV3 || !o.FieldList {
 		ev, err := DecodeEvent(b)
 		*e = ev
@@ -105,6 +112,24 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		e.Raw = json.RawMessage(slices.Clone(raw))
 	}
 	return nil
+}
+
+// decodeNormalised reads the normalised fields of a version 3 event
+// into e (DecodeOptions.NormalisedOnly).
+func decodeNormalised(e *Event, b []byte) error {
+	*e = Event{fieldValues: e.fieldValues[:0]}
+	d, flags, _, ok := header(b)
+	if !ok {
+		return fmt.Errorf("stored event: unknown encoding")
+	}
+	head := d.uvarint()
+	if d.err != nil || head > uint64(len(d.b)) {
+		return errShort
+	}
+	d.b = d.b[:head]
+	d.s = string(d.b)
+	d.normalised(e, flags, false)
+	return d.err
 }
 
 // sourceBytes returns the source of a version 3 event's head (from its
