@@ -27,7 +27,14 @@ import (
 // version 4 when opened for writing, noting that they hold values without
 // a checksum. Version 5 compresses event blocks with zstd (codec
 // block.go); the blocks of older versions are read as they are.
-const SchemaVersion = 5
+//
+// Version 6 stores events without their index terms (codec
+// TermlessBlockMagic): the terms are computed again from the event when
+// they are needed (SetEventTerms, StoredEvent.IndexTerms), and the
+// derived-data check compares them with the postings. Blocks of older
+// versions keep their terms and are read as they are: a case acquired
+// into after the upgrade holds both.
+const SchemaVersion = 6
 
 // Errors a caller may branch on.
 var (
