@@ -60,7 +60,7 @@ var (
 	bPending      = []byte("pending")    // blob id -> nil while a blob is being written
 	bSidecars     = []byte("sidecars")   // item id -> sidecar bytes (custody data)
 	bCustody      = []byte("custody")    // seq -> CustodyEntry JSON
-	bEvents       = []byte("events")     // item id, record no -> terms + event
+	bEvents       = []byte("events")     // item id, first record no -> block of events (with their terms before schema 6)
 	bEvPost       = []byte("ev_post")    // batch, term -> sorted postings (time, item, record)
 	bEvBatches    = []byte("ev_batches") // batch -> min time, max time, count
 	bEvDedup      = []byte("ev_dedup")   // time, dedup key -> event key + content hash
