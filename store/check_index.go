@@ -28,7 +28,6 @@ import (
 // storedEv is one stored event as the index phase needs it.
 type storedEv struct {
 	item, rec, t uint64
-	terms        byte // evTermsStored, evTermsComputed or evTermsUnknown
 }
 
 // How the index phase knows a stored event's terms.
@@ -42,6 +41,7 @@ const (
 // them a time posting reached.
 type eventSet struct {
 	evs     []storedEv
+	terms   []byte // of each event, evTermsStored, evTermsComputed or evTermsUnknown (beside evs: the search reads evs)
 	reached []bool
 	facts   factTally // the summary facts the events carry
 	posted  factTally // the postings under summary facts
@@ -97,11 +97,11 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 					break
 				}
 				ev := storedEv{item: item, rec: e.Rec, t: binary.BigEndian.Uint64(h.TimeKey)}
-				terms := h.Terms
+				terms, how := h.Terms, byte(evTermsStored)
 				if h.Termless {
-					ev.terms = evTermsComputed
+					how = evTermsComputed
 					if terms, err = eventTermsOf(h.Rest, termBuf[:0]); err != nil {
-						ev.terms, terms = evTermsUnknown, nil
+						how, terms = evTermsUnknown, nil
 						if errors.Is(err, errNoEventTerms) {
 							es.unknown++
 						} else {
@@ -111,11 +111,12 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 					termBuf = terms
 				}
 				es.evs = append(es.evs, ev)
+				es.terms = append(es.terms, how)
 				for _, t := range terms {
 					switch {
 					case isFact(t):
 						es.facts.add(termHash(t), item, e.Rec)
-					case ev.terms == evTermsComputed && indexable(t):
+					case how == evTermsComputed && indexable(t):
 						es.computed.add(termHash(t), item, e.Rec)
 					}
 				}
@@ -204,10 +205,10 @@ func (es *eventSet) checkList(res *CheckResult, b batchInfo, k, term, v []byte) 
 		}
 		i := es.find(p.Item, p.Rec)
 		switch {
-		case i >= 0 && es.evs[i].terms == evTermsUnknown:
+		case i >= 0 && es.terms[i] == evTermsUnknown:
 		case fact:
 			es.posted.add(th, p.Item, p.Rec)
-		case i >= 0 && !isTime && es.evs[i].terms == evTermsComputed:
+		case i >= 0 && !isTime && es.terms[i] == evTermsComputed:
 			es.computedPosted.add(th, p.Item, p.Rec)
 		}
 		switch {
