@@ -234,8 +234,8 @@ func resolvePrincipal(ctx context.Context, src EventSource, q *Query) (*Resoluti
 			inWindow := (q.From.IsZero() || !se.Time.Before(q.From)) && (q.To.IsZero() || se.Time.Before(q.To))
 			terms := se.StoredTerms()
 			if se.Termless() {
-				ev, err := DecodeEvent(se.Data)
-				if err != nil {
+				var ev Event
+				if err := DecodeEventInto(&ev, se.Data, DecodeOptions{NormalisedOnly: true}); err != nil {
 					return nil // an event that does not decode links nothing
 				}
 				terms = indexTerms(se, &ev)
