@@ -48,11 +48,11 @@ func blockName(k []byte) string {
 }
 
 func entryEvent(item uint64, e codec.Entry) (StoredEvent, error) {
-	h, err := decodeHeader(item, e.Rec, e.Val)
+	h, err := decodeHeader(item, e)
 	if err != nil {
 		return StoredEvent{}, err
 	}
-	return StoredEvent{Item: item, Record: e.Rec, Time: h.time, Terms: h.terms, Data: h.rest}, nil
+	return StoredEvent{Item: item, Record: e.Rec, Time: h.time, terms: h.terms, termless: h.termless, Data: h.rest}, nil
 }
 
 // blockCache keeps the last few decoded blocks of a read. Events it
@@ -116,4 +116,19 @@ func storedData(tx *bolt.Tx, item, rec uint64, strict bool) ([]byte, bool, error
 	bc := blockCache{strict: strict}
 	ev, ok, err := bc.lookup(tx.Bucket(bEvents).Cursor(), item, rec)
 	return ev.Data, ok, err
+}
+
+// batchLists returns the terms of every posting list (not chunk) of a
+// batch: where an item's postings may be when its events' terms cannot
+// be computed.
+func batchLists(pb *bolt.Bucket, batch uint64) map[string]bool {
+	out := map[string]bool{}
+	prefix := u64(batch)
+	c := pb.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) > 8 && k[8] != 0 {
+			out[string(k[8:])] = true
+		}
+	}
+	return out
 }

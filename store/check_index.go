@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -17,19 +18,38 @@ import (
 // every event is reached from the time index (allTerm), each batch holds
 // no more time postings than its entry says, the case's event total is the
 // number stored, and no item holds more events than its parse produced.
+//
+// The terms of an event stored without them (schema 6) are computed from
+// its data, and checked against the postings as a whole: the (term,
+// event) pairs they give and the postings under those terms naming such
+// an event must be the same multiset, so a posting under a term its event
+// does not have, or a term of an event with no posting, is found.
 
 // storedEv is one stored event as the index phase needs it.
 type storedEv struct {
 	item, rec, t uint64
 }
 
+// How the index phase knows a stored event's terms.
+const (
+	evTermsStored   = iota // stored with it: its summary facts are checked
+	evTermsComputed        // computed from its data: all of them are checked
+	evTermsUnknown         // stored without them and not computed: none is
+)
+
 // eventSet is every stored event, in (item, record) order, and which of
 // them a time posting reached.
 type eventSet struct {
 	evs     []storedEv
+	terms   []byte // of each event, evTermsStored, evTermsComputed or evTermsUnknown (beside evs: the search reads evs)
 	reached []bool
 	facts   factTally // the summary facts the events carry
 	posted  factTally // the postings under summary facts
+	// The terms other than summary facts computed for the events stored
+	// without them, and the postings under those terms naming such
+	// an event.
+	computed, computedPosted factTally
+	unknown                  int // events whose terms could not be computed: no decoder
 }
 
 func (es *eventSet) find(item, rec uint64) int {
@@ -52,6 +72,7 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 		c := tx.Bucket(bEvents).Cursor()
 		var buf []byte
 		var entries []codec.Entry
+		var termBuf []string
 		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if n++; n%4096 == 0 {
@@ -70,15 +91,33 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 				continue
 			}
 			for _, e := range entries {
-				h, ok := codec.DecodeHeader(e.Val)
+				h, ok := e.Header()
 				if !ok {
 					res.add(ProblemBlock, item, "", fmt.Sprintf("%s: record %d is malformed", blockName(k), e.Rec))
 					break
 				}
-				es.evs = append(es.evs, storedEv{item, e.Rec, binary.BigEndian.Uint64(h.TimeKey)})
-				for _, t := range h.Terms {
-					if isFact(t) {
+				ev := storedEv{item: item, rec: e.Rec, t: binary.BigEndian.Uint64(h.TimeKey)}
+				terms, how := h.Terms, byte(evTermsStored)
+				if h.Termless {
+					how = evTermsComputed
+					if terms, err = eventTermsOf(h.Rest, termBuf[:0]); err != nil {
+						how, terms = evTermsUnknown, nil
+						if errors.Is(err, errNoEventTerms) {
+							es.unknown++
+						} else {
+							res.add(ProblemBlock, item, "", fmt.Sprintf("%s: record %d: its index terms cannot be computed: %v", blockName(k), e.Rec, err))
+						}
+					}
+					termBuf = terms
+				}
+				es.evs = append(es.evs, ev)
+				es.terms = append(es.terms, how)
+				for _, t := range terms {
+					switch {
+					case isFact(t):
 						es.facts.add(termHash(t), item, e.Rec)
+					case how == evTermsComputed && indexable(t):
+						es.computed.add(termHash(t), item, e.Rec)
 					}
 				}
 			}
@@ -164,10 +203,14 @@ func (es *eventSet) checkList(res *CheckResult, b batchInfo, k, term, v []byte) 
 			res.add(ProblemIndex, 0, "", fmt.Sprintf("%s: list for term %q is malformed at posting %d", postName(k), term, cur.Pos()))
 			break
 		}
-		if fact {
-			es.posted.add(th, p.Item, p.Rec)
-		}
 		i := es.find(p.Item, p.Rec)
+		switch {
+		case i >= 0 && es.terms[i] == evTermsUnknown:
+		case fact:
+			es.posted.add(th, p.Item, p.Rec)
+		case i >= 0 && !isTime && es.terms[i] == evTermsComputed:
+			es.computedPosted.add(th, p.Item, p.Rec)
+		}
 		switch {
 		case i < 0:
 			dangling++
@@ -214,6 +257,13 @@ func (s *Store) checkEventCounts(res *CheckResult, es *eventSet) error {
 	if es.facts != es.posted {
 		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("the events carry %d summary fact(s), the index holds %d posting(s) under them%s: the summary's counts would be wrong ('trailcase index --rebuild' indexes them again)",
 			es.facts.n, es.posted.n, map[bool]string{true: ", for other events or terms", false: ""}[es.facts.n == es.posted.n]))
+	}
+	if es.computed != es.computedPosted {
+		res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("the events stored without their index terms have %d (term, event) pair(s), the index holds %d posting(s) under their terms%s: queries would miss events or find the wrong ones ('trailcase index --rebuild' indexes them again)",
+			es.computed.n, es.computedPosted.n, map[bool]string{true: ", for other events or terms", false: ""}[es.computed.n == es.computedPosted.n]))
+	}
+	if es.unknown > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("%d event(s) stored without their index terms were not checked against the index: nothing here decodes events", es.unknown))
 	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bItems).ForEach(func(k, v []byte) error {

@@ -20,8 +20,9 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 )
 
-// damageCase builds a small case with items, custody entries, events,
-// keys and bucket states, spread over enough pages to have branch pages.
+// damageCase builds a small case with items, custody entries, events
+// (half of the items' stored with their terms, half without), keys and
+// bucket states, spread over enough pages to have branch pages.
 func damageCase(t *testing.T, path string) {
 	t.Helper()
 	st, err := Create(path, evidence.CaseInfo{Name: "d", Examiner: "e", Created: time.Now()})
@@ -36,12 +37,19 @@ func damageCase(t *testing.T, path string) {
 	w := st.NewWriter(0)
 	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 12 {
+		if i == 6 {
+			termsInData(t)
+		}
 		data := bytes.Repeat([]byte(fmt.Sprintf(`{"n":%d}`, i)), 200*(i+1))
 		it := putBlob(t, st, w, fmt.Sprintf("/src/f%02d.json", i), data)
 		for r := range 150 {
+			terms := []string{fmt.Sprintf("ip:10.0.%d.%d", i, r%9), fmt.Sprintf("p:user%d", r%5)}
+			data := []byte(fmt.Sprintf(`{"eventName":"Get","i":%d,"r":%d}`, i, r))
+			if i >= 6 {
+				data = withTerms(string(data), terms)
+			}
 			w.PutEvent(EventRecord{Item: it.ID, Record: uint64(r + 1), Time: t0.Add(time.Duration(i*150+r) * time.Second),
-				Terms: []string{fmt.Sprintf("ip:10.0.%d.%d", i, r%9), fmt.Sprintf("p:user%d", r%5)},
-				Data:  []byte(fmt.Sprintf(`{"eventName":"Get","i":%d,"r":%d}`, i, r)), DedupKey: fmt.Sprintf("k%d-%d", i, r)})
+				Terms: terms, Data: data, DedupKey: fmt.Sprintf("k%d-%d", i, r)})
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -192,6 +200,7 @@ func TestDamageChild(t *testing.T) {
 	if path == "" {
 		t.Skip("run by TestDamagedCaseNeverPanics")
 	}
+	termsInData(t) // as damageCase wrote the events
 	enc := json.NewEncoder(os.Stdout)
 	call := func(name string, fn func() error) (err error) {
 		c := damageCall{Call: name}
@@ -248,7 +257,7 @@ func damageReads(s *Store, call func(string, func() error) error) {
 	call("CustodyHead", func() error { _, _, err := s.CustodyHead(); return err })
 	call("Event", func() error { _, _, err := s.Event(3, 7); return err })
 	call("EventsByTerm", func() error {
-		return s.EventsByTerm("p:user1", time.Time{}, time.Time{}, func(StoredEvent) error { return nil })
+		return s.EventsByTerm("p:user1", time.Time{}, time.Time{}, func(e StoredEvent) error { _, _ = e.IndexTerms(); return nil })
 	})
 	call("EventsByTime", func() error { return s.EventsByTime(time.Time{}, time.Time{}, func(StoredEvent) error { return nil }) })
 	call("TermValues", func() error { return s.TermValues("ip:", func(string, int) error { return nil }) })

@@ -19,6 +19,7 @@ import (
 // PutEvent uses one on the writer's goroutine.
 type BlockBuilder struct {
 	item  uint64
+	magic byte // codec.TermlessBlockMagic, or ZBlockMagic with no SetEventTerms
 	cur   *EventBlock
 	terms map[string]uint16 // term -> index in cur.terms
 	buf   []byte            // entries of the block being built, reused
@@ -33,7 +34,8 @@ type EventBlock struct {
 	evs     []blockEv
 	terms   []string
 	refs    []uint32 // term index << 8 | event index, sorted after sealing
-	comp    []byte   // codec.ZBlockMagic + zstd(entries)
+	comp    []byte   // magic + zstd(entries)
+	magic   byte     // codec.TermlessBlockMagic or ZBlockMagic
 }
 
 type blockEv struct {
@@ -44,9 +46,16 @@ type blockEv struct {
 	hash     evidence.SHA256
 }
 
-// NewBlockBuilder returns a builder for the events of one item.
+// NewBlockBuilder returns a builder for the events of one item. Its
+// blocks hold the events without their terms (schema 6) when the terms
+// can be computed again from the events (SetEventTerms), with them
+// otherwise.
 func NewBlockBuilder(item uint64) *BlockBuilder {
-	return &BlockBuilder{item: item, terms: map[string]uint16{}}
+	magic := byte(codec.ZBlockMagic)
+	if eventTerms.Load() != nil {
+		magic = codec.TermlessBlockMagic
+	}
+	return &BlockBuilder{item: item, magic: magic, terms: map[string]uint16{}}
 }
 
 // Add appends an event (ev.Item must be the builder's item, ev.Record
@@ -62,7 +71,7 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 		if bb.buf == nil {
 			bb.buf = make([]byte, 0, codec.MaxBlockBytes+4096)
 		}
-		b = &EventBlock{item: bb.item, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, codec.MaxBlockEvents), refs: make([]uint32, 0, 4*codec.MaxBlockEvents)}
+		b = &EventBlock{item: bb.item, magic: bb.magic, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, codec.MaxBlockEvents), refs: make([]uint32, 0, 4*codec.MaxBlockEvents)}
 		bb.cur = b
 		clear(bb.terms)
 	}
@@ -70,12 +79,17 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 	off := len(b.entries)
 	tk := binary.BigEndian.Uint64(timeKey(ev.Time))
 	b.entries = binary.AppendUvarint(b.entries, ev.Record)
-	b.entries = binary.AppendUvarint(b.entries, uint64(codec.EventValueLen(ev.Terms, ev.DedupKey, ev.Data)))
-	b.entries = codec.AppendEventValue(b.entries, tk, ev.Terms, ev.DedupKey, ev.Data)
+	if b.magic == codec.TermlessBlockMagic {
+		b.entries = binary.AppendUvarint(b.entries, uint64(codec.TermlessValueLen(ev.DedupKey, ev.Data)))
+		b.entries = codec.AppendTermlessValue(b.entries, tk, ev.DedupKey, ev.Data)
+	} else {
+		b.entries = binary.AppendUvarint(b.entries, uint64(codec.EventValueLen(ev.Terms, ev.DedupKey, ev.Data)))
+		b.entries = codec.AppendEventValue(b.entries, tk, ev.Terms, ev.DedupKey, ev.Data)
+	}
 	b.evs = append(b.evs, blockEv{rec: ev.Record, t: tk, off: off, end: len(b.entries),
 		dedupKey: ev.DedupKey, hash: ev.ContentHash})
 	for _, t := range ev.Terms {
-		if t == "" || strings.IndexByte(t, 0) >= 0 || t == allTerm {
+		if !indexable(t) {
 			continue
 		}
 		ti, ok := bb.terms[t]
@@ -87,6 +101,12 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 		b.refs = append(b.refs, uint32(ti)<<8|uint32(i))
 	}
 	return done
+}
+
+// indexable reports whether an event's term gets a posting: not empty,
+// without a NUL byte, and not the time index's own term.
+func indexable(t string) bool {
+	return t != "" && strings.IndexByte(t, 0) < 0 && t != allTerm
 }
 
 // Finish returns the last, partial block, or nil.
@@ -112,7 +132,7 @@ func (bb *BlockBuilder) seal() *EventBlock {
 			b.evs[i].end++
 		}
 	}
-	bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.entries)
+	bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.magic, b.entries)
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
@@ -197,7 +217,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 				payload = append(payload, entries[b.evs[i].off:b.evs[i].end]...)
 			}
 		}
-		v = codec.CompressBlock(payload)
+		v = codec.CompressBlock(b.magic, payload)
 	}
 	evb := tx.Bucket(bEvents)
 	evb.FillPercent = 0.95
@@ -307,7 +327,7 @@ func (b *EventBlock) entryData(i int) ([]byte, bool) {
 	_, l := binary.Uvarint(p)
 	p = p[l:]
 	_, l = binary.Uvarint(p)
-	ev, err := entryEvent(b.item, codec.Entry{Rec: b.evs[i].rec, Val: p[l:]})
+	ev, err := entryEvent(b.item, codec.Entry{Rec: b.evs[i].rec, Val: p[l:], Termless: b.magic == codec.TermlessBlockMagic})
 	return ev.Data, err == nil
 }
 

@@ -16,7 +16,14 @@ func dump(t *testing.T, st *Store, items int) string {
 	t.Helper()
 	var b strings.Builder
 	line := func(e StoredEvent) error {
-		fmt.Fprintf(&b, "%d/%d %s %v %q\n", e.Item, e.Record, e.Time.Format(time.RFC3339), e.Terms, e.Data)
+		terms, err := e.IndexTerms()
+		if err != nil {
+			t.Fatalf("event %d/%d: %v", e.Item, e.Record, err)
+		}
+		if e.Termless() != (eventTerms.Load() != nil) {
+			t.Fatalf("event %d/%d: stored without its terms: %v", e.Item, e.Record, e.Termless())
+		}
+		fmt.Fprintf(&b, "%d/%d %s %v %q\n", e.Item, e.Record, e.Time.Format(time.RFC3339), terms, e.Data)
 		return nil
 	}
 	b.WriteString("by time\n")
@@ -54,8 +61,20 @@ func dump(t *testing.T, st *Store, items int) string {
 // TestBlockBuilderMatchesPutEvent stores the same events (with repeats,
 // conflicts and same-content copies, within a block, across blocks, items
 // and flushes) one by one and through BlockBuilder: readers must see the
-// same case, and the writers must count the same duplicates.
+// same case, and the writers must count the same duplicates. Both with
+// the events' terms stored and computed again from their data.
 func TestBlockBuilderMatchesPutEvent(t *testing.T) {
+	for _, termless := range []bool{false, true} {
+		t.Run(fmt.Sprint("termless=", termless), func(t *testing.T) {
+			if termless {
+				termsInData(t)
+			}
+			testBlockBuilderMatchesPutEvent(t, termless)
+		})
+	}
+}
+
+func testBlockBuilderMatchesPutEvent(t *testing.T, termless bool) {
 	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	const items = 6
 	for _, limit := range []int{1, 5000, 0} {
@@ -83,10 +102,13 @@ func TestBlockBuilderMatchesPutEvent(t *testing.T) {
 					if r.IntN(20) == 0 {
 						ev.Terms = append(ev.Terms, "", allTerm, "bad\x00term", ev.Terms[0]) // ignored or repeated
 					}
+					if termless {
+						ev.Data = withTerms(string(ev.Data), ev.Terms)
+					}
 					evs[item] = append(evs[item], ev)
 				}
 			}
-			same := func(a, b []byte) bool { return strings.EqualFold(string(a), string(b)) }
+			same := func(a, b []byte) bool { return strings.EqualFold(dataOnly(a), dataOnly(b)) }
 
 			one, _ := newCase(t)
 			w1 := one.NewWriter(limit)

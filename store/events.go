@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -16,8 +18,68 @@ type StoredEvent struct {
 	Item   uint64
 	Record uint64
 	Time   time.Time
-	Terms  []string
 	Data   []byte
+	// terms are the index terms stored with the event (blocks written
+	// before schema 6); termless says it was stored without them.
+	terms    []string
+	termless bool
+}
+
+// StoredTerms returns the index terms stored with the event, as they
+// were stored: blocks written before schema 6 keep them. It is nil for an
+// event stored without them (Termless).
+func (e StoredEvent) StoredTerms() []string { return e.terms }
+
+// Termless reports whether the event was stored without its index terms
+// (from schema 6): IndexTerms computes them from its data.
+func (e StoredEvent) Termless() bool { return e.termless }
+
+// IndexTerms returns the index terms of the event: those stored with it,
+// or, for an event stored without them, those the function set with
+// SetEventTerms computes from its data. The error says that data does
+// not decode, or that no function was set.
+func (e StoredEvent) IndexTerms() ([]string, error) {
+	if !e.termless {
+		return e.terms, nil
+	}
+	return eventTermsOf(e.Data, nil)
+}
+
+// EventTermsFunc computes the index terms of an event from its stored
+// data (as EventRecord.Data held it) and appends them to dst: the terms
+// indexing gave it, in the same order.
+type EventTermsFunc func(data []byte, dst []string) ([]string, error)
+
+// eventTerms is the function SetEventTerms set, or nil.
+var eventTerms atomic.Pointer[EventTermsFunc]
+
+// SetEventTerms sets the function that computes an event's index terms
+// from its stored data, as indexing computes them from the parsed event.
+// The store cannot decode events itself (the timeline packages do, and
+// they use the store); the indexer sets it when it is loaded. With it
+// set, writers store events without their terms (TermlessBlockMagic
+// blocks, schema 6) and readers compute them when asked (IndexTerms);
+// without it (a store used on its own, as its tests do) events are
+// stored with their terms, as in schema 5. nil unsets it.
+func SetEventTerms(f EventTermsFunc) {
+	if f == nil {
+		eventTerms.Store(nil)
+		return
+	}
+	eventTerms.Store(&f)
+}
+
+// errNoEventTerms: an event stored without its terms, and no function to
+// compute them (SetEventTerms).
+var errNoEventTerms = errors.New("event stored without its index terms, and no decoder to compute them")
+
+// eventTermsOf computes the terms of an event stored without them.
+func eventTermsOf(data []byte, dst []string) ([]string, error) {
+	f := eventTerms.Load()
+	if f == nil {
+		return dst, errNoEventTerms
+	}
+	return (*f)(data, dst)
 }
 
 // Key returns the event's provenance key (item id, record number).
@@ -169,20 +231,30 @@ func eventKey(item, rec uint64) []byte {
 	return k
 }
 
-// eventHeader is a stored event's value decoded (see codec.DecodeHeader).
+// eventHeader is a stored event's value decoded (see codec.Entry.Header).
 type eventHeader struct {
 	time     time.Time
-	terms    []string
+	terms    []string // nil when termless
+	termless bool
 	dedupKey string
 	rest     []byte
 }
 
-func decodeHeader(item, rec uint64, v []byte) (eventHeader, error) {
-	h, ok := codec.DecodeHeader(v)
+func decodeHeader(item uint64, e codec.Entry) (eventHeader, error) {
+	h, ok := e.Header()
 	if !ok {
-		return eventHeader{}, fmt.Errorf("event %d/%d: %w: bad record", item, rec, ErrCorrupted)
+		return eventHeader{}, fmt.Errorf("event %d/%d: %w: bad record", item, e.Rec, ErrCorrupted)
 	}
-	return eventHeader{time: keyTime(h.TimeKey), terms: h.Terms, dedupKey: h.DedupKey, rest: h.Rest}, nil
+	return eventHeader{time: keyTime(h.TimeKey), terms: h.Terms, termless: h.Termless, dedupKey: h.DedupKey, rest: h.Rest}, nil
+}
+
+// indexTerms returns the event's index terms: stored, or computed from
+// its data.
+func (h *eventHeader) indexTerms(dst []string) ([]string, error) {
+	if !h.termless {
+		return append(dst, h.terms...), nil
+	}
+	return eventTermsOf(h.rest, dst)
 }
 
 func dedupBucketKey(t time.Time, key string) []byte {

@@ -272,16 +272,21 @@ func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
 	c := tx.Bucket(bEvents).Cursor()
 	db := tx.Bucket(bEvDedup)
 	terms := map[string]bool{allTerm: true}
+	var termBuf []string
+	everyList := false // some event's terms are unknown: look in every list
 	var n int64
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
 		entries, err := decodeBlock(k, v, strict)
 		if err == nil {
 			for _, e := range entries {
-				h, err := decodeHeader(item, e.Rec, e.Val)
+				h, err := decodeHeader(item, e)
 				if err != nil {
 					continue
 				}
-				for _, t := range h.terms {
+				if termBuf, err = h.indexTerms(termBuf[:0]); err != nil {
+					everyList = true
+				}
+				for _, t := range termBuf {
 					terms[t] = true
 				}
 				if h.dedupKey != "" {
@@ -309,7 +314,11 @@ func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
 		return err
 	}
 	for _, b := range batches {
-		for t := range terms {
+		lists := terms
+		if everyList {
+			lists = batchLists(pb, b.id)
+		}
+		for t := range lists {
 			k := codec.PostKey(b.id, t)
 			v, err := openPost(nil, b, k, pb.Get(k))
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -261,18 +262,13 @@ func (s *Store) DedupOwner(t time.Time, key string) (item, record uint64, ok boo
 }
 
 // Same reports whether stored event e holds what r would store: the same
-// record number, time (as the store keeps it), index terms and data.
+// record number, time (as the store keeps it), index terms and data. The
+// terms of an event stored without them are computed from its data
+// (IndexTerms): they must be the terms r was indexed under.
 func (e StoredEvent) Same(r *EventRecord) bool {
 	if e.Item != r.Item || e.Record != r.Record || !bytes.Equal(timeKey(e.Time), timeKey(r.Time)) || !bytes.Equal(e.Data, r.Data) {
 		return false
 	}
-	if len(e.Terms) != len(r.Terms) {
-		return false
-	}
-	for i := range e.Terms {
-		if e.Terms[i] != r.Terms[i] {
-			return false
-		}
-	}
-	return true
+	terms, err := e.IndexTerms()
+	return err == nil && slices.Equal(terms, r.Terms)
 }

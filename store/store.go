@@ -33,7 +33,12 @@ import (
 // (batchZ; codec postz.go); every reader opens posting values through
 // openPost. Batches of older versions (fixed, delta, sealed) are read as
 // they are; a case of an older version acquired into gets its new
-// batches in the new form.
+// batches in the new form. Version 6 also stores events without their
+// index terms (codec TermlessBlockMagic): the terms are computed again from the event when
+// they are needed (SetEventTerms, StoredEvent.IndexTerms), and the
+// derived-data check compares them with the postings. Blocks of older
+// versions keep their terms and are read as they are: a case acquired
+// into after the upgrade holds both.
 const SchemaVersion = 6
 
 // Errors a caller may branch on.
@@ -60,7 +65,7 @@ var (
 	bPending      = []byte("pending")    // blob id -> nil while a blob is being written
 	bSidecars     = []byte("sidecars")   // item id -> sidecar bytes (custody data)
 	bCustody      = []byte("custody")    // seq -> CustodyEntry JSON
-	bEvents       = []byte("events")     // item id, record no -> terms + event
+	bEvents       = []byte("events")     // item id, first record no -> block of events (with their terms before schema 6)
 	bEvPost       = []byte("ev_post")    // batch, term -> sorted postings (time, item, record)
 	bEvBatches    = []byte("ev_batches") // batch -> min time, max time, count
 	bEvDedup      = []byte("ev_dedup")   // time, dedup key -> event key + content hash

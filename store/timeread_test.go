@@ -42,8 +42,8 @@ func TestEventsByTimeOpenBlocks(t *testing.T) {
 			if string(e.Data[:len(fmt.Sprintf("%d/%d ", e.Item, e.Record))]) != fmt.Sprintf("%d/%d ", e.Item, e.Record) {
 				t.Fatalf("event %d/%d has data %q", e.Item, e.Record, e.Data[:8])
 			}
-			if len(e.Terms) != 1 || e.Terms[0] != fmt.Sprintf("n:%d", e.Record%3) {
-				t.Fatalf("event %d/%d has terms %q", e.Item, e.Record, e.Terms)
+			if terms := e.StoredTerms(); len(terms) != 1 || terms[0] != fmt.Sprintf("n:%d", e.Record%3) {
+				t.Fatalf("event %d/%d has terms %q", e.Item, e.Record, terms)
 			}
 			e.Data = append(e.Data, "overwrite?"...) // must not reach another event
 			got = append(got, codec.Posting{T: binaryTime(e.Time), Item: e.Item, Rec: e.Record})

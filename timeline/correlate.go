@@ -101,7 +101,7 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		for _, i := range in {
 			if whys[i] == nil { // the CIDR range
 				include = true
-				for _, w := range cidrWhys(c.cidr, se.Terms, &ev) {
+				for _, w := range cidrWhys(c.cidr, indexTerms(se, &ev), &ev) {
 					if !slices.Contains(why, w) {
 						why = append(why, w)
 					}
@@ -232,12 +232,20 @@ func resolvePrincipal(ctx context.Context, src EventSource, q *Query) (*Resoluti
 				return err
 			}
 			inWindow := (q.From.IsZero() || !se.Time.Before(q.From)) && (q.To.IsZero() || se.Time.Before(q.To))
+			terms := se.StoredTerms()
+			if se.Termless() {
+				var ev Event
+				if err := DecodeEventInto(&ev, se.Data, DecodeOptions{NormalisedOnly: true}); err != nil {
+					return nil // an event that does not decode links nothing
+				}
+				terms = indexTerms(se, &ev)
+			}
 			var issued string
-			for _, t := range se.Terms {
+			for _, t := range terms {
 				switch {
 				case strings.HasPrefix(t, TermIssued):
 					issued = t[len(TermIssued):]
-				case strings.HasPrefix(t, TermIP) && inWindow && hasPrincipalTerm(se.Terms):
+				case strings.HasPrefix(t, TermIP) && inWindow && hasPrincipalTerm(terms):
 					ip := t[len(TermIP):]
 					u := ips[ip]
 					if u == nil {
@@ -312,4 +320,15 @@ func hasPrincipalTerm(terms []string) bool {
 		}
 	}
 	return false
+}
+
+// indexTerms returns the index terms of stored event se, decoded as ev:
+// those stored with it, or, for an event stored without them (schema 6),
+// ev's Terms. (The summary facts, which the indexer also files it under,
+// are not among those: the timeline never reads them from an event.)
+func indexTerms(se store.StoredEvent, ev *Event) []string {
+	if !se.Termless() {
+		return se.StoredTerms()
+	}
+	return ev.Terms()
 }

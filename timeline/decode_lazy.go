@@ -16,6 +16,10 @@ type DecodeOptions struct {
 	// NoRaw are the sources whose events may be read without Raw.
 	// Text-log fields are read all the same.
 	NoRaw []string
+	// NormalisedOnly reads the normalised fields only: no field map or
+	// list, no Raw (for the index terms of a stored event, which read
+	// nothing else). Stored forms other than version 3 are read whole.
+	NormalisedOnly bool
 }
 
 // noRaw reports whether the events of source (its bytes) go without Raw.
@@ -33,6 +37,9 @@ func (o DecodeOptions) noRaw(source []byte) bool {
 // but for the parts o leaves out. Stored forms other than version 3 are
 // read by DecodeEvent.
 func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
+	if o.NormalisedOnly && len(b) >= 2 && b[0] == codecV3 {
+		return decodeNormalised(e, b)
+	}
 	if len(b) < 2 || b[0] != codecV3 || !o.FieldList {
 		ev, err := DecodeEvent(b)
 		*e = ev
@@ -41,18 +48,11 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		}
 		return err
 	}
-	values := e.fieldValues[:0]
-	*e = Event{fieldValues: values}
-	d, flags, _, ok := header(b)
-	if !ok {
-		return fmt.Errorf("stored event: unknown encoding")
+	d, flags, raw, err := v3Head(e, b)
+	if err != nil {
+		return err
 	}
-	head := d.uvarint()
-	if d.err != nil || head > uint64(len(d.b)) {
-		return errShort
-	}
-	raw := d.b[head:]
-	d.b = d.b[:head]
+	head, values := len(d.b), e.fieldValues
 	var rawS string // the raw text, which the fields of text logs are cut from
 	keepRaw := !o.noRaw(sourceBytes(d.b))
 	if keepRaw {
@@ -105,6 +105,36 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		e.Raw = json.RawMessage(slices.Clone(raw))
 	}
 	return nil
+}
+
+// v3Head empties e for a version 3 event b (keeping the memory of its
+// field list) and returns a decoder of b's head (from its time to its
+// fields), its flags and its raw text.
+func v3Head(e *Event, b []byte) (*decoder, byte, []byte, error) {
+	*e = Event{fieldValues: e.fieldValues[:0]}
+	d, flags, _, ok := header(b)
+	if !ok {
+		return nil, 0, nil, fmt.Errorf("stored event: unknown encoding")
+	}
+	head := d.uvarint()
+	if d.err != nil || head > uint64(len(d.b)) {
+		return nil, 0, nil, errShort
+	}
+	raw := d.b[head:]
+	d.b = d.b[:head]
+	return d, flags, raw, nil
+}
+
+// decodeNormalised reads the normalised fields of a version 3 event
+// into e (DecodeOptions.NormalisedOnly).
+func decodeNormalised(e *Event, b []byte) error {
+	d, flags, _, err := v3Head(e, b)
+	if err != nil {
+		return err
+	}
+	d.s = string(d.b)
+	d.normalised(e, flags, false)
+	return d.err
 }
 
 // sourceBytes returns the source of a version 3 event's head (from its

@@ -28,6 +28,19 @@ func asDecoded(e Event) Event {
 func checkDecodeInto(t *testing.T, reused *Event, b []byte) {
 	t.Helper()
 	want, werr := DecodeEvent(b)
+	// NormalisedOnly reads what DecodeEvent reads but for the fields and
+	// the raw text (which it may not even look at).
+	norm := Event{fieldValues: []string{"stale"}}
+	nerr := DecodeEventInto(&norm, b, DecodeOptions{NormalisedOnly: true})
+	if werr == nil {
+		w := want
+		if len(b) > 0 && b[0] == codecV3 {
+			w.Fields, w.Raw = nil, nil
+		}
+		if got := asDecoded(norm); nerr != nil || !reflect.DeepEqual(got, w) {
+			t.Fatalf("NormalisedOnly (%v):\n got %+v\nwant %+v", nerr, got, w)
+		}
+	}
 	gerr := DecodeEventInto(reused, b, DecodeOptions{FieldList: true})
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("DecodeEvent: %v, DecodeEventInto: %v", werr, gerr)

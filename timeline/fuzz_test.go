@@ -74,8 +74,15 @@ func checkEvent(t *testing.T, e *Event) {
 		}
 	}
 	// What is kept is what is stored: the case's form gives back the event.
-	if got, err := DecodeEvent(EncodeEvent(nil, e)); err != nil || !reflect.DeepEqual(got, storedForm(e)) {
+	stored := EncodeEvent(nil, e)
+	if got, err := DecodeEvent(stored); err != nil || !reflect.DeepEqual(got, storedForm(e)) {
 		t.Fatalf("stored form changes the event (%v):\n got %+v\nwant %+v", err, got, *e)
+	}
+	// Its normalised fields alone give its terms (an event stored
+	// without them, schema 6, has them computed so).
+	var norm Event
+	if err := DecodeEventInto(&norm, stored, DecodeOptions{NormalisedOnly: true}); err != nil || !slices.Equal(norm.Terms(), e.Terms()) {
+		t.Fatalf("terms of the normalised fields (%v): %q, the event's %q", err, norm.Terms(), e.Terms())
 	}
 	if !e.Time.IsZero() && !eventTime(e.Time) || !e.End.IsZero() && !eventTime(e.End) {
 		t.Fatalf("times %v %v outside what a case holds", e.Time, e.End)

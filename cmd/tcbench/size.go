@@ -103,7 +103,7 @@ func eventParts(tw *tabwriter.Writer, evb *bolt.Bucket) error {
 		}
 		for _, e := range es {
 			events++
-			h, ok := codec.DecodeHeader(e.Val)
+			h, ok := e.Header()
 			if !ok {
 				return fmt.Errorf("block %x: bad event %d", k, e.Rec)
 			}

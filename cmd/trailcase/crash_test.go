@@ -411,8 +411,12 @@ func (c *crashCase) events(cs string, items []lsItem) caseEvents {
 		if !ok {
 			return fmt.Errorf("event %d/%d names an item ls does not list", e.Item, e.Record)
 		}
+		terms, err := e.IndexTerms()
+		if err != nil {
+			return fmt.Errorf("event %d/%d: %w", e.Item, e.Record, err)
+		}
 		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%q\x00", p, e.Record, e.Time.UnixNano(), e.Terms)
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%q\x00", p, e.Record, e.Time.UnixNano(), terms)
 		h.Write(e.Data)
 		var sum [32]byte
 		h.Sum(sum[:0])

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"os"
 	"strconv"
 	"testing"
 
@@ -21,6 +25,7 @@ func TestIntegrityScripts(t *testing.T) {
 			"status":      cmdStatus,
 			"alterevents": cmdAlterEvents,
 			"jsonfield":   cmdJSONField,
+			"schema5case": cmdSchema5Case,
 		},
 		RequireExplicitExec: true,
 	})
@@ -48,7 +53,9 @@ func cmdAlterEvents(ts *testscript.TestScript, neg bool, args []string) {
 	w := st.NewWriter(0)
 	ts.Check(w.DeleteItemEvents(id))
 	for _, e := range evs {
-		ts.Check(w.PutEvent(store.EventRecord{Item: e.Item, Record: e.Record, Time: e.Time, Terms: e.Terms, Data: e.Data}))
+		terms, err := e.IndexTerms()
+		ts.Check(err)
+		ts.Check(w.PutEvent(store.EventRecord{Item: e.Item, Record: e.Record, Time: e.Time, Terms: terms, Data: e.Data}))
 	}
 	ts.Check(w.Flush())
 }
@@ -66,4 +73,19 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no string field %q in stdout", args[0])
 	}
 	ts.Setenv(args[1], v)
+}
+
+// schema5case FILE: write the case trailcase wrote at schema 5 (events
+// stored with their index terms; evidence/index/testdata) to FILE.
+func cmdSchema5Case(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: schema5case FILE")
+	}
+	gz, err := os.ReadFile("../../evidence/index/testdata/schema5.tcase.gz")
+	ts.Check(err)
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	ts.Check(err)
+	b, err := io.ReadAll(zr)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }

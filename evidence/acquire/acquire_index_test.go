@@ -29,7 +29,11 @@ func caseSummary(t *testing.T, st *store.Store) string {
 	n := 0
 	err = st.EventsByTime(time.Time{}, time.Time{}, func(e store.StoredEvent) error {
 		n++
-		fmt.Fprintf(&b, "%d/%d %d %v %08x\n", e.Item, e.Record, e.Time.UnixNano(), e.Terms, crc32.ChecksumIEEE(e.Data))
+		terms, err := e.IndexTerms()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%d/%d %d %v %08x\n", e.Item, e.Record, e.Time.UnixNano(), terms, crc32.ChecksumIEEE(e.Data))
 		return nil
 	})
 	if err != nil {

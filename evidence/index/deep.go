@@ -229,8 +229,10 @@ func (d *eventDiff) finding(recorded, parsed evidence.Item) *finding.Finding {
 // withoutFacts returns r without its summary facts when the stored event
 // has none: events indexed before the facts were kept are compared on
 // the terms they were indexed with (the summary then reads their events).
+// An event stored without its terms (schema 6) has them computed, facts
+// and all.
 func withoutFacts(stored *store.StoredEvent, r *store.EventRecord) *store.EventRecord {
-	if slices.ContainsFunc(stored.Terms, findings.IsFactTerm) || !slices.ContainsFunc(r.Terms, findings.IsFactTerm) {
+	if stored.Termless() || slices.ContainsFunc(stored.StoredTerms(), findings.IsFactTerm) || !slices.ContainsFunc(r.Terms, findings.IsFactTerm) {
 		return r
 	}
 	c := *r

@@ -65,7 +65,11 @@ func TestDeepAndRebuild(t *testing.T) {
 		if i == 0 {
 			e.Data = append(e.Data[:len(e.Data):len(e.Data)], 'x')
 		}
-		w.PutEvent(store.EventRecord{Item: 3, Record: e.Record, Time: e.Time, Terms: e.Terms, Data: e.Data})
+		terms, err := e.IndexTerms()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.PutEvent(store.EventRecord{Item: 3, Record: e.Record, Time: e.Time, Terms: terms, Data: e.Data})
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)

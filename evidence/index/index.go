@@ -14,7 +14,6 @@ import (
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
 	"github.com/trailcase/trailcase/timeline"
-	"github.com/trailcase/trailcase/timeline/findings"
 )
 
 // Report summarises indexing.
@@ -380,8 +379,7 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 	}
 	s.data = timeline.EncodeEvent(s.data[:0], ev)
 	s.terms.Reset()
-	ev.AddTerms(&s.terms)
-	findings.AddFactTerms(&s.terms, ev)
+	addTerms(&s.terms, ev)
 	s.termList = s.terms.AppendTo(s.termList[:0])
 	s.rec = store.EventRecord{Item: it.ID, Record: uint64(ev.Record), Time: ev.Time, Terms: s.termList, Data: s.data}
 	if k := ev.DedupKey(); k != "" {

@@ -15,17 +15,21 @@ import (
 // by one. A block's entries are: uvarint n, then n × (uvarint record,
 // uvarint len, event value), in record order (see AppendEventValue).
 //
-// Schema 5 stores a block as ZBlockMagic, the zstd frame of its entries,
-// and its checksum (see seal.go): zstd takes about a third less than s2
-// on the same entries. Schema 4 stored SealedBlockMagic, the s2
-// compression of the entries, and the checksum; blocks written before
-// schema 4 start with BlockMagic and carry no checksum. All three are
-// read; the first byte says which.
+// Schema 6 stores a block as TermlessBlockMagic, the zstd frame of its
+// entries, and its checksum (see seal.go); its event values hold no index
+// terms (see AppendTermlessValue): they are computed again from the event
+// when needed. Schema 5 stored ZBlockMagic, the same but for event values
+// with their terms (AppendEventValue): zstd takes about a third less than
+// s2 on the same entries. Schema 4 stored SealedBlockMagic, the s2
+// compression of the entries (with terms), and the checksum; blocks
+// written before schema 4 start with BlockMagic and carry no checksum.
+// All four are read; the first byte says which.
 const (
-	BlockMagic     = 'B'
-	ZBlockMagic    = 'D'
-	MaxBlockEvents = 128
-	MaxBlockBytes  = 64 << 10
+	BlockMagic         = 'B'
+	ZBlockMagic        = 'D'
+	TermlessBlockMagic = 'E'
+	MaxBlockEvents     = 128
+	MaxBlockBytes      = 64 << 10
 	// maxBlockPlain bounds what a stored block may decompress to: a block
 	// is cut at MaxBlockBytes of entries plus one event, and an event of
 	// a log record is far below this.
@@ -56,9 +60,21 @@ var (
 )
 
 // Entry is one event of a block: its record number and its value.
+// Termless says the value holds no index terms (a TermlessBlockMagic
+// block).
 type Entry struct {
-	Rec uint64
-	Val []byte
+	Rec      uint64
+	Val      []byte
+	Termless bool
+}
+
+// Header decodes the entry's value in its block's form (DecodeHeader or
+// DecodeTermlessHeader).
+func (e Entry) Header() (Header, bool) {
+	if e.Termless {
+		return DecodeTermlessHeader(e.Val)
+	}
+	return DecodeHeader(e.Val)
 }
 
 var (
@@ -84,6 +100,7 @@ func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) 
 		return buf, nil, err
 	}
 	buf = p
+	termless := v[0] == TermlessBlockMagic
 	n, l := binary.Uvarint(p)
 	if l <= 0 || n > uint64(len(p)) {
 		return buf, nil, errCount
@@ -100,7 +117,7 @@ func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) 
 		if l <= 0 || m > uint64(len(p)-l) {
 			return buf, nil, errRecordLen
 		}
-		out = append(out, Entry{rec, p[l : l+int(m)]})
+		out = append(out, Entry{rec, p[l : l+int(m)], termless})
 		p = p[l+int(m):]
 	}
 	return buf, out, nil
@@ -130,7 +147,7 @@ func decompress(buf, v []byte) ([]byte, error) {
 		return nil, errNotBlock
 	}
 	switch v[0] {
-	case ZBlockMagic:
+	case ZBlockMagic, TermlessBlockMagic:
 		return zDecoder().DecodeAll(v[1:], buf[:0])
 	case BlockMagic, SealedBlockMagic:
 		if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxBlockPlain {
@@ -147,17 +164,19 @@ func decompress(buf, v []byte) ([]byte, error) {
 
 // CompressBlock returns the stored value of a block's entries, without
 // its checksum (the caller appends it with AppendSum once the block's key
-// is known; the value has room for it).
-func CompressBlock(payload []byte) []byte {
-	_, v := CompressBlockInto(nil, payload)
+// is known; the value has room for it). magic is the block's form:
+// TermlessBlockMagic for entries made with AppendTermlessValue,
+// ZBlockMagic for entries made with AppendEventValue.
+func CompressBlock(magic byte, payload []byte) []byte {
+	_, v := CompressBlockInto(nil, magic, payload)
 	return v
 }
 
 // CompressBlockInto compresses payload using scratch (returned, perhaps
 // grown, for reuse) and returns the stored value in a slice of its own
 // exact size: blocks wait in queues, and the scratch is mostly slack.
-func CompressBlockInto(scratch, payload []byte) ([]byte, []byte) {
-	scratch = zEncoder().EncodeAll(payload, append(scratch[:0], ZBlockMagic))
+func CompressBlockInto(scratch []byte, magic byte, payload []byte) ([]byte, []byte) {
+	scratch = zEncoder().EncodeAll(payload, append(scratch[:0], magic))
 	v := make([]byte, len(scratch), len(scratch)+SumSize)
 	copy(v, scratch)
 	return scratch, v

@@ -52,7 +52,7 @@ func TestFormatPinned(t *testing.T) {
 	fmt.Fprintln(&b, "RECORD", hex.EncodeToString(SealRecord([]byte("k"), []byte(`{"a":1}`))))
 	fmt.Fprintln(&b, "SUMMED", hex.EncodeToString(AppendSum(PostKey(9, "ip:x"), AppendDelta(nil, ps[:3]))))
 	// Schema 5: ZBlockMagic, the zstd frame of the entries, the checksum.
-	zsealed := AppendSum(blockKey, CompressBlock(entries))
+	zsealed := AppendSum(blockKey, CompressBlock(ZBlockMagic, entries))
 	fmt.Fprintln(&b, "ZSEALED", hex.EncodeToString(zsealed))
 	// Schema 6: a compressed batch's list and chunk, each the zstd frame
 	// of its delta encoding and the checksum.
@@ -63,6 +63,13 @@ func TestFormatPinned(t *testing.T) {
 	zc, _ = AppendChunkEntry(zc, nil, "ip:10.0.0.2", ps[3:5], true)
 	zchunk := AppendSum(chunkKey, CompressPost(nil, zc))
 	fmt.Fprintln(&b, "ZCHUNK", hex.EncodeToString(zchunk))
+	// Schema 6: TermlessBlockMagic, the zstd frame of entries whose
+	// values hold no terms, the checksum.
+	tv := AppendTermlessValue(nil, uint64(1714557600000000005)|1<<63, dedupKey, data)
+	fmt.Fprintln(&b, "TERMLESS", hex.EncodeToString(tv), TermlessValueLen(dedupKey, data) == len(tv))
+	tentries := append([]byte{1, 1, byte(len(tv))}, tv...)
+	tsealed := AppendSum(blockKey, CompressBlock(TermlessBlockMagic, tentries))
+	fmt.Fprintln(&b, "ESEALED", hex.EncodeToString(tsealed))
 
 	if *update {
 		// Only lines added for a new form: the lines before it pin what
@@ -96,14 +103,24 @@ func TestFormatPinned(t *testing.T) {
 			t.Fatalf("compressed posting value %x does not read back: %v", v.key, err)
 		}
 	}
-	for _, stored := range [][]byte{legacy, sealed, zsealed} {
+	for _, stored := range [][]byte{legacy, sealed, zsealed, tsealed} {
 		opened, _, err := OpenBlock(blockKey, stored)
-		if es, err2 := DecodeBlock(opened); err != nil || err2 != nil || len(es) != 1 || es[0].Rec != 1 {
+		es, err2 := DecodeBlock(opened)
+		if err != nil || err2 != nil || len(es) != 1 || es[0].Rec != 1 {
 			t.Fatalf("block %x does not read back: %v, %v", stored[0], err, err2)
 		}
+		h, ok := es[0].Header()
+		if !ok || h.DedupKey != "k" || string(h.Rest) != "data" || h.Termless != (stored[0] == TermlessBlockMagic) {
+			t.Fatalf("block %x: entry header %+v, %v", stored[0], h, ok)
+		}
+		if !h.Termless && strings.Join(h.Terms, ",") != "ip:10.0.0.1,p:arn" {
+			t.Fatalf("block %x: terms %q", stored[0], h.Terms)
+		}
 	}
-	if _, _, err := OpenBlock(blockKey[1:], sealed); err != ErrChecksum {
-		t.Fatalf("a block under another key opens: %v", err)
+	for _, stored := range [][]byte{sealed, zsealed, tsealed} {
+		if _, _, err := OpenBlock(blockKey[1:], stored); err != ErrChecksum {
+			t.Fatalf("block %x under another key opens: %v", stored[0], err)
+		}
 	}
 	h, ok := DecodeHeader(v)
 	if !ok || strings.Join(h.Terms, ",") != "ip:10.0.0.1,p:arn" || h.DedupKey != "k" || string(h.Rest) != "data" {

@@ -13,7 +13,10 @@ func FuzzDecodeBlock(f *testing.F) {
 	chunk = append(chunk, "ip:10"...)
 	chunk = binary.AppendUvarint(chunk, 1)
 	chunk = Posting{1, 2, 3}.Append(chunk)
-	f.Add(chunk, CompressBlock([]byte{1, 1, 3, 'a', 'b', 'c'}))
+	f.Add(chunk, CompressBlock(ZBlockMagic, []byte{1, 1, 3, 'a', 'b', 'c'}))
+	tv := AppendTermlessValue(nil, uint64(1714557600e9)|1<<63, "k", []byte("data"))
+	f.Add(tv, CompressBlock(TermlessBlockMagic, append([]byte{1, 1, byte(len(tv))}, tv...)))
+	f.Add(raw, CompressBlock(TermlessBlockMagic, append([]byte{1, 1, byte(len(raw))}, raw...)))
 	f.Add(chunk, compressS2([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	zchunk, _ := AppendChunkEntry(nil, nil, "ip:10", []Posting{{1, 2, 3}, {4, 5, 6}}, true)
 	f.Add(chunk, CompressPost(nil, zchunk))
@@ -22,9 +25,16 @@ func FuzzDecodeBlock(f *testing.F) {
 		// Headers, blocks and posting chunks from a damaged case file
 		// never panic.
 		_, _ = DecodeHeader(val)
+		if h, ok := DecodeTermlessHeader(val); ok && (h.Terms != nil || len(h.Rest) > len(val)-9) {
+			t.Fatalf("termless header %+v from %d bytes", h, len(val))
+		}
 		if es, err := DecodeBlock(block); err == nil {
 			for _, e := range es {
 				_, _ = DecodeHeader(e.Val)
+				if e.Termless != (block[0] == TermlessBlockMagic) {
+					t.Fatalf("block %x gives an entry with Termless=%v", block[0], e.Termless)
+				}
+				_, _ = e.Header()
 			}
 		}
 		buf := make([]byte, 0, 8)

@@ -3,14 +3,49 @@ package codec
 import "encoding/binary"
 
 // An event's value (inside a block) is: time key (8 bytes) | uvarint n |
-// n × (uvarint len, term) | uvarint len, dedup key | data.
+// n × (uvarint len, term) | uvarint len, dedup key | data. In a
+// TermlessBlockMagic block (schema 6) it is: time key (8 bytes) | uvarint
+// len, dedup key | data; the terms are the event's own, computed again
+// from its data (the store's SetEventTerms).
 
 // Header is the decoded front of an event value; Rest is its data.
+// Termless says the value held no terms (Terms is nil).
 type Header struct {
 	TimeKey  []byte // the 8-byte time key
 	Terms    []string
 	DedupKey string
 	Rest     []byte
+	Termless bool
+}
+
+// DecodeTermlessHeader decodes an event value of a TermlessBlockMagic
+// block. It reports false for a malformed one.
+func DecodeTermlessHeader(v []byte) (Header, bool) {
+	h := Header{Termless: true}
+	if len(v) < 9 {
+		return h, false
+	}
+	h.TimeKey = v[:8:8]
+	var ok bool
+	if h.DedupKey, v, ok = readUvarintString(v[8:]); !ok {
+		return h, false
+	}
+	h.Rest = v
+	return h, true
+}
+
+// TermlessValueLen is the length AppendTermlessValue adds.
+func TermlessValueLen(dedupKey string, data []byte) int {
+	return 8 + uvarintLen(uint64(len(dedupKey))) + len(dedupKey) + len(data)
+}
+
+// AppendTermlessValue appends the stored form of an event with time key
+// tk in a TermlessBlockMagic block.
+func AppendTermlessValue(b []byte, tk uint64, dedupKey string, data []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, tk)
+	b = binary.AppendUvarint(b, uint64(len(dedupKey)))
+	b = append(b, dedupKey...)
+	return append(b, data...)
 }
 
 // DecodeHeader decodes an event value. It reports false for a malformed

@@ -19,9 +19,10 @@ import (
 // starts with (JSON starts with '{', and fixed-width entries are told
 // apart by their length), so a reader tells a sealed value from an older
 // one. Event blocks are sealed as SealedBlockMagic (ZBlockMagic from
-// schema 5), the compressed entries, then the checksum. Posting lists and chunks carry only the
-// checksum (after the zstd frame of the list from schema 6, postz.go):
-// their batch's entry says whether its values are sealed and compressed.
+// schema 5, TermlessBlockMagic from schema 6), the compressed entries,
+// then the checksum. Posting lists and chunks carry only the checksum
+// (after the zstd frame of the list from schema 6, postz.go): their
+// batch's entry says whether its values are sealed and compressed.
 const (
 	SumSize          = 4
 	RecordMagic      = 0xC7
@@ -79,8 +80,8 @@ func OpenRecord(key, v []byte) (payload []byte, sealed bool, err error) {
 // a sealed block checked and without its checksum, an older one as it
 // is. sealed reports which it was.
 func OpenBlock(key, v []byte) (block []byte, sealed bool, err error) {
-	if len(v) > 0 && v[0] == ZBlockMagic {
-		return openSealed(ZBlockMagic, key, v)
+	if len(v) > 0 && (v[0] == ZBlockMagic || v[0] == TermlessBlockMagic) {
+		return openSealed(v[0], key, v)
 	}
 	return openSealed(SealedBlockMagic, key, v)
 }
