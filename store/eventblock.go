@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"slices"
@@ -273,27 +272,23 @@ const dedupFill = 0.9
 func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool, error) {
 	e := &b.evs[i]
 	st := w.stats[b.item]
-	ek := eventKey(b.item, e.rec)
-	dk := append(binary.BigEndian.AppendUint64(nil, e.t), e.dedupKey...)
+	dk, _ := dedupKeyOf(e.t, e.dedupKey)
 	var v []byte
 	if w.filter == nil || w.filter.Has(dk) {
-		v = d.Get(dk)
+		_, v = w.s.getDedup(d, e.t, e.dedupKey)
 	}
-	if len(v) != 48 {
-		val := make([]byte, 0, 48)
-		val = append(val, ek...)
-		val = append(val, e.hash[:]...)
+	item, rec, kept, ok := parseDedupValue(v)
+	if !ok {
 		w.noteKey(dk)
-		return false, d.Put(dk, val)
+		return false, d.Put(dk, dedupValue(b.item, e.rec, e.hash))
 	}
-	if bytes.Equal(v[16:], e.hash[:]) {
-		if !bytes.Equal(v[:16], ek) {
+	if sameContent(kept, e.hash) {
+		if item != b.item || rec != e.rec {
 			st.Duplicates++
 		}
 		return true, nil
 	}
 	if w.same != nil {
-		item, rec := binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16])
 		var stored []byte
 		ok := false
 		if item == b.item {

@@ -256,7 +256,3 @@ func (h *eventHeader) indexTerms(dst []string) ([]string, error) {
 	}
 	return eventTermsOf(h.rest, dst)
 }
-
-func dedupBucketKey(t time.Time, key string) []byte {
-	return append(timeKey(t), key...)
-}

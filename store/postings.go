@@ -267,7 +267,8 @@ func addTotal(m *bolt.Bucket, d int64) error {
 	return m.Put(kEventsTotal, u64(uint64(max(0, n+d))))
 }
 
-func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
+func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
+	strict := s.strict
 	prefix := u64(item)
 	c := tx.Bucket(bEvents).Cursor()
 	db := tx.Bucket(bEvDedup)
@@ -290,8 +291,8 @@ func deleteItemEvents(tx *bolt.Tx, item uint64, strict bool) error {
 					terms[t] = true
 				}
 				if h.dedupKey != "" {
-					dk := dedupBucketKey(h.time, h.dedupKey)
-					if dv := db.Get(dk); len(dv) == 48 && bytes.Equal(dv[:8], k[:8]) && binary.BigEndian.Uint64(dv[8:16]) == e.Rec {
+					dk, dv := s.getDedup(db, binary.BigEndian.Uint64(timeKey(h.time)), h.dedupKey)
+					if owner, rec, _, ok := parseDedupValue(dv); ok && owner == item && rec == e.Rec {
 						if err := db.Delete(dk); err != nil {
 							return err
 						}

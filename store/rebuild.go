@@ -116,7 +116,7 @@ func (s *Store) setIndexAside(reset func(*evidence.Item) bool) (int, error) {
 			}
 		}
 		m := tx.Bucket(bMeta)
-		for _, k := range [][]byte{kNextBatch, kEventsTotal} {
+		for _, k := range [][]byte{kNextBatch, kEventsTotal, kLongDedup} {
 			if err := m.Delete(k); err != nil {
 				return err
 			}
@@ -130,6 +130,7 @@ func (s *Store) setIndexAside(reset func(*evidence.Item) bool) (int, error) {
 	s.dedup.mu.Lock()
 	s.dedup.owner = nil // the duplicate-key bucket is empty again
 	s.dedup.mu.Unlock()
+	s.longDedup.Store(false) // and holds no keys of the older form
 	return changed, nil
 }
 
@@ -251,11 +252,8 @@ func (s *Store) ReleaseMappedWhile() (stop func()) { return s.releaseWhile() }
 // an event with that key not stored itself was dropped as its duplicate.
 func (s *Store) DedupOwner(t time.Time, key string) (item, record uint64, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bEvDedup).Get(dedupBucketKey(t, key))
-		if len(v) < 16 {
-			return nil
-		}
-		item, record, ok = binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16]), true
+		_, v := s.getDedup(tx.Bucket(bEvDedup), binary.BigEndian.Uint64(timeKey(t)), key)
+		item, record, _, ok = parseDedupValue(v)
 		return nil
 	})
 	return item, record, ok, err

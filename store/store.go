@@ -105,9 +105,12 @@ type Store struct {
 	// pages were last released, across all blob readers: many small
 	// files add up as one large one does.
 	unreleased atomic.Int64
-	dedup      dedupClaim    // the writer whose duplicate-key filter is valid
-	signer     CustodySigner // signs appended custody entries; nil: unsigned
-	posts      *postCache    // decompressed posting values queries read
+	dedup      dedupClaim // the writer whose duplicate-key filter is valid
+	// longDedup: the duplicate-key bucket may hold keys of the form
+	// written before schema 6 (dedupkey.go).
+	longDedup atomic.Bool
+	signer    CustodySigner // signs appended custody entries; nil: unsigned
+	posts     *postCache    // decompressed posting values queries read
 }
 
 // Path returns the case file's path.
@@ -255,6 +258,7 @@ func (s *Store) checkSchema() error {
 			return fmt.Errorf("%w: schema %d, this trailcase reads up to %d; upgrade trailcase", ErrNewer, n, SchemaVersion)
 		}
 		s.strict = n >= 4 && m.Get(kUnsealed) == nil
+		s.longDedup.Store(n < 6 || m.Get(kLongDedup) != nil)
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %q missing", ErrCorrupted, name)
@@ -278,6 +282,11 @@ func (s *Store) upgradeSchema() error {
 		}
 		if old := binary.BigEndian.Uint64(v); old < 4 && m.Get(kUnsealed) == nil {
 			if err := m.Put(kUnsealed, u64(old)); err != nil {
+				return err
+			}
+		}
+		if old := binary.BigEndian.Uint64(v); old < 6 && m.Get(kLongDedup) == nil {
+			if err := m.Put(kLongDedup, u64(old)); err != nil {
 				return err
 			}
 		}

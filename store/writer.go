@@ -136,7 +136,7 @@ func (w *Writer) Flush() error {
 			case 'f':
 				err = w.writePostings(tx)
 			case 'x':
-				err = deleteItemEvents(tx, binary.BigEndian.Uint64(o.key), w.s.strict)
+				err = w.s.deleteItemEvents(tx, binary.BigEndian.Uint64(o.key))
 			case 'b':
 				if err = deleteChunks(tx, binary.BigEndian.Uint64(o.key)); err == nil {
 					err = tx.Bucket(bPending).Delete(o.key)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // openSchema5 returns a writable copy of testdata/schema5.tcase.gz: a
@@ -21,7 +22,13 @@ import (
 // a CloudTrail file and a flow log.
 func openSchema5(t *testing.T) *store.Store {
 	t.Helper()
-	gz, err := os.ReadFile("testdata/schema5.tcase.gz")
+	return openFixture(t, "testdata/schema5.tcase.gz")
+}
+
+// openFixture returns a writable copy of the gzipped case at path.
+func openFixture(t *testing.T, path string) *store.Store {
+	t.Helper()
+	gz, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +40,7 @@ func openSchema5(t *testing.T) *store.Store {
 	if _, err := b.ReadFrom(zr); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "schema5.tcase")
+	path = filepath.Join(t.TempDir(), "case.tcase")
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -145,5 +152,110 @@ func TestSchema5Case(t *testing.T) {
 	res, err = st.Check(ctx, nil)
 	if err != nil || len(res.Problems) != 0 {
 		t.Fatalf("check after rebuild: %v %+v", err, res.Problems)
+	}
+}
+
+// TestSchema5DedupKeys: the duplicate keys of a schema 5 case are of the
+// older form (the key as written, the whole SHA-256): the fixture
+// schema5-dedup.tcase.gz is a case trailcase wrote at schema 5 from one
+// CloudTrail file of six events whose eventIDs are UUIDs. A copy of its
+// CloudTrail file indexed after the upgrade repeats every event; each
+// event's owner is found under the older key; deleting the original's
+// events frees those keys, so the copy indexed again is stored, under keys
+// of the new form, and owns them.
+func TestSchema5DedupKeys(t *testing.T) {
+	ctx := context.Background()
+	st := openFixture(t, "testdata/schema5-dedup.tcase.gz")
+	var ct evidence.Item
+	if err := st.Items(func(it evidence.Item) error {
+		if it.Kind == evidence.KindCloudTrail {
+			ct = it
+		}
+		return nil
+	}); err != nil || ct.ID == 0 {
+		t.Fatalf("no CloudTrail item in the fixture: %v", err)
+	}
+	var raw bytes.Buffer
+	if _, err := raw.ReadFrom(st.OpenBlob(ct)); err != nil {
+		t.Fatal(err)
+	}
+	// owners returns the owner of each of item's events' dedup keys.
+	owners := func(item uint64) (keys int, owned map[uint64]int) {
+		t.Helper()
+		owned = map[uint64]int{}
+		err := st.ItemEvents(item, func(e store.StoredEvent) error {
+			ev, err := timeline.DecodeEvent(e.Data)
+			if err != nil {
+				return err
+			}
+			if ev.DedupKey() == "" {
+				return nil
+			}
+			keys++
+			owner, rec, ok, err := st.DedupOwner(e.Time, ev.DedupKey())
+			if err != nil || !ok || (owner == item && rec != e.Record) {
+				t.Fatalf("owner of %q: %d/%d %v %v", ev.DedupKey(), owner, rec, ok, err)
+			}
+			owned[owner]++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys, owned
+	}
+	keys, owned := owners(ct.ID)
+	if keys == 0 || owned[ct.ID] != keys {
+		t.Fatalf("fixture: %d keys, owners %v", keys, owned)
+	}
+
+	ce, err := st.AppendCustody(evidence.CustodyEntry{Action: "acquire", Result: evidence.ResultOK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := st.NewWriter(0)
+	bw, err := w.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw.Write(raw.Bytes())
+	bw.Close()
+	cp := evidence.Item{Source: "mem:copy", Path: "copy.json.gz", Size: int64(raw.Len()), SHA256: evidence.Sum256(raw.Bytes()),
+		Kind: evidence.KindCloudTrail, Compression: ct.Compression, Blob: bw.ID(), ParseState: evidence.ParsePending, Custody: ce.Seq}
+	if cp.ID, err = w.PutItem(cp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, st, st.NewWriter(0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Duplicates != int64(keys) {
+		t.Fatalf("copy after the upgrade: %d duplicates, want %d: %+v", rep.Duplicates, keys, rep)
+	}
+	if n, _ := owners(cp.ID); n != 0 {
+		t.Fatalf("the copy's events were stored: %d", n)
+	}
+
+	// The original's events deleted, its older keys go with them; the
+	// copy indexed again owns keys of the new form.
+	w = st.NewWriter(0)
+	if err := w.DeleteItemEvents(ct.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := indexItems(ctx, st, st.NewWriter(0), nil, []uint64{cp.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, owned := owners(cp.ID); n != keys || owned[cp.ID] != keys {
+		t.Fatalf("copy indexed again: %d keys, owners %v", n, owned)
+	}
+	res, err := st.Check(ctx, nil)
+	if err != nil || len(res.Problems) != 0 {
+		t.Fatalf("check: %v %+v", err, res.Problems)
 	}
 }
