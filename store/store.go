@@ -294,8 +294,39 @@ func (s *Store) upgradeSchema() error {
 	})
 }
 
-// Close closes the case file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the case file. A writer first gives back the room at the
+// end of the file that bbolt allocated ahead (up to 16 MiB, its AllocSize)
+// and did not use: nothing past the last page in use is read, and the
+// next writer grows the file again as it needs.
+func (s *Store) Close() error {
+	if !s.readOnly && s.db.broken.Load() == nil {
+		s.trimTail()
+	}
+	return s.db.Close()
+}
+
+// trimTail truncates the case file to its last page in use. It runs in
+// a write transaction it then rolls back (writing nothing), so no writer
+// of this process grows the file meanwhile, and while this process holds
+// the case's lock, so no other process has it open. A failure leaves the
+// file as it was: only room is lost.
+func (s *Store) trimTail() {
+	s.db.Update(func(tx *bolt.Tx) error {
+		used := tx.Size()
+		f, err := os.OpenFile(s.path, os.O_WRONLY, 0)
+		if err != nil {
+			return errTrimmed
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && used > 0 && fi.Size() > used {
+			f.Truncate(used)
+		}
+		return errTrimmed
+	})
+}
+
+// errTrimmed rolls back trimTail's transaction.
+var errTrimmed = errors.New("trimmed")
 
 // Info returns the case description.
 func (s *Store) Info() (evidence.CaseInfo, error) {

@@ -479,3 +479,69 @@ func TestWriterRefusesReadOnlyFile(t *testing.T) {
 	}
 	ro.Close()
 }
+
+// TestCloseTrimsTail: a writer's Close gives back the room bbolt
+// allocated ahead at the end of the file; the case reopens, checks clean
+// and grows again when written to. A reader leaves the file as it is.
+func TestCloseTrimsTail(t *testing.T) {
+	st, p := newCase(t)
+	w := st.NewWriter(0)
+	for i := range 40 {
+		data := bytes.Repeat([]byte{byte(i)}, 512<<10) // 20 MiB in all: past bbolt's 16 MiB step
+		putBlob(t, st, w, fmt.Sprintf("mem:%d", i), data)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var used int64
+	st.db.View(func(tx *bbtx) error { used = tx.Size(); return nil })
+	if fi, _ := os.Stat(p); fi.Size() <= used {
+		t.Fatalf("before close: file %d, used %d: nothing to trim, the test shows nothing", fi.Size(), used)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Size() != used {
+		t.Fatalf("after close: file %d, want %d", fi.Size(), used)
+	}
+	st, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = st.NewWriter(0)
+	putBlob(t, st, w, "mem:more", bytes.Repeat([]byte("x"), 4<<20))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := st.CheckStructure(context.Background()); err != nil || len(problems) != 0 {
+		t.Fatalf("structure: %v %q", err, problems)
+	}
+	n := 0
+	if err := st.Items(func(it evidence.Item) error {
+		b, err := io.ReadAll(st.OpenBlob(it))
+		if err != nil || int64(len(b)) != it.Size {
+			t.Fatalf("item %d: %d bytes of %d, %v", it.ID, len(b), it.Size, err)
+		}
+		n++
+		return nil
+	}); err != nil || n != 41 {
+		t.Fatalf("%d items, %v", n, err)
+	}
+	st.db.View(func(tx *bbtx) error { used = tx.Size(); return nil })
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Size() != used {
+		t.Fatalf("after the second close: file %d, want %d", fi.Size(), used)
+	}
+	// A reader changes nothing.
+	before, _ := os.ReadFile(p)
+	ro, err := Open(p, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.Close()
+	if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+		t.Fatal("a reader changed the file")
+	}
+}
