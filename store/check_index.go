@@ -41,7 +41,8 @@ const (
 // them a time posting reached.
 type eventSet struct {
 	evs     []storedEv
-	terms   []byte // of each event, evTermsStored, evTermsComputed or evTermsUnknown (beside evs: the search reads evs)
+	spans   map[uint64][2]int // item -> its events' run in evs [start, end)
+	terms   []byte            // of each event, evTermsStored, evTermsComputed or evTermsUnknown (beside evs: the search reads evs)
 	reached []bool
 	facts   factTally // the summary facts the events carry
 	posted  factTally // the postings under summary facts
@@ -52,17 +53,37 @@ type eventSet struct {
 	unknown                  int // events whose terms could not be computed: no decoder
 }
 
+// find returns the index in evs of event (item, rec), or -1. An item's
+// events are a run of evs (spans), its records mostly consecutive: the
+// record's distance from the run's first is tried before a binary search
+// of the run. Every posting of the case is looked up here.
 func (es *eventSet) find(item, rec uint64) int {
-	i, ok := slices.BinarySearchFunc(es.evs, storedEv{item: item, rec: rec}, func(a, b storedEv) int {
-		if c := cmp.Compare(a.item, b.item); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.rec, b.rec)
-	})
+	r, ok := es.spans[item]
 	if !ok {
 		return -1
 	}
-	return i
+	run := es.evs[r[0]:r[1]]
+	if first := run[0].rec; rec >= first && rec-first < uint64(len(run)) && run[rec-first].rec == rec {
+		return r[0] + int(rec-first)
+	}
+	i, ok := slices.BinarySearchFunc(run, rec, func(e storedEv, rec uint64) int { return cmp.Compare(e.rec, rec) })
+	if !ok {
+		return -1
+	}
+	return r[0] + i
+}
+
+// indexSpans records where each item's run of events starts and ends.
+func (es *eventSet) indexSpans() {
+	es.spans = map[uint64][2]int{}
+	for i := 0; i < len(es.evs); {
+		j := i + 1
+		for j < len(es.evs) && es.evs[j].item == es.evs[i].item {
+			j++
+		}
+		es.spans[es.evs[i].item] = [2]int{i, j}
+		i = j
+	}
 }
 
 // checkEvents decodes every stored event block.
@@ -125,6 +146,7 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 		return nil
 	})
 	es.reached = make([]bool, len(es.evs))
+	es.indexSpans()
 	return es, err
 }
 
