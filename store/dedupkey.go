@@ -18,9 +18,12 @@ import (
 // written (55 bytes for an eventID), and its value the item and record (8
 // bytes each) and the SHA-256 of the record (32 bytes). Schema 6 writes a
 // key whose eventID is a UUID in its usual lowercase form as the time key,
-// dedupUUID and the UUID's 16 bytes (25 bytes), and every value as the
-// first 16 bytes of the SHA-256 followed by uvarint item and record (20
-// bytes or so): a case's duplicate keys take about half the room. A key
+// dedupUUID and the UUID's 16 bytes (25 bytes), and every value as
+// uvarint item and record followed by the first 16 bytes of the SHA-256
+// (20 bytes or so): a case's duplicate keys take about half the room. The
+// item comes first, and is never 0, so that the value never starts with
+// eight zero bytes: an element damaged into a nested bucket's would then
+// read as an inline bucket whose page is what lies after it. A key
 // of any other form is written as before. Entries of both forms are read:
 // a value of 48 bytes is of the older form. A case of an older schema
 // opened for writing is marked (kLongDedup) as holding keys of the older
@@ -83,10 +86,10 @@ func compactEventID(key string) (id [16]byte, ok bool) {
 // dedupValue returns the value of an entry naming event (item, rec) with
 // content hash hash.
 func dedupValue(item, rec uint64, hash evidence.SHA256) []byte {
-	v := make([]byte, 0, dedupHashPrefix+2*binary.MaxVarintLen64)
-	v = append(v, hash[:dedupHashPrefix]...)
+	v := make([]byte, 0, 2*binary.MaxVarintLen64+dedupHashPrefix)
 	v = binary.AppendUvarint(v, item)
-	return binary.AppendUvarint(v, rec)
+	v = binary.AppendUvarint(v, rec)
+	return append(v, hash[:dedupHashPrefix]...)
 }
 
 // parseDedupValue reads an entry's value of either form: the event it
@@ -95,19 +98,15 @@ func parseDedupValue(v []byte) (item, rec uint64, hash []byte, ok bool) {
 	if len(v) == oldDedupValue {
 		return binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:16]), v[16:], true
 	}
-	if len(v) < dedupHashPrefix+2 {
-		return 0, 0, nil, false
-	}
-	hash, p := v[:dedupHashPrefix], v[dedupHashPrefix:]
-	item, n := binary.Uvarint(p)
+	item, n := binary.Uvarint(v)
 	if n <= 0 {
 		return 0, 0, nil, false
 	}
-	rec, m := binary.Uvarint(p[n:])
-	if m <= 0 || n+m != len(p) {
+	rec, m := binary.Uvarint(v[n:])
+	if m <= 0 || len(v)-n-m != dedupHashPrefix {
 		return 0, 0, nil, false
 	}
-	return item, rec, hash, true
+	return item, rec, v[n+m:], true
 }
 
 // sameContent reports whether the hash an entry keeps is that of hash.

@@ -49,6 +49,10 @@ func TestDedupValueForms(t *testing.T) {
 	if len(v) >= oldDedupValue {
 		t.Fatalf("value of %d bytes", len(v))
 	}
+	// Never eight zero bytes first (see dedupValue), even with a zero hash.
+	if z := dedupValue(1, 0, evidence.SHA256{}); len(z) < 8 || binary.LittleEndian.Uint64(z) == 0 {
+		t.Fatalf("value %x starts with eight zero bytes", z)
+	}
 	item, rec, kept, ok := parseDedupValue(v)
 	if !ok || item != 1<<40 || rec != 300 || !sameContent(kept, hash) || sameContent(kept, other) {
 		t.Fatalf("new form: %d %d %x %v", item, rec, kept, ok)
@@ -58,7 +62,7 @@ func TestDedupValueForms(t *testing.T) {
 	if !ok || item != 7 || rec != 9 || len(kept) != 32 || !sameContent(kept, hash) || sameContent(kept, other) {
 		t.Fatalf("older form: %d %d %x %v", item, rec, kept, ok)
 	}
-	for _, bad := range [][]byte{nil, v[:dedupHashPrefix], append(v[:len(v):len(v)], 0), v[:len(v)-1], append(hash[:16:16], 0x80)} {
+	for _, bad := range [][]byte{nil, v[:dedupHashPrefix], append(v[:len(v):len(v)], 0), v[:len(v)-1], append([]byte{0x80}, hash[:16]...)} {
 		if _, _, _, ok := parseDedupValue(bad); ok {
 			t.Fatalf("malformed value %x read", bad)
 		}
