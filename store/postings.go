@@ -275,13 +275,16 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 	terms := map[string]bool{allTerm: true}
 	var termBuf []string
 	everyList := false // some event's terms are unknown: look in every list
+	damaged := false   // some block or event does not decode: its events are unknown
 	var n int64
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
 		entries, err := decodeBlock(k, v, strict)
+		damaged = damaged || err != nil
 		if err == nil {
 			for _, e := range entries {
 				h, err := decodeHeader(item, e)
 				if err != nil {
+					damaged = true
 					continue
 				}
 				if termBuf, err = h.indexTerms(termBuf[:0]); err != nil {
@@ -305,7 +308,17 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 			return err
 		}
 	}
-	if n == 0 {
+	if damaged {
+		// The events of a block that does not decode are deleted with it,
+		// their terms and duplicate keys unknown: every list is looked at,
+		// every duplicate key naming the item dropped (else its events,
+		// stored again, would be taken for duplicates of themselves), and
+		// the total lowered by the item's time postings.
+		everyList = true
+		if err := dropItemDedup(db, item); err != nil {
+			return err
+		}
+	} else if n == 0 {
 		return nil
 	}
 	// Drop the item's postings from every batch.
@@ -314,6 +327,7 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 	if err != nil {
 		return err
 	}
+	var timePostings int64 // of the item, dropped
 	for _, b := range batches {
 		lists := terms
 		if everyList {
@@ -334,6 +348,9 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 			if len(kept) == l.Len() {
 				continue
 			}
+			if t == allTerm {
+				timePostings += int64(l.Len() - len(kept))
+			}
 			if len(kept) == 0 {
 				err = pb.Delete(k)
 			} else {
@@ -347,7 +364,27 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 			return err
 		}
 	}
+	if damaged {
+		n = max(n, timePostings)
+	}
 	return addTotal(tx.Bucket(bMeta), -n)
+}
+
+// dropItemDedup deletes every duplicate key that names an event of item.
+func dropItemDedup(db *bolt.Bucket, item uint64) error {
+	var keys [][]byte
+	c := db.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(v) == 48 && binary.BigEndian.Uint64(v) == item {
+			keys = append(keys, bytes.Clone(k))
+		}
+	}
+	for _, k := range keys {
+		if err := db.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropFromChunks removes an item's postings from a batch's chunks.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,14 +17,20 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
+
+// corruptTimeout bounds one command on a damaged case: one still running
+// after it hangs (the demo case answers in well under a second).
+const corruptTimeout = 2 * time.Minute
 
 // TestCorruptCase damages a case file one byte or one truncation at a
 // time and runs the read commands and verify on each damaged copy. What
 // must hold for every damage:
 //
-//   - no command panics or dies of a signal;
-//   - what timeline --all, ls, custody and report --format json print is
+//   - no command panics, dies of a signal or runs past corruptTimeout;
+//   - what timeline --all, ls, custody, report --format json, findings
+//     --json, summary --json and export (jsonl) print is
 //     either what they printed before the damage, or verify reports a
 //     problem (exit 3), or that command fails with an error of its own
 //     (exit 1) — never a different answer that verify calls intact.
@@ -31,7 +38,9 @@ import (
 // The damage is random; what is asserted is not. TRAILCASE_CORRUPT_SEED=N
 // replays a run; TRAILCASE_CORRUPT_POINTS=N scales it (N random flips,
 // N/5 page-header flips and N/10 truncations; default 40, the full run
-// in docs/RELIABILITY.md uses 1000).
+// in docs/RELIABILITY.md uses 1000). The case is damaged after a first
+// summary has stored its findings, so that no damaged copy computes and
+// stores them again at another time.
 func TestCorruptCase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corruption test: skipped with -short")
@@ -49,6 +58,9 @@ func TestCorruptCase(t *testing.T) {
 	work := t.TempDir()
 	if out, err := exec.Command(bin, "demo", "--quiet", "--dir", filepath.Join(work, "demo")).CombinedOutput(); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "--case", filepath.Join(work, "demo", "case.tcase"), "summary", "--json").CombinedOutput(); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out)
 	}
 	orig, err := os.ReadFile(filepath.Join(work, "demo", "case.tcase"))
 	if err != nil {
@@ -165,6 +177,7 @@ type corruptRun struct {
 	name           string
 	code           int
 	signal         string
+	timedOut       bool
 	stdout, stderr string
 }
 
@@ -177,7 +190,9 @@ type corruptRuns struct {
 func runCorruptCommands(t *testing.T, bin, p string) corruptRuns {
 	t.Helper()
 	run := func(args ...string) corruptRun {
-		cmd := exec.Command(bin, append([]string{"--case", p}, args...)...)
+		ctx, cancel := context.WithTimeout(context.Background(), corruptTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, append([]string{"--case", p}, args...)...)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		for _, kv := range os.Environ() {
@@ -189,6 +204,8 @@ func runCorruptCommands(t *testing.T, bin, p string) corruptRuns {
 		r := corruptRun{name: strings.Join(args, " "), stdout: out.String(), stderr: errb.String()}
 		var ee *exec.ExitError
 		switch {
+		case ctx.Err() != nil:
+			r.timedOut = true
 		case err == nil:
 		case errors.As(err, &ee):
 			r.code = ee.ExitCode()
@@ -206,6 +223,9 @@ func runCorruptCommands(t *testing.T, bin, p string) corruptRuns {
 		{"ls", "--json"},
 		{"custody", "--json"},
 		{"report", "--format", "json", "-o", "-"},
+		{"findings", "--json"},
+		{"summary", "--json"},
+		{"export", "--format", "jsonl", "-o", "-"},
 	} {
 		r := run(args...)
 		if args[0] == "report" && r.code == 0 {
@@ -238,6 +258,9 @@ func withoutGenerated(s string) string {
 func judgeCorrupt(base, got corruptRuns) (verdict, problem string) {
 	all := append([]corruptRun{got.verify}, got.reads...)
 	for _, r := range all {
+		if r.timedOut {
+			return "hang", fmt.Sprintf("%s still running after %v", r.name, corruptTimeout)
+		}
 		if r.signal != "" {
 			return "signal", fmt.Sprintf("%s died of %s\n%s", r.name, r.signal, tail(r.stderr))
 		}
