@@ -375,7 +375,7 @@ func dropItemDedup(db *bolt.Bucket, item uint64) error {
 	var keys [][]byte
 	c := db.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(v) == 48 && binary.BigEndian.Uint64(v) == item {
+		if owner, _, _, ok := parseDedupValue(v); ok && owner == item {
 			keys = append(keys, bytes.Clone(k))
 		}
 	}
