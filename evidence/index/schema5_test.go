@@ -52,6 +52,31 @@ func openFixture(t *testing.T, path string) *store.Store {
 	return st
 }
 
+// addItem stores data as a new item, pending indexing, under a custody
+// entry of its own, and returns it.
+func addItem(t *testing.T, st *store.Store, it evidence.Item, data []byte) evidence.Item {
+	t.Helper()
+	ce, err := st.AppendCustody(evidence.CustodyEntry{Action: "acquire", Result: evidence.ResultOK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := st.NewWriter(0)
+	bw, err := w.NewBlob()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw.Write(data)
+	bw.Close()
+	it.Size, it.SHA256, it.Blob, it.ParseState, it.Custody = int64(len(data)), evidence.Sum256(data), bw.ID(), evidence.ParsePending, ce.Seq
+	if it.ID, err = w.PutItem(it, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
 // termDump renders the events found under each of terms, with their
 // terms, and whether each was stored with its terms.
 func termDump(t *testing.T, st *store.Store, terms ...string) (string, map[bool]int) {
@@ -96,25 +121,7 @@ func TestSchema5Case(t *testing.T) {
 	}
 
 	// One more flow log, indexed now: its events are stored without terms.
-	ce, err := st.AppendCustody(evidence.CustodyEntry{Action: "acquire", Result: evidence.ResultOK})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := st.NewWriter(0)
-	bw, err := w.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw.Write([]byte(flowLog))
-	bw.Close()
-	it := evidence.Item{Source: "mem:new", Path: "new.log", Size: int64(len(flowLog)), SHA256: evidence.Sum256([]byte(flowLog)),
-		Kind: evidence.KindVPCFlow, Blob: bw.ID(), ParseState: evidence.ParsePending, Custody: ce.Seq}
-	if _, err := w.PutItem(it, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	addItem(t, st, evidence.Item{Source: "mem:new", Path: "new.log", Kind: evidence.KindVPCFlow}, []byte(flowLog))
 	if _, err := Run(ctx, st, st.NewWriter(0), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -209,25 +216,7 @@ func TestSchema5DedupKeys(t *testing.T) {
 		t.Fatalf("fixture: %d keys, owners %v", keys, owned)
 	}
 
-	ce, err := st.AppendCustody(evidence.CustodyEntry{Action: "acquire", Result: evidence.ResultOK})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := st.NewWriter(0)
-	bw, err := w.NewBlob()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw.Write(raw.Bytes())
-	bw.Close()
-	cp := evidence.Item{Source: "mem:copy", Path: "copy.json.gz", Size: int64(raw.Len()), SHA256: evidence.Sum256(raw.Bytes()),
-		Kind: evidence.KindCloudTrail, Compression: ct.Compression, Blob: bw.ID(), ParseState: evidence.ParsePending, Custody: ce.Seq}
-	if cp.ID, err = w.PutItem(cp, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	cp := addItem(t, st, evidence.Item{Source: "mem:copy", Path: "copy.json.gz", Kind: evidence.KindCloudTrail, Compression: ct.Compression}, raw.Bytes())
 	rep, err := Run(ctx, st, st.NewWriter(0), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +230,7 @@ func TestSchema5DedupKeys(t *testing.T) {
 
 	// The original's events deleted, its older keys go with them; the
 	// copy indexed again owns keys of the new form.
-	w = st.NewWriter(0)
+	w := st.NewWriter(0)
 	if err := w.DeleteItemEvents(ct.ID); err != nil {
 		t.Fatal(err)
 	}
