@@ -39,18 +39,26 @@ const (
 // keys of the form written before schema 6.
 var kLongDedup = []byte("dedup_long_keys")
 
-// dedupKeyOf returns the key of the entry for dedup key key at time key t
-// as this version writes it, and the older form of it (nil when the two
-// are the same).
-func dedupKeyOf(t uint64, key string) (k, older []byte) {
-	k = binary.BigEndian.AppendUint64(make([]byte, 0, 8+1+16), t)
+// dedupKey returns the key of the entry for dedup key key at time key t
+// as this version writes it.
+func dedupKey(t uint64, key string) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+max(1+16, len(key))), t)
 	id, ok := compactEventID(key)
 	if !ok {
-		return append(k, key...), nil
+		return append(k, key...)
 	}
-	older = append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(key)), t), key...)
 	k = append(k, dedupUUID)
-	return append(k, id[:]...), older
+	return append(k, id[:]...)
+}
+
+// olderDedupKey returns the key versions before schema 6 wrote for the
+// entry this version keys k (dedup key key at time key t), or nil when
+// the two are the same.
+func olderDedupKey(k []byte, t uint64, key string) []byte {
+	if len(k) != 8+1+16 || k[8] != dedupUUID {
+		return nil
+	}
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(key)), t), key...)
 }
 
 // compactEventID returns the 16 bytes of the UUID in a CloudTrail dedup
@@ -114,16 +122,18 @@ func sameContent(kept []byte, hash evidence.SHA256) bool {
 	return len(kept) > 0 && bytes.Equal(kept, hash[:len(kept)])
 }
 
-// getDedup looks up the entry for dedup key key at time key t: its key
-// and value, nil when there is none. Keys of the older form are tried
-// only in a case marked as holding some.
-func (s *Store) getDedup(d *bolt.Bucket, t uint64, key string) (k, v []byte) {
-	k, older := dedupKeyOf(t, key)
-	if v = d.Get(k); v != nil || older == nil || !s.longDedup.Load() {
+// getDedup looks up the entry for dedup key key at time key t, keyed k
+// by this version (dedupKey): the key it is found under and its value,
+// or k and nil. The key of the older form is tried only in a case marked
+// as holding such keys, and made only then.
+func (s *Store) getDedup(d *bolt.Bucket, k []byte, t uint64, key string) (found, v []byte) {
+	if v = d.Get(k); v != nil || !s.longDedup.Load() {
 		return k, v
 	}
-	if v = d.Get(older); v != nil {
-		return older, v
+	if older := olderDedupKey(k, t, key); older != nil {
+		if v = d.Get(older); v != nil {
+			return older, v
+		}
 	}
 	return k, nil
 }

@@ -22,7 +22,8 @@ func TestDedupKeyForms(t *testing.T) {
 		{"cloudtrail:e-1", false},
 		{"guardduty:5bc8fbbc-bde5-c099-4164-d8399f767c45", false},
 	} {
-		k, older := dedupKeyOf(tk, c.key)
+		k := dedupKey(tk, c.key)
+		older := olderDedupKey(k, tk, c.key)
 		if binary.BigEndian.Uint64(k) != tk {
 			t.Fatalf("%q: key %x does not start with the time", c.key, k)
 		}
@@ -35,8 +36,8 @@ func TestDedupKeyForms(t *testing.T) {
 		}
 	}
 	// Two UUIDs differing in one digit have different keys.
-	a, _ := dedupKeyOf(tk, "cloudtrail:5bc8fbbc-bde5-c099-4164-d8399f767c45")
-	b, _ := dedupKeyOf(tk, "cloudtrail:5bc8fbbc-bde5-c099-4164-d8399f767c46")
+	a := dedupKey(tk, "cloudtrail:5bc8fbbc-bde5-c099-4164-d8399f767c45")
+	b := dedupKey(tk, "cloudtrail:5bc8fbbc-bde5-c099-4164-d8399f767c46")
 	if bytes.Equal(a, b) {
 		t.Fatal("different eventIDs share a key")
 	}

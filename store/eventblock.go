@@ -272,10 +272,10 @@ const dedupFill = 0.9
 func (w *Writer) dedup(tx *bolt.Tx, d *bolt.Bucket, b *EventBlock, i int) (bool, error) {
 	e := &b.evs[i]
 	st := w.stats[b.item]
-	dk, _ := dedupKeyOf(e.t, e.dedupKey)
+	dk := dedupKey(e.t, e.dedupKey)
 	var v []byte
 	if w.filter == nil || w.filter.Has(dk) {
-		_, v = w.s.getDedup(d, e.t, e.dedupKey)
+		_, v = w.s.getDedup(d, dk, e.t, e.dedupKey)
 	}
 	item, rec, kept, ok := parseDedupValue(v)
 	if !ok {

@@ -294,7 +294,8 @@ func (s *Store) deleteItemEvents(tx *bolt.Tx, item uint64) error {
 					terms[t] = true
 				}
 				if h.dedupKey != "" {
-					dk, dv := s.getDedup(db, binary.BigEndian.Uint64(timeKey(h.time)), h.dedupKey)
+					t := binary.BigEndian.Uint64(timeKey(h.time))
+					dk, dv := s.getDedup(db, dedupKey(t, h.dedupKey), t, h.dedupKey)
 					if owner, rec, _, ok := parseDedupValue(dv); ok && owner == item && rec == e.Rec {
 						if err := db.Delete(dk); err != nil {
 							return err

@@ -252,7 +252,8 @@ func (s *Store) ReleaseMappedWhile() (stop func()) { return s.releaseWhile() }
 // an event with that key not stored itself was dropped as its duplicate.
 func (s *Store) DedupOwner(t time.Time, key string) (item, record uint64, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		_, v := s.getDedup(tx.Bucket(bEvDedup), binary.BigEndian.Uint64(timeKey(t)), key)
+		tk := binary.BigEndian.Uint64(timeKey(t))
+		_, v := s.getDedup(tx.Bucket(bEvDedup), dedupKey(tk, key), tk, key)
 		item, record, _, ok = parseDedupValue(v)
 		return nil
 	})
