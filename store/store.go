@@ -34,11 +34,12 @@ import (
 // openPost. Batches of older versions (fixed, delta, sealed) are read as
 // they are; a case of an older version acquired into gets its new
 // batches in the new form. Version 6 also stores events without their
-// index terms (codec TermlessBlockMagic): the terms are computed again from the event when
-// they are needed (SetEventTerms, StoredEvent.IndexTerms), and the
-// derived-data check compares them with the postings. Blocks of older
-// versions keep their terms and are read as they are: a case acquired
-// into after the upgrade holds both.
+// index terms (codec TermlessBlockMagic): the terms are computed again
+// from the event when they are needed (SetEventTerms,
+// StoredEvent.IndexTerms), and the derived-data check compares them with
+// the postings. Blocks of older versions keep their terms and are read
+// as they are: a case acquired into after the upgrade holds both. And it
+// writes duplicate keys in a shorter form (dedupkey.go).
 const SchemaVersion = 6
 
 // Errors a caller may branch on.
