@@ -57,6 +57,9 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add(encodeEvent(nil, &e, codecV2))
 	line := Event{Source: "vpcflow", fieldNames: []string{"version", "srcaddr"}, fieldValues: []string{"2", "10.0.0.1"}, Raw: json.RawMessage(`"2 10.0.0.1"`)}
 	f.Add(EncodeEvent(nil, &line))
+	for _, e := range flowEvents(f, "AWSLogs/1/vpcflowlogs/eu-west-1/f.log", flowLines) {
+		f.Add(EncodeEvent(nil, &e)) // version 4
+	}
 	f.Add([]byte{codecV1, 0xff, 0xff})
 	f.Add([]byte{codecV2, hasTime | hasEnd, 0x00})
 	f.Add([]byte(`{"source":"vpcflow"}`))

@@ -37,6 +37,13 @@ func (o DecodeOptions) noRaw(source []byte) bool {
 // but for the parts o leaves out. Stored forms other than version 3 are
 // read by DecodeEvent.
 func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
+	if len(b) > 0 && b[0] == codecV4 {
+		err := decodeFlowLine(e, b, !o.FieldList, true, o.NormalisedOnly)
+		if err == nil && o.noRaw([]byte(e.Source)) {
+			e.Raw = nil
+		}
+		return err
+	}
 	if o.NormalisedOnly && len(b) >= 2 && b[0] == codecV3 {
 		return decodeNormalised(e, b)
 	}

@@ -342,8 +342,11 @@ func (p *parser) setTime(dst *time.Time, t time.Time, rec int64, unit, what stri
 		*dst = t
 		return
 	}
-	p.warnf(rec, unit, "%s %s is outside the years 1678 to 2261 a case can hold: event kept without it", what, t.Format(time.RFC3339Nano))
+	p.warnf(rec, unit, timeRangeWarning, what, t.Format(time.RFC3339Nano))
 }
+
+// timeRangeWarning says a time (what, as RFC 3339) was left out.
+const timeRangeWarning = "%s %s is outside the years 1678 to 2261 a case can hold: event kept without it"
 
 // parseISOTime reads YYYY-MM-DDTHH:MM:SS[.fraction][Z|±hh:mm]; without a
 // zone the time is UTC. The result is always in UTC.

@@ -244,16 +244,8 @@ func hasComment(tokens []string) bool {
 
 // flowEvent builds the event of one flow record from its values.
 func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
-	get := func(i int) string {
-		if i < 0 {
-			return ""
-		}
-		return dash(vals[i])
-	}
 	e := p.event()
 	e.Source, e.Kind, e.Record = SourceVPCFlow, evidence.KindVPCFlow, rec
-	e.Account, e.Region = get(l.account), get(l.region)
-	e.SrcIP, e.DstIP, e.Action = get(l.src), get(l.dst), get(l.action)
 	if l.unique {
 		e.fieldNames, e.fieldValues = l.names, p.values(vals)
 	}
@@ -263,6 +255,31 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 			e.Fields[l.names[i]] = v
 		}
 	}
+	flowNormal(e, l, vals, p, rec)
+	return e
+}
+
+// flowNormal sets the normalised fields of a flow record's event from
+// its values, vals, named by l: account, region, addresses, action and
+// outcome, ports, protocol, counts and times. What does not read is told
+// to p (when not nil) as a warning about record rec and left unset.
+//
+// A stored event of version 4 is read back through this function (see
+// codec_flow.go): what it makes of a line is part of the stored form.
+func flowNormal(e *Event, l *flowLayout, vals []string, p *parser, rec int64) {
+	get := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return dash(vals[i])
+	}
+	warnf := func(format string, args ...any) {
+		if p != nil {
+			p.warnf(rec, "line", format, args...)
+		}
+	}
+	e.Account, e.Region = get(l.account), get(l.region)
+	e.SrcIP, e.DstIP, e.Action = get(l.src), get(l.dst), get(l.action)
 	status := get(l.status)
 	switch {
 	case status == "NODATA" || status == "SKIPDATA":
@@ -275,7 +292,7 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 	gap := status == "NODATA" || status == "SKIPDATA"
 	for _, a := range [2]string{e.SrcIP, e.DstIP} {
 		if a != "" && !isIP(a) && !gap {
-			p.warnf(rec, "line", "address %s is not an IP address: kept as text", quoteShort(a))
+			warnf("address %s is not an IP address: kept as text", quoteShort(a))
 		}
 	}
 	for _, i := range [2]int{l.psrc, l.pdst} {
@@ -287,14 +304,14 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 		if n, ok := parsePort(v); ok {
 			e.SrcPort = n
 		} else {
-			p.warnf(rec, "line", "srcport %s is not a port", quoteShort(v))
+			warnf("srcport %s is not a port", quoteShort(v))
 		}
 	}
 	if v := get(l.dport); v != "" {
 		if n, ok := parsePort(v); ok {
 			e.DstPort = n
 		} else {
-			p.warnf(rec, "line", "dstport %s is not a port", quoteShort(v))
+			warnf("dstport %s is not a port", quoteShort(v))
 		}
 	}
 	if v := get(l.proto); v != "" {
@@ -307,20 +324,23 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 		e.Bytes, _ = atoi(v)
 	}
 	if v := get(l.start); v != "" {
-		if t, ok := unixTime(v); ok {
-			p.setTime(&e.Time, t, rec, "line", "start")
+		if t, ok := unixTime(v); !ok {
+			warnf("start %s is not a Unix time: event kept without a time", quoteShort(v))
+		} else if eventTime(t) {
+			e.Time = t
 		} else {
-			p.warnf(rec, "line", "start %s is not a Unix time: event kept without a time", quoteShort(v))
+			warnf(timeRangeWarning, "start", t.Format(time.RFC3339Nano))
 		}
 	}
 	if v := get(l.end); v != "" {
-		if t, ok := unixTime(v); ok {
-			p.setTime(&e.End, t, rec, "line", "end")
+		if t, ok := unixTime(v); !ok {
+			warnf("end %s is not a Unix time", quoteShort(v))
+		} else if eventTime(t) {
+			e.End = t
 		} else {
-			p.warnf(rec, "line", "end %s is not a Unix time", quoteShort(v))
+			warnf(timeRangeWarning, "end", t.Format(time.RFC3339Nano))
 		}
 	}
-	return e
 }
 
 // maxUnixTime is the last second of year 9999: later times cannot be
