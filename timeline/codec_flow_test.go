@@ -156,7 +156,10 @@ func TestFlowLinePinned(t *testing.T) {
 	js, _ := json.Marshal(got)
 	const want = `{"time":"2014-12-14T04:06:50Z","source":"vpcflow","kind":"vpcflow","evidence":7,"record":2,"account":"123456789010","region":"eu-west-1","src_ip":"172.31.16.139","src_port":20641,"dst_ip":"172.31.16.21","dst_port":22,"action":"ACCEPT","outcome":"ACCEPT","protocol":"tcp","bytes":4249,"packets":20,"end":"2014-12-14T04:07:50Z"}`
 	if string(js) != want {
-		t.Fatalf("reads as\n%s\nwant\n%s", js, want)
+		// flowNormal, or a helper it calls, reads lines differently now:
+		// cases already stored would change what they say. Keep the old
+		// reading for form 1 and give the new one a form of its own.
+		t.Fatalf("a stored flow line reads as\n%s\nwant\n%s", js, want)
 	}
 }
 

@@ -161,13 +161,28 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		if err != nil || ev == nil {
 			b.Fatalf("%s: %v", l.name, err)
 		}
-		for _, v := range []byte{codecV2, codecV3} {
-			data := encodeEvent(nil, ev, v)
-			b.Run(fmt.Sprintf("%s/v%d", l.name, v), func(b *testing.B) {
+		forms := [][]byte{encodeEvent(nil, ev, codecV2), encodeEvent(nil, ev, codecV3)}
+		if data := EncodeEvent(nil, ev); data[0] == codecV4 {
+			forms = append(forms, data)
+		}
+		for _, data := range forms {
+			b.Run(fmt.Sprintf("%s/v%d", l.name, data[0]), func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(data)))
 				for b.Loop() {
 					if _, err := DecodeEvent(data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			// As findings and export read: into a reused event, fields
+			// as a list.
+			b.Run(fmt.Sprintf("%s/v%d/into", l.name, data[0]), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				var e Event
+				for b.Loop() {
+					if err := DecodeEventInto(&e, data, DecodeOptions{FieldList: true}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -291,7 +291,7 @@ func flowNormal(e *Event, l *flowLayout, vals []string, p *parser, rec int64) {
 	}
 	gap := status == "NODATA" || status == "SKIPDATA"
 	for _, a := range [2]string{e.SrcIP, e.DstIP} {
-		if a != "" && !isIP(a) && !gap {
+		if p != nil && a != "" && !gap && !isIP(a) {
 			warnf("address %s is not an IP address: kept as text", quoteShort(a))
 		}
 	}
