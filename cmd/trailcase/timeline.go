@@ -164,6 +164,10 @@ func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q 
 	if width > 0 {
 		w = timeline.NewTableWriter(s.stdout, width)
 	}
+	// Compiling the rule pack takes a few milliseconds of a small query:
+	// it is done beside reading the index.
+	anns := make(chan *findings.Annotator, 1)
+	go func() { anns <- findings.NewAnnotator(nil) }()
 	corr, err := timeline.Prepare(ctx, src, q)
 	if err != nil {
 		if errors.Is(err, timeline.ErrBadQuery) {
@@ -174,7 +178,7 @@ func writeTimeline(ctx context.Context, s *streams, src timeline.EventSource, q 
 	if err := w.Begin(corr); err != nil {
 		return nil, err
 	}
-	ann := findings.NewAnnotator(nil)
+	ann := <-anns
 	if correlations {
 		if _, err := ann.Correlate(ctx, src, q.From, q.To); err != nil {
 			return nil, err
