@@ -180,7 +180,11 @@ func (s *Store) CheckStructure(ctx context.Context) ([]string, error) {
 			return err
 		}
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return w.bucket(string(name), b)
+			nest := 0
+			if bytes.Equal(name, bTrash) {
+				nest = 2
+			}
+			return w.bucket(string(name), b, nest)
 		})
 	})
 	var d *DamageError
@@ -292,8 +296,13 @@ func (w *structureWalk) elements(id int, branch bool, count, overflow int) int {
 }
 
 // bucket reads every key of b and its nested buckets in order, touching
-// each key, and releases mapped pages as it goes.
-func (w *structureWalk) bucket(name string, b *bolt.Bucket) error {
+// each key, and releases mapped pages as it goes. nest is how many levels
+// of buckets b may hold below it: a case keeps nested buckets only in
+// bTrash (set aside by a rebuild: bTrash / set / bucket). An element
+// marked as a bucket anywhere else is damage, reported and not opened: a
+// value read as a bucket that starts with eight zero bytes is an inline
+// bucket to bbolt, whose page its cursor would follow unchecked.
+func (w *structureWalk) bucket(name string, b *bolt.Bucket, nest int) error {
 	var prev []byte
 	c := b.Cursor()
 	w.where = name
@@ -302,9 +311,11 @@ func (w *structureWalk) bucket(name string, b *bolt.Bucket) error {
 			w.findings = append(w.findings, fmt.Sprintf("bucket %q: keys out of order at %x", name, k))
 		}
 		prev = k
-		if v == nil {
+		if v == nil && nest == 0 {
+			w.findings = append(w.findings, fmt.Sprintf("bucket %q: key %x is marked as a bucket, which this bucket never holds (a damaged element)", name, k))
+		} else if v == nil {
 			if nb := b.Bucket(k); nb != nil {
-				if err := w.bucket(fmt.Sprintf("%s/%x", name, k), nb); err != nil {
+				if err := w.bucket(fmt.Sprintf("%s/%x", name, k), nb, nest-1); err != nil {
 					return err
 				}
 				w.where = name
