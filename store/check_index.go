@@ -51,6 +51,10 @@ type eventSet struct {
 	// an event.
 	computed, computedPosted factTally
 	unknown                  int // events whose terms could not be computed: no decoder
+	// dedupOwn[i] says that the duplicate-key entry of event i's key
+	// names event i; dedupOwned counts them.
+	dedupOwn   []bool
+	dedupOwned int
 }
 
 // find returns the index in evs of event (item, rec), or -1. An item's
@@ -91,6 +95,7 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 	es := &eventSet{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
+		d := tx.Bucket(bEvDedup)
 		var buf []byte
 		var entries []codec.Entry
 		var termBuf []string
@@ -133,6 +138,11 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 				}
 				es.evs = append(es.evs, ev)
 				es.terms = append(es.terms, how)
+				own := h.DedupKey != "" && s.checkDedupEntry(res, d, k, item, e.Rec, ev.t, h.DedupKey, h.Rest)
+				es.dedupOwn = append(es.dedupOwn, own)
+				if own {
+					es.dedupOwned++
+				}
 				for _, t := range terms {
 					switch {
 					case isFact(t):
@@ -148,6 +158,67 @@ func (s *Store) checkEvents(res *CheckResult, un *unsealed) (*eventSet, error) {
 	es.reached = make([]bool, len(es.evs))
 	es.indexSpans()
 	return es, err
+}
+
+// checkDedupEntry looks up the duplicate-key entry of a stored event (of
+// block k) with dedup key key at time key t, and reports whether it names
+// the event. An entry that names it must hold the hash of its raw text:
+// acquisition leaves out a later record with this key and that hash as a
+// copy of this one. An entry that names another event is that of an
+// event stored earlier with the same key and other content; an event
+// without an entry (its first holder re-indexed away) is stored again if
+// acquired again, which loses nothing: neither is a problem.
+func (s *Store) checkDedupEntry(res *CheckResult, d *bolt.Bucket, k []byte, item, rec, t uint64, key string, data []byte) bool {
+	_, v := s.getDedup(d, dedupKey(t, key), t, key)
+	if v == nil {
+		return false
+	}
+	hItem, hRec, kept, ok := parseDedupValue(v)
+	if !ok {
+		res.add(ProblemIndex, item, "", fmt.Sprintf("%s: record %d: the duplicate-key entry of %s is malformed", blockName(k), rec, key))
+		return false
+	}
+	if hItem != item || hRec != rec {
+		return false
+	}
+	if f := eventRaw.Load(); f != nil {
+		raw, err := (*f)(data)
+		if err == nil && !sameContent(kept, evidence.Sum256(raw)) {
+			res.add(ProblemIndexRefs, item, "", fmt.Sprintf("%s: record %d: the duplicate-key entry of %s holds the hash of another record: a later copy of that record would be left out as a duplicate of this one", blockName(k), rec, key))
+		}
+	}
+	return true
+}
+
+// checkDedup checks that every duplicate-key entry names a stored event
+// holding its key (checkDedupEntry found those that do): an entry naming
+// none would make acquisition leave out a record no event holds.
+func (s *Store) checkDedup(res *CheckResult, es *eventSet) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		d := tx.Bucket(bEvDedup)
+		if n := d.Stats().KeyN; n == es.dedupOwned {
+			return nil
+		}
+		// An entry is good when the event it names found it under its own
+		// key: at that event's time, and the only entry naming it.
+		bad, first := 0, ""
+		named := map[int]bool{}
+		c := d.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			item, rec, _, ok := parseDedupValue(v)
+			if i := es.find(item, rec); ok && len(k) > 8 && i >= 0 && es.dedupOwn[i] && !named[i] && es.evs[i].t == binary.BigEndian.Uint64(k) {
+				named[i] = true
+				continue
+			}
+			if bad++; first == "" {
+				first = dedupName(k, v)
+			}
+		}
+		if bad > 0 {
+			res.add(ProblemIndexRefs, 0, "", fmt.Sprintf("duplicate-key entries naming no stored event that holds their key: %d (the first: %s); acquisition would leave out records under them", bad, first))
+		}
+		return nil
+	})
 }
 
 // checkIndex reads every batch's posting lists and chunks against the
@@ -314,6 +385,9 @@ func (s *Store) checkDerived(res *CheckResult) error {
 		return err
 	}
 	if err := s.checkIndex(res, &un, es); err != nil {
+		return err
+	}
+	if err := s.checkDedup(res, es); err != nil {
 		return err
 	}
 	if err := s.checkEventCounts(res, es); err != nil {

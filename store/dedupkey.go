@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/trailcase/trailcase/evidence"
 	bolt "go.etcd.io/bbolt"
@@ -115,6 +116,23 @@ func parseDedupValue(v []byte) (item, rec uint64, hash []byte, ok bool) {
 		return 0, 0, nil, false
 	}
 	return item, rec, v[n+m:], true
+}
+
+// dedupName names a duplicate-key entry in a finding: its key and the
+// event it names.
+func dedupName(k, v []byte) string {
+	key := fmt.Sprintf("%q", k)
+	if len(k) > 8 {
+		key = fmt.Sprintf("%q", k[8:])
+		if len(k) == 8+1+16 && k[8] == dedupUUID {
+			u := hex.EncodeToString(k[9:])
+			key = dedupPrefix + u[:8] + "-" + u[8:12] + "-" + u[12:16] + "-" + u[16:20] + "-" + u[20:]
+		}
+	}
+	if item, rec, _, ok := parseDedupValue(v); ok {
+		return fmt.Sprintf("%s, naming item %d record %d", key, item, rec)
+	}
+	return key + ", malformed"
 }
 
 // sameContent reports whether the hash an entry keeps is that of hash.

@@ -82,6 +82,25 @@ func eventTermsOf(data []byte, dst []string) ([]string, error) {
 	return (*f)(data, dst)
 }
 
+// EventRawFunc returns the raw text of an event from its stored data: the
+// record as found, whose SHA-256 is the content hash of its duplicate key.
+type EventRawFunc func(data []byte) ([]byte, error)
+
+// eventRaw is the function SetEventRaw set, or nil.
+var eventRaw atomic.Pointer[EventRawFunc]
+
+// SetEventRaw sets the function that returns an event's raw text from its
+// stored data, for verify to check each duplicate key's content hash
+// against the record it names; the indexer sets it, as SetEventTerms.
+// Without it the hashes are not checked. nil unsets it.
+func SetEventRaw(f EventRawFunc) {
+	if f == nil {
+		eventRaw.Store(nil)
+		return
+	}
+	eventRaw.Store(&f)
+}
+
 // Key returns the event's provenance key (item id, record number).
 func (e StoredEvent) Key() [2]uint64 { return [2]uint64{e.Item, e.Record} }
 

@@ -472,6 +472,21 @@ func DecodeEvent(b []byte) (Event, error) {
 	return e, nil
 }
 
+// StoredRaw returns the raw text of a stored event (the record as found,
+// Event.Raw) without decoding the rest, where its form allows.
+func StoredRaw(b []byte) ([]byte, error) {
+	if len(b) > 1 && (b[0] == codecV3 || b[0] == codecV4) {
+		d := decoder{b: b[2:]}
+		head := d.uvarint()
+		if d.err != nil || head > uint64(len(d.b)) {
+			return nil, errShort
+		}
+		return d.b[head:], nil
+	}
+	e, err := DecodeEvent(b)
+	return e.Raw, err
+}
+
 // EventSourceOf returns the source of a stored event without decoding
 // all of it, or "" when it cannot be read.
 func EventSourceOf(b []byte) string {

@@ -12,7 +12,10 @@ import (
 // storedTerms for them, which computes them from the stored event as
 // indexing computed them from the parsed one. Loading the indexer is
 // what lets the store write and read such events.
-func init() { store.SetEventTerms(storedTerms) }
+func init() {
+	store.SetEventTerms(storedTerms)
+	store.SetEventRaw(timeline.StoredRaw)
+}
 
 // addTerms adds the index terms of ev to ts: its timeline terms, then
 // its summary facts. Indexing files the event under them.
