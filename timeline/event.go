@@ -100,6 +100,17 @@ func RawText(raw json.RawMessage) string {
 // (ParseOptions.NoFieldMap), from the ordered list.
 func (e *Event) Field(name string) (string, bool) { return e.field(name) }
 
+// FieldList returns the event's fields as the ordered list a parser or
+// DecodeEventInto (DecodeOptions.FieldList) kept instead of Fields, or
+// nil: names are unique. The slices are the event's own: a decode into
+// the same event reuses them.
+func (e *Event) FieldList() (names, values []string) {
+	if e.Fields != nil || len(e.fieldNames) != len(e.fieldValues) {
+		return nil, nil
+	}
+	return e.fieldNames, e.fieldValues
+}
+
 // field is Field.
 func (e *Event) field(name string) (string, bool) {
 	if v, ok := e.Fields[name]; ok {

@@ -109,7 +109,15 @@ type Row struct {
 	// Resources was added after the first release: it is the last
 	// column, so CSV readers that go by position keep working.
 	Resources []string `json:"resources"`
+
+	// fieldNames and fieldValues hold the fields, in place of Fields,
+	// of an event decoded with its fields as a list (decodeRow): they are
+	// written as Fields would be.
+	fieldNames, fieldValues []string
 }
+
+// hasFields reports whether the row has fields, in Fields or as a list.
+func (r *Row) hasFields() bool { return len(r.Fields) > 0 || len(r.fieldNames) > 0 }
 
 // provenance is what the export adds from the evidence item.
 type provenance struct {
@@ -223,13 +231,16 @@ func scanChunks[R any](ctx context.Context, st *store.Store, opts Options, stats
 // decodeRow fills r from a stored event. An event that cannot be decoded,
 // or whose raw record is not JSON (a damaged case), is kept with its
 // provenance, time and stored bytes only, and decodeRow returns false.
-func decodeRow(r *Row, se store.StoredEvent, p provenance) bool {
-	ev, err := timeline.DecodeEvent(se.Data)
+//
+// ev is the caller's to reuse: the row holds its field list until the
+// next decode into it.
+func decodeRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) bool {
+	err := timeline.DecodeEventInto(ev, se.Data, timeline.DecodeOptions{FieldList: true})
 	ok := err == nil && (len(ev.Raw) == 0 || validRaw(ev.Raw))
 	if !ok {
-		ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
+		*ev = timeline.Event{Time: se.Time, Source: "unknown", Raw: jsonString(se.Data)}
 	}
-	fillRow(r, &ev, se, p)
+	fillRow(r, ev, se, p)
 	return ok
 }
 
@@ -249,6 +260,7 @@ func fillRow(r *Row, ev *timeline.Event, se store.StoredEvent, p provenance) {
 		IssuedAccessKey: ev.IssuedAccessKey, IssuedSession: ev.IssuedSession,
 		Annotations: ev.Annotations, Fields: ev.Fields, Raw: ev.Raw, Resources: ev.Resources,
 	}
+	r.fieldNames, r.fieldValues = ev.FieldList()
 	if r.Kind == "" {
 		r.Kind = p.kind
 	}

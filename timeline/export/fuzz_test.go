@@ -35,16 +35,25 @@ func FuzzExportRow(f *testing.F) {
 	f.Add([]byte("-1+2"), int64(1<<62))
 	f.Fuzz(func(t *testing.T, data []byte, nanos int64) {
 		var r Row
+		var ev timeline.Event
 		se := store.StoredEvent{Item: 3, Record: 9, Time: time.Unix(0, nanos).UTC(), Data: data}
-		decoded := decodeRow(&r, se, provenance{sha256: strings.Repeat("ab", 32), source: "s3://b/k", path: "k", kind: "cloudtrail"})
+		decoded := decodeRow(&r, &ev, se, provenance{sha256: strings.Repeat("ab", 32), source: "s3://b/k", path: "k", kind: "cloudtrail"})
 		if r.Time.IsZero() && !decoded {
 			t.Fatal("undecodable event without the stored time")
 		}
 
+		// encoding/json writes the fields from a map: the row's list as one.
+		plain := r
+		if r.fieldNames != nil {
+			plain.Fields = map[string]string{}
+			for i, k := range r.fieldNames {
+				plain.Fields[k] = r.fieldValues[i]
+			}
+		}
 		var jb bytes.Buffer
 		enc := json.NewEncoder(&jb)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(&r); err != nil {
+		if err := enc.Encode(&plain); err != nil {
 			t.Fatalf("jsonl: %v", err)
 		}
 		if bytes.Count(jb.Bytes(), []byte("\n")) != 1 || !json.Valid(jb.Bytes()) {
@@ -108,7 +117,7 @@ func TestDecodeRowDamagedRaw(t *testing.T) {
 	data := timeline.EncodeEvent(nil, &e)
 	var r Row
 	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-	if decodeRow(&r, store.StoredEvent{Item: 1, Record: 2, Time: at, Data: data}, provenance{path: "k"}) {
+	if decodeRow(&r, &timeline.Event{}, store.StoredEvent{Item: 1, Record: 2, Time: at, Data: data}, provenance{path: "k"}) {
 		t.Fatal("damaged event reported as decoded")
 	}
 	if r.Source != "unknown" || r.Principal != "" || !r.Time.Equal(at) || r.EvidencePath != "k" || r.Record != 2 {

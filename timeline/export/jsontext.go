@@ -20,6 +20,11 @@ import (
 type fieldOrders struct {
 	orders [][]string
 	next   int // the order to replace when a new one is kept
+	// listNames and listPerm: the last list of field names written from
+	// a list (appendRowFields) and the places of its names in sorted
+	// order.
+	listNames []string
+	listPerm  []int
 }
 
 const keptFieldOrders = 8
@@ -55,6 +60,41 @@ func (fo *fieldOrders) appendFieldsJSON(dst []byte, m map[string]string, html bo
 	}
 	out, _ := appendInOrder(dst, m, keys, html)
 	return out
+}
+
+// appendRowFields appends the JSON object of r's fields, as
+// appendFieldsJSON writes Fields: from the list in sorted order when r
+// holds them as a list.
+func (fo *fieldOrders) appendRowFields(dst []byte, r *Row, html bool) []byte {
+	if r.Fields != nil || len(r.fieldNames) == 0 {
+		return fo.appendFieldsJSON(dst, r.Fields, html)
+	}
+	perm := fo.sortedOrder(r.fieldNames)
+	dst = append(dst, '{')
+	for i, j := range perm {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, r.fieldNames[j], html)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, r.fieldValues[j], html)
+	}
+	return append(dst, '}')
+}
+
+// sortedOrder returns the places of names in sorted order, remembered for
+// the last list of names seen (a file's rows all have the same).
+func (fo *fieldOrders) sortedOrder(names []string) []int {
+	if slices.Equal(fo.listNames, names) {
+		return fo.listPerm
+	}
+	fo.listNames = slices.Clone(names)
+	fo.listPerm = fo.listPerm[:0]
+	for i := range names {
+		fo.listPerm = append(fo.listPerm, i)
+	}
+	slices.SortFunc(fo.listPerm, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	return fo.listPerm
 }
 
 // appendInOrder appends the JSON object of m with its keys in the order

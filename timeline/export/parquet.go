@@ -20,6 +20,7 @@ import (
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store"
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // ParquetRow is one row of a Parquet file. The partition columns source,
@@ -177,12 +178,13 @@ type parquetChunk struct {
 // rows, with the scratch space of one goroutine.
 func newParquetConverter(items map[uint64]provenance) converter[parquetChunk] {
 	var row Row
+	var ev timeline.Event
 	var sc parquetScratch
 	return func(evs []store.StoredEvent) (parquetChunk, int64, error) {
 		c := parquetChunk{rows: make([]ParquetRow, len(evs)), keys: make([]string, len(evs))}
 		var bad int64
 		for i := range evs {
-			if !decodeRow(&row, evs[i], items[evs[i].Item]) {
+			if !decodeRow(&row, &ev, evs[i], items[evs[i].Item]) {
 				bad++
 			}
 			sc.fill(&c.rows[i], &row)
@@ -389,8 +391,8 @@ func (sc *parquetScratch) fill(p *ParquetRow, r *Row) {
 		v := r.Packets
 		p.Packets = &v
 	}
-	if len(r.Fields) > 0 {
-		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields, true)
+	if r.hasFields() {
+		sc.b = sc.orders.appendRowFields(sc.b[:0], r, true)
 		p.Fields = string(sc.b)
 	}
 }

@@ -63,10 +63,10 @@ func (sc *jsonlScratch) appendRow(b []byte, r *Row) ([]byte, error) {
 	b = sc.str(b, `,"issued_session":`, r.IssuedSession)
 	b = appendStrings(append(b, `,"annotations":`...), r.Annotations)
 	b = append(b, `,"fields":`...)
-	if r.Fields == nil {
+	if r.Fields == nil && len(r.fieldNames) == 0 {
 		b = append(b, "null"...)
 	} else {
-		b = sc.orders.appendFieldsJSON(b, r.Fields, false)
+		b = sc.orders.appendRowFields(b, r, false)
 	}
 	b = append(b, `,"raw":`...)
 	switch {

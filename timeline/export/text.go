@@ -23,6 +23,7 @@ func JSONL(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	bw := bufio.NewWriterSize(w, 256<<10)
 	err := scanChunks(ctx, st, opts, &stats, func(items map[uint64]provenance) converter[*bytes.Buffer] {
 		var row Row
+		var ev timeline.Event
 		var sc jsonlScratch
 		return func(evs []store.StoredEvent) (*bytes.Buffer, int64, error) {
 			buf := chunkBuffers.Get().(*bytes.Buffer)
@@ -30,7 +31,7 @@ func JSONL(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 			var bad int64
 			var err error
 			for i := range evs {
-				if !decodeRow(&row, evs[i], items[evs[i].Item]) {
+				if !decodeRow(&row, &ev, evs[i], items[evs[i].Item]) {
 					bad++
 				}
 				if b, err = sc.appendRow(b, &row); err != nil {
@@ -97,6 +98,7 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 	}
 	err := scanChunks(ctx, st, opts, &stats, func(items map[uint64]provenance) converter[*bytes.Buffer] {
 		var row Row
+		var ev timeline.Event
 		var sc csvScratch
 		rec := make(timeline.CSVRow, 0, len(CSVHeader))
 		return func(evs []store.StoredEvent) (*bytes.Buffer, int64, error) {
@@ -104,7 +106,7 @@ func CSV(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats
 			cw := timeline.NewCSVWriter(buf)
 			var bad int64
 			for i := range evs {
-				if !decodeRow(&row, evs[i], items[evs[i].Item]) {
+				if !decodeRow(&row, &ev, evs[i], items[evs[i].Item]) {
 					bad++
 				}
 				rec = sc.record(rec, &row)
@@ -144,8 +146,8 @@ func (sc *csvScratch) record(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 		end = evidence.FormatTimeMicro(*r.EndTime)
 	}
 	fields := ""
-	if len(r.Fields) > 0 {
-		sc.b = sc.orders.appendFieldsJSON(sc.b[:0], r.Fields, true)
+	if r.hasFields() {
+		sc.b = sc.orders.appendRowFields(sc.b[:0], r, true)
 		fields = string(sc.b)
 	}
 	raw := rawText(r.Raw)

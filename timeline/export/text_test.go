@@ -42,7 +42,7 @@ func TestCSVCellsMatchTimeline(t *testing.T) {
 	}
 
 	var r Row
-	if !decodeRow(&r, store.StoredEvent{Item: 3, Record: 9, Time: e.Time, Data: timeline.EncodeEvent(nil, &e)}, provenance{}) {
+	if !decodeRow(&r, &timeline.Event{}, store.StoredEvent{Item: 3, Record: 9, Time: e.Time, Data: timeline.EncodeEvent(nil, &e)}, provenance{}) {
 		t.Fatal("event not decoded")
 	}
 	erec := csvRecord(nil, &r)
