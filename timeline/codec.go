@@ -71,16 +71,7 @@ func EncodeEvent(dst []byte, e *Event) []byte {
 // encodeEvent appends e in version 3 or, to test that older cases read,
 // version 2.
 func encodeEvent(dst []byte, e *Event, version byte) []byte {
-	var flags byte
-	if !e.Time.IsZero() {
-		flags |= hasTime
-	}
-	if !e.End.IsZero() {
-		flags |= hasEnd
-	}
-	if len(e.Resources) > 0 {
-		flags |= hasResources
-	}
+	flags := eventFlags(e)
 	b := append(dst, version, flags)
 	start := len(b)
 	b = binary.AppendVarint(b, timeNanos(e.Time))
@@ -138,13 +129,34 @@ func encodeEvent(dst []byte, e *Event, version byte) []byte {
 	if version == codecV2 {
 		return append(b, e.Raw...)
 	}
-	// The length of what was written since the flags goes before it.
+	return append(prefixLength(b, start), e.Raw...)
+}
+
+// eventFlags returns the flags of e's stored form: which times it has,
+// and whether it has resources.
+func eventFlags(e *Event) byte {
+	var flags byte
+	if !e.Time.IsZero() {
+		flags |= hasTime
+	}
+	if !e.End.IsZero() {
+		flags |= hasEnd
+	}
+	if len(e.Resources) > 0 {
+		flags |= hasResources
+	}
+	return flags
+}
+
+// prefixLength puts the uvarint length of what b holds from start before
+// it (the head's length, versions 3 and 4).
+func prefixLength(b []byte, start int) []byte {
 	head := uint64(len(b) - start)
 	n := uvarintLen(head)
 	b = append(b, make([]byte, n)...)
 	copy(b[start+n:], b[start:len(b)-n])
 	binary.PutUvarint(b[start:], head)
-	return append(b, e.Raw...)
+	return b
 }
 
 func uvarintLen(v uint64) int {

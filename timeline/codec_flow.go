@@ -64,16 +64,7 @@ func appendFlowLine(dst []byte, e *Event) ([]byte, bool) {
 	if !sameFlowNormal(&d, e) {
 		return dst, false
 	}
-	var flags byte
-	if !e.Time.IsZero() {
-		flags |= hasTime
-	}
-	if !e.End.IsZero() {
-		flags |= hasEnd
-	}
-	if len(e.Resources) > 0 {
-		flags |= hasResources
-	}
+	flags := eventFlags(e)
 	b := append(dst, codecV4, flags)
 	start := len(b)
 	b = binary.AppendUvarint(b, formFlowLine)
@@ -94,12 +85,7 @@ func appendFlowLine(dst []byte, e *Event) ([]byte, bool) {
 	if flags&hasResources != 0 {
 		b = appendStrs(b, e.Resources)
 	}
-	head := uint64(len(b) - start)
-	m := uvarintLen(head)
-	b = append(b, make([]byte, m)...)
-	copy(b[start+m:], b[start:len(b)-m])
-	binary.PutUvarint(b[start:], head)
-	return append(b, e.Raw...), true
+	return append(prefixLength(b, start), e.Raw...), true
 }
 
 // plainJSONString returns what raw holds when it is a JSON string with
