@@ -41,9 +41,9 @@ import (
 // as they are: a case acquired into after the upgrade holds both. And it
 // writes duplicate keys in a shorter form (dedupkey.go).
 //
-// Version 7 stores a VPC flow record whose line gives it back as the line
-// and the little it does not say (event version 4, timeline
-// codec_flow.go), not with every normalised value beside it; an older
+// Version 7 stores a VPC flow or ELB record whose line gives it back as
+// the line and the little it does not say (event version 4, timeline
+// codec_line.go), not with every normalised value beside it; an older
 // trailcase could not read such an event. Nothing else changes: events
 // of older versions are read as they are.
 const SchemaVersion = 7

@@ -41,9 +41,9 @@ import (
 // The decoder makes one string of the event and cuts every string field
 // from it.
 //
-// Version 4 (codec_flow.go) keeps a VPC flow record as its line and what
-// the line does not say; it is written only when the line gives the
-// event back.
+// Version 4 (codec_line.go) keeps a VPC flow or ELB record as its line
+// and what the line does not say; it is written only when the line gives
+// the event back.
 
 const (
 	codecV1 = 0x01
@@ -59,10 +59,10 @@ const (
 )
 
 // EncodeEvent appends the stored form of e to dst.
-// A VPC flow record whose line gives it back is written in version 4
-// (see codec_flow.go), any other event in version 3.
+// A VPC flow or ELB record whose line gives it back is written in version
+// 4 (see codec_line.go), any other event in version 3.
 func EncodeEvent(dst []byte, e *Event) []byte {
-	if b, ok := appendFlowLine(dst, e); ok {
+	if b, ok := appendLineEvent(dst, e); ok {
 		return b
 	}
 	return encodeEvent(dst, e, codecV3)
@@ -418,7 +418,7 @@ func DecodeEvent(b []byte) (Event, error) {
 		return e, err
 	}
 	if len(b) > 0 && b[0] == codecV4 {
-		err := decodeFlowLine(&e, b, true, true, false)
+		err := decodeLineEvent(&e, b, true, true, false)
 		return e, err
 	}
 	d, flags, v1, ok := header(b)

@@ -60,6 +60,9 @@ func FuzzDecodeEvent(f *testing.F) {
 	for _, e := range flowEvents(f, "AWSLogs/1/vpcflowlogs/eu-west-1/f.log", flowLines) {
 		f.Add(EncodeEvent(nil, &e)) // version 4
 	}
+	for _, e := range elbEvents(f, elbLines) {
+		f.Add(EncodeEvent(nil, &e)) // version 4, ELB lines
+	}
 	f.Add([]byte{codecV1, 0xff, 0xff})
 	f.Add([]byte{codecV2, hasTime | hasEnd, 0x00})
 	f.Add([]byte(`{"source":"vpcflow"}`))

@@ -110,6 +110,9 @@ func FuzzDecodeEventInto(f *testing.F) {
 	for _, e := range flowEvents(f, "AWSLogs/1/vpcflowlogs/eu-west-1/f.log", flowLines) {
 		f.Add(EncodeEvent(nil, &e)) // version 4
 	}
+	for _, e := range elbEvents(f, elbLines) {
+		f.Add(EncodeEvent(nil, &e)) // version 4, ELB lines
+	}
 	f.Add([]byte{codecV3, hasTime, 0x01, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		reused := Event{fieldValues: []string{"stale"}}

@@ -151,36 +151,43 @@ func isDigits(s string) bool {
 // elb reads ELB access and connection logs, classifying every line on its
 // own: files mix kinds.
 func (p *parser) elb(r io.Reader) error {
-	var tok []elbToken
 	return p.eachLine(r, func(n int64, b []byte) error {
-		line := string(b)
-		if strings.HasPrefix(line, elbControlPrefix) {
-			return nil
-		}
-		tok = splitELB(tok, line)
-		if len(tok) == 0 {
-			return nil
-		}
-		var e *Event
-		switch kind := classifyELB(tok); kind {
-		case evidence.KindELBALB:
-			e = p.albEvent(tok, n)
-		case evidence.KindELBCLB:
-			e = p.clbEvent(tok, n)
-		case evidence.KindELBNLB:
-			e = p.nlbEvent(tok, n)
-		case evidence.KindELBALBConn:
-			e = p.connEvent(tok, n)
-		default:
-			p.warnf(n, "line", "not an ELB log line (starts with %s): skipped", quoteShort(tok[0].v))
-			return nil
-		}
+		e := p.elbLine(n, string(b))
 		if e == nil {
 			return nil
 		}
 		e.Raw = p.rawText(b)
 		return p.send(e)
 	})
+}
+
+// elbLine returns the event of ELB log line number n, without its raw
+// text, or nil for a line that gives none (told to p as a warning).
+//
+// A stored event of version 4 in the ELB line form is read back through
+// this function (see codec_line.go): what it makes of a line is part of
+// the stored form.
+func (p *parser) elbLine(n int64, line string) *Event {
+	if strings.HasPrefix(line, elbControlPrefix) {
+		return nil
+	}
+	p.elbTok = splitELB(p.elbTok, line)
+	tok := p.elbTok
+	if len(tok) == 0 {
+		return nil
+	}
+	switch kind := classifyELB(tok); kind {
+	case evidence.KindELBALB:
+		return p.albEvent(tok, n)
+	case evidence.KindELBCLB:
+		return p.clbEvent(tok, n)
+	case evidence.KindELBNLB:
+		return p.nlbEvent(tok, n)
+	case evidence.KindELBALBConn:
+		return p.connEvent(tok, n)
+	}
+	p.warnf(n, "line", "not an ELB log line (starts with %s): skipped", quoteShort(tok[0].v))
+	return nil
 }
 
 // anchorRequest aligns the fields before the quoted request: when a value

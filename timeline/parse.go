@@ -128,6 +128,7 @@ type parser struct {
 	// fields, and the layout of the line at hand (elb.go).
 	elbLayouts [elbKinds][]*elbLayout
 	elbLayout  *elbLayout
+	elbTok     []elbToken // the tokens of the ELB line read last
 }
 
 // event returns an empty event for the next record: a new one, or with

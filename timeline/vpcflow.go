@@ -265,7 +265,7 @@ func (p *parser) flowEvent(l *flowLayout, vals []string, rec int64) *Event {
 // to p (when not nil) as a warning about record rec and left unset.
 //
 // A stored event of version 4 is read back through this function (see
-// codec_flow.go): what it makes of a line is part of the stored form.
+// codec_line.go): what it makes of a line is part of the stored form.
 func flowNormal(e *Event, l *flowLayout, vals []string, p *parser, rec int64) {
 	get := func(i int) string {
 		if i < 0 {
