@@ -418,7 +418,7 @@ func DecodeEvent(b []byte) (Event, error) {
 		return e, err
 	}
 	if len(b) > 0 && b[0] == codecV4 {
-		err := decodeLineEvent(&e, b, true, true, false)
+		err := decodeLineEvent(&e, b, true, DecodeOptions{})
 		return e, err
 	}
 	d, flags, v1, ok := header(b)

@@ -104,8 +104,8 @@ func appendELBLine(dst []byte, e *Event) ([]byte, bool) {
 	if !ok {
 		return dst, false
 	}
-	d, ok := readELBLine(line, e.Record)
-	if !ok || d.Source != e.Source || d.Kind != e.Kind || !sameFields(d, e) || !sameNormal(d, e) {
+	var d Event
+	if !readELBLine(&d, line, e.Record) || d.Source != e.Source || d.Kind != e.Kind || !sameFields(&d, e) || !sameNormal(&d, e) {
 		return dst, false
 	}
 	b, start := appendLineHead(dst, e, formELBLine)
@@ -153,54 +153,64 @@ func plainJSONString(raw []byte) ([]byte, bool) {
 // without control characters). Raw is stored as it is: the line only
 // has to give back the event.
 func elbLineOf(raw []byte) (string, bool) {
-	return unquoteSimple(string(raw))
+	return unquoteSimple(raw)
 }
 
-// unquoteSimple reads a JSON string whose only escapes are \" and \\.
-func unquoteSimple(raw string) (string, bool) {
+// unquoteSimple reads a JSON string whose only escapes are \" and \\,
+// into a string of its own.
+func unquoteSimple(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
 	s := raw[1 : len(raw)-1]
 	var b strings.Builder
 	for {
-		i := strings.IndexByte(s, '\\')
+		i := bytes.IndexByte(s, '\\')
 		if i < 0 {
 			break
 		}
-		if strings.IndexByte(s[:i], '"') >= 0 || i+1 == len(s) || s[i+1] != '"' && s[i+1] != '\\' {
+		if bytes.IndexByte(s[:i], '"') >= 0 || i+1 == len(s) || s[i+1] != '"' && s[i+1] != '\\' {
 			return "", false
 		}
 		if b.Len() == 0 {
 			b.Grow(len(s))
 		}
-		b.WriteString(s[:i])
+		b.Write(s[:i])
 		b.WriteByte(s[i+1])
 		s = s[i+2:]
 	}
-	if strings.IndexByte(s, '"') >= 0 {
+	if bytes.IndexByte(s, '"') >= 0 {
 		return "", false
 	}
 	if b.Len() == 0 {
-		return s, true
+		return string(s), true
 	}
-	b.WriteString(s)
+	b.Write(s)
 	return b.String(), true
 }
 
 // elbReaders are parsers for reading one ELB line again, each with its
 // own layouts.
 var elbReaders = sync.Pool{New: func() any {
-	return &parser{opts: ParseOptions{NoFieldMap: true}, warn: func(Warning) {}}
+	return &parser{opts: ParseOptions{NoFieldMap: true, ReuseEvent: true}, warn: func(Warning) {}}
 }}
 
-// readELBLine returns the event ELB log line number rec gives, without
-// its raw text and evidence.
-func readELBLine(line string, rec int64) (*Event, bool) {
+// readELBLine reads into e the event ELB log line number rec gives,
+// without its raw text and evidence, its field values in the memory of
+// e's list. It reports false for a line that gives none.
+func readELBLine(e *Event, line string, rec int64) bool {
 	p := elbReaders.Get().(*parser)
 	defer elbReaders.Put(p)
-	e := p.elbLine(rec, line)
-	return e, e != nil
+	got := p.elbLine(rec, line)
+	if got == nil {
+		return false
+	}
+	// The parser's event and values are its own, reused for the next
+	// line: the values are copied.
+	values := append(e.fieldValues[:0], got.fieldValues...)
+	*e = *got
+	e.fieldValues = values
+	return true
 }
 
 // joinedBySpaces reports whether line is values, none empty or holding a
@@ -261,9 +271,9 @@ func sameNormal(d, e *Event) bool {
 
 // decodeLineEvent reads a version 4 event b into e, reusing the memory of
 // e's field list. fieldMap makes Fields (as DecodeEvent does), else the
-// ordered list; keepRaw keeps Raw; normalisedOnly reads neither fields
-// nor Raw.
-func decodeLineEvent(e *Event, b []byte, fieldMap, keepRaw, normalisedOnly bool) error {
+// ordered list (o.FieldList); it keeps Raw but for o.NoRaw's sources, and
+// with o.NormalisedOnly reads neither fields nor Raw.
+func decodeLineEvent(e *Event, b []byte, fieldMap bool, o DecodeOptions) error {
 	*e = Event{fieldValues: e.fieldValues[:0]}
 	if len(b) < 2 || b[0] != codecV4 || b[1]&^(hasTime|hasEnd|hasResources) != 0 {
 		return fmt.Errorf("stored event: unknown encoding")
@@ -274,11 +284,17 @@ func decodeLineEvent(e *Event, b []byte, fieldMap, keepRaw, normalisedOnly bool)
 	if d.err != nil || head > uint64(len(d.b)) {
 		return errShort
 	}
-	// One string holds the head's strings and the line, which the
-	// values are cut from.
-	all := string(d.b)
-	d.s, d.b = all[:head], d.b[:head]
-	rawS := all[head:]
+	rawB := d.b[head:]
+	var rawS string
+	if f, _ := binary.Uvarint(d.b); f == formFlowLine {
+		// One string holds the head's strings and the line, which the
+		// values are cut from.
+		all := string(d.b)
+		d.s, rawS = all[:head], all[head:]
+	} else {
+		d.s = string(d.b[:head]) // the line is read from rawB
+	}
+	d.b = d.b[:head]
 	form := d.uvarint()
 	if d.err == nil && form != formFlowLine && form != formELBLine {
 		return errLineForm
@@ -319,16 +335,14 @@ func decodeLineEvent(e *Event, b []byte, fieldMap, keepRaw, normalisedOnly bool)
 		}
 		e.Region = region
 	} else {
-		line, ok := unquoteSimple(rawS)
+		line, ok := unquoteSimple(rawB)
 		if !ok {
 			return errELBLine
 		}
-		got, ok := readELBLine(line, record)
-		if !ok || got.Source != source || got.Kind != kind {
+		if !readELBLine(e, line, record) || e.Source != source || e.Kind != kind {
 			return errELBLine
 		}
-		*e = *got
-		names, values = got.fieldNames, got.fieldValues
+		names, values = e.fieldNames, e.fieldValues
 	}
 	e.Source, e.Kind, e.Evidence, e.Record = source, kind, evidence, record
 	e.Annotations, e.Resources = annotations, resources
@@ -336,7 +350,7 @@ func decodeLineEvent(e *Event, b []byte, fieldMap, keepRaw, normalisedOnly bool)
 		return errLineTimes(form)
 	}
 	switch {
-	case normalisedOnly:
+	case o.NormalisedOnly:
 		e.fieldNames, e.fieldValues = nil, values[:0]
 		return nil
 	case fieldMap:
@@ -348,8 +362,8 @@ func decodeLineEvent(e *Event, b []byte, fieldMap, keepRaw, normalisedOnly bool)
 	default:
 		e.fieldNames, e.fieldValues = names, values
 	}
-	if keepRaw {
-		e.Raw = json.RawMessage(rawS)
+	if !slices.Contains(o.NoRaw, source) {
+		e.Raw = json.RawMessage(slices.Clone(rawB))
 	}
 	return nil
 }

@@ -38,11 +38,7 @@ func (o DecodeOptions) noRaw(source []byte) bool {
 // read by DecodeEvent.
 func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 	if len(b) > 0 && b[0] == codecV4 {
-		err := decodeLineEvent(e, b, !o.FieldList, true, o.NormalisedOnly)
-		if err == nil && o.noRaw([]byte(e.Source)) {
-			e.Raw = nil
-		}
-		return err
+		return decodeLineEvent(e, b, !o.FieldList, o)
 	}
 	if o.NormalisedOnly && len(b) >= 2 && b[0] == codecV3 {
 		return decodeNormalised(e, b)
