@@ -78,39 +78,7 @@ func TestFlowLineEveryValue(t *testing.T) {
 	if b := EncodeEvent(nil, &base); b[0] != codecV4 {
 		t.Fatalf("written in version %d", b[0])
 	}
-	typ := reflect.TypeFor[Event]()
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		e := base
-		v := reflect.ValueOf(&e).Elem().Field(i)
-		switch v.Interface().(type) {
-		case string:
-			v.SetString(v.String() + "x")
-		case int, int64:
-			v.SetInt(v.Int() + 1)
-		case uint64:
-			v.SetUint(v.Uint() + 1)
-		case time.Time:
-			v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Second)))
-		case []string:
-			v.Set(reflect.ValueOf(append(v.Interface().([]string), "x")))
-		case map[string]string:
-			e.Fields = map[string]string{"version": "3"}
-		case json.RawMessage:
-			e.Raw = json.RawMessage(strings.Replace(string(e.Raw), "OK", "OK ", 1))
-		default:
-			t.Fatalf("field %s of type %s: add it to this test", f.Name, f.Type)
-		}
-		b := EncodeEvent(nil, &e)
-		got, err := DecodeEvent(b)
-		want, werr := DecodeEvent(encodeEvent(nil, &e, codecV3))
-		if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s changed, written in version %d (%v, %v):\n got %+v\nwant %+v", f.Name, b[0], err, werr, got, want)
-		}
-	}
+	checkEveryValue(t, base, map[string]string{"version": "3"}, "OK", "OK ")
 }
 
 // Lines cutting at single spaces does not give back are written in
@@ -258,40 +226,7 @@ func TestELBLineEveryValue(t *testing.T) {
 	if b := EncodeEvent(nil, &base); b[0] != codecV4 {
 		t.Fatalf("written in version %d", b[0])
 	}
-	typ := reflect.TypeFor[Event]()
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		e := base
-		e.fieldValues = slices.Clone(base.fieldValues)
-		v := reflect.ValueOf(&e).Elem().Field(i)
-		switch v.Interface().(type) {
-		case string:
-			v.SetString(v.String() + "x")
-		case int, int64:
-			v.SetInt(v.Int() + 1)
-		case uint64:
-			v.SetUint(v.Uint() + 1)
-		case time.Time:
-			v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Second)))
-		case []string:
-			v.Set(reflect.ValueOf(append(v.Interface().([]string), "x")))
-		case map[string]string:
-			e.Fields = map[string]string{"type": "h2"}
-		case json.RawMessage:
-			e.Raw = json.RawMessage(strings.Replace(string(e.Raw), "200 200", "200 201", 1))
-		default:
-			t.Fatalf("field %s of type %s: add it to this test", f.Name, f.Type)
-		}
-		b := EncodeEvent(nil, &e)
-		got, err := DecodeEvent(b)
-		want, werr := DecodeEvent(encodeEvent(nil, &e, codecV3))
-		if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s changed, written in version %d (%v, %v):\n got %+v\nwant %+v", f.Name, b[0], err, werr, got, want)
-		}
-	}
+	checkEveryValue(t, base, map[string]string{"type": "h2"}, "200 200", "200 201")
 	// A field value changed after parsing.
 	e := base
 	e.fieldValues = slices.Clone(base.fieldValues)
@@ -357,6 +292,47 @@ func TestELBLineMalformed(t *testing.T) {
 		var into Event
 		if err := DecodeEventInto(&into, b, DecodeOptions{NormalisedOnly: true}); err == nil {
 			t.Errorf("%s: read into", name)
+		}
+	}
+}
+
+// checkEveryValue changes each exported value of base in turn (Fields to
+// fields, the raw text's from to to) and checks that the event stored
+// reads back as its version 3 form does.
+func checkEveryValue(t *testing.T, base Event, fields map[string]string, from, to string) {
+	t.Helper()
+	typ := reflect.TypeFor[Event]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		e := base
+		e.fieldValues = slices.Clone(base.fieldValues)
+		v := reflect.ValueOf(&e).Elem().Field(i)
+		switch v.Interface().(type) {
+		case string:
+			v.SetString(v.String() + "x")
+		case int, int64:
+			v.SetInt(v.Int() + 1)
+		case uint64:
+			v.SetUint(v.Uint() + 1)
+		case time.Time:
+			v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Second)))
+		case []string:
+			v.Set(reflect.ValueOf(append(v.Interface().([]string), "x")))
+		case map[string]string:
+			e.Fields = fields
+		case json.RawMessage:
+			e.Raw = json.RawMessage(strings.Replace(string(e.Raw), from, to, 1))
+		default:
+			t.Fatalf("field %s of type %s: add it to this test", f.Name, f.Type)
+		}
+		b := EncodeEvent(nil, &e)
+		got, err := DecodeEvent(b)
+		want, werr := DecodeEvent(encodeEvent(nil, &e, codecV3))
+		if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s changed, written in version %d (%v, %v):\n got %+v\nwant %+v", f.Name, b[0], err, werr, got, want)
 		}
 	}
 }
