@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -25,7 +26,7 @@ func TestIntegrityScripts(t *testing.T) {
 			"status":      cmdStatus,
 			"alterevents": cmdAlterEvents,
 			"jsonfield":   cmdJSONField,
-			"schema5case": cmdSchema5Case,
+			"fixturecase": cmdFixtureCase,
 		},
 		RequireExplicitExec: true,
 	})
@@ -89,17 +90,19 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[1], v)
 }
 
-// schema5case FILE: write the case trailcase wrote at schema 5 (events
-// stored with their index terms; evidence/index/testdata) to FILE.
-func cmdSchema5Case(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: schema5case FILE")
+// fixturecase NAME FILE: write the case an older trailcase wrote
+// (evidence/index/testdata/NAME.tcase.gz: schema5, events stored with
+// their index terms; schema6, before flow and ELB records were stored as
+// their lines) to FILE.
+func cmdFixtureCase(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || strings.ContainsAny(args[0], "/.") {
+		ts.Fatalf("usage: fixturecase NAME FILE")
 	}
-	gz, err := os.ReadFile("../../evidence/index/testdata/schema5.tcase.gz")
+	gz, err := os.ReadFile("../../evidence/index/testdata/" + args[0] + ".tcase.gz")
 	ts.Check(err)
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	ts.Check(err)
 	b, err := io.ReadAll(zr)
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o600))
 }
