@@ -16,7 +16,8 @@ import (
 // is read from the line again, by the function that made it. In version 3
 // the normalised values of a flow record (its addresses, ports, counts,
 // times, action) took more room than the line that holds them, and the
-// places of an ELB line's fields in it nearly as much as the line.
+// places of an ELB line's fields in it, in sorted-name order, compressed
+// poorly.
 //
 // After the version and the flags (as in version 2) come the uvarint
 // length of the head and the head: uvarint form, source, kind, uvarint
