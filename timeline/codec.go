@@ -359,6 +359,22 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
+// splitHead reads the length of a version 3 or 4 event's head (its first
+// bytes after the version and flags): d is left reading the head, and the
+// raw text after it is returned. A length past the end sets d.err.
+func (d *decoder) splitHead() []byte {
+	head := d.uvarint()
+	if d.err == nil && head > uint64(len(d.b)) {
+		d.err = errShort
+	}
+	if d.err != nil {
+		return nil
+	}
+	raw := d.b[head:]
+	d.b = d.b[:head]
+	return raw
+}
+
 func (d *decoder) varint() int64 {
 	if d.err != nil {
 		return 0
@@ -428,12 +444,9 @@ func DecodeEvent(b []byte) (Event, error) {
 	v3 := b[0] == codecV3
 	var raw []byte
 	if v3 {
-		head := d.uvarint()
-		if d.err != nil || head > uint64(len(d.b)) {
-			return e, errShort
+		if raw = d.splitHead(); d.err != nil {
+			return e, d.err
 		}
-		raw = d.b[head:]
-		d.b = d.b[:head]
 		d.s = string(d.b)
 	}
 	d.normalised(&e, flags, v1)
@@ -489,11 +502,8 @@ func DecodeEvent(b []byte) (Event, error) {
 func StoredRaw(b []byte) ([]byte, error) {
 	if len(b) > 1 && (b[0] == codecV3 || b[0] == codecV4) {
 		d := decoder{b: b[2:]}
-		head := d.uvarint()
-		if d.err != nil || head > uint64(len(d.b)) {
-			return nil, errShort
-		}
-		return d.b[head:], nil
+		raw := d.splitHead()
+		return raw, d.err
 	}
 	e, err := DecodeEvent(b)
 	return e.Raw, err
@@ -511,8 +521,8 @@ func EventSourceOf(b []byte) string {
 	}
 	if len(b) > 1 && b[0] == codecV4 {
 		d := decoder{b: b[2:]}
-		d.uvarint() // the head's length
-		d.uvarint() // its form
+		d.splitHead()
+		d.uvarint() // the form
 		s := d.str()
 		if d.err != nil {
 			return ""

@@ -281,21 +281,20 @@ func decodeLineEvent(e *Event, b []byte, fieldMap bool, o DecodeOptions) error {
 	}
 	flags := b[1]
 	d := decoder{b: b[2:]}
-	head := d.uvarint()
-	if d.err != nil || head > uint64(len(d.b)) {
-		return errShort
+	rawB := d.splitHead()
+	if d.err != nil {
+		return d.err
 	}
-	rawB := d.b[head:]
 	var rawS string
 	if f, _ := binary.Uvarint(d.b); f == formFlowLine {
 		// One string holds the head's strings and the line, which the
 		// values are cut from.
-		all := string(d.b)
+		head := len(d.b)
+		all := string(d.b[:head+len(rawB)])
 		d.s, rawS = all[:head], all[head:]
 	} else {
-		d.s = string(d.b[:head]) // the line is read from rawB
+		d.s = string(d.b) // the line is read from rawB
 	}
-	d.b = d.b[:head]
 	form := d.uvarint()
 	if d.err == nil && form != formFlowLine && form != formELBLine {
 		return errLineForm

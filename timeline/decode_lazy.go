@@ -119,12 +119,10 @@ func v3Head(e *Event, b []byte) (*decoder, byte, []byte, error) {
 	if !ok {
 		return nil, 0, nil, fmt.Errorf("stored event: unknown encoding")
 	}
-	head := d.uvarint()
-	if d.err != nil || head > uint64(len(d.b)) {
-		return nil, 0, nil, errShort
+	raw := d.splitHead()
+	if d.err != nil {
+		return nil, 0, nil, d.err
 	}
-	raw := d.b[head:]
-	d.b = d.b[:head]
 	return d, flags, raw, nil
 }
 
