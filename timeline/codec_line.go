@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Version 4 of the stored event (written from case schema 7) keeps a text
@@ -402,21 +403,22 @@ func readFlowLine(e *Event, names []string, raw string) ([]string, error) {
 	return values, nil
 }
 
-// flowLayouts keeps the layouts of the field names events were last
-// written or read with: a file's records all have the same.
+// flowLayouts keeps the layouts of the field names events were written or
+// read with; last is the one used last, looked at without the lock: a
+// file's records all have the same names.
 var flowLayouts struct {
 	sync.Mutex
-	last  *flowLayout
+	last  atomic.Pointer[flowLayout]
 	byKey map[string]*flowLayout
 }
 
 // flowLayoutFor returns the layout of names, made once.
 func flowLayoutFor(names []string) *flowLayout {
-	flowLayouts.Lock()
-	defer flowLayouts.Unlock()
-	if l := flowLayouts.last; l != nil && slices.Equal(l.names, names) {
+	if l := flowLayouts.last.Load(); l != nil && slices.Equal(l.names, names) {
 		return l
 	}
+	flowLayouts.Lock()
+	defer flowLayouts.Unlock()
 	key := strings.Join(names, "\x00")
 	l := flowLayouts.byKey[key]
 	if l == nil {
@@ -426,6 +428,6 @@ func flowLayoutFor(names []string) *flowLayout {
 		l = newFlowLayout(slices.Clone(names))
 		flowLayouts.byKey[key] = l
 	}
-	flowLayouts.last = l
+	flowLayouts.last.Store(l)
 	return l
 }
