@@ -26,6 +26,13 @@ func decodeBlock(k, v []byte, strict bool) ([]codec.Entry, error) {
 // decodeBlockInto is decodeBlock reusing buf and es (which the entries
 // then point into); it returns the buffer used.
 func decodeBlockInto(buf []byte, es []codec.Entry, k, v []byte, strict bool) ([]byte, []codec.Entry, error) {
+	return decodeBlockOf(buf, es, k, v, strict, false, 0)
+}
+
+// decodeBlockOf is decodeBlockInto, or for a point read of record rec
+// (point) decodes of a block stored in frames only the frame that would
+// hold rec (codec.DecodeBlockForInto).
+func decodeBlockOf(buf []byte, es []codec.Entry, k, v []byte, strict, point bool, rec uint64) ([]byte, []codec.Entry, error) {
 	if len(k) != 16 {
 		return buf, nil, fmt.Errorf("event block %x: %w: not a block", k, ErrCorrupted)
 	}
@@ -34,7 +41,11 @@ func decodeBlockInto(buf []byte, es []codec.Entry, k, v []byte, strict bool) ([]
 		err = errors.New("no checksum")
 	}
 	if err == nil {
-		buf, es, err = codec.DecodeBlockInto(buf, es, v)
+		if point {
+			buf, es, err = codec.DecodeBlockForInto(buf, es, v, rec)
+		} else {
+			buf, es, err = codec.DecodeBlockInto(buf, es, v)
+		}
 	}
 	if err != nil {
 		return buf, nil, fmt.Errorf("%s: %w: %w", blockName(k), ErrCorrupted, err)
@@ -55,8 +66,9 @@ func entryEvent(item uint64, e codec.Entry) (StoredEvent, error) {
 	return StoredEvent{Item: item, Record: e.Rec, Time: h.time, terms: h.terms, termless: h.termless, Data: h.rest}, nil
 }
 
-// blockCache keeps the last few decoded blocks of a read. Events it
-// returns point into its buffers: callers copy what they keep.
+// blockCache keeps the last few decoded blocks of a read (or of a block
+// stored in frames, the frames it read). Events it returns point into its
+// buffers: callers copy what they keep.
 type blockCache struct {
 	strict  bool // blocks must carry a checksum (Store.strict)
 	keys    [][]byte
@@ -94,7 +106,7 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 		bc.entries = append(bc.entries, nil)
 		bc.bufs = append(bc.bufs, nil)
 	}
-	buf, entries, err := decodeBlockInto(bc.bufs[slot], bc.entries[slot], k, v, bc.strict)
+	buf, entries, err := decodeBlockOf(bc.bufs[slot], bc.entries[slot], k, v, bc.strict, true, rec)
 	bc.bufs[slot] = buf
 	if err != nil {
 		bc.keys[slot], bc.entries[slot] = nil, nil

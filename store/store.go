@@ -46,7 +46,13 @@ import (
 // codec_line.go), not with every normalised value beside it; an older
 // trailcase could not read such an event. Nothing else changes: events
 // of older versions are read as they are.
-const SchemaVersion = 7
+//
+// Version 8 stores a block of many small events (VPC flow and ELB
+// records) in frames of a few dozen events each, compressed on their own
+// (codec FramedBlockMagic, frames.go), so that a query reading one event
+// decompresses its frame and not the whole block. Blocks of older
+// versions are read as they are.
+const SchemaVersion = 8
 
 // Errors a caller may branch on.
 var (

@@ -93,7 +93,8 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 // fixturecase NAME FILE: write the case an older trailcase wrote
 // (evidence/index/testdata/NAME.tcase.gz: schema5, events stored with
 // their index terms; schema6, before flow and ELB records were stored as
-// their lines) to FILE.
+// their lines; schema7, before blocks of such records were stored in
+// frames) to FILE.
 func cmdFixtureCase(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 || strings.ContainsAny(args[0], "/.") {
 		ts.Fatalf("usage: fixturecase NAME FILE")

@@ -23,12 +23,16 @@ import (
 // s2 on the same entries. Schema 4 stored SealedBlockMagic, the s2
 // compression of the entries (with terms), and the checksum; blocks
 // written before schema 4 start with BlockMagic and carry no checksum.
-// All four are read; the first byte says which.
+// All four are read; the first byte says which. Schema 8 stores a block
+// of many small events in frames (FramedBlockMagic, frames.go) and lets
+// such a block hold up to MaxBlockEvents = 256 events: a block of 128
+// flow records in four frames took a little over one 4 KiB page, and
+// bbolt rounds what a value takes up to whole pages.
 const (
 	BlockMagic         = 'B'
 	ZBlockMagic        = 'D'
 	TermlessBlockMagic = 'E'
-	MaxBlockEvents     = 128
+	MaxBlockEvents     = 256
 	MaxBlockBytes      = 64 << 10
 	// maxBlockPlain bounds what a stored block may decompress to: a block
 	// is cut at MaxBlockBytes of entries plus one event, and an event of
@@ -95,6 +99,9 @@ func DecodeBlock(v []byte) ([]Entry, error) {
 // then point into); it returns the buffer used. A sealed block must have
 // been opened (OpenBlock) first.
 func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
+	if len(v) > 0 && v[0] == FramedBlockMagic {
+		return decodeFrames(buf, es, v)
+	}
 	p, err := decompress(buf, v)
 	if err != nil {
 		return buf, nil, err
@@ -105,22 +112,33 @@ func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) 
 	if l <= 0 || n > uint64(len(p)) {
 		return buf, nil, errCount
 	}
-	p = p[l:]
-	out := es[:0]
+	out, _, err := parseEntries(es[:0], p[l:], n, termless)
+	if err != nil {
+		return buf, nil, err
+	}
+	return buf, out, nil
+}
+
+// parseEntries appends the n entries at the start of p to out and
+// returns what follows them.
+func parseEntries(out []Entry, p []byte, n uint64, termless bool) ([]Entry, []byte, error) {
+	if n > uint64(len(p)) {
+		return nil, nil, errCount
+	}
 	for i := uint64(0); i < n; i++ {
 		rec, l := binary.Uvarint(p)
 		if l <= 0 {
-			return buf, nil, errRecord
+			return nil, nil, errRecord
 		}
 		p = p[l:]
 		m, l := binary.Uvarint(p)
 		if l <= 0 || m > uint64(len(p)-l) {
-			return buf, nil, errRecordLen
+			return nil, nil, errRecordLen
 		}
 		out = append(out, Entry{rec, p[l : l+int(m)], termless})
 		p = p[l+int(m):]
 	}
-	return buf, out, nil
+	return out, p, nil
 }
 
 // FindEntry returns the entry of es (in record order) for rec.
@@ -149,6 +167,9 @@ func decompress(buf, v []byte) ([]byte, error) {
 	switch v[0] {
 	case ZBlockMagic, TermlessBlockMagic:
 		return zDecoder().DecodeAll(v[1:], buf[:0])
+	case FramedBlockMagic:
+		out, _, err := decodeFrames(buf, nil, v)
+		return out, err
 	case BlockMagic, SealedBlockMagic:
 		if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxBlockPlain {
 			return nil, errors.New("block length")
@@ -176,6 +197,13 @@ func CompressBlock(magic byte, payload []byte) []byte {
 // grown, for reuse) and returns the stored value in a slice of its own
 // exact size: blocks wait in queues, and the scratch is mostly slack.
 func CompressBlockInto(scratch []byte, magic byte, payload []byte) ([]byte, []byte) {
+	if magic == TermlessBlockMagic {
+		var v []byte
+		var ok bool
+		if scratch, v, ok = frameBlock(scratch, payload); ok {
+			return scratch, v
+		}
+	}
 	scratch = zEncoder().EncodeAll(payload, append(scratch[:0], magic))
 	v := make([]byte, len(scratch), len(scratch)+SumSize)
 	copy(v, scratch)

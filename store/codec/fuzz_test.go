@@ -18,6 +18,7 @@ func FuzzDecodeBlock(f *testing.F) {
 	f.Add(tv, CompressBlock(TermlessBlockMagic, append([]byte{1, 1, byte(len(tv))}, tv...)))
 	f.Add(raw, CompressBlock(TermlessBlockMagic, append([]byte{1, 1, byte(len(raw))}, raw...)))
 	f.Add(chunk, compressS2([]byte{1, 1, 3, 'a', 'b', 'c'}))
+	f.Add(tv, CompressBlock(TermlessBlockMagic, testBlockPayload(2*FrameEvents+3, 7)))
 	zchunk, _ := AppendChunkEntry(nil, nil, "ip:10", []Posting{{1, 2, 3}, {4, 5, 6}}, true)
 	f.Add(chunk, CompressPost(nil, zchunk))
 	f.Add(chunk, CompressPost(nil, AppendDelta(nil, []Posting{{1, 2, 3}, {4, 5, 6}})))
@@ -31,7 +32,7 @@ func FuzzDecodeBlock(f *testing.F) {
 		if es, err := DecodeBlock(block); err == nil {
 			for _, e := range es {
 				_, _ = DecodeHeader(e.Val)
-				if e.Termless != (block[0] == TermlessBlockMagic) {
+				if e.Termless != (block[0] == TermlessBlockMagic || block[0] == FramedBlockMagic) {
 					t.Fatalf("block %x gives an entry with Termless=%v", block[0], e.Termless)
 				}
 				_, _ = e.Header()
@@ -39,6 +40,20 @@ func FuzzDecodeBlock(f *testing.F) {
 		}
 		buf := make([]byte, 0, 8)
 		_, _, _ = DecodeBlockInto(buf, nil, block)
+		// A point read of a framed block finds only entries its full
+		// read has too.
+		all, errAll := DecodeBlock(block)
+		_, part, err := DecodeBlockForInto(nil, nil, block, uint64(len(val)))
+		if err == nil && errAll != nil && len(block) > 0 && block[0] != FramedBlockMagic {
+			t.Fatalf("point read of a %x block passes where the full read fails: %v", block[0], errAll)
+		}
+		if err == nil && errAll == nil {
+			for _, e := range part {
+				if f, ok := FindEntry(all, e.Rec); !ok || string(f.Val) != string(e.Val) {
+					t.Fatalf("point read gives record %d, not in the full read", e.Rec)
+				}
+			}
+		}
 		ReadChunk(val, false, func(term, ps []byte) bool {
 			if len(ps)%PostingSize != 0 {
 				t.Fatalf("chunk entry %q: %d posting bytes", term, len(ps))

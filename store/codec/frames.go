@@ -1,0 +1,238 @@
+package codec
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// A block of many small events is stored in frames (schema 8):
+// FramedBlockMagic, a directory, then the zstd frames of consecutive
+// runs of its entries, each compressed on its own. A point read (one
+// event of a query's answer) decompresses only the frame holding the
+// event, a quarter of the block; a full read decompresses every frame.
+// Frames are FrameEvents events long, so only the blocks of VPC flow and
+// ELB records (up to MaxBlockEvents small events) are framed; a block of
+// CloudTrail records reaches MaxBlockBytes first, holds far fewer events,
+// and is stored whole as before.
+//
+//	FramedBlockMagic | uvarint frames
+//	| frames × (uvarint first record [the first frame's as it is, each
+//	  later one as the difference from the frame before], uvarint
+//	  events, uvarint stored length)
+//	| the frames' zstd bytes, in order
+//
+// The values are termless (AppendTermlessValue). Decompressed one after
+// the other behind the uvarint count of all events, the frames give the
+// entries of the block exactly as a TermlessBlockMagic block holds them.
+const (
+	FramedBlockMagic = 'F'
+	// FrameEvents is the number of events of a frame (the last may hold
+	// fewer). Blocks of fewer than 2 × FrameEvents events are not framed.
+	FrameEvents = 32
+	// maxFrames bounds a directory: MaxBlockEvents / FrameEvents frames
+	// are written; a block of more is refused as damaged.
+	maxFrames = MaxBlockEvents / FrameEvents
+)
+
+var errFrames = errors.New("frame directory")
+
+// frame is a directory entry of a framed block.
+type frame struct {
+	first    uint64 // record number of its first event
+	n        int    // events
+	off, end int    // its zstd bytes within the block value
+}
+
+// frameBlock returns payload (a termless block's uvarint count and
+// entries) stored in frames, or ok=false when it holds too few events
+// to be framed or is not well formed.
+func frameBlock(scratch, payload []byte) (out []byte, v []byte, ok bool) {
+	n, l := binary.Uvarint(payload)
+	if l <= 0 || n < 2*FrameEvents || n > MaxBlockEvents {
+		return scratch, nil, false
+	}
+	p := payload[l:]
+	// Cut the entries into runs of FrameEvents.
+	type run struct {
+		first    uint64
+		n        int
+		off, end int
+	}
+	var runs [maxFrames]run
+	nr, at := 0, 0
+	for i := uint64(0); i < n; i++ {
+		rec, l1 := binary.Uvarint(p[at:])
+		if l1 <= 0 {
+			return scratch, nil, false
+		}
+		m, l2 := binary.Uvarint(p[at+l1:])
+		if l2 <= 0 || m > uint64(len(p)-at-l1-l2) {
+			return scratch, nil, false
+		}
+		if i%FrameEvents == 0 {
+			runs[nr] = run{first: rec, off: at}
+			nr++
+		}
+		at += l1 + l2 + int(m)
+		runs[nr-1].n++
+		runs[nr-1].end = at
+	}
+	if at != len(p) {
+		return scratch, nil, false
+	}
+	// Compress each run after the others in scratch, then lay out the
+	// directory and the frames.
+	scratch = scratch[:0]
+	var ends [maxFrames]int
+	for i := 0; i < nr; i++ {
+		scratch = zEncoder().EncodeAll(p[runs[i].off:runs[i].end], scratch)
+		ends[i] = len(scratch)
+	}
+	dir := make([]byte, 0, 2+nr*12)
+	dir = append(dir, FramedBlockMagic)
+	dir = binary.AppendUvarint(dir, uint64(nr))
+	prev, start := uint64(0), 0
+	for i := 0; i < nr; i++ {
+		dir = binary.AppendUvarint(dir, runs[i].first-prev)
+		dir = binary.AppendUvarint(dir, uint64(runs[i].n))
+		dir = binary.AppendUvarint(dir, uint64(ends[i]-start))
+		prev, start = runs[i].first, ends[i]
+	}
+	v = make([]byte, 0, len(dir)+len(scratch)+SumSize)
+	v = append(append(v, dir...), scratch...)
+	return scratch, v, true
+}
+
+// readFrames parses the directory of a framed block value (without its
+// checksum) into fs.
+func readFrames(fs []frame, v []byte) ([]frame, error) {
+	if len(v) < 2 || v[0] != FramedBlockMagic {
+		return nil, errNotBlock
+	}
+	p := v[1:]
+	nf, l := binary.Uvarint(p)
+	if l <= 0 || nf == 0 || nf > maxFrames {
+		return nil, errFrames
+	}
+	p = p[l:]
+	fs = fs[:0]
+	var rec uint64
+	size := 0
+	for i := uint64(0); i < nf; i++ {
+		d, l1 := binary.Uvarint(p)
+		if l1 <= 0 || (i > 0 && d == 0) || rec+d < rec {
+			return nil, errFrames
+		}
+		p = p[l1:]
+		n, l2 := binary.Uvarint(p)
+		if l2 <= 0 || n == 0 || n > MaxBlockEvents {
+			return nil, errFrames
+		}
+		p = p[l2:]
+		z, l3 := binary.Uvarint(p)
+		if l3 <= 0 || z > uint64(len(v)) {
+			return nil, errFrames
+		}
+		p = p[l3:]
+		rec += d
+		fs = append(fs, frame{first: rec, n: int(n), off: size, end: size + int(z)})
+		size += int(z)
+	}
+	base := len(v) - len(p)
+	if size != len(p) {
+		return nil, errFrames
+	}
+	for i := range fs {
+		fs[i].off += base
+		fs[i].end += base
+	}
+	return fs, nil
+}
+
+// decodeFrames decodes every frame of a framed block into buf behind the
+// uvarint count of all its events (so that buf reads as the entries of a
+// TermlessBlockMagic block) and returns its entries, each frame checked
+// against its directory entry.
+func decodeFrames(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
+	var dir [maxFrames]frame
+	fs, err := readFrames(dir[:0], v)
+	if err != nil {
+		return buf, nil, err
+	}
+	total := 0
+	for _, f := range fs {
+		total += f.n
+	}
+	out := binary.AppendUvarint(buf[:0], uint64(total))
+	var starts [maxFrames + 1]int
+	for i, f := range fs {
+		starts[i] = len(out)
+		if out, err = zDecoder().DecodeAll(v[f.off:f.end], out); err != nil {
+			return buf, nil, err
+		}
+		if len(out) > maxBlockPlain {
+			return out, nil, errors.New("block length")
+		}
+	}
+	starts[len(fs)] = len(out)
+	es = es[:0]
+	for i, f := range fs {
+		p := out[starts[i]:starts[i+1]]
+		if err := checkFrame(p, f); err != nil {
+			return out, nil, err
+		}
+		var rest []byte
+		if es, rest, err = parseEntries(es, p, uint64(f.n), true); err != nil {
+			return out, nil, err
+		}
+		if len(rest) != 0 {
+			return out, nil, errFrames
+		}
+	}
+	return out, es, nil
+}
+
+// DecodeBlockForInto is DecodeBlockInto for a point read of record rec:
+// of a framed block it decodes only the frame that would hold rec (its
+// entries are then those of the frame); any other block is decoded
+// whole.
+func DecodeBlockForInto(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []Entry, error) {
+	if len(v) == 0 || v[0] != FramedBlockMagic {
+		return DecodeBlockInto(buf, es, v)
+	}
+	var dir [maxFrames]frame
+	fs, err := readFrames(dir[:0], v)
+	if err != nil {
+		return buf, nil, err
+	}
+	i := len(fs) - 1
+	for i > 0 && fs[i].first > rec {
+		i--
+	}
+	f := fs[i]
+	p, err := zDecoder().DecodeAll(v[f.off:f.end], buf[:0])
+	if err != nil {
+		return buf, nil, err
+	}
+	buf = p
+	if err := checkFrame(p, f); err != nil {
+		return buf, nil, err
+	}
+	out, rest, err := parseEntries(es[:0], p, uint64(f.n), true)
+	if err != nil {
+		return buf, nil, err
+	}
+	if len(rest) != 0 {
+		return buf, nil, errFrames
+	}
+	return buf, out, nil
+}
+
+// checkFrame checks that a decompressed frame starts with the record its
+// directory entry names; its event count is checked as it is parsed.
+func checkFrame(p []byte, f frame) error {
+	if rec, l := binary.Uvarint(p); l <= 0 || rec != f.first {
+		return errFrames
+	}
+	return nil
+}
