@@ -18,8 +18,12 @@ type Correlation struct {
 	src        EventSource
 	q          Query
 	Resolution *Resolution // nil unless the query is for a principal
-	// Unknown is set when the IP address or principal is not in the case.
-	Unknown *Unknown
+	// unknown, for an IP address or principal query, says whether what
+	// was asked for is in the case at all (query_select.go). It reads
+	// every batch's list of the terms asked for, as the query itself
+	// does; Run calls it only when the query found no event, for any
+	// event found shows that one of the terms is indexed.
+	unknown func() (*Unknown, error)
 
 	// Index terms the query expanded to (query_select.go).
 	ipTerms, eventTerms, resourceTerms []string
@@ -137,7 +141,9 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 	}
 	s := sum.summary()
 	s.Resolution = c.Resolution
-	s.Unknown = c.Unknown
+	if err == nil && s.Events == 0 && c.unknown != nil {
+		s.Unknown, err = c.unknown()
+	}
 	return s, err
 }
 

@@ -189,16 +189,14 @@ func (c *Correlation) expand(src EventSource) error {
 	case q.IP != "":
 		ip, _ := NormalizeIP(q.IP)
 		c.ipTerms = []string{TermIP + ip}
-		if c.Unknown, err = unknown(tl, "IP address", ip, TermIP, c.ipTerms); err != nil {
-			return err
-		}
+		terms := c.ipTerms
+		c.unknown = func() (*Unknown, error) { return unknown(tl, "IP address", ip, TermIP, terms) }
 	case q.Principal != "":
 		if q.pterms, err = principalAliases(tl, q.Principal); err != nil {
 			return err
 		}
-		if c.Unknown, err = unknown(tl, "principal", strings.TrimSpace(q.Principal), TermPrincipal, q.pterms); err != nil {
-			return err
-		}
+		value, terms := strings.TrimSpace(q.Principal), q.pterms
+		c.unknown = func() (*Unknown, error) { return unknown(tl, "principal", value, TermPrincipal, terms) }
 	}
 	return nil
 }
