@@ -21,6 +21,7 @@ type BlockBuilder struct {
 	magic byte // codec.TermlessBlockMagic, or ZBlockMagic with no SetEventTerms
 	cur   *EventBlock
 	terms map[string]uint16 // term -> index in cur.terms
+	names map[string]string // group names of cur, kept once
 	buf   []byte            // entries of the block being built, reused
 	zbuf  []byte            // compression scratch, reused
 }
@@ -35,6 +36,7 @@ type EventBlock struct {
 	refs    []uint32 // term index << 8 | event index, sorted after sealing
 	comp    []byte   // magic + zstd(entries)
 	magic   byte     // codec.TermlessBlockMagic or ZBlockMagic
+	groups  []string // each event's group, when the block is grouped
 }
 
 type blockEv struct {
@@ -54,7 +56,7 @@ func NewBlockBuilder(item uint64) *BlockBuilder {
 	if eventTerms.Load() != nil {
 		magic = codec.TermlessBlockMagic
 	}
-	return &BlockBuilder{item: item, magic: magic, terms: map[string]uint16{}}
+	return &BlockBuilder{item: item, magic: magic, terms: map[string]uint16{}, names: map[string]string{}}
 }
 
 // Add appends an event (ev.Item must be the builder's item, ev.Record
@@ -62,7 +64,7 @@ func NewBlockBuilder(item uint64) *BlockBuilder {
 // any. ev.Data is copied: the caller may reuse it.
 func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 	var done *EventBlock
-	if b := bb.cur; b != nil && (len(b.evs) >= codec.MaxBlockEvents || len(b.entries) >= codec.MaxBlockBytes || ev.Record <= b.evs[len(b.evs)-1].rec) {
+	if b := bb.cur; b != nil && (len(b.evs) >= codec.MaxBlockEvents || len(b.entries) >= b.maxBytes() || ev.Record <= b.evs[len(b.evs)-1].rec) {
 		done = bb.seal()
 	}
 	b := bb.cur
@@ -71,8 +73,20 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 			bb.buf = make([]byte, 0, codec.MaxBlockBytes+4096)
 		}
 		b = &EventBlock{item: bb.item, magic: bb.magic, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, codec.MaxBlockEvents), refs: make([]uint32, 0, 4*codec.MaxBlockEvents)}
+		if ev.Group != "" && b.magic == codec.TermlessBlockMagic {
+			b.groups = make([]string, 0, codec.MaxBlockEvents)
+		}
 		bb.cur = b
 		clear(bb.terms)
+		clear(bb.names)
+	}
+	if b.groups != nil {
+		g, ok := bb.names[ev.Group]
+		if !ok {
+			g = strings.Clone(ev.Group)
+			bb.names[g] = g
+		}
+		b.groups = append(b.groups, g)
 	}
 	i := len(b.evs)
 	off := len(b.entries)
@@ -131,11 +145,24 @@ func (bb *BlockBuilder) seal() *EventBlock {
 			b.evs[i].end++
 		}
 	}
-	bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.magic, b.entries)
+	if b.groups != nil {
+		bb.zbuf, b.comp = codec.CompressGroupedInto(bb.zbuf, b.entries, b.groups)
+	} else {
+		bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.magic, b.entries)
+	}
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
 	return b
+}
+
+// maxBytes is the size of entries at which the block is cut: larger for
+// a grouped block, whose point reads decompress one frame.
+func (b *EventBlock) maxBytes() int {
+	if b.groups != nil {
+		return codec.GroupedBlockBytes
+	}
+	return codec.MaxBlockBytes
 }
 
 // uncompressed returns the block's entries, decompressing them when they
@@ -208,15 +235,23 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 		payload := binary.AppendUvarint(nil, uint64(kept))
 		first = 0
 		entries := b.uncompressed()
+		var groups []string
 		for i := range b.evs {
 			if !drop.has(i) {
 				if first == 0 {
 					first = b.evs[i].rec
 				}
 				payload = append(payload, entries[b.evs[i].off:b.evs[i].end]...)
+				if b.groups != nil {
+					groups = append(groups, b.groups[i])
+				}
 			}
 		}
-		v = codec.CompressBlock(b.magic, payload)
+		if b.groups != nil {
+			_, v = codec.CompressGroupedInto(nil, payload, groups)
+		} else {
+			v = codec.CompressBlock(b.magic, payload)
+		}
 	}
 	evb := tx.Bucket(bEvents)
 	evb.FillPercent = 0.95

@@ -184,6 +184,10 @@ type EventRecord struct {
 	// stored and counted as a conflict.
 	DedupKey    string
 	ContentHash evidence.SHA256
+	// Group, when set, stores the event's block grouped (codec
+	// GroupedBlockMagic): events of one group (a CloudTrail record's event
+	// name) share its frames, so a query for them reads few frames.
+	Group string
 }
 
 // EventStats counts what happened to one item's events.

@@ -385,6 +385,9 @@ func (s *eventSink) emit(ev *timeline.Event) error {
 	if k := ev.DedupKey(); k != "" {
 		s.rec.DedupKey, s.rec.ContentHash = k, ev.ContentHash()
 	}
+	if ev.Source == timeline.SourceCloudTrail {
+		s.rec.Group = ev.Action // event name: a query for it reads few frames
+	}
 	s.events++
 	if err := s.add(&s.rec); err != nil {
 		s.err = err

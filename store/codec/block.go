@@ -102,6 +102,9 @@ func DecodeBlockInto(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) 
 	if len(v) > 0 && v[0] == FramedBlockMagic {
 		return decodeFrames(buf, es, v)
 	}
+	if len(v) > 0 && v[0] == GroupedBlockMagic {
+		return decodeGrouped(buf, es, v)
+	}
 	p, err := decompress(buf, v)
 	if err != nil {
 		return buf, nil, err
@@ -170,6 +173,8 @@ func decompress(buf, v []byte) ([]byte, error) {
 	case FramedBlockMagic:
 		out, _, err := decodeFrames(buf, nil, v)
 		return out, err
+	case GroupedBlockMagic:
+		return groupedPayload(buf, v)
 	case BlockMagic, SealedBlockMagic:
 		if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxBlockPlain {
 			return nil, errors.New("block length")

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 )
 
 // A block of many small events is stored in frames (schema 8):
@@ -197,6 +198,17 @@ func decodeFrames(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 // entries are then those of the frame); any other block is decoded
 // whole.
 func DecodeBlockForInto(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []Entry, error) {
+	if len(v) > 0 && v[0] == GroupedBlockMagic {
+		d, err := readGroups(v)
+		if err != nil {
+			return buf, nil, err
+		}
+		i, found := slices.BinarySearch(d.recs, rec)
+		if !found {
+			return buf, es[:0], nil
+		}
+		return decodeGroupFrame(buf, es, v, d, int(d.in[i]))
+	}
 	if len(v) == 0 || v[0] != FramedBlockMagic {
 		return DecodeBlockInto(buf, es, v)
 	}

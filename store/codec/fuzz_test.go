@@ -19,6 +19,9 @@ func FuzzDecodeBlock(f *testing.F) {
 	f.Add(raw, CompressBlock(TermlessBlockMagic, append([]byte{1, 1, byte(len(raw))}, raw...)))
 	f.Add(chunk, compressS2([]byte{1, 1, 3, 'a', 'b', 'c'}))
 	f.Add(tv, CompressBlock(TermlessBlockMagic, testBlockPayload(2*FrameEvents+3, 7)))
+	gp, groups := testGroupedPayload(12, 3000, 9, []string{"B", "A", "C"})
+	_, gv := CompressGroupedInto(nil, gp, groups)
+	f.Add(tv, gv)
 	zchunk, _ := AppendChunkEntry(nil, nil, "ip:10", []Posting{{1, 2, 3}, {4, 5, 6}}, true)
 	f.Add(chunk, CompressPost(nil, zchunk))
 	f.Add(chunk, CompressPost(nil, AppendDelta(nil, []Posting{{1, 2, 3}, {4, 5, 6}})))
@@ -32,7 +35,7 @@ func FuzzDecodeBlock(f *testing.F) {
 		if es, err := DecodeBlock(block); err == nil {
 			for _, e := range es {
 				_, _ = DecodeHeader(e.Val)
-				if e.Termless != (block[0] == TermlessBlockMagic || block[0] == FramedBlockMagic) {
+				if e.Termless != (block[0] == TermlessBlockMagic || block[0] == FramedBlockMagic || block[0] == GroupedBlockMagic) {
 					t.Fatalf("block %x gives an entry with Termless=%v", block[0], e.Termless)
 				}
 				_, _ = e.Header()
@@ -44,7 +47,7 @@ func FuzzDecodeBlock(f *testing.F) {
 		// read has too.
 		all, errAll := DecodeBlock(block)
 		_, part, err := DecodeBlockForInto(nil, nil, block, uint64(len(val)))
-		if err == nil && errAll != nil && len(block) > 0 && block[0] != FramedBlockMagic {
+		if err == nil && errAll != nil && len(block) > 0 && block[0] != FramedBlockMagic && block[0] != GroupedBlockMagic {
 			t.Fatalf("point read of a %x block passes where the full read fails: %v", block[0], errAll)
 		}
 		if err == nil && errAll == nil {

@@ -80,7 +80,7 @@ func OpenRecord(key, v []byte) (payload []byte, sealed bool, err error) {
 // a sealed block checked and without its checksum, an older one as it
 // is. sealed reports which it was.
 func OpenBlock(key, v []byte) (block []byte, sealed bool, err error) {
-	if len(v) > 0 && (v[0] == ZBlockMagic || v[0] == TermlessBlockMagic || v[0] == FramedBlockMagic) {
+	if len(v) > 0 && (v[0] == ZBlockMagic || v[0] == TermlessBlockMagic || v[0] == FramedBlockMagic || v[0] == GroupedBlockMagic) {
 		return openSealed(v[0], key, v)
 	}
 	return openSealed(SealedBlockMagic, key, v)
