@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/store/codec"
@@ -70,7 +71,7 @@ func (bb *BlockBuilder) Add(ev *EventRecord) *EventBlock {
 	b := bb.cur
 	if b == nil {
 		if bb.buf == nil {
-			bb.buf = make([]byte, 0, codec.MaxBlockBytes+4096)
+			bb.buf = getBlockBuf()
 		}
 		b = &EventBlock{item: bb.item, magic: bb.magic, entries: append(bb.buf[:0], 0), evs: make([]blockEv, 0, codec.MaxBlockEvents), refs: make([]uint32, 0, 4*codec.MaxBlockEvents)}
 		if ev.Group != "" && b.magic == codec.TermlessBlockMagic {
@@ -122,12 +123,37 @@ func indexable(t string) bool {
 	return t != "" && strings.IndexByte(t, 0) < 0 && t != allTerm
 }
 
-// Finish returns the last, partial block, or nil.
+// Finish returns the last, partial block, or nil. The builder is done
+// with: its buffers go back to the pool.
 func (bb *BlockBuilder) Finish() *EventBlock {
-	if bb.cur == nil {
-		return nil
+	var b *EventBlock
+	if bb.cur != nil {
+		b = bb.seal()
 	}
-	return bb.seal()
+	putBlockBuf(bb.buf)
+	putBlockBuf(bb.zbuf)
+	bb.buf, bb.zbuf = nil, nil
+	return b
+}
+
+// blockBufs keeps the entry and compression buffers of finished
+// builders: a builder is made for every item, and a grouped block grows
+// its buffer to half a megabyte.
+var blockBufs sync.Pool
+
+func getBlockBuf() []byte {
+	if b, ok := blockBufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, codec.MaxBlockBytes+4096)
+}
+
+func putBlockBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > 2*codec.GroupedBlockBytes {
+		return
+	}
+	b = b[:0]
+	blockBufs.Put(&b)
 }
 
 func (bb *BlockBuilder) seal() *EventBlock {

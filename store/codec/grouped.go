@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync"
 )
 
 // A block of CloudTrail records is stored grouped (schema 8): its events,
@@ -42,6 +43,9 @@ const (
 )
 
 var errGroups = errors.New("group directory")
+
+// framePlain keeps the buffers a frame's entries are gathered in.
+var framePlain sync.Pool
 
 // groupDir is the directory of a grouped block.
 type groupDir struct {
@@ -101,7 +105,12 @@ func groupBlock(scratch, payload []byte, groups []string) (out []byte, v []byte,
 	}
 	cuts = append(cuts, len(order))
 	frameOf := make([]uint8, n)
-	plain := make([]byte, 0, GroupFrameBytes+4096)
+	pp, _ := framePlain.Get().(*[]byte)
+	if pp == nil {
+		pp = new([]byte)
+	}
+	defer framePlain.Put(pp)
+	plain := (*pp)[:0]
 	scratch = scratch[:0]
 	ends := make([]int, len(cuts)-1)
 	for f := 0; f+1 < len(cuts); f++ {
@@ -115,6 +124,7 @@ func groupBlock(scratch, payload []byte, groups []string) (out []byte, v []byte,
 		scratch = zEncoder().EncodeAll(plain, scratch)
 		ends[f] = len(scratch)
 	}
+	*pp = plain
 	dir := make([]byte, 0, 8+len(ends)*6+int(n)*3)
 	dir = append(dir, GroupedBlockMagic)
 	dir = binary.AppendUvarint(dir, uint64(len(ends)))
