@@ -50,8 +50,11 @@ import (
 // Version 8 stores a block of many small events (VPC flow and ELB
 // records) in frames of a few dozen events each, compressed on their own
 // (codec FramedBlockMagic, frames.go), so that a query reading one event
-// decompresses its frame and not the whole block. Blocks of older
-// versions are read as they are.
+// decompresses its frame and not the whole block, and a block of
+// CloudTrail records grouped by event name in frames of about 32 KiB
+// (codec GroupedBlockMagic, grouped.go; EventRecord.Group), so that a
+// query for an event name reads the frames its records share. Blocks of
+// older versions are read as they are.
 const SchemaVersion = 8
 
 // Errors a caller may branch on.
