@@ -48,11 +48,11 @@ type frame struct {
 // entries) stored in frames, or ok=false when it holds too few events
 // to be framed or is not well formed.
 func frameBlock(scratch, payload []byte) (out []byte, v []byte, ok bool) {
-	n, l := binary.Uvarint(payload)
-	if l <= 0 || n < 2*FrameEvents || n > MaxBlockEvents {
+	var spans [MaxBlockEvents]span
+	es, p, ok := entrySpans(spans[:0], payload)
+	if !ok || len(es) < 2*FrameEvents {
 		return scratch, nil, false
 	}
-	p := payload[l:]
 	// Cut the entries into runs of FrameEvents.
 	type run struct {
 		first    uint64
@@ -60,26 +60,14 @@ func frameBlock(scratch, payload []byte) (out []byte, v []byte, ok bool) {
 		off, end int
 	}
 	var runs [maxFrames]run
-	nr, at := 0, 0
-	for i := uint64(0); i < n; i++ {
-		rec, l1 := binary.Uvarint(p[at:])
-		if l1 <= 0 {
-			return scratch, nil, false
-		}
-		m, l2 := binary.Uvarint(p[at+l1:])
-		if l2 <= 0 || m > uint64(len(p)-at-l1-l2) {
-			return scratch, nil, false
-		}
+	nr := 0
+	for i, e := range es {
 		if i%FrameEvents == 0 {
-			runs[nr] = run{first: rec, off: at}
+			runs[nr] = run{first: e.rec, off: e.off}
 			nr++
 		}
-		at += l1 + l2 + int(m)
 		runs[nr-1].n++
-		runs[nr-1].end = at
-	}
-	if at != len(p) {
-		return scratch, nil, false
+		runs[nr-1].end = e.end
 	}
 	// Compress each run after the others in scratch, then lay out the
 	// directory and the frames.
@@ -247,4 +235,38 @@ func checkFrame(p []byte, f frame) error {
 		return errFrames
 	}
 	return nil
+}
+
+// span is where an entry of a block's payload lies.
+type span struct {
+	rec      uint64
+	off, end int // within the entries, after the count
+}
+
+// entrySpans appends to dst where each entry of payload (a block's
+// uvarint count and entries) lies, and returns the entries; ok is false
+// when payload is not well formed or holds more than MaxBlockEvents.
+func entrySpans(dst []span, payload []byte) ([]span, []byte, bool) {
+	n, l := binary.Uvarint(payload)
+	if l <= 0 || n > MaxBlockEvents {
+		return nil, nil, false
+	}
+	p := payload[l:]
+	at := 0
+	for i := uint64(0); i < n; i++ {
+		rec, l1 := binary.Uvarint(p[at:])
+		if l1 <= 0 {
+			return nil, nil, false
+		}
+		m, l2 := binary.Uvarint(p[at+l1:])
+		if l2 <= 0 || m > uint64(len(p)-at-l1-l2) {
+			return nil, nil, false
+		}
+		dst = append(dst, span{rec, at, at + l1 + l2 + int(m)})
+		at += l1 + l2 + int(m)
+	}
+	if at != len(p) {
+		return nil, nil, false
+	}
+	return dst, p, true
 }

@@ -58,32 +58,12 @@ type groupDir struct {
 // entries, in record order) stored grouped by groups (one per event), or
 // ok=false when it would make a single frame or is not well formed.
 func groupBlock(scratch, payload []byte, groups []string) (out []byte, v []byte, ok bool) {
-	n, l := binary.Uvarint(payload)
-	if l <= 0 || n < 2 || n > MaxBlockEvents || int(n) != len(groups) {
+	var spans [MaxBlockEvents]span
+	es, p, ok := entrySpans(spans[:0], payload)
+	if !ok || len(es) < 2 || len(es) != len(groups) {
 		return scratch, nil, false
 	}
-	type ent struct {
-		rec      uint64
-		off, end int
-	}
-	es := make([]ent, 0, n)
-	p := payload[l:]
-	at := 0
-	for i := uint64(0); i < n; i++ {
-		rec, l1 := binary.Uvarint(p[at:])
-		if l1 <= 0 {
-			return scratch, nil, false
-		}
-		m, l2 := binary.Uvarint(p[at+l1:])
-		if l2 <= 0 || m > uint64(len(p)-at-l1-l2) {
-			return scratch, nil, false
-		}
-		es = append(es, ent{rec, at, at + l1 + l2 + int(m)})
-		at += l1 + l2 + int(m)
-	}
-	if at != len(p) {
-		return scratch, nil, false
-	}
+	n := uint64(len(es))
 	// Events in order of group, records in order within one.
 	order := make([]int, n)
 	for i := range order {
