@@ -283,7 +283,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 	evb.FillPercent = 0.95
 	k := eventKey(b.item, first)
 	// v has room for the checksum; b.comp keeps its length.
-	if err := evb.Put(k, codec.AppendSum(k, v)); err != nil {
+	if err := evb.Put(k, codec.SealBlock(k, v)); err != nil {
 		return err
 	}
 	all := w.postingList(allTerm)

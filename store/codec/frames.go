@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"slices"
 )
 
@@ -42,6 +43,7 @@ type frame struct {
 	first    uint64 // record number of its first event
 	n        int    // events
 	off, end int    // its zstd bytes within the block value
+	sum      uint32 // CRC-32C of those bytes
 }
 
 // frameBlock returns payload (a termless block's uvarint count and
@@ -85,6 +87,7 @@ func frameBlock(scratch, payload []byte) (out []byte, v []byte, ok bool) {
 		dir = binary.AppendUvarint(dir, runs[i].first-prev)
 		dir = binary.AppendUvarint(dir, uint64(runs[i].n))
 		dir = binary.AppendUvarint(dir, uint64(ends[i]-start))
+		dir = binary.BigEndian.AppendUint32(dir, crc32.Checksum(scratch[start:ends[i]], castagnoli))
 		prev, start = runs[i].first, ends[i]
 	}
 	v = make([]byte, 0, len(dir)+len(scratch)+SumSize)
@@ -119,12 +122,13 @@ func readFrames(fs []frame, v []byte) ([]frame, error) {
 		}
 		p = p[l2:]
 		z, l3 := binary.Uvarint(p)
-		if l3 <= 0 || z > uint64(len(v)) {
+		if l3 <= 0 || z > uint64(len(v)) || len(p) < l3+4 {
 			return nil, errFrames
 		}
-		p = p[l3:]
+		sum := binary.BigEndian.Uint32(p[l3:])
+		p = p[l3+4:]
 		rec += d
-		fs = append(fs, frame{first: rec, n: int(n), off: size, end: size + int(z)})
+		fs = append(fs, frame{first: rec, n: int(n), off: size, end: size + int(z), sum: sum})
 		size += int(z)
 	}
 	base := len(v) - len(p)
@@ -156,7 +160,11 @@ func decodeFrames(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	var starts [maxFrames + 1]int
 	for i, f := range fs {
 		starts[i] = len(out)
-		if out, err = zDecoder().DecodeAll(v[f.off:f.end], out); err != nil {
+		z, err := frameBytes(v, f)
+		if err != nil {
+			return buf, nil, err
+		}
+		if out, err = zDecoder().DecodeAll(z, out); err != nil {
 			return buf, nil, err
 		}
 		if len(out) > maxBlockPlain {
@@ -210,7 +218,11 @@ func DecodeBlockForInto(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, [
 		i--
 	}
 	f := fs[i]
-	p, err := zDecoder().DecodeAll(v[f.off:f.end], buf[:0])
+	z, err := frameBytes(v, f)
+	if err != nil {
+		return buf, nil, err
+	}
+	p, err := zDecoder().DecodeAll(z, buf[:0])
 	if err != nil {
 		return buf, nil, err
 	}
@@ -269,4 +281,14 @@ func entrySpans(dst []span, payload []byte) ([]span, []byte, bool) {
 		return nil, nil, false
 	}
 	return dst, p, true
+}
+
+// frameBytes returns the stored bytes of frame f of block value v after
+// checking them against the frame's checksum.
+func frameBytes(v []byte, f frame) ([]byte, error) {
+	z := v[f.off:f.end]
+	if crc32.Checksum(z, castagnoli) != f.sum {
+		return nil, ErrChecksum
+	}
+	return z, nil
 }

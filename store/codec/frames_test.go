@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -33,7 +34,7 @@ func TestFramedBlockRoundTrip(t *testing.T) {
 		}
 		// The checksum is appended and checked as for any block.
 		key := []byte("0123456789abcdef")
-		body, sealed, err := OpenBlock(key, AppendSum(key, v))
+		body, sealed, err := OpenBlock(key, SealBlock(key, v))
 		if err != nil || !sealed || !bytes.Equal(body, v) {
 			t.Fatalf("%d events: open: sealed=%v err=%v", n, sealed, err)
 		}
@@ -103,14 +104,17 @@ func TestFramedBlockDamaged(t *testing.T) {
 		d := f(append([]byte{FramedBlockMagic}, good[1:dirEnd]...))
 		return append(d, good[dirEnd:]...)
 	}
+	// entry writes a directory of the frames given, each with the
+	// checksum of the frame at its place in the good block.
 	entry := func(frames ...[3]uint64) func([]byte) []byte {
 		return func([]byte) []byte {
 			d := []byte{FramedBlockMagic}
 			d = binary.AppendUvarint(d, uint64(len(frames)))
-			for _, f := range frames {
+			for i, f := range frames {
 				for _, x := range f {
 					d = binary.AppendUvarint(d, x)
 				}
+				d = binary.BigEndian.AppendUint32(d, fs[min(i, len(fs)-1)].sum)
 			}
 			return d
 		}
@@ -144,6 +148,55 @@ func TestFramedBlockDamaged(t *testing.T) {
 		}
 		if bad == 0 {
 			t.Errorf("%s: every point read passes", name)
+		}
+	}
+}
+
+// TestFramedBlockSeal: the checksum of a block in frames covers its key
+// and directory, each frame its own: a value under another key or with a
+// damaged directory is refused when opened; a damaged frame fails the
+// reads that decode it and no other.
+func TestFramedBlockSeal(t *testing.T) {
+	key := []byte("0123456789abcdef")
+	payload, groups := testGroupedPayload(60, 1500, 5, []string{"A", "B", "C"})
+	_, grouped := CompressGroupedInto(nil, payload, groups)
+	for _, v := range [][]byte{CompressBlock(TermlessBlockMagic, testBlockPayload(3*FrameEvents+5, 11)), grouped} {
+		n, ok := directoryLen(v)
+		if !ok || n < 2 || n >= len(v) {
+			t.Fatalf("%q: directory of %d bytes, %v", v[0], n, ok)
+		}
+		sealed := SealBlock(key, slices.Clone(v))
+		if body, ok, err := OpenBlock(key, sealed); err != nil || !ok || !bytes.Equal(body, v) {
+			t.Fatalf("%q: open: %v %v", v[0], ok, err)
+		}
+		other := slices.Clone(key)
+		other[15] ^= 1
+		if _, _, err := OpenBlock(other, sealed); err != ErrChecksum {
+			t.Fatalf("%q under another key: %v", v[0], err)
+		}
+		dir := slices.Clone(sealed)
+		dir[n-1] ^= 0x10
+		if _, _, err := OpenBlock(key, dir); err != ErrChecksum {
+			t.Fatalf("%q with its directory damaged: %v", v[0], err)
+		}
+		// The last frame damaged: the value opens (its directory is
+		// intact), the full read fails, a point read of the first
+		// record passes and one of the last record fails.
+		dmg := slices.Clone(sealed)
+		dmg[len(dmg)-SumSize-3] ^= 0x55
+		body, _, err := OpenBlock(key, dmg)
+		if err != nil {
+			t.Fatalf("%q, last frame damaged: open: %v", v[0], err)
+		}
+		if _, err := DecodeBlock(body); err == nil {
+			t.Fatalf("%q, last frame damaged: full read passes", v[0])
+		}
+		all := mustDecode(t, v)
+		if _, es, err := DecodeBlockForInto(nil, nil, body, all[0].Rec); err != nil || len(es) == 0 {
+			t.Fatalf("%q, last frame damaged: point read of the first record: %v", v[0], err)
+		}
+		if _, _, err := DecodeBlockForInto(nil, nil, body, all[len(all)-1].Rec); err != ErrChecksum {
+			t.Fatalf("%q, last frame damaged: point read of the last record: %v", v[0], err)
 		}
 	}
 }

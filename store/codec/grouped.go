@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"slices"
 	"sync"
 )
@@ -112,6 +113,7 @@ func groupBlock(scratch, payload []byte, groups []string) (out []byte, v []byte,
 	for f, end := range ends {
 		dir = binary.AppendUvarint(dir, uint64(cuts[f+1]-cuts[f]))
 		dir = binary.AppendUvarint(dir, uint64(end-start))
+		dir = binary.BigEndian.AppendUint32(dir, crc32.Checksum(scratch[start:end], castagnoli))
 		start = end
 	}
 	dir = binary.AppendUvarint(dir, n)
@@ -151,10 +153,12 @@ func readGroups(v []byte) (groupDir, error) {
 	for i := range d.frames {
 		n, ok1 := next()
 		z, ok2 := next()
-		if !ok1 || !ok2 || n == 0 || n > MaxBlockEvents || z > uint64(len(v)) {
+		if !ok1 || !ok2 || n == 0 || n > MaxBlockEvents || z > uint64(len(v)) || len(p) < 4 {
 			return d, errGroups
 		}
-		d.frames[i] = frame{n: int(n), off: size, end: size + int(z)}
+		sum := binary.BigEndian.Uint32(p)
+		p = p[4:]
+		d.frames[i] = frame{n: int(n), off: size, end: size + int(z), sum: sum}
 		size += int(z)
 		total += int(n)
 	}
@@ -197,8 +201,12 @@ func readGroups(v []byte) (groupDir, error) {
 // decodeGroupFrame decompresses frame f of a grouped block into buf and
 // returns its entries, checked against the directory.
 func decodeGroupFrame(buf []byte, es []Entry, v []byte, d groupDir, f int) ([]byte, []Entry, error) {
+	z, err := frameBytes(v, d.frames[f])
+	if err != nil {
+		return buf, nil, err
+	}
 	fr := d.frames[f]
-	p, err := zDecoder().DecodeAll(v[fr.off:fr.end], buf[:0])
+	p, err := zDecoder().DecodeAll(z, buf[:0])
 	if err != nil {
 		return buf, nil, err
 	}
@@ -233,7 +241,11 @@ func decodeGrouped(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	starts := make([]int, len(d.frames)+1)
 	for f, fr := range d.frames {
 		starts[f] = len(out)
-		if out, err = zDecoder().DecodeAll(v[fr.off:fr.end], out); err != nil {
+		z, err := frameBytes(v, fr)
+		if err != nil {
+			return buf, nil, err
+		}
+		if out, err = zDecoder().DecodeAll(z, out); err != nil {
 			return buf, nil, err
 		}
 		if len(out) > maxBlockPlain {

@@ -117,6 +117,7 @@ func TestGroupedBlockDamaged(t *testing.T) {
 		for i, f := range d.frames {
 			b = binary.AppendUvarint(b, uint64(f.n))
 			b = binary.AppendUvarint(b, uint64(lens[i]))
+			b = binary.BigEndian.AppendUint32(b, f.sum)
 		}
 		b = binary.AppendUvarint(b, uint64(total))
 		prev := uint64(0)

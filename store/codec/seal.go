@@ -78,12 +78,61 @@ func OpenRecord(key, v []byte) (payload []byte, sealed bool, err error) {
 
 // OpenBlock returns a stored event block ready for DecodeBlockInto:
 // a sealed block checked and without its checksum, an older one as it
-// is. sealed reports which it was.
+// is. sealed reports which it was. Of a block in frames (schema 8) the
+// checksum covers the key and the directory, which holds each frame's
+// own checksum: a frame is checked when it is decoded, so that a point
+// read checks what it reads, not the whole block.
 func OpenBlock(key, v []byte) (block []byte, sealed bool, err error) {
-	if len(v) > 0 && (v[0] == ZBlockMagic || v[0] == TermlessBlockMagic || v[0] == FramedBlockMagic || v[0] == GroupedBlockMagic) {
+	if len(v) > 0 && (v[0] == FramedBlockMagic || v[0] == GroupedBlockMagic) {
+		if len(v) < 1+SumSize {
+			return nil, true, ErrChecksum
+		}
+		body := v[:len(v)-SumSize]
+		n, ok := directoryLen(body)
+		if !ok || binary.BigEndian.Uint32(v[len(body):]) != Sum(key, body[:n]) {
+			return nil, true, ErrChecksum
+		}
+		return body, true, nil
+	}
+	if len(v) > 0 && (v[0] == ZBlockMagic || v[0] == TermlessBlockMagic) {
 		return openSealed(v[0], key, v)
 	}
 	return openSealed(SealedBlockMagic, key, v)
+}
+
+// SealBlock returns a block value (as CompressBlock returned it, with
+// room for the checksum) sealed for key: with the checksum of its key
+// and its directory for a block in frames, of its key and whole value
+// for any other.
+func SealBlock(key, v []byte) []byte {
+	if n, ok := directoryLen(v); ok {
+		return binary.BigEndian.AppendUint32(v, Sum(key, v[:n]))
+	}
+	return AppendSum(key, v)
+}
+
+// directoryLen returns the length of a framed or grouped block value's
+// magic and directory (the value without its checksum).
+func directoryLen(v []byte) (int, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	switch v[0] {
+	case FramedBlockMagic:
+		var dir [maxFrames]frame
+		fs, err := readFrames(dir[:0], v)
+		if err != nil {
+			return 0, false
+		}
+		return fs[0].off, true
+	case GroupedBlockMagic:
+		d, err := readGroups(v)
+		if err != nil {
+			return 0, false
+		}
+		return d.frames[0].off, true
+	}
+	return 0, false
 }
 
 // openSealed checks v when it starts with magic and returns it without
