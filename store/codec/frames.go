@@ -156,22 +156,11 @@ func decodeFrames(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	for _, f := range fs {
 		total += f.n
 	}
-	out := binary.AppendUvarint(buf[:0], uint64(total))
 	var starts [maxFrames + 1]int
-	for i, f := range fs {
-		starts[i] = len(out)
-		z, err := frameBytes(v, f)
-		if err != nil {
-			return buf, nil, err
-		}
-		if out, err = zDecoder().DecodeAll(z, out); err != nil {
-			return buf, nil, err
-		}
-		if len(out) > maxBlockPlain {
-			return out, nil, errors.New("block length")
-		}
+	out, err := decompressFrames(binary.AppendUvarint(buf[:0], uint64(total)), v, fs, starts[:])
+	if err != nil {
+		return buf, nil, err
 	}
-	starts[len(fs)] = len(out)
 	es = es[:0]
 	for i, f := range fs {
 		p := out[starts[i]:starts[i+1]]
@@ -291,4 +280,26 @@ func frameBytes(v []byte, f frame) ([]byte, error) {
 		return nil, ErrChecksum
 	}
 	return z, nil
+}
+
+// decompressFrames appends the decompressed bytes of each frame fs of
+// block value v to out, each checked against its checksum first, and
+// sets starts[i] to where frame i begins in out (starts[len(fs)] to its
+// end).
+func decompressFrames(out, v []byte, fs []frame, starts []int) ([]byte, error) {
+	for i, f := range fs {
+		starts[i] = len(out)
+		z, err := frameBytes(v, f)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = zDecoder().DecodeAll(z, out); err != nil {
+			return nil, err
+		}
+		if len(out) > maxBlockPlain {
+			return nil, errors.New("block length")
+		}
+	}
+	starts[len(fs)] = len(out)
+	return out, nil
 }

@@ -237,22 +237,11 @@ func decodeGrouped(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	if err != nil {
 		return buf, nil, err
 	}
-	out := buf[:0]
 	starts := make([]int, len(d.frames)+1)
-	for f, fr := range d.frames {
-		starts[f] = len(out)
-		z, err := frameBytes(v, fr)
-		if err != nil {
-			return buf, nil, err
-		}
-		if out, err = zDecoder().DecodeAll(z, out); err != nil {
-			return buf, nil, err
-		}
-		if len(out) > maxBlockPlain {
-			return out, nil, errors.New("block length")
-		}
+	out, err := decompressFrames(buf[:0], v, d.frames, starts)
+	if err != nil {
+		return buf, nil, err
 	}
-	starts[len(d.frames)] = len(out)
 	// Each frame's entries, then the block's in record order.
 	per := make([][]Entry, len(d.frames))
 	for f := range d.frames {
