@@ -171,15 +171,21 @@ func (bb *BlockBuilder) seal() *EventBlock {
 			b.evs[i].end++
 		}
 	}
-	if b.groups != nil {
-		bb.zbuf, b.comp = codec.CompressGroupedInto(bb.zbuf, b.entries, b.groups)
-	} else {
-		bb.zbuf, b.comp = codec.CompressBlockInto(bb.zbuf, b.magic, b.entries)
-	}
+	bb.zbuf, b.comp = b.compress(bb.zbuf, b.entries, b.groups)
 	bb.buf = b.entries[:0] // rarely needed again: decompressed on demand
 	b.entries = nil
 	slices.Sort(b.refs) // group by term, events in order within a term
 	return b
+}
+
+// compress stores payload (the block's count and entries, or some of
+// them) in the block's form, grouped by groups (one per entry) when the
+// block is grouped, using scratch (returned, perhaps grown).
+func (b *EventBlock) compress(scratch, payload []byte, groups []string) ([]byte, []byte) {
+	if b.groups != nil {
+		return codec.CompressGroupedInto(scratch, payload, groups)
+	}
+	return codec.CompressBlockInto(scratch, b.magic, payload)
 }
 
 // maxBytes is the size of entries at which the block is cut: larger for
@@ -273,11 +279,7 @@ func (w *Writer) putBlock(tx *bolt.Tx, b *EventBlock) error {
 				}
 			}
 		}
-		if b.groups != nil {
-			_, v = codec.CompressGroupedInto(nil, payload, groups)
-		} else {
-			v = codec.CompressBlock(b.magic, payload)
-		}
+		_, v = b.compress(nil, payload, groups)
 	}
 	evb := tx.Bucket(bEvents)
 	evb.FillPercent = 0.95

@@ -4,27 +4,28 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-	"slices"
 )
 
 // A block of many small events is stored in frames (schema 8):
 // FramedBlockMagic, a directory, then the zstd frames of consecutive
 // runs of its entries, each compressed on its own. A point read (one
 // event of a query's answer) decompresses only the frame holding the
-// event, a quarter of the block; a full read decompresses every frame.
-// Frames are FrameEvents events long, so only the blocks of VPC flow and
-// ELB records (up to MaxBlockEvents small events) are framed; a block of
-// CloudTrail records reaches MaxBlockBytes first, holds far fewer events,
-// and is stored whole as before.
+// event; a full read decompresses every frame. Frames are FrameEvents
+// events long, so only blocks of many small events (VPC flow and ELB
+// records) are framed; a block of CloudTrail records holds far fewer and
+// is grouped instead (grouped.go).
 //
 //	FramedBlockMagic | uvarint frames
 //	| frames × (uvarint first record [the first frame's as it is, each
 //	  later one as the difference from the frame before], uvarint
-//	  events, uvarint stored length)
+//	  events, uvarint stored length, CRC-32C of the stored bytes [4
+//	  bytes, big-endian])
 //	| the frames' zstd bytes, in order
 //
-// The values are termless (AppendTermlessValue). Decompressed one after
-// the other behind the uvarint count of all events, the frames give the
+// The block's own checksum (SealBlock) covers its key and directory; each
+// frame is checked against its CRC-32C before it is decompressed. The
+// values are termless (AppendTermlessValue). Decompressed one after the
+// other behind the uvarint count of all events, the frames give the
 // entries of the block exactly as a TermlessBlockMagic block holds them.
 const (
 	FramedBlockMagic = 'F'
@@ -163,36 +164,43 @@ func decodeFrames(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	}
 	es = es[:0]
 	for i, f := range fs {
-		p := out[starts[i]:starts[i+1]]
-		if err := checkFrame(p, f); err != nil {
+		if es, err = frameEntries(es, out[starts[i]:starts[i+1]], f); err != nil {
 			return out, nil, err
-		}
-		var rest []byte
-		if es, rest, err = parseEntries(es, p, uint64(f.n), true); err != nil {
-			return out, nil, err
-		}
-		if len(rest) != 0 {
-			return out, nil, errFrames
 		}
 	}
 	return out, es, nil
 }
 
+// frameEntries appends the entries of decompressed frame p of a framed
+// block to es: as many as its directory entry f says, the first of them
+// the record it names, and nothing after them.
+func frameEntries(es []Entry, p []byte, f frame) ([]Entry, error) {
+	if rec, l := binary.Uvarint(p); l <= 0 || rec != f.first {
+		return nil, errFrames
+	}
+	return parseFrame(es, p, f.n, errFrames)
+}
+
+// parseFrame appends the n entries of decompressed frame p to es; left
+// is the error when bytes follow them.
+func parseFrame(es []Entry, p []byte, n int, left error) ([]Entry, error) {
+	es, rest, err := parseEntries(es, p, uint64(n), true)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, left
+	}
+	return es, nil
+}
+
 // DecodeBlockForInto is DecodeBlockInto for a point read of record rec:
-// of a framed block it decodes only the frame that would hold rec (its
-// entries are then those of the frame); any other block is decoded
-// whole.
+// of a framed or grouped block it decodes only the frame that would hold
+// rec (its entries are then those of the frame); any other block is
+// decoded whole.
 func DecodeBlockForInto(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []Entry, error) {
 	if len(v) > 0 && v[0] == GroupedBlockMagic {
-		d, err := readGroups(v)
-		if err != nil {
-			return buf, nil, err
-		}
-		i, found := slices.BinarySearch(d.recs, rec)
-		if !found {
-			return buf, es[:0], nil
-		}
-		return decodeGroupFrame(buf, es, v, d, int(d.in[i]))
+		return decodeGroupedFor(buf, es, v, rec)
 	}
 	if len(v) == 0 || v[0] != FramedBlockMagic {
 		return DecodeBlockInto(buf, es, v)
@@ -206,36 +214,13 @@ func DecodeBlockForInto(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, [
 	for i > 0 && fs[i].first > rec {
 		i--
 	}
-	f := fs[i]
-	z, err := frameBytes(v, f)
+	var starts [2]int
+	p, err := decompressFrames(buf[:0], v, fs[i:i+1], starts[:])
 	if err != nil {
 		return buf, nil, err
 	}
-	p, err := zDecoder().DecodeAll(z, buf[:0])
-	if err != nil {
-		return buf, nil, err
-	}
-	buf = p
-	if err := checkFrame(p, f); err != nil {
-		return buf, nil, err
-	}
-	out, rest, err := parseEntries(es[:0], p, uint64(f.n), true)
-	if err != nil {
-		return buf, nil, err
-	}
-	if len(rest) != 0 {
-		return buf, nil, errFrames
-	}
-	return buf, out, nil
-}
-
-// checkFrame checks that a decompressed frame starts with the record its
-// directory entry names; its event count is checked as it is parsed.
-func checkFrame(p []byte, f frame) error {
-	if rec, l := binary.Uvarint(p); l <= 0 || rec != f.first {
-		return errFrames
-	}
-	return nil
+	out, err := frameEntries(es[:0], p, fs[i])
+	return p, out, err
 }
 
 // span is where an entry of a block's payload lies.

@@ -15,11 +15,14 @@ import (
 // events in record order and compressed on its own:
 //
 //	GroupedBlockMagic | uvarint frames
-//	| frames × (uvarint events, uvarint stored length)
+//	| frames × (uvarint events, uvarint stored length, CRC-32C of the
+//	  stored bytes [4 bytes, big-endian])
 //	| uvarint events | events × (uvarint record [the first as it is,
 //	  each later one as the difference from the one before], uvarint
 //	  frame), in record order
 //	| the frames' zstd bytes, in order
+//
+// The checksums are those of a framed block (frames.go).
 //
 // A query for an event name reads the frames its events share, not every
 // block of their item; a point read (an event of a principal) decompresses
@@ -50,7 +53,7 @@ var framePlain sync.Pool
 
 // groupDir is the directory of a grouped block.
 type groupDir struct {
-	frames []frame  // first is unused
+	frames []frame  // their field first is not used
 	recs   []uint64 // the block's records, in order
 	in     []uint8  // the frame of each
 }
@@ -178,9 +181,7 @@ func readGroups(v []byte) (groupDir, error) {
 		}
 		rec += delta
 		d.recs[i], d.in[i] = rec, uint8(f)
-		if seen[f]++; seen[f] == 1 {
-			d.frames[f].first = rec
-		}
+		seen[f]++
 	}
 	for f := range seen {
 		if seen[f] != d.frames[f].n {
@@ -198,36 +199,38 @@ func readGroups(v []byte) (groupDir, error) {
 	return d, nil
 }
 
-// decodeGroupFrame decompresses frame f of a grouped block into buf and
-// returns its entries, checked against the directory.
-func decodeGroupFrame(buf []byte, es []Entry, v []byte, d groupDir, f int) ([]byte, []Entry, error) {
-	z, err := frameBytes(v, d.frames[f])
+// decodeGroupedFor decodes the frame of a grouped block that holds record
+// rec, checked against the directory, and returns its entries (none when
+// the block does not hold rec).
+func decodeGroupedFor(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []Entry, error) {
+	d, err := readGroups(v)
 	if err != nil {
 		return buf, nil, err
 	}
-	fr := d.frames[f]
-	p, err := zDecoder().DecodeAll(z, buf[:0])
+	i, found := slices.BinarySearch(d.recs, rec)
+	if !found {
+		return buf, es[:0], nil
+	}
+	f := int(d.in[i])
+	var starts [2]int
+	p, err := decompressFrames(buf[:0], v, d.frames[f:f+1], starts[:])
 	if err != nil {
 		return buf, nil, err
 	}
-	buf = p
-	out, rest, err := parseEntries(es[:0], p, uint64(fr.n), true)
+	out, err := parseFrame(es[:0], p, d.frames[f].n, errGroups)
 	if err != nil {
-		return buf, nil, err
-	}
-	if len(rest) != 0 {
-		return buf, nil, errGroups
+		return p, nil, err
 	}
 	j := 0
 	for i, r := range d.recs {
 		if int(d.in[i]) == f {
 			if out[j].Rec != r {
-				return buf, nil, errGroups
+				return p, nil, errGroups
 			}
 			j++
 		}
 	}
-	return buf, out, nil
+	return p, out, nil
 }
 
 // decodeGrouped decodes every frame of a grouped block and returns its
@@ -245,12 +248,8 @@ func decodeGrouped(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
 	// Each frame's entries, then the block's in record order.
 	per := make([][]Entry, len(d.frames))
 	for f := range d.frames {
-		var rest []byte
-		if per[f], rest, err = parseEntries(nil, out[starts[f]:starts[f+1]], uint64(d.frames[f].n), true); err != nil {
+		if per[f], err = parseFrame(nil, out[starts[f]:starts[f+1]], d.frames[f].n, errGroups); err != nil {
 			return out, nil, err
-		}
-		if len(rest) != 0 {
-			return out, nil, errGroups
 		}
 	}
 	es = es[:0]
