@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/trailcase/trailcase/evidence"
@@ -42,7 +43,11 @@ var funcs = map[string]any{
 	"itemRange": itemRange,
 }
 
-var htmlTemplate = template.Must(template.New("report.html").Funcs(funcs).Parse(htmlSource))
+// htmlTemplate is parsed when a report is first written, not when the
+// program starts: every other command would pay for it.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html").Funcs(funcs).Parse(htmlSource))
+})
 
 // WriteHTML writes the report as one self-contained HTML document: inline
 // CSS and SVG, no scripts, nothing fetched from anywhere, laid out for A4
@@ -50,7 +55,7 @@ var htmlTemplate = template.Must(template.New("report.html").Funcs(funcs).Parse(
 // (case, generation time), a footer (custody head, signing key) and
 // "page X of Y".
 func (r *Report) WriteHTML(w io.Writer) error {
-	if err := htmlTemplate.Execute(w, r.view()); err != nil {
+	if err := htmlTemplate().Execute(w, r.view()); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
 	return nil

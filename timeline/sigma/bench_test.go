@@ -3,6 +3,7 @@ package sigma
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -94,4 +95,20 @@ func BenchmarkCloudTrail(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// BenchmarkBuiltin times loading the built-in pack from its parsed nodes
+// (what every command does) and from the YAML files.
+func BenchmarkBuiltin(b *testing.B) {
+	b.Run("pack", func(b *testing.B) {
+		for b.Loop() {
+			Builtin()
+		}
+	})
+	b.Run("yaml", func(b *testing.B) {
+		sub, _ := fs.Sub(builtinFS, "rules")
+		for b.Loop() {
+			Load(sub, ".")
+		}
+	})
 }

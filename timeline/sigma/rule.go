@@ -137,17 +137,22 @@ func Parse(file string, data []byte) (rules []*Rule, errs []*RuleError) {
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 			continue // an empty document, as after a trailing ---
 		}
-		r, rerr := parseRule(file, doc.Content[0])
-		if rerr != nil {
-			errs = append(errs, rerr)
-			continue
-		}
-		if r.aggBase != nil {
-			rules = append(rules, r.aggBase)
-			r.aggBase = nil
-		}
-		rules = append(rules, r)
+		rules, errs = addRule(rules, errs, file, doc.Content[0])
 	}
+}
+
+// addRule parses one document's rule and appends it (after the base rule
+// an aggregation makes of it, if any) to rules, or its error to errs.
+func addRule(rules []*Rule, errs []*RuleError, file string, n *yaml.Node) ([]*Rule, []*RuleError) {
+	r, rerr := parseRule(file, n)
+	if rerr != nil {
+		return rules, append(errs, rerr)
+	}
+	if r.aggBase != nil {
+		rules = append(rules, r.aggBase)
+		r.aggBase = nil
+	}
+	return append(rules, r), errs
 }
 
 var errEOF = errors.New("end of documents")
