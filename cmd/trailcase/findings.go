@@ -158,40 +158,56 @@ func runFindings(ctx context.Context, o findingsOptions, s *streams) error {
 // matched, the grouped findings, the correlation state): the heap may
 // grow to three times what is live (GOGC=200) but not past passHeap,
 // where it collects as often as it must. It returns what puts the
-// settings back. GOGC or GOMEMLIMIT in the environment are left alone.
-func passGC() func() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	passes.Lock()
-	defer passes.Unlock()
-	if passes.n == 0 {
-		passes.limit = debug.SetMemoryLimit(passHeap)
-		passes.pct = debug.SetGCPercent(200)
-	}
-	passes.n++
-	return sync.OnceFunc(func() {
-		passes.Lock()
-		defer passes.Unlock()
-		if passes.n--; passes.n == 0 {
-			debug.SetGCPercent(passes.pct)
-			debug.SetMemoryLimit(passes.limit)
-		}
-	})
-}
-
-// passes counts the passes running (commands run side by side in one
-// process in tests) and keeps the settings from before the first.
-var passes struct {
-	sync.Mutex
-	n, pct int
-	limit  int64
-}
+// settings back.
+func passGC() func() { return collector(200, passHeap) }
 
 // passHeap bounds the Go heap during a pass (passGC); the pass stays
 // within its peak memory target (docs/PERFORMANCE.md) with room for the
 // store's mapped pages.
 const passHeap = 384 << 20
+
+// queryGC lets a timeline query's heap grow to nine times what is live
+// (GOGC=800) under the usual soft limit: a query keeps little (the
+// blocks being read, the events being written), so a small one finishes
+// without collecting at all, and a large one still collects as often as
+// it must at the limit. Against GOGC=200 it saves about a fifth of a
+// one-address query's CPU and an eighth of a large answer's; the largest
+// answers peak at the same resident set (docs/PERFORMANCE.md).
+func queryGC() func() { return collector(800, memoryLimit) }
+
+// collector sets the collector to pct (GOGC) under the soft heap limit
+// and returns what puts the settings back. GOGC or GOMEMLIMIT in the
+// environment are left alone.
+func collector(pct int, limit int64) func() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	collectors.Lock()
+	defer collectors.Unlock()
+	if collectors.n == 0 {
+		collectors.limit = debug.SetMemoryLimit(limit)
+		collectors.pct = debug.SetGCPercent(pct)
+	}
+	collectors.n++
+	return sync.OnceFunc(func() {
+		collectors.Lock()
+		defer collectors.Unlock()
+		if collectors.n--; collectors.n == 0 {
+			debug.SetGCPercent(collectors.pct)
+			debug.SetMemoryLimit(collectors.limit)
+		}
+	})
+}
+
+// collectors counts the commands running with their own collector
+// settings (commands run side by side in one process in tests) and keeps
+// the settings from before the first; the first one's settings hold
+// until the last ends.
+var collectors struct {
+	sync.Mutex
+	n, pct int
+	limit  int64
+}
 
 // keepFindings keeps the findings of the built-in pack over the whole case
 // for the next summary of the unchanged case, as a summary that computes

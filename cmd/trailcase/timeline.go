@@ -124,6 +124,7 @@ func validFormat(f string) bool {
 }
 
 func runTimeline(ctx context.Context, o timelineOptions, s *streams) error {
+	defer queryGC()()
 	st, err := o.open(true)
 	if err != nil {
 		return err
