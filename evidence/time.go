@@ -24,6 +24,14 @@ func FormatTime(t time.Time) string {
 	return t.UTC().Format(TimeLayout)
 }
 
+// AppendTime appends FormatTime(t) to b.
+func AppendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, '-')
+	}
+	return t.UTC().AppendFormat(b, TimeLayout)
+}
+
 // FormatTimeMicro prints t for a data export: UTC, RFC 3339 with
 // microseconds, "" when t is zero (an empty cell, no value).
 func FormatTimeMicro(t time.Time) string {

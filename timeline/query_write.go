@@ -49,9 +49,7 @@ func NewWriter(w io.Writer, format string) (Writer, error) {
 	case FormatCSV:
 		return &csvWriter{bw: bw, w: NewCSVWriter(bw)}, nil
 	case FormatJSONL, "json":
-		j := &jsonlWriter{w: bw}
-		j.enc = NewJSONLEncoder(&j.buf)
-		return j, nil
+		return &jsonlWriter{w: bw}, nil
 	case FormatTimesketch:
 		return &timesketchWriter{w: bw, enc: NewJSONLEncoder(bw)}, nil
 	}
@@ -124,48 +122,97 @@ func toRow(m *Match) row {
 // ---- jsonl ----
 
 type jsonlWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer  // the line being built
-	enc *json.Encoder // to buf
+	w    *bufio.Writer
+	line []byte // the line being built
 }
 
 func (j *jsonlWriter) Begin(*Correlation) error { return nil }
 func (j *jsonlWriter) End(*Summary) error       { return j.w.Flush() }
 
-// Write writes the row of m as one line: the fields before raw by
-// encoding/json, then the raw record compacted (go-json's Compact checks
-// it as it goes: a raw record that is not valid JSON is left out, as
-// encoding/json would refuse it), then the resources. This is what
-// encoding/json writes for the whole row, with the raw record read once
-// instead of checked and then compacted. go-json's Compact gives
-// encoding/json's bytes (FuzzRawCompact) and takes a fast path for a
-// record that is compact already, as most stored records are.
+// Write writes the row of m (see row) as one line: the bytes encoding/json
+// writes for it with HTML characters not escaped (TestJSONLSameAsEncoder,
+// FuzzJSONLRow), built by hand rather than through reflection. The raw
+// record is compacted with go-json's Compact, which checks it as it goes:
+// a raw record that is not valid JSON is left out, as encoding/json would
+// refuse it. Compact gives encoding/json's bytes (FuzzRawCompact) and
+// takes a fast path for a record that is compact already, as most stored
+// records are.
 func (j *jsonlWriter) Write(m *Match) error {
-	r := toRow(m)
-	raw, resources := r.Raw, r.Resources
-	r.Raw, r.Resources = nil, nil
-	j.buf.Reset()
-	if err := j.enc.Encode(r); err != nil {
-		return err
+	e := m.Event
+	b := append(j.line[:0], `{"time":"`...)
+	b = append(evidence.AppendTime(b, e.Time), '"')
+	b = jsonField(b, `,"source":`, e.Source)
+	b = jsonField(b, `,"kind":`, e.Kind)
+	b = strconv.AppendUint(append(b, `,"evidence":`...), e.Evidence, 10)
+	b = strconv.AppendInt(append(b, `,"record":`...), e.Record, 10)
+	b = jsonOmit(b, `,"account":`, e.Account)
+	b = jsonOmit(b, `,"region":`, e.Region)
+	b = jsonField(b, `,"principal":`, e.Principal)
+	b = jsonOmit(b, `,"principal_type":`, e.PrincipalType)
+	b = jsonOmit(b, `,"access_key_id":`, e.AccessKeyID)
+	b = jsonField(b, `,"src_ip":`, e.SrcIP)
+	b = jsonCount(b, `,"src_port":`, int64(e.SrcPort))
+	b = jsonField(b, `,"dst_ip":`, e.DstIP)
+	b = jsonCount(b, `,"dst_port":`, int64(e.DstPort))
+	b = jsonField(b, `,"action":`, e.Action)
+	b = jsonField(b, `,"outcome":`, e.Outcome)
+	b = jsonOmit(b, `,"protocol":`, e.Protocol)
+	b = jsonCount(b, `,"bytes":`, e.Bytes)
+	b = jsonCount(b, `,"packets":`, e.Packets)
+	b = jsonOmit(b, `,"event_id":`, e.EventID)
+	b = jsonOmit(b, `,"event_source":`, e.EventSource)
+	b = jsonOmit(b, `,"user_agent":`, e.UserAgent)
+	b = jsonOmit(b, `,"issued_access_key":`, e.IssuedAccessKey)
+	b = jsonList(b, `,"annotations":`, e.Annotations)
+	b = jsonList(b, `,"why":`, m.Why)
+	if len(m.Findings) > 0 {
+		b = jsonList(b, `,"findings":`, m.Findings)
 	}
-	j.buf.Truncate(j.buf.Len() - 2) // "}\n"
-	if len(raw) > 0 {
-		n := j.buf.Len()
-		j.buf.WriteString(`,"raw":`)
-		if gojson.Compact(&j.buf, raw) != nil {
-			j.buf.Truncate(n)
+	j.line = b
+	if len(e.Raw) > 0 {
+		buf := bytes.NewBuffer(append(b, `,"raw":`...))
+		if gojson.Compact(buf, e.Raw) == nil {
+			b = buf.Bytes()
+		} else {
+			b = buf.Bytes()[:len(b)]
 		}
 	}
-	if len(resources) > 0 {
-		j.buf.WriteString(`,"resources":`)
-		if err := j.enc.Encode(resources); err != nil {
-			return err
-		}
-		j.buf.Truncate(j.buf.Len() - 1) // "\n"
+	if len(e.Resources) > 0 {
+		b = jsonList(b, `,"resources":`, e.Resources)
 	}
-	j.buf.WriteString("}\n")
-	_, err := j.w.Write(j.buf.Bytes())
+	b = append(b, "}\n"...)
+	j.line = b
+	_, err := j.w.Write(b)
 	return err
+}
+
+// jsonField appends ,"name":value with value as a JSON string.
+func jsonField(b []byte, name, v string) []byte {
+	return AppendJSONString(append(b, name...), v, false)
+}
+
+// jsonOmit appends a string field as omitempty does: not when it is empty.
+func jsonOmit(b []byte, name, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return jsonField(b, name, v)
+}
+
+// jsonCount appends a number field as omitempty does: not when it is 0.
+func jsonCount(b []byte, name string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, name...), v, 10)
+}
+
+// jsonList appends a list field, [] when the list is empty.
+func jsonList(b []byte, name string, ss []string) []byte {
+	if ss == nil {
+		ss = []string{}
+	}
+	return AppendJSONStrings(append(b, name...), ss, false)
 }
 
 // ---- csv ----

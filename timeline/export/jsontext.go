@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // The Parquet and CSV exports write an event's field map as JSON text and
@@ -75,9 +77,9 @@ func (fo *fieldOrders) appendRowFields(dst []byte, r *Row, html bool) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, r.fieldNames[j], html)
+		dst = timeline.AppendJSONString(dst, r.fieldNames[j], html)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, r.fieldValues[j], html)
+		dst = timeline.AppendJSONString(dst, r.fieldValues[j], html)
 	}
 	return append(dst, '}')
 }
@@ -110,67 +112,11 @@ func appendInOrder(dst []byte, m map[string]string, keys []string, html bool) (o
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k, html)
+		dst = timeline.AppendJSONString(dst, k, html)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, v, html)
+		dst = timeline.AppendJSONString(dst, v, html)
 	}
 	return append(dst, '}'), true
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string the way encoding/json
-// writes a string: '"' and '\\' escaped, controls as \b \f \n \r \t or
-// \u00XX, U+2028/U+2029 as \u2028/\u2029, each byte of invalid UTF-8 as
-// \ufffd, and, when html is true, '<' '>' '&' as \u00XX.
-func appendJSONString(dst []byte, s string, html bool) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && (!html || b != '<' && b != '>' && b != '&') {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // rawText returns a record's raw form as text, as timeline.RawText does:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/trailcase/trailcase/timeline"
 )
 
 // jsonlScratch writes Rows as JSON Lines: the bytes of timeline's JSON
@@ -50,7 +52,7 @@ func (sc *jsonlScratch) appendRow(b []byte, r *Row) ([]byte, error) {
 	b = strconv.AppendInt(append(b, `,"src_port":`...), int64(r.SrcPort), 10)
 	b = sc.str(b, `,"dst_ip":`, r.DstIP)
 	b = strconv.AppendInt(append(b, `,"dst_port":`...), int64(r.DstPort), 10)
-	b = appendStrings(append(b, `,"other_ips":`...), r.OtherIPs)
+	b = timeline.AppendJSONStrings(append(b, `,"other_ips":`...), r.OtherIPs, false)
 	b = sc.str(b, `,"action":`, r.Action)
 	b = sc.str(b, `,"outcome":`, r.Outcome)
 	b = sc.str(b, `,"event_id":`, r.EventID)
@@ -61,7 +63,7 @@ func (sc *jsonlScratch) appendRow(b []byte, r *Row) ([]byte, error) {
 	b = strconv.AppendInt(append(b, `,"packets":`...), r.Packets, 10)
 	b = sc.str(b, `,"issued_access_key":`, r.IssuedAccessKey)
 	b = sc.str(b, `,"issued_session":`, r.IssuedSession)
-	b = appendStrings(append(b, `,"annotations":`...), r.Annotations)
+	b = timeline.AppendJSONStrings(append(b, `,"annotations":`...), r.Annotations, false)
 	b = append(b, `,"fields":`...)
 	if r.Fields == nil && len(r.fieldNames) == 0 {
 		b = append(b, "null"...)
@@ -81,27 +83,12 @@ func (sc *jsonlScratch) appendRow(b []byte, r *Row) ([]byte, error) {
 		}
 		b = append(b, sc.c.Bytes()...)
 	}
-	b = appendStrings(append(b, `,"resources":`...), r.Resources)
+	b = timeline.AppendJSONStrings(append(b, `,"resources":`...), r.Resources, false)
 	return append(b, "}\n"...), nil
 }
 
 func (sc *jsonlScratch) str(b []byte, name, v string) []byte {
-	return appendJSONString(append(b, name...), v, false)
-}
-
-// appendStrings appends a list as encoding/json does: null when nil.
-func appendStrings(b []byte, ss []string) []byte {
-	if ss == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, s, false)
-	}
-	return append(b, ']')
+	return timeline.AppendJSONString(append(b, name...), v, false)
 }
 
 // appendTime appends t as time.Time's MarshalJSON does.

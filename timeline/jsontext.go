@@ -1,0 +1,80 @@
+package timeline
+
+import "unicode/utf8"
+
+// The JSON Lines writers (the timeline's and export's) write their rows
+// with the functions below, which give encoding/json's bytes without its
+// reflection: TestJSONLSameAsEncoder, FuzzJSONLRow and export's fuzz
+// tests hold them to encoding/json.
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string the way encoding/json
+// writes a string: '"' and '\\' escaped, controls as \b \f \n \r \t or
+// \u00XX, U+2028/U+2029 as \u2028/\u2029, each byte of invalid UTF-8 as
+// \ufffd, and, when html is true, '<' '>' '&' as \u00XX.
+func AppendJSONString(dst []byte, s string, html bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && (!html || b != '<' && b != '>' && b != '&') {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendJSONStrings appends a list of strings as encoding/json does: null
+// when nil.
+func AppendJSONStrings(b []byte, ss []string, html bool) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, s, html)
+	}
+	return append(b, ']')
+}
