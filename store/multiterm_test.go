@@ -38,7 +38,7 @@ func testEventsByTerms(t *testing.T, mode string) {
 	}
 	var all []ev
 	for item := uint64(1); item <= 4; item++ {
-		if mode == "mixed" && (item == 3 || item == 4) {
+		if formChanges(mode, item) {
 			if err := w.Flush(); err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -38,7 +40,7 @@ func testPostingChunks(t *testing.T, mode string) {
 	}
 	var all []ev
 	for item := uint64(1); item <= 5; item++ {
-		if mode == "mixed" && (item == 3 || item == 4) {
+		if formChanges(mode, item) {
 			if err := w.Flush(); err != nil {
 				t.Fatal(err)
 			}
@@ -121,10 +123,29 @@ func testPostingChunks(t *testing.T, mode string) {
 	forms := map[string]int{}
 	st.db.View(func(tx *bolt.Tx) error {
 		batches, _ := batchesIn(tx, time.Time{}, time.Time{}, false)
+		pb := tx.Bucket(bEvPost)
 		for _, b := range batches {
 			switch {
 			case b.z:
-				forms["z"]++
+				// Which form its chunks are in.
+				framed, whole := 0, 0
+				c := pb.Cursor()
+				prefix := codec.ChunkKey(b.id, "")
+				for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+					if v[0] == codec.ChunkFramesMagic {
+						framed++
+					} else {
+						whole++
+					}
+				}
+				switch {
+				case framed > 0 && whole == 0:
+					forms["z"]++
+				case whole > 0 && framed == 0:
+					forms["z8"]++
+				default:
+					forms["chunks of both forms in one batch"]++
+				}
 			case b.sealed:
 				forms["sealed"]++
 			case !b.delta:
@@ -135,7 +156,7 @@ func testPostingChunks(t *testing.T, mode string) {
 		}
 		return nil
 	})
-	if mode == "mixed" && (forms["fixed"] == 0 || forms["sealed"] == 0 || forms["z"] == 0) || mode != "mixed" && forms[mode] < 3 {
+	if mode == "mixed" && (forms["fixed"] == 0 || forms["sealed"] == 0 || forms["z8"] == 0 || forms["z"] == 0 || len(forms) != 4) || mode != "mixed" && (forms[mode] < 3 || len(forms) != 1) {
 		t.Fatalf("%s: batches of each form: %v", mode, forms)
 	}
 	model = build(0)

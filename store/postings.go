@@ -55,11 +55,41 @@ const (
 )
 
 // writeDelta is false only in tests, to write batches as schema 2 did;
-// writeZ false writes them as schema 4 and 5 did.
+// writeZ false writes them as schema 4 and 5 did, writeChunkFrames false
+// their chunks as schema 6 to 8 did.
 var (
-	writeDelta = true
-	writeZ     = true
+	writeDelta       = true
+	writeZ           = true
+	writeChunkFrames = true
 )
+
+// isChunkKey reports whether k is the key of a chunk (codec.ChunkKey).
+func isChunkKey(k []byte) bool { return len(k) > 8 && k[8] == 0 }
+
+// openChunkPart returns the entries of the chunk of batch b stored under
+// k that may hold term, or, with prefix set, every term starting with it:
+// in a framed chunk (codec.CompressChunk) the frames that may hold them,
+// else the whole chunk, through openPost. The value's checksum is checked
+// first either way.
+func openChunkPart(pc *postCache, b batchInfo, k, v []byte, term []byte, prefix bool) ([]byte, error) {
+	if !b.z || !b.sealed || len(v) == 0 || v[0] != codec.ChunkFramesMagic {
+		return openPost(pc, b, k, v)
+	}
+	p, err := codec.CheckSum(k, v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", postName(k), ErrCorrupted, err)
+	}
+	var plain []byte
+	if prefix {
+		plain, err = codec.ChunkFramesFrom(nil, p, term)
+	} else {
+		plain, err = codec.ChunkFrameFor(nil, p, term)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: does not decompress: %w", postName(k), ErrCorrupted, err)
+	}
+	return plain, nil
+}
 
 // batchesIn returns the batches whose time range meets [from, to); zero
 // times mean unbounded. strict refuses an entry without a checksum.
@@ -145,7 +175,10 @@ func postName(k []byte) string {
 // putPost stores an encoded posting list or chunk of batch b in b's
 // form: compressed and sealed as b says.
 func putPost(pb *bolt.Bucket, b batchInfo, k, v []byte) error {
-	if b.z {
+	switch {
+	case b.z && writeChunkFrames && isChunkKey(k):
+		v = codec.CompressChunk(make([]byte, 0, len(v)/2+codec.SumSize), v)
+	case b.z:
 		v = codec.CompressPost(make([]byte, 0, len(v)/2+codec.SumSize), v)
 	}
 	if b.sealed {

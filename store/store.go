@@ -55,7 +55,13 @@ import (
 // (codec GroupedBlockMagic, grouped.go; EventRecord.Group), so that a
 // query for an event name reads the frames its records share. Blocks of
 // older versions are read as they are.
-const SchemaVersion = 8
+//
+// Version 9 stores posting chunks in frames of about 4 KiB of entries
+// each, with the first term of each frame in front (codec
+// ChunkFramesMagic, chunkframes.go), so that looking a term up in a
+// chunk decompresses one frame and not the whole chunk, in every batch
+// of the case. Chunks of older versions are read as they are.
+const SchemaVersion = 9
 
 // Errors a caller may branch on.
 var (

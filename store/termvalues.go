@@ -27,12 +27,12 @@ func termPostings(pc *postCache, pb *bolt.Bucket, b batchInfo, term string) ([]b
 	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
 		return nil, nil
 	}
-	v, err := openPost(pc, b, k, v)
+	tb := []byte(term) // once: a chunk holds hundreds of terms
+	v, err := openChunkPart(pc, b, k, v, tb, false)
 	if err != nil {
 		return nil, err
 	}
 	var found []byte
-	tb := []byte(term) // once: a chunk holds hundreds of terms
 	ok := codec.ReadChunk(v, b.delta, func(t, ps []byte) bool {
 		switch c := bytes.Compare(t, tb); {
 		case c == 0:
@@ -144,7 +144,7 @@ func scanPrefix(pc *postCache, c *bolt.Cursor, b batchInfo, prefix string, fn fu
 		if first := string(k[9:]); first > prefix && !strings.HasPrefix(first, prefix) {
 			break
 		}
-		v, err := openPost(pc, b, k, v)
+		v, err := openChunkPart(pc, b, k, v, []byte(prefix), true)
 		if err != nil {
 			return err
 		}

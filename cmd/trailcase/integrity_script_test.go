@@ -94,7 +94,7 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 // (evidence/index/testdata/NAME.tcase.gz: schema5, events stored with
 // their index terms; schema6, before flow and ELB records were stored as
 // their lines; schema7, before blocks of such records were stored in
-// frames) to FILE.
+// frames; schema8, before posting chunks were) to FILE.
 func cmdFixtureCase(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 || strings.ContainsAny(args[0], "/.") {
 		ts.Fatalf("usage: fixturecase NAME FILE")

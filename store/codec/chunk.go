@@ -34,28 +34,39 @@ func ChunkKey(batch uint64, first string) []byte {
 // uvarint n and n postings, in a delta-encoded batch uvarint len and the
 // list (see List).
 func ReadChunk(v []byte, delta bool, fn func(term []byte, list []byte) bool) bool {
-	for len(v) > 0 {
-		n, l := binary.Uvarint(v)
-		if l <= 0 || n > uint64(len(v)-l) {
+	for off := 0; off < len(v); {
+		end, term, list, ok := chunkEntryAt(v, off, delta)
+		if !ok {
 			return false
 		}
-		term := v[l : l+int(n)]
-		v = v[l+int(n):]
-		m, l := binary.Uvarint(v)
-		size := uint64(PostingSize)
-		if delta {
-			size = 1
-		}
-		if l <= 0 || m > uint64(len(v)-l)/size {
-			return false
-		}
-		ps := v[l : l+int(m*size)]
-		v = v[l+int(m*size):]
-		if !fn(term, ps) {
+		if !fn(term, list) {
 			return true
 		}
+		off = end
 	}
 	return true
+}
+
+// chunkEntryAt reads the chunk entry at v[off:]: where it ends, its term
+// and its list (after the list's count); false if it is malformed.
+func chunkEntryAt(v []byte, off int, delta bool) (end int, term, list []byte, ok bool) {
+	p := v[off:]
+	n, l := binary.Uvarint(p)
+	if l <= 0 || n > uint64(len(p)-l) {
+		return 0, nil, nil, false
+	}
+	term = p[l : l+int(n)]
+	p = p[l+int(n):]
+	m, l := binary.Uvarint(p)
+	size := uint64(PostingSize)
+	if delta {
+		size = 1
+	}
+	if l <= 0 || m > uint64(len(p)-l)/size {
+		return 0, nil, nil, false
+	}
+	list = p[l : l+int(m*size)]
+	return len(v) - len(p) + l + int(m*size), term, list, true
 }
 
 // AppendChunkEntry appends one chunk entry, encoding its list in scratch

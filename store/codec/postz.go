@@ -25,7 +25,8 @@ func CompressPost(dst, plain []byte) []byte {
 }
 
 // DecompressPost returns the encoded list or chunk of a stored value of a
-// compressed batch (checked, without its checksum), appended to buf[:0].
+// compressed batch (checked, without its checksum), appended to buf[:0];
+// a chunk in either form (see CompressChunk).
 // It fails for a value that is not a zstd frame, or one that would
 // decompress to more than a block may (maxBlockPlain, the shared
 // decoder's bound: a batch's largest list, the time order of a Writer's
@@ -33,6 +34,13 @@ func CompressPost(dst, plain []byte) []byte {
 func DecompressPost(buf, v []byte) ([]byte, error) {
 	if len(v) == 0 {
 		return nil, errNotFrame
+	}
+	if v[0] == ChunkFramesMagic {
+		fs, err := readChunkFrames(v, nil)
+		if err != nil {
+			return nil, err
+		}
+		return decompressChunkFrames(buf, fs, 0, len(fs))
 	}
 	return zDecoder().DecodeAll(v, buf[:0])
 }

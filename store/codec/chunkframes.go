@@ -1,0 +1,181 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+)
+
+// Schema 9 stores a posting chunk in frames (ChunkFramesMagic): looking
+// a term up in a chunk of schema 6 decompressed all of its 32 KiB to read
+// a posting or two, once in every batch of the case, and that was most
+// of a small query's work in a large case. A framed chunk is
+//
+//	ChunkFramesMagic
+//	uvarint n                   number of frames
+//	n × (uvarint len, term,     the frame's first term,
+//	     uvarint stored length) and the length of its zstd frame
+//	n zstd frames               each of whole chunk entries, about
+//	                            ChunkFrameBytes of them
+//
+// and decompresses, whole, to the same entries as an unframed chunk:
+// DecompressPost reads either form. ChunkFrameFor and ChunkFramesFrom
+// decompress only the frames a term or a prefix may be in. A value's
+// first byte tells the forms apart (a zstd frame starts with 0x28). The
+// checksum of the stored value (AppendSum) covers the directory and
+// every frame, and is checked before any of it is read.
+const (
+	ChunkFramesMagic = 'C'
+	ChunkFrameBytes  = 4 << 10
+)
+
+var errChunkFrames = errors.New("malformed chunk directory")
+
+// CompressChunk appends the framed stored form of plain, a chunk's
+// entries (see ReadChunk; delta-encoded lists), without its checksum, to
+// dst. plain must be well formed.
+func CompressChunk(dst, plain []byte) []byte {
+	type frame struct {
+		first    []byte
+		from, to int
+	}
+	var frames []frame
+	for off := 0; off < len(plain); {
+		end, term, _, ok := chunkEntryAt(plain, off, true)
+		if !ok {
+			panic("codec: CompressChunk: malformed chunk")
+		}
+		if n := len(frames); n == 0 || frames[n-1].to-frames[n-1].from >= ChunkFrameBytes {
+			frames = append(frames, frame{first: term, from: off})
+		}
+		frames[len(frames)-1].to = end
+		off = end
+	}
+	zs := make([][]byte, len(frames))
+	var z []byte
+	for i, f := range frames {
+		n := len(z)
+		z = zEncoder().EncodeAll(plain[f.from:f.to], z)
+		zs[i] = z[n:]
+	}
+	dst = append(dst, ChunkFramesMagic)
+	dst = binary.AppendUvarint(dst, uint64(len(frames)))
+	for i, f := range frames {
+		dst = binary.AppendUvarint(dst, uint64(len(f.first)))
+		dst = append(dst, f.first...)
+		dst = binary.AppendUvarint(dst, uint64(len(zs[i])))
+	}
+	return append(dst, z...)
+}
+
+// chunkFrame is one frame of a framed chunk's directory.
+type chunkFrame struct {
+	first []byte
+	z     []byte
+}
+
+// readChunkFrames parses a framed chunk (v without its checksum) into its
+// frames; it fails for a malformed one.
+func readChunkFrames(v []byte, out []chunkFrame) ([]chunkFrame, error) {
+	if len(v) == 0 || v[0] != ChunkFramesMagic {
+		return nil, errChunkFrames
+	}
+	p := v[1:]
+	n, l := binary.Uvarint(p)
+	if l <= 0 || n == 0 || n > uint64(len(p)) {
+		return nil, errChunkFrames
+	}
+	p = p[l:]
+	out = out[:0]
+	lens := make([]uint64, 0, n)
+	for range n {
+		tl, l := binary.Uvarint(p)
+		if l <= 0 || tl == 0 || tl > uint64(len(p)-l) {
+			return nil, errChunkFrames
+		}
+		first := p[l : l+int(tl)]
+		p = p[l+int(tl):]
+		zl, l := binary.Uvarint(p)
+		if l <= 0 {
+			return nil, errChunkFrames
+		}
+		p = p[l:]
+		if k := len(out); k > 0 && bytes.Compare(out[k-1].first, first) >= 0 {
+			return nil, errChunkFrames
+		}
+		out = append(out, chunkFrame{first: first})
+		lens = append(lens, zl)
+	}
+	for i, zl := range lens {
+		if zl > uint64(len(p)) {
+			return nil, errChunkFrames
+		}
+		out[i].z = p[:zl]
+		p = p[zl:]
+	}
+	if len(p) != 0 {
+		return nil, errChunkFrames
+	}
+	return out, nil
+}
+
+// decompressChunkFrames appends the entries of frames [from, to) of a
+// framed chunk to buf[:0].
+func decompressChunkFrames(buf []byte, fs []chunkFrame, from, to int) ([]byte, error) {
+	out := buf[:0]
+	for _, f := range fs[from:to] {
+		var err error
+		if out, err = zDecoder().DecodeAll(f.z, out); err != nil {
+			return nil, err
+		}
+		if len(out) > maxBlockPlain {
+			return nil, errChunkFrames
+		}
+	}
+	return out, nil
+}
+
+// ChunkFrameFor returns, appended to buf[:0], the entries of a stored
+// chunk (checked, without its checksum) that may hold term: of a framed
+// chunk, the frame whose first term is the last at or before term; of an
+// unframed one, all of them.
+func ChunkFrameFor(buf, v []byte, term []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != ChunkFramesMagic {
+		return DecompressPost(buf, v)
+	}
+	fs, err := readChunkFrames(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	i := lastFrameAtOrBefore(fs, term)
+	return decompressChunkFrames(buf, fs, i, i+1)
+}
+
+// ChunkFramesFrom returns, appended to buf[:0], the entries of a stored
+// chunk (as ChunkFrameFor) from the frame that may hold the first term
+// with prefix to the last frame that may hold such a term.
+func ChunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != ChunkFramesMagic {
+		return DecompressPost(buf, v)
+	}
+	fs, err := readChunkFrames(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	from := lastFrameAtOrBefore(fs, prefix)
+	to := from + 1
+	for to < len(fs) && bytes.HasPrefix(fs[to].first, prefix) {
+		to++
+	}
+	return decompressChunkFrames(buf, fs, from, to)
+}
+
+// lastFrameAtOrBefore returns the index of the last frame whose first
+// term sorts at or before term; 0 if none does.
+func lastFrameAtOrBefore(fs []chunkFrame, term []byte) int {
+	i := 0
+	for j := 1; j < len(fs) && bytes.Compare(fs[j].first, term) <= 0; j++ {
+		i = j
+	}
+	return i
+}
