@@ -70,7 +70,8 @@ func isChunkKey(k []byte) bool { return len(k) > 8 && k[8] == 0 }
 // k that may hold term, or, with prefix set, every term starting with it:
 // in a framed chunk (codec.CompressChunk) the frames that may hold them,
 // else the whole chunk, through openPost. The value's checksum is checked
-// first either way.
+// first either way; decompressed frames are kept in pc, each under the
+// chunk's key and its place, for the same stored frame.
 func openChunkPart(pc *postCache, b batchInfo, k, v []byte, term []byte, prefix bool) ([]byte, error) {
 	if !b.z || !b.sealed || len(v) == 0 || v[0] != codec.ChunkFramesMagic {
 		return openPost(pc, b, k, v)
@@ -79,16 +80,31 @@ func openChunkPart(pc *postCache, b batchInfo, k, v []byte, term []byte, prefix 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", postName(k), ErrCorrupted, err)
 	}
-	var plain []byte
-	if prefix {
-		plain, err = codec.ChunkFramesFrom(nil, p, term)
-	} else {
-		plain, err = codec.ChunkFrameFor(nil, p, term)
-	}
+	c, err := codec.ReadChunkFrames(p)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: does not decompress: %w", postName(k), ErrCorrupted, err)
+		return nil, fmt.Errorf("%s: %w: %w", postName(k), ErrCorrupted, err)
 	}
-	return plain, nil
+	from, to := c.For(term)
+	if prefix {
+		from, to = c.From(term)
+	}
+	var out []byte
+	fk := append(bytes.Clone(k), 0, 0, 0, 0)
+	for i := from; i < to; i++ {
+		binary.BigEndian.PutUint32(fk[len(k):], uint32(i))
+		plain, ok := pc.get(fk, c.Stored(i))
+		if !ok {
+			if plain, err = c.Decompress(nil, i, i+1); err != nil {
+				return nil, fmt.Errorf("%s: %w: does not decompress: %w", postName(k), ErrCorrupted, err)
+			}
+			pc.put(fk, c.Stored(i), plain)
+		}
+		if to-from == 1 {
+			return plain, nil
+		}
+		out = append(out, plain...)
+	}
+	return out, nil
 }
 
 // batchesIn returns the batches whose time range meets [from, to); zero

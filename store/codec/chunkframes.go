@@ -135,6 +135,43 @@ func decompressChunkFrames(buf []byte, fs []chunkFrame, from, to int) ([]byte, e
 	return out, nil
 }
 
+// ChunkFrames is the directory of a framed chunk.
+type ChunkFrames struct{ fs []chunkFrame }
+
+// ReadChunkFrames parses the directory of a stored framed chunk (checked,
+// without its checksum); it fails for a malformed one.
+func ReadChunkFrames(v []byte) (ChunkFrames, error) {
+	fs, err := readChunkFrames(v, nil)
+	return ChunkFrames{fs}, err
+}
+
+// For returns the range [from, to) of frames that may hold term: the
+// frame whose first term is the last at or before it.
+func (c ChunkFrames) For(term []byte) (from, to int) {
+	i := lastFrameAtOrBefore(c.fs, term)
+	return i, i + 1
+}
+
+// From returns the range [from, to) of frames that may hold terms with
+// prefix: from the frame that may hold the first such term to the last
+// whose first term has the prefix.
+func (c ChunkFrames) From(prefix []byte) (from, to int) {
+	from = lastFrameAtOrBefore(c.fs, prefix)
+	to = from + 1
+	for to < len(c.fs) && bytes.HasPrefix(c.fs[to].first, prefix) {
+		to++
+	}
+	return from, to
+}
+
+// Stored returns frame i as stored (its zstd bytes).
+func (c ChunkFrames) Stored(i int) []byte { return c.fs[i].z }
+
+// Decompress appends the entries of frames [from, to) to buf[:0].
+func (c ChunkFrames) Decompress(buf []byte, from, to int) ([]byte, error) {
+	return decompressChunkFrames(buf, c.fs, from, to)
+}
+
 // ChunkFrameFor returns, appended to buf[:0], the entries of a stored
 // chunk (checked, without its checksum) that may hold term: of a framed
 // chunk, the frame whose first term is the last at or before term; of an
@@ -143,12 +180,12 @@ func ChunkFrameFor(buf, v []byte, term []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != ChunkFramesMagic {
 		return DecompressPost(buf, v)
 	}
-	fs, err := readChunkFrames(v, nil)
+	c, err := ReadChunkFrames(v)
 	if err != nil {
 		return nil, err
 	}
-	i := lastFrameAtOrBefore(fs, term)
-	return decompressChunkFrames(buf, fs, i, i+1)
+	from, to := c.For(term)
+	return c.Decompress(buf, from, to)
 }
 
 // ChunkFramesFrom returns, appended to buf[:0], the entries of a stored
@@ -158,16 +195,12 @@ func ChunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != ChunkFramesMagic {
 		return DecompressPost(buf, v)
 	}
-	fs, err := readChunkFrames(v, nil)
+	c, err := ReadChunkFrames(v)
 	if err != nil {
 		return nil, err
 	}
-	from := lastFrameAtOrBefore(fs, prefix)
-	to := from + 1
-	for to < len(fs) && bytes.HasPrefix(fs[to].first, prefix) {
-		to++
-	}
-	return decompressChunkFrames(buf, fs, from, to)
+	from, to := c.From(prefix)
+	return c.Decompress(buf, from, to)
 }
 
 // lastFrameAtOrBefore returns the index of the last frame whose first
