@@ -81,9 +81,10 @@ func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error
 			errs[w] = s.db.View(func(tx *bolt.Tx) error {
 				c := tx.Bucket(bEvents).Cursor()
 				bc := &fc.bcs[w]
-				for n, i := range part {
-					if n%512 == 511 {
-						s.releaseMappedTx(tx) // random reads fault in 64 KiB around each block
+				for _, i := range part {
+					if s.lookups.Add(1) >= releaseLookups {
+						s.lookups.Store(0)
+						s.releaseMappedTx(tx)
 					}
 					p := ps[i]
 					e, ok, err := bc.lookup(c, p.Item, p.Rec)
@@ -112,6 +113,16 @@ func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error
 	clear(got[len(out):])
 	return out, err
 }
+
+// releaseLookups is how many event blocks queries look up before the
+// mapped pages they read are released (releaseMapped): a random read
+// faults in up to 64 KiB around its block, so a query's resident set
+// stays within about 32 MiB of the case file however many events it
+// reads. Counted across fetches and queries, not per fetch: a small query
+// (one address, a principal and the addresses it used, read in several
+// rounds and passes) then faults in the index pages it comes back to once,
+// not again in every round.
+const releaseLookups = 512
 
 // A round's postings are fetched together, in storage order, so the
 // more are fetched at once, the more of each decoded block is used before
@@ -174,7 +185,6 @@ func (s *Store) emit(fs *fetchSizer, ps []codec.Posting, ins, ends []int, fn fun
 		if err != nil {
 			return err
 		}
-		s.releaseMapped() // the pages just read are not needed again
 		fs.saw(evs)
 		// fetch drops events removed since the postings were read; match
 		// the rest back to their postings, which are in the same order.

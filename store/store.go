@@ -127,7 +127,10 @@ type Store struct {
 	// pages were last released, across all blob readers: many small
 	// files add up as one large one does.
 	unreleased atomic.Int64
-	dedup      dedupClaim // the writer whose duplicate-key filter is valid
+	// lookups counts the event blocks queries looked up since mapped
+	// pages were last released (fetch.go).
+	lookups atomic.Int64
+	dedup   dedupClaim // the writer whose duplicate-key filter is valid
 	// longDedup: the duplicate-key bucket may hold keys of the form
 	// written before schema 6 (dedupkey.go).
 	longDedup atomic.Bool
