@@ -5,7 +5,10 @@ import "unicode/utf8"
 // The JSON Lines writers (the timeline's and export's) write their rows
 // with the functions below, which give encoding/json's bytes without its
 // reflection: TestJSONLSameAsEncoder, FuzzJSONLRow and export's fuzz
-// tests hold them to encoding/json.
+// tests hold them to encoding/json. The raw text of a stored record is
+// made by appendJSONString (parse.go) instead, which writes \b and \f as
+// \u0008 and \u000c, as the records stored by every earlier version have
+// them: a record's raw text must not change with the writer of the output.
 
 const hexDigits = "0123456789abcdef"
 

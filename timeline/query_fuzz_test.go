@@ -171,22 +171,8 @@ func FuzzJSONLRow(f *testing.F) {
 		if set&64 != 0 {
 			mt.Findings = []string{text}
 		}
-		var got bytes.Buffer
-		w, _ := NewWriter(&got, FormatJSONL)
-		if err := w.Write(mt); err != nil {
-			t.Fatal(err)
-		}
-		w.End(nil)
-		r := toRow(mt)
-		if len(r.Raw) > 0 && !json.Valid(r.Raw) {
-			r.Raw = nil
-		}
-		var want bytes.Buffer
-		if err := NewJSONLEncoder(&want).Encode(r); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Fatalf("\n got %s\nwant %s", got.String(), want.String())
+		if got, want := jsonlAndEncoder(t, mt); got != want {
+			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
 	})
 }

@@ -154,6 +154,28 @@ func TestEndpointAndPad(t *testing.T) {
 	}
 }
 
+// jsonlAndEncoder returns the JSON Lines line of m and what encoding/json
+// writes for its row (with a raw record that is not valid JSON left out,
+// as the line leaves it out).
+func jsonlAndEncoder(t testing.TB, m *Match) (string, string) {
+	t.Helper()
+	var got bytes.Buffer
+	w, _ := NewWriter(&got, FormatJSONL)
+	if err := w.Write(m); err != nil {
+		t.Fatal(err)
+	}
+	w.End(nil)
+	r := toRow(m)
+	if len(r.Raw) > 0 && !json.Valid(r.Raw) {
+		r.Raw = nil
+	}
+	var want bytes.Buffer
+	if err := NewJSONLEncoder(&want).Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	return got.String(), want.String()
+}
+
 // TestJSONLSameAsEncoder checks that a JSON Lines line is what
 // encoding/json writes for the whole row (with a raw record that is not
 // valid JSON left out): raw records pretty-printed, with HTML characters,
@@ -167,22 +189,8 @@ func TestJSONLSameAsEncoder(t *testing.T) {
 				Principal: "alice", SrcIP: "203.0.113.7", Action: "GetObject", Outcome: "success", Raw: []byte(raw), Resources: res,
 				Annotations: []string{"anti-forensics: <x>"}[:i%2]}
 			m := &Match{Event: e, Why: []string{"own event"}}
-			var got bytes.Buffer
-			w, _ := NewWriter(&got, FormatJSONL)
-			if err := w.Write(m); err != nil {
-				t.Fatal(err)
-			}
-			w.End(nil)
-			r := toRow(m)
-			if len(r.Raw) > 0 && !json.Valid(r.Raw) {
-				r.Raw = nil
-			}
-			var want bytes.Buffer
-			if err := NewJSONLEncoder(&want).Encode(r); err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != want.String() {
-				t.Errorf("raw %q resources %q:\n got %s\nwant %s", raw, res, got.String(), want.String())
+			if got, want := jsonlAndEncoder(t, m); got != want {
+				t.Errorf("raw %q resources %q:\n got %s\nwant %s", raw, res, got, want)
 			}
 		}
 	}

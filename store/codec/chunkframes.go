@@ -177,21 +177,19 @@ func (c ChunkFrames) Decompress(buf []byte, from, to int) ([]byte, error) {
 // chunk, the frame whose first term is the last at or before term; of an
 // unframed one, all of them.
 func ChunkFrameFor(buf, v []byte, term []byte) ([]byte, error) {
-	if len(v) == 0 || v[0] != ChunkFramesMagic {
-		return DecompressPost(buf, v)
-	}
-	c, err := ReadChunkFrames(v)
-	if err != nil {
-		return nil, err
-	}
-	from, to := c.For(term)
-	return c.Decompress(buf, from, to)
+	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.For(term) })
 }
 
 // ChunkFramesFrom returns, appended to buf[:0], the entries of a stored
 // chunk (as ChunkFrameFor) from the frame that may hold the first term
 // with prefix to the last frame that may hold such a term.
 func ChunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
+	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.From(prefix) })
+}
+
+// chunkFramesOf returns the entries of the frames pick chooses of a
+// framed chunk, or all the entries of an unframed one.
+func chunkFramesOf(buf, v []byte, pick func(ChunkFrames) (int, int)) ([]byte, error) {
 	if len(v) == 0 || v[0] != ChunkFramesMagic {
 		return DecompressPost(buf, v)
 	}
@@ -199,7 +197,7 @@ func ChunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to := c.From(prefix)
+	from, to := pick(c)
 	return c.Decompress(buf, from, to)
 }
 
