@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/trailcase/trailcase/store/codec"
 	bolt "go.etcd.io/bbolt"
@@ -76,11 +75,6 @@ type blockCache struct {
 	entries [][]codec.Entry
 	bufs    [][]byte
 	next    int // slot to reuse when full
-	// size is the number of slots (0: blockCacheSize). A cache of more
-	// finds its slots through byItem, the slots holding each item's
-	// blocks, rather than by looking at every slot.
-	size   int
-	byItem map[uint64][]int
 }
 
 const blockCacheSize = 16
@@ -88,16 +82,9 @@ const blockCacheSize = 16
 // lookup returns the stored event (item, rec) using cursor c, or ok=false.
 func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, bool, error) {
 	want := eventKey(item, rec)
-	if bc.byItem != nil {
-		for _, i := range bc.byItem[item] {
-			if e, ok := bc.hit(i, want, rec); ok {
-				ev, err := entryEvent(item, e)
-				return ev, err == nil, err
-			}
-		}
-	} else {
-		for i := range bc.keys {
-			if e, ok := bc.hit(i, want, rec); ok {
+	for i, k := range bc.keys {
+		if len(k) == 16 && bytes.Compare(k, want) <= 0 && bytes.Equal(k[:8], want[:8]) {
+			if e, ok := codec.FindEntry(bc.entries[i], rec); ok {
 				ev, err := entryEvent(item, e)
 				return ev, err == nil, err
 			}
@@ -110,15 +97,10 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 	if k == nil || !bytes.Equal(k[:8], want[:8]) {
 		return StoredEvent{}, false, nil
 	}
-	size := bc.size
-	if size == 0 {
-		size = blockCacheSize
-	}
 	slot := len(bc.keys)
-	if slot == size {
+	if slot == blockCacheSize {
 		slot = bc.next
-		bc.next = (bc.next + 1) % size
-		bc.forget(slot)
+		bc.next = (bc.next + 1) % blockCacheSize
 	} else {
 		bc.keys = append(bc.keys, nil)
 		bc.entries = append(bc.entries, nil)
@@ -132,39 +114,12 @@ func (bc *blockCache) lookup(c *bolt.Cursor, item, rec uint64) (StoredEvent, boo
 	}
 	bc.keys[slot] = append(bc.keys[slot][:0], k...)
 	bc.entries[slot] = entries
-	if bc.byItem != nil {
-		bc.byItem[item] = append(bc.byItem[item], slot)
-	}
 	e, ok := codec.FindEntry(entries, rec)
 	if !ok {
 		return StoredEvent{}, false, nil
 	}
 	ev, err := entryEvent(item, e)
 	return ev, err == nil, err
-}
-
-// hit returns the entry of record rec (key want) if slot i holds it: a
-// block of the same item starting at or before it, decoded with it.
-func (bc *blockCache) hit(i int, want []byte, rec uint64) (codec.Entry, bool) {
-	k := bc.keys[i]
-	if len(k) != 16 || bytes.Compare(k, want) > 0 || !bytes.Equal(k[:8], want[:8]) {
-		return codec.Entry{}, false
-	}
-	return codec.FindEntry(bc.entries[i], rec)
-}
-
-// forget empties slot i, to be used for another block.
-func (bc *blockCache) forget(i int) {
-	if bc.byItem != nil && len(bc.keys[i]) == 16 {
-		item := binary.BigEndian.Uint64(bc.keys[i])
-		slots := slices.DeleteFunc(bc.byItem[item], func(s int) bool { return s == i })
-		if len(slots) == 0 {
-			delete(bc.byItem, item)
-		} else {
-			bc.byItem[item] = slots
-		}
-	}
-	bc.keys[i], bc.entries[i] = bc.keys[i][:0], nil
 }
 
 // storedData returns the data of an event stored earlier (in this

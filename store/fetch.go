@@ -19,35 +19,12 @@ import (
 // the next read; what they hold is not kept past the read, so a read
 // never sees a block decoded by another (of another case, or before a
 // write).
-//
-// A case opened read-only keeps larger caches for all its reads instead
-// (keptCaches): nothing can change it while it is open, and a query reads
-// the same events more than once (a principal's own events, to find its
-// addresses and keys, then for the timeline).
-type fetchCaches struct {
-	bcs  []blockCache
-	kept *Store // the store whose kept caches these are; nil: pooled
-}
+type fetchCaches struct{ bcs []blockCache }
 
 var fetchCachePool = sync.Pool{New: func() any { return new(fetchCaches) }}
 
-// keptCacheSize is the number of blocks (or frames) each kept cache holds:
-// up to about 8 MiB of CloudTrail frames.
-const keptCacheSize = 256
-
-// takeFetchCaches returns parts block caches for a read of s: the kept
-// ones of a read-only case when no other read has them, else empty ones.
+// takeFetchCaches returns parts empty block caches for a read of s.
 func (s *Store) takeFetchCaches(parts int) *fetchCaches {
-	if s.readOnly && s.kept.TryLock() {
-		if s.keptCaches == nil {
-			s.keptCaches = &fetchCaches{kept: s}
-		}
-		fc := s.keptCaches
-		for len(fc.bcs) < parts {
-			fc.bcs = append(fc.bcs, blockCache{strict: s.strict, size: keptCacheSize, byItem: map[uint64][]int{}})
-		}
-		return fc
-	}
 	fc := fetchCachePool.Get().(*fetchCaches)
 	for len(fc.bcs) < parts {
 		fc.bcs = append(fc.bcs, blockCache{})
@@ -62,15 +39,6 @@ func (s *Store) takeFetchCaches(parts int) *fetchCaches {
 		bc.next = 0
 	}
 	return fc
-}
-
-// giveBack ends a read's use of fc.
-func (fc *fetchCaches) giveBack() {
-	if fc.kept != nil {
-		fc.kept.kept.Unlock()
-		return
-	}
-	fetchCachePool.Put(fc)
 }
 
 // fetchParts is how many goroutines fetch n events.
@@ -102,22 +70,11 @@ func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error
 	// Decoding blocks is most of a query's work: with many events, parts of
 	// the storage order are read on all cores, each in its own read
 	// transaction.
-	// An item's events go to the same part in every fetch (by item
-	// number): its blocks are then in that part's cache when a later
-	// fetch comes back to them.
 	parts := fetchParts(len(order))
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for w := range parts {
-		part := order
-		if parts > 1 {
-			part = make([]int32, 0, len(order)/parts+16)
-			for _, i := range order {
-				if int(ps[i].Item%uint64(parts)) == w {
-					part = append(part, i)
-				}
-			}
-		}
+		part := order[w*len(order)/parts : (w+1)*len(order)/parts]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -187,10 +144,10 @@ type fetchSizer struct {
 	caches       *fetchCaches // the read's block caches; nil until the first fetch
 }
 
-// done gives the read's block caches back.
+// done gives the read's block caches back to the pool.
 func (f *fetchSizer) done() {
 	if f.caches != nil {
-		f.caches.giveBack()
+		fetchCachePool.Put(f.caches)
 		f.caches = nil
 	}
 }

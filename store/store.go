@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -137,10 +136,6 @@ type Store struct {
 	longDedup atomic.Bool
 	signer    CustodySigner // signs appended custody entries; nil: unsigned
 	posts     *postCache    // decompressed posting values queries read
-	// kept guards keptCaches, the block caches a read-only case keeps for
-	// all its reads (fetch.go).
-	kept       sync.Mutex
-	keptCaches *fetchCaches
 }
 
 // Path returns the case file's path.
