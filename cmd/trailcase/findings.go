@@ -166,14 +166,15 @@ func passGC() func() { return collector(200, passHeap) }
 // store's mapped pages.
 const passHeap = 384 << 20
 
-// queryGC lets a timeline query's heap grow to nine times what is live
-// (GOGC=800) under the usual soft limit: a query keeps little (the
+// queryGC lets a timeline query's heap grow to five times what is live
+// (GOGC=400) under the usual soft limit: a query keeps little (the
 // blocks being read, the events being written), so a small one finishes
 // without collecting at all, and a large one still collects as often as
 // it must at the limit. Against GOGC=200 it saves about a fifth of a
-// one-address query's CPU and an eighth of a large answer's; the largest
-// answers peak at the same resident set (docs/PERFORMANCE.md).
-func queryGC() func() { return collector(800, memoryLimit) }
+// one-address query's CPU; GOGC=800 saved no more, and held up to a
+// third more memory for answers of tens of thousands of events
+// (docs/PERFORMANCE.md).
+func queryGC() func() { return collector(400, memoryLimit) }
 
 // collector sets the collector to pct (GOGC) under the soft heap limit
 // and returns what puts the settings back. GOGC or GOMEMLIMIT in the
