@@ -170,10 +170,10 @@ const passHeap = 384 << 20
 // (GOGC=400) under the usual soft limit: a query keeps little (the
 // blocks being read, the events being written), so a small one finishes
 // without collecting at all, and a large one still collects as often as
-// it must at the limit. Against GOGC=200 it saves about a fifth of a
-// one-address query's CPU; GOGC=800 saved no more, and held up to a
-// third more memory for answers of tens of thousands of events
-// (docs/PERFORMANCE.md).
+// it must at the limit. Against GOGC=200 it saves a sixth of a
+// one-address query's CPU and more of a principal's; GOGC=800 saved a
+// little more, and held up to a third more memory for answers of tens
+// of thousands of events (docs/PERFORMANCE.md).
 func queryGC() func() { return collector(400, memoryLimit) }
 
 // collector sets the collector to pct (GOGC) under the soft heap limit
