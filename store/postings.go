@@ -193,7 +193,10 @@ func postName(k []byte) string {
 func putPost(pb *bolt.Bucket, b batchInfo, k, v []byte) error {
 	switch {
 	case b.z && writeChunkFrames && isChunkKey(k):
-		v = codec.CompressChunk(make([]byte, 0, len(v)/2+codec.SumSize), v)
+		var err error
+		if v, err = codec.CompressChunk(make([]byte, 0, len(v)/2+codec.SumSize), v); err != nil {
+			return fmt.Errorf("%s: %w", postName(k), err)
+		}
 	case b.z:
 		v = codec.CompressPost(make([]byte, 0, len(v)/2+codec.SumSize), v)
 	}

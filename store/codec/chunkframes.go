@@ -29,23 +29,27 @@ const (
 	ChunkFrameBytes  = 4 << 10
 )
 
-var errChunkFrames = errors.New("malformed chunk directory")
+var errChunkFrames = errors.New("malformed chunk or chunk directory")
 
 // CompressChunk appends the framed stored form of plain, a chunk's
 // entries (see ReadChunk; delta-encoded lists), without its checksum, to
-// dst. plain must be well formed.
-func CompressChunk(dst, plain []byte) []byte {
+// dst. It refuses entries that are not well formed, none at all, or a
+// frame's first term that is empty (the directory could not hold it).
+func CompressChunk(dst, plain []byte) ([]byte, error) {
 	type frame struct {
 		first    []byte
 		from, to int
 	}
 	var frames []frame
+	if len(plain) == 0 {
+		return dst, errChunkFrames
+	}
 	for off := 0; off < len(plain); {
 		end, term, _, ok := chunkEntryAt(plain, off, true)
-		if !ok {
-			panic("codec: CompressChunk: malformed chunk")
+		if !ok || off == 0 && len(term) == 0 {
+			return dst, errChunkFrames
 		}
-		if n := len(frames); n == 0 || frames[n-1].to-frames[n-1].from >= ChunkFrameBytes {
+		if n := len(frames); n == 0 || frames[n-1].to-frames[n-1].from >= ChunkFrameBytes && len(term) > 0 {
 			frames = append(frames, frame{first: term, from: off})
 		}
 		frames[len(frames)-1].to = end
@@ -65,7 +69,7 @@ func CompressChunk(dst, plain []byte) []byte {
 		dst = append(dst, f.first...)
 		dst = binary.AppendUvarint(dst, uint64(len(zs[i])))
 	}
-	return append(dst, z...)
+	return append(dst, z...), nil
 }
 
 // chunkFrame is one frame of a framed chunk's directory.

@@ -54,7 +54,10 @@ func TestChunkFramesRoundTrip(t *testing.T) {
 	for _, n := range []int{1, 7, 60, 500, 2000} {
 		plain, terms := chunkOf(t, n, uint64(n))
 		want := chunkTerms(t, plain)
-		v := CompressChunk(nil, plain)
+		v, err := CompressChunk(nil, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if v[0] != ChunkFramesMagic {
 			t.Fatalf("%d terms: no frames magic", n)
 		}
@@ -109,7 +112,7 @@ func TestChunkFramesRoundTrip(t *testing.T) {
 // never read past.
 func TestChunkFramesMalformed(t *testing.T) {
 	plain, _ := chunkOf(t, 800, 3)
-	v := CompressChunk(nil, plain)
+	v, _ := CompressChunk(nil, plain)
 	fs, _ := readChunkFrames(v, nil)
 	if len(fs) < 3 {
 		t.Fatalf("%d frames", len(fs))
@@ -133,6 +136,14 @@ func TestChunkFramesMalformed(t *testing.T) {
 	cases["unsorted firsts"] = swapped
 	empty := append([]byte{ChunkFramesMagic, 1, 0, 0}, v[dirEnd:]...)
 	cases["empty first term"] = empty
+	// The writer refuses what it cannot frame, with an error.
+	var scratch []byte
+	emptyTerm, _ := AppendChunkEntry(nil, scratch, "", []Posting{{T: 1, Item: 1, Rec: 1}}, true)
+	for name, p := range map[string][]byte{"no entries": nil, "cut entry": plain[:len(plain)-1], "empty first term": emptyTerm} {
+		if _, err := CompressChunk(nil, p); err == nil {
+			t.Errorf("CompressChunk of %s: no error", name)
+		}
+	}
 	for name, d := range cases {
 		if _, err := DecompressPost(nil, d); err == nil {
 			t.Errorf("%s: whole read accepted", name)
@@ -151,9 +162,11 @@ func TestChunkFramesMalformed(t *testing.T) {
 // whole give a part of what the whole read gives.
 func FuzzChunkFrames(f *testing.F) {
 	plain, _ := chunkOf(f, 300, 9)
-	f.Add(CompressChunk(nil, plain), []byte("ip:10.0.1.4"))
+	v, _ := CompressChunk(nil, plain)
+	f.Add(v, []byte("ip:10.0.1.4"))
 	small, _ := chunkOf(f, 3, 1)
-	f.Add(CompressChunk(nil, small), []byte("p:"))
+	v, _ = CompressChunk(nil, small)
+	f.Add(v, []byte("p:"))
 	f.Add([]byte{ChunkFramesMagic, 1, 1, 'a', 0}, []byte("a"))
 	f.Fuzz(func(t *testing.T, v, term []byte) {
 		if len(v) == 0 || v[0] != ChunkFramesMagic {
