@@ -182,7 +182,7 @@ func postName(k []byte) string {
 		return fmt.Sprintf("index key %x", k)
 	}
 	batch := binary.BigEndian.Uint64(k)
-	if len(k) > 8 && k[8] == 0 {
+	if isChunkKey(k) {
 		return fmt.Sprintf("index chunk of batch %d from term %q", batch, k[9:])
 	}
 	return fmt.Sprintf("index list of batch %d for term %q", batch, k[8:])

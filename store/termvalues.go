@@ -118,7 +118,7 @@ func scanPrefix(pc *postCache, c *bolt.Cursor, b batchInfo, prefix string, fn fu
 	bk := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(prefix)), b.id)
 	seek := append(bk, prefix...)
 	for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, seek); k, v = c.Next() {
-		if len(k) > 8 && k[8] == 0 {
+		if isChunkKey(k) {
 			continue // a chunk: below
 		}
 		v, err := openPost(pc, b, k, v)
