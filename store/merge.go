@@ -46,7 +46,8 @@ type TermRange struct {
 
 // EventsByTerms calls fn, in time order, once for each event selected by
 // any of the ranges, with the indexes in rs of the ranges that select it
-// (ascending; fn must not keep the slice). The ranges' postings are merged
+// (ascending; fn must not keep the slice). Each event's Data is its own
+// copy, which fn may keep. The ranges' postings are merged
 // together, so each stored block is read once per round however many
 // ranges reach into it. Memory stays bounded as for EventsByTerm. fn may
 // not write to the store.

@@ -427,14 +427,17 @@ func (d *decoder) strs() []string {
 var errFieldRef = errors.New("stored event: a field refers past its raw text")
 
 // DecodeEvent reads an event stored by EncodeEvent (or as JSON).
-func DecodeEvent(b []byte) (Event, error) {
+func DecodeEvent(b []byte) (Event, error) { return decodeEvent(b, DecodeOptions{}) }
+
+// decodeEvent is DecodeEvent, with Fields made; of o it heeds Borrow.
+func decodeEvent(b []byte, o DecodeOptions) (Event, error) {
 	var e Event
 	if len(b) > 0 && b[0] == '{' {
 		err := json.Unmarshal(b, &e)
 		return e, err
 	}
 	if len(b) > 0 && b[0] == codecV4 {
-		err := decodeLineEvent(&e, b, true, DecodeOptions{})
+		err := decodeLineEvent(&e, b, true, DecodeOptions{Borrow: o.Borrow})
 		return e, err
 	}
 	d, flags, v1, ok := header(b)
@@ -492,7 +495,7 @@ func DecodeEvent(b []byte) (Event, error) {
 		return e, fmt.Errorf("stored event: %d bytes left before the raw text", len(d.b))
 	}
 	if len(raw) > 0 {
-		e.Raw = json.RawMessage(slices.Clone(raw))
+		e.Raw = o.rawOf(raw)
 	}
 	return e, nil
 }

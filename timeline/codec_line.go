@@ -3,7 +3,6 @@ package timeline
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -364,7 +363,7 @@ func decodeLineEvent(e *Event, b []byte, fieldMap bool, o DecodeOptions) error {
 		e.fieldNames, e.fieldValues = names, values
 	}
 	if !slices.Contains(o.NoRaw, source) {
-		e.Raw = json.RawMessage(slices.Clone(rawB))
+		e.Raw = o.rawOf(rawB)
 	}
 	return nil
 }

@@ -84,20 +84,22 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 	hints := newConfigHints(c.src)
 	n := 0
 	// handle decodes a selected event and passes it on with the reasons
-	// of the ranges that include it (whys[i] for range i).
+	// of the ranges that include it (whys[i] for range i). A text log's
+	// fields are kept as their ordered list, read by Event.Field; with
+	// own, se.Data is the event's own copy, which its Raw may keep.
 	var whys []func(*Event) (string, bool)
-	handle := func(se store.StoredEvent, in []int) error {
+	handle := func(se store.StoredEvent, in []int, own bool) error {
 		if n++; n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		ev, err := DecodeEvent(se.Data)
-		if err != nil {
+		ev := new(Event)
+		if err := DecodeEventInto(ev, se.Data, DecodeOptions{FieldList: true, Borrow: own}); err != nil {
 			sum.undecodable++
 			return nil
 		}
-		if !q.wantSource(ev.Source) || !q.keep(&ev) {
+		if !q.wantSource(ev.Source) || !q.keep(ev) {
 			return nil
 		}
 		var why []string
@@ -105,14 +107,14 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		for _, i := range in {
 			if whys[i] == nil { // the CIDR range
 				include = true
-				for _, w := range cidrWhys(c.cidr, indexTerms(se, &ev), &ev) {
+				for _, w := range cidrWhys(c.cidr, indexTerms(se, ev), ev) {
 					if !slices.Contains(why, w) {
 						why = append(why, w)
 					}
 				}
 				continue
 			}
-			w, ok := whys[i](&ev)
+			w, ok := whys[i](ev)
 			if !ok {
 				continue
 			}
@@ -124,17 +126,17 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 		if !include {
 			return nil
 		}
-		if _, err := hints.annotate(&ev); err != nil {
+		if _, err := hints.annotate(ev); err != nil {
 			return err
 		}
-		return ann.push(&Match{Event: &ev, Why: why})
+		return ann.push(&Match{Event: ev, Why: why})
 	}
 	var err error
 	if ranges, w, ok := c.selection(); ok {
 		whys = w
-		err = c.src.EventsByTerms(ranges, handle)
+		err = c.src.EventsByTerms(ranges, func(se store.StoredEvent, in []int) error { return handle(se, in, true) })
 	} else {
-		err = c.src.EventsByTime(q.From, q.To, func(se store.StoredEvent) error { return handle(se, nil) })
+		err = c.src.EventsByTime(q.From, q.To, func(se store.StoredEvent) error { return handle(se, nil, false) })
 	}
 	if err == nil {
 		err = ann.flush()

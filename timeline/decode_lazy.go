@@ -20,6 +20,19 @@ type DecodeOptions struct {
 	// list, no Raw (for the index terms of a stored event, which read
 	// nothing else). Stored forms other than version 3 are read whole.
 	NormalisedOnly bool
+	// Borrow lets the event keep b: its Raw is then a slice of b, not a
+	// copy. For a caller whose b is the event's own and is neither
+	// changed nor reused afterwards (a query's fetched events).
+	Borrow bool
+}
+
+// rawOf returns raw as the event's Raw: raw itself when o.Borrow, else a
+// copy.
+func (o DecodeOptions) rawOf(raw []byte) json.RawMessage {
+	if o.Borrow {
+		return json.RawMessage(raw[:len(raw):len(raw)])
+	}
+	return json.RawMessage(slices.Clone(raw))
 }
 
 // noRaw reports whether the events of source (its bytes) go without Raw.
@@ -44,7 +57,7 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		return decodeNormalised(e, b)
 	}
 	if len(b) < 2 || b[0] != codecV3 || !o.FieldList {
-		ev, err := DecodeEvent(b)
+		ev, err := decodeEvent(b, o)
 		*e = ev
 		if err == nil && o.noRaw([]byte(e.Source)) {
 			e.Raw = nil
@@ -105,7 +118,7 @@ func DecodeEventInto(e *Event, b []byte, o DecodeOptions) error {
 		return fmt.Errorf("stored event: %d bytes left before the raw text", len(d.b))
 	}
 	if keepRaw && len(raw) > 0 {
-		e.Raw = json.RawMessage(slices.Clone(raw))
+		e.Raw = o.rawOf(raw)
 	}
 	return nil
 }

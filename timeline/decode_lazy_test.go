@@ -56,6 +56,31 @@ func checkDecodeInto(t *testing.T, reused *Event, b []byte) {
 			t.Fatalf("field %q: %q %v, want %q", k, got, ok, v)
 		}
 	}
+	// Borrow reads the same event, its raw text a slice of the bytes
+	// given (which then hold the text wherever the event does); without
+	// Borrow the text is a copy.
+	own := slices.Clone(b)
+	var borrowed Event
+	if err := DecodeEventInto(&borrowed, own, DecodeOptions{FieldList: true, Borrow: true}); err != nil {
+		t.Fatalf("Borrow: %v", err)
+	}
+	if got := asDecoded(borrowed); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Borrow:\n got %+v\nwant %+v", got, want)
+	}
+	if len(b) > 0 && b[0] != '{' && len(want.Raw) > 0 {
+		clear(own)
+		if !slices.Equal([]byte(borrowed.Raw), make([]byte, len(want.Raw))) {
+			t.Fatalf("Borrow: the raw text %q is a copy", borrowed.Raw)
+		}
+		other := slices.Clone(b)
+		var copied Event
+		if err := DecodeEventInto(&copied, other, DecodeOptions{FieldList: true}); err != nil {
+			t.Fatal(err)
+		}
+		if clear(other); !slices.Equal(copied.Raw, want.Raw) {
+			t.Fatalf("without Borrow the raw text %q is not a copy", copied.Raw)
+		}
+	}
 	var without Event
 	if err := DecodeEventInto(&without, b, DecodeOptions{FieldList: true, NoRaw: []string{reused.Source}}); err != nil || without.Raw != nil {
 		t.Fatalf("NoRaw: %v, raw %q", err, without.Raw)
