@@ -87,6 +87,10 @@ func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error
 						s.releaseMappedTx(tx)
 					}
 					p := ps[i]
+					if e, ok := s.kept.get(p.Item, p.Rec); ok {
+						got[i], found[i] = e, true
+						continue
+					}
 					e, ok, err := bc.lookup(c, p.Item, p.Rec)
 					if err != nil {
 						return err
@@ -111,6 +115,9 @@ func (s *Store) fetch(fc *fetchCaches, ps []codec.Posting) ([]StoredEvent, error
 		}
 	}
 	clear(got[len(out):])
+	if err == nil && s.kept.keeping() {
+		s.kept.add(out)
+	}
 	return out, err
 }
 

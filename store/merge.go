@@ -46,8 +46,9 @@ type TermRange struct {
 
 // EventsByTerms calls fn, in time order, once for each event selected by
 // any of the ranges, with the indexes in rs of the ranges that select it
-// (ascending; fn must not keep the slice). Each event's Data is its own
-// copy, which fn may keep. The ranges' postings are merged
+// (ascending; fn must not keep the slice). An event's Data is a copy the
+// store never changes: fn may keep it, and must not change it (a kept
+// event's is handed to later reads too: Remember). The ranges' postings are merged
 // together, so each stored block is read once per round however many
 // ranges reach into it. Memory stays bounded as for EventsByTerm. fn may
 // not write to the store.

@@ -136,6 +136,7 @@ type Store struct {
 	longDedup atomic.Bool
 	signer    CustodySigner // signs appended custody entries; nil: unsigned
 	posts     *postCache    // decompressed posting values queries read
+	kept      keptEvents    // events reads keep for the next (Remember)
 }
 
 // Path returns the case file's path.

@@ -24,6 +24,9 @@ type Correlation struct {
 	// does; Run calls it only when the query found no event, for any
 	// event found shows that one of the terms is indexed.
 	unknown func() (*Unknown, error)
+	// kept, for a principal query on a source that can, keeps the events
+	// the principal's resolution read for Run, which reads them again.
+	kept eventKeeper
 
 	// Index terms the query expanded to (query_select.go).
 	ipTerms, eventTerms, resourceTerms []string
@@ -61,8 +64,13 @@ func Prepare(ctx context.Context, src EventSource, q Query) (*Correlation, error
 		return nil, err
 	}
 	if q.Principal != "" {
+		if k, ok := src.(eventKeeper); ok {
+			k.Remember(keptBytes)
+			c.kept = k
+		}
 		r, err := resolvePrincipal(ctx, src, &c.q)
 		if err != nil {
+			c.forget()
 			return nil, err
 		}
 		c.Resolution = r
@@ -70,11 +78,32 @@ func Prepare(ctx context.Context, src EventSource, q Query) (*Correlation, error
 	return c, nil
 }
 
+// eventKeeper is a source that can keep the events its reads fetch for
+// the reads after them (store.Store.Remember).
+type eventKeeper interface {
+	Remember(maxBytes int64)
+	Forget()
+}
+
+// keptBytes bounds the events a principal's resolution keeps for Run:
+// about four thousand CloudTrail records. A busier principal's are not
+// kept: Run reads them all again, as it reads its network events.
+const keptBytes = 8 << 20
+
+// forget drops the events kept for Run.
+func (c *Correlation) forget() {
+	if c.kept != nil {
+		c.kept.Forget()
+		c.kept = nil
+	}
+}
+
 // Query returns the query as prepared (defaults filled in).
 func (c *Correlation) Query() Query { return c.q }
 
 // Run streams the events of the query to fn and summarises them.
 func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary, error) {
+	defer c.forget()
 	sum := newSummaryBuilder()
 	ann := newNACLAnnotator(func(m *Match) error {
 		sum.add(m)

@@ -14,9 +14,9 @@ import (
 type EventSource interface {
 	EventsByTerm(term string, from, to time.Time, fn func(store.StoredEvent) error) error
 	// EventsByTerms merges several ranges: each event once, in time
-	// order, with the indexes of the ranges that select it. Each event's
-	// Data is its own copy, which fn may keep (a query's events keep
-	// their raw text in it).
+	// order, with the indexes of the ranges that select it. An event's
+	// Data is never changed by the source: fn may keep it (a query's
+	// events keep their raw text in it) but not change it.
 	EventsByTerms(rs []store.TermRange, fn func(store.StoredEvent, []int) error) error
 	EventsByTime(from, to time.Time, fn func(store.StoredEvent) error) error
 }
