@@ -58,6 +58,15 @@ type groupDir struct {
 	in     []uint8  // the frame of each
 }
 
+// groupBufs hold a groupDir's lists: a directory read into buffers on
+// the stack allocates nothing (a query reads one for every frame it
+// decodes).
+type groupBufs struct {
+	frames [maxGroupFrames]frame
+	recs   [MaxBlockEvents]uint64
+	in     [MaxBlockEvents]uint8
+}
+
 // groupBlock returns payload (a termless block's uvarint count and
 // entries, in record order) stored grouped by groups (one per event), or
 // ok=false when it would make a single frame or is not well formed.
@@ -132,8 +141,8 @@ func groupBlock(scratch, payload []byte, groups []string) (out []byte, v []byte,
 }
 
 // readGroups parses the directory of a grouped block value (without its
-// checksum).
-func readGroups(v []byte) (groupDir, error) {
+// checksum), its lists in bufs.
+func readGroups(v []byte, bufs *groupBufs) (groupDir, error) {
 	var d groupDir
 	if len(v) < 2 || v[0] != GroupedBlockMagic {
 		return d, errNotBlock
@@ -151,7 +160,7 @@ func readGroups(v []byte) (groupDir, error) {
 	if !ok || nf < 1 || nf > maxGroupFrames {
 		return d, errGroups
 	}
-	d.frames = make([]frame, nf)
+	d.frames = bufs.frames[:nf]
 	size, total := 0, 0
 	for i := range d.frames {
 		n, ok1 := next()
@@ -169,10 +178,10 @@ func readGroups(v []byte) (groupDir, error) {
 	if !ok || n != uint64(total) || n > MaxBlockEvents {
 		return d, errGroups
 	}
-	d.recs = make([]uint64, n)
-	d.in = make([]uint8, n)
+	d.recs, d.in = bufs.recs[:n], bufs.in[:n]
 	var rec uint64
-	seen := make([]int, nf)
+	var seenBuf [maxGroupFrames]int
+	seen := seenBuf[:nf]
 	for i := range d.recs {
 		delta, ok1 := next()
 		f, ok2 := next()
@@ -203,7 +212,8 @@ func readGroups(v []byte) (groupDir, error) {
 // rec, checked against the directory, and returns its entries (none when
 // the block does not hold rec).
 func decodeGroupedFor(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []Entry, error) {
-	d, err := readGroups(v)
+	var bufs groupBufs
+	d, err := readGroups(v, &bufs)
 	if err != nil {
 		return buf, nil, err
 	}
@@ -236,7 +246,8 @@ func decodeGroupedFor(buf []byte, es []Entry, v []byte, rec uint64) ([]byte, []E
 // decodeGrouped decodes every frame of a grouped block and returns its
 // entries in record order; buf holds the frames one after the other.
 func decodeGrouped(buf []byte, es []Entry, v []byte) ([]byte, []Entry, error) {
-	d, err := readGroups(v)
+	var bufs groupBufs
+	d, err := readGroups(v, &bufs)
 	if err != nil {
 		return buf, nil, err
 	}

@@ -51,7 +51,7 @@ func TestGroupedBlockRoundTrip(t *testing.T) {
 		if !grouped {
 			continue
 		}
-		d, err := readGroups(v)
+		d, err := readGroups(v, new(groupBufs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestGroupedBlockDamaged(t *testing.T) {
 	if good[0] != GroupedBlockMagic {
 		t.Fatal("not grouped")
 	}
-	d, err := readGroups(good)
+	d, err := readGroups(good, new(groupBufs))
 	if err != nil || len(d.frames) < 3 {
 		t.Fatalf("directory: %v, %d frames", err, len(d.frames))
 	}

@@ -126,7 +126,8 @@ func directoryLen(v []byte) (int, bool) {
 		}
 		return fs[0].off, true
 	case GroupedBlockMagic:
-		d, err := readGroups(v)
+		var bufs groupBufs
+		d, err := readGroups(v, &bufs)
 		if err != nil {
 			return 0, false
 		}
