@@ -62,6 +62,8 @@ type Query struct {
 
 	// pterms are the principal's index terms (Prepare fills them in).
 	pterms []string
+	// resource is Resource as lowerTerm lowers it (keep fills it in).
+	resource string
 }
 
 // DefaultNetworkMargin is how far before its first and after its last use

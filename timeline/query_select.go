@@ -94,8 +94,13 @@ func (q *Query) keep(e *Event) bool {
 			return false
 		}
 	}
-	if q.Resource != "" && !hasResource(e, lowerTerm(TermResource, strings.TrimSpace(q.Resource))) {
-		return false
+	if q.Resource != "" {
+		if q.resource == "" {
+			q.resource = lowerTerm("", strings.TrimSpace(q.Resource))
+		}
+		if !hasResource(e, q.resource) {
+			return false
+		}
 	}
 	if q.UserAgent != "" && !strings.Contains(strings.ToLower(e.UserAgent), strings.ToLower(q.UserAgent)) {
 		return false
@@ -104,13 +109,37 @@ func (q *Query) keep(e *Event) bool {
 }
 
 // hasResource reports whether one of the event's resource keys (its
-// terms and its S3 objects) starts with prefix.
+// terms and its S3 objects) starts with prefix, in lower case and without
+// the terms' own prefix.
 func hasResource(e *Event, prefix string) bool {
-	found := false
 	for _, r := range e.Resources {
-		resourceKeys(r, true, func(t string) { found = found || strings.HasPrefix(t, prefix) })
+		if !resourceNames(r, true, func(n string) bool { return !hasLowerPrefix(n, prefix) }) {
+			return true
+		}
 	}
-	return found
+	return false
+}
+
+// hasLowerPrefix reports whether s as lowerTerm lowers it starts with p,
+// without making the lower-case copy unless s is not ASCII where p is
+// compared (a character outside ASCII may lower to one inside it).
+func hasLowerPrefix(s, p string) bool {
+	for i := 0; i < len(p); i++ {
+		if i == len(s) {
+			return false
+		}
+		c := s[i]
+		if c >= 0x80 {
+			return strings.HasPrefix(strings.ToLower(s), p)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // OutcomeOf says whether an event succeeded or failed: a CloudTrail call

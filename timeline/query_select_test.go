@@ -230,3 +230,35 @@ func TestDidYouMeanReadsNearValuesOnly(t *testing.T) {
 		t.Errorf("unbounded: read %d of %d (%v)", l.read, all, err)
 	}
 }
+
+// hasLowerPrefix answers as comparing with the lower-case copy lowerTerm
+// makes: for every prefix of that copy and for other strings, ASCII or
+// not, including a character that lowers to an ASCII letter (the Kelvin
+// sign to k).
+func TestHasLowerPrefix(t *testing.T) {
+	for _, s := range []string{"", "ACME-prod", "arn:aws:s3:::Acme-Logs/key", "\u212Aey", "caf\u00c9-bucket", "Ünïcode/ÄRN", "x\xffy"} {
+		low := lowerTerm("", s)
+		for i := 0; i <= len(low); i++ {
+			checkLowerPrefix(t, s, low[:i])
+		}
+		for _, p := range []string{"key", "acme-", "ACME", "café", "üni", "arn:aws:s3:::acme-logs/kez", s} {
+			checkLowerPrefix(t, s, p)
+		}
+	}
+}
+
+func checkLowerPrefix(t *testing.T, s, p string) {
+	t.Helper()
+	if got, want := hasLowerPrefix(s, p), strings.HasPrefix(lowerTerm("", s), p); got != want {
+		t.Fatalf("hasLowerPrefix(%q, %q) = %v, want %v", s, p, got, want)
+	}
+}
+
+func FuzzHasLowerPrefix(f *testing.F) {
+	f.Add("ACME-prod", "acme-")
+	f.Add("\u212Aey", "k")
+	f.Fuzz(func(t *testing.T, s, p string) {
+		checkLowerPrefix(t, s, p)
+		checkLowerPrefix(t, s, lowerTerm("", p))
+	})
+}

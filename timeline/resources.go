@@ -151,33 +151,43 @@ func resourceTerms(r string, add func(string)) { resourceKeys(r, false, add) }
 // resourceTerms; with all set also an S3 bucket's or object's ARN and an
 // object's bucket/key (what a query's resource prefix is compared with).
 func resourceKeys(r string, all bool, add func(string)) {
+	resourceNames(r, all, func(n string) bool {
+		add(lowerTerm(TermResource, n))
+		return true
+	})
+}
+
+// resourceNames calls yield with the names resourceKeys makes its terms
+// of, as they are in r (not lower case, without the prefix), until yield
+// returns false; it reports whether none did.
+func resourceNames(r string, all bool, yield func(string) bool) bool {
 	a, ok := splitARN(r)
 	if !ok {
-		add(lowerTerm(TermResource, r))
-		return
+		return yield(r)
 	}
 	res := a.resource
 	if a.service == "s3" {
 		bucket, _, isObject := strings.Cut(res, "/")
 		if all {
-			add(lowerTerm(TermResource, r))
-			if isObject {
-				add(lowerTerm(TermResource, res))
+			if !yield(r) || isObject && !yield(res) {
+				return false
 			}
 		}
-		add(lowerTerm(TermResource, bucket))
-		return
+		return yield(bucket)
 	}
-	add(lowerTerm(TermResource, r))
+	if !yield(r) {
+		return false
+	}
 	name := res[strings.LastIndexAny(res, "/:")+1:]
-	if name != "" && name != res {
-		add(lowerTerm(TermResource, name))
+	if name != "" && name != res && !yield(name) {
+		return false
 	}
 	if a.service == "iam" {
 		if i, j := strings.IndexByte(res, '/'), strings.LastIndexByte(res, '/'); i >= 0 && j > i {
-			add(lowerTerm(TermResource, r[:len(r)-len(res)]+res[:i+1]+name))
+			return yield(r[:len(r)-len(res)] + res[:i+1] + name)
 		}
 	}
+	return true
 }
 
 // arnParts are the parts of an ARN that resource terms use.
