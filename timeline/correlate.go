@@ -115,7 +115,8 @@ func (c *Correlation) Run(ctx context.Context, fn func(*Match) error) (*Summary,
 	// handle decodes a selected event and passes it on with the reasons
 	// of the ranges that include it (whys[i] for range i). A text log's
 	// fields are kept as their ordered list, read by Event.Field; with
-	// own, se.Data is the event's own copy, which its Raw may keep.
+	// own, se.Data is never changed by the source, so the event's Raw
+	// may be a slice of it.
 	var whys []func(*Event) (string, bool)
 	handle := func(se store.StoredEvent, in []int, own bool) error {
 		if n++; n&1023 == 0 {

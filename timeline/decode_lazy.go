@@ -21,8 +21,8 @@ type DecodeOptions struct {
 	// nothing else). Stored forms other than version 3 are read whole.
 	NormalisedOnly bool
 	// Borrow lets the event keep b: its Raw is then a slice of b, not a
-	// copy. For a caller whose b is the event's own and is neither
-	// changed nor reused afterwards (a query's fetched events).
+	// copy. For a caller whose b is never changed or reused afterwards
+	// (a query's fetched events).
 	Borrow bool
 }
 
