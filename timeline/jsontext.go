@@ -20,6 +20,14 @@ func AppendJSONString(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look: most strings
+		// (names, addresses, ARNs, agents) are plain ASCII throughout.
+		for i+8 <= len(s) && plainWord(word(s[i:i+8]), html) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' && (!html || b != '<' && b != '>' && b != '&') {
@@ -64,6 +72,35 @@ func AppendJSONString(dst []byte, s string, html bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Bytes repeated in every byte of a word, for plainWord.
+const (
+	wordLow  = 0x0101010101010101
+	wordHigh = 0x8080808080808080
+)
+
+// word reads the first eight bytes of s as one little-endian word.
+func word(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainWord reports whether none of the eight bytes of w needs more than
+// being copied by AppendJSONString: none is a control, '"', '\\', past
+// ASCII or, with html, '<', '>' or '&'. The tests are the usual ones on a
+// whole word, exact for the word (not for each byte): (x - 0x01…) &^ x
+// has a high bit set when some byte of x is zero, (w - 0x20…) &^ w when
+// some byte of w is below 0x20.
+func plainWord(w uint64, html bool) bool {
+	hasByte := func(c uint64) uint64 { x := w ^ (c * wordLow); return (x - wordLow) &^ x & wordHigh }
+	below := (w - 0x20*wordLow) &^ w & wordHigh
+	bad := w&wordHigh | below | hasByte('"') | hasByte('\\')
+	if html {
+		bad |= hasByte('<') | hasByte('>') | hasByte('&')
+	}
+	return bad == 0
 }
 
 // AppendJSONStrings appends a list of strings as encoding/json does: null
