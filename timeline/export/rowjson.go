@@ -2,10 +2,10 @@ package export
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/trailcase/trailcase/timeline"
 )
 
@@ -78,7 +78,7 @@ func (sc *jsonlScratch) appendRow(b []byte, r *Row) ([]byte, error) {
 		b = append(b, r.Raw...) // a JSON string: nothing to compact
 	default:
 		sc.c.Reset()
-		if err := json.Compact(&sc.c, r.Raw); err != nil {
+		if err := gojson.Compact(&sc.c, r.Raw); err != nil { // encoding/json's bytes (timeline's FuzzRawCompact)
 			return b, err
 		}
 		b = append(b, sc.c.Bytes()...)

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/trailcase/trailcase/evidence"
 	"github.com/trailcase/trailcase/evidence/safe"
 	"github.com/trailcase/trailcase/store"
@@ -153,7 +153,7 @@ func (sc *csvScratch) record(rec timeline.CSVRow, r *Row) timeline.CSVRow {
 	raw := rawText(r.Raw)
 	if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
 		sc.c.Reset()
-		if json.Compact(&sc.c, r.Raw) == nil {
+		if gojson.Compact(&sc.c, r.Raw) == nil { // encoding/json's bytes (timeline's FuzzRawCompact)
 			raw = sc.c.String()
 		}
 	}
