@@ -1,15 +1,12 @@
 package sigma
 
 import (
-	"embed"
+	_ "embed" // builtinPack
 	"encoding/binary"
 	"errors"
 
 	"go.yaml.in/yaml/v3"
 )
-
-//go:embed rules/*.yml
-var builtinFS embed.FS
 
 // builtinPack is the built-in rule pack, rules/*.yml, parsed (see
 // Builtin and packMagic); TestBuiltinPack writes it.
