@@ -19,8 +19,8 @@ import (
 //	                            ChunkFrameBytes of them
 //
 // and decompresses, whole, to the same entries as an unframed chunk:
-// DecompressPost reads either form. ChunkFrameFor and ChunkFramesFrom
-// decompress only the frames a term or a prefix may be in. A value's
+// DecompressPost reads either form. ReadChunkFrames, ChunkFrames.For and
+// From and Decompress read only the frames a term or a prefix may be in. A value's
 // first byte tells the forms apart (a zstd frame starts with 0x28). The
 // checksum of the stored value (AppendSum) covers the directory and
 // every frame, and is checked before any of it is read.
@@ -174,35 +174,6 @@ func (c ChunkFrames) Stored(i int) []byte { return c.fs[i].z }
 // Decompress appends the entries of frames [from, to) to buf[:0].
 func (c ChunkFrames) Decompress(buf []byte, from, to int) ([]byte, error) {
 	return decompressChunkFrames(buf, c.fs, from, to)
-}
-
-// ChunkFrameFor returns, appended to buf[:0], the entries of a stored
-// chunk (checked, without its checksum) that may hold term: of a framed
-// chunk, the frame whose first term is the last at or before term; of an
-// unframed one, all of them.
-func ChunkFrameFor(buf, v []byte, term []byte) ([]byte, error) {
-	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.For(term) })
-}
-
-// ChunkFramesFrom returns, appended to buf[:0], the entries of a stored
-// chunk (as ChunkFrameFor) from the frame that may hold the first term
-// with prefix to the last frame that may hold such a term.
-func ChunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
-	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.From(prefix) })
-}
-
-// chunkFramesOf returns the entries of the frames pick chooses of a
-// framed chunk, or all the entries of an unframed one.
-func chunkFramesOf(buf, v []byte, pick func(ChunkFrames) (int, int)) ([]byte, error) {
-	if len(v) == 0 || v[0] != ChunkFramesMagic {
-		return DecompressPost(buf, v)
-	}
-	c, err := ReadChunkFrames(v)
-	if err != nil {
-		return nil, err
-	}
-	from, to := pick(c)
-	return c.Decompress(buf, from, to)
 }
 
 // lastFrameAtOrBefore returns the index of the last frame whose first

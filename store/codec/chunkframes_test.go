@@ -73,7 +73,7 @@ func TestChunkFramesRoundTrip(t *testing.T) {
 			t.Fatalf("%d terms: whole read differs (%v)", n, err)
 		}
 		for _, term := range terms {
-			part, err := ChunkFrameFor(nil, v, []byte(term))
+			part, err := chunkFrameFor(nil, v, []byte(term))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func TestChunkFramesRoundTrip(t *testing.T) {
 			}
 		}
 		for _, absent := range []string{"a", "ip:10.0.0.0x", "zz", terms[len(terms)-1] + "\x00"} {
-			part, err := ChunkFrameFor(nil, v, []byte(absent))
+			part, err := chunkFrameFor(nil, v, []byte(absent))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestChunkFramesRoundTrip(t *testing.T) {
 			}
 		}
 		for _, prefix := range []string{"ip:", "ip:10.0.1", "ip:10.0.1.1", "p:", "p:arn:aws:iam::1:user/u001", "q", ""} {
-			part, err := ChunkFramesFrom(nil, v, []byte(prefix))
+			part, err := chunkFramesFrom(nil, v, []byte(prefix))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,10 +148,10 @@ func TestChunkFramesMalformed(t *testing.T) {
 		if _, err := DecompressPost(nil, d); err == nil {
 			t.Errorf("%s: whole read accepted", name)
 		}
-		if _, err := ChunkFrameFor(nil, d, []byte("ip:10.0.1.1")); err == nil {
+		if _, err := chunkFrameFor(nil, d, []byte("ip:10.0.1.1")); err == nil {
 			t.Errorf("%s: frame read accepted", name)
 		}
-		if _, err := ChunkFramesFrom(nil, d, []byte("ip:")); err == nil {
+		if _, err := chunkFramesFrom(nil, d, []byte("ip:")); err == nil {
 			t.Errorf("%s: prefix read accepted", name)
 		}
 	}
@@ -173,8 +173,8 @@ func FuzzChunkFrames(f *testing.F) {
 			v = append([]byte{ChunkFramesMagic}, v...)
 		}
 		whole, err := DecompressPost(nil, v)
-		part, perr := ChunkFrameFor(nil, v, term)
-		from, ferr := ChunkFramesFrom(nil, v, term)
+		part, perr := chunkFrameFor(nil, v, term)
+		from, ferr := chunkFramesFrom(nil, v, term)
 		if err != nil {
 			return
 		}
@@ -185,4 +185,36 @@ func FuzzChunkFrames(f *testing.F) {
 			t.Fatal("a frame read gave what the whole read does not hold")
 		}
 	})
+}
+
+// The reads below are how the store reads a chunk's frames (openChunkPart
+// and DecompressPost), put together for the tests.
+
+// chunkFrameFor returns, appended to buf[:0], the entries of a stored
+// chunk (checked, without its checksum) that may hold term: of a framed
+// chunk, the frame whose first term is the last at or before term; of an
+// unframed one, all of them.
+func chunkFrameFor(buf, v []byte, term []byte) ([]byte, error) {
+	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.For(term) })
+}
+
+// chunkFramesFrom returns, appended to buf[:0], the entries of a stored
+// chunk (as chunkFrameFor) from the frame that may hold the first term
+// with prefix to the last frame that may hold such a term.
+func chunkFramesFrom(buf, v []byte, prefix []byte) ([]byte, error) {
+	return chunkFramesOf(buf, v, func(c ChunkFrames) (int, int) { return c.From(prefix) })
+}
+
+// chunkFramesOf returns the entries of the frames pick chooses of a
+// framed chunk, or all the entries of an unframed one.
+func chunkFramesOf(buf, v []byte, pick func(ChunkFrames) (int, int)) ([]byte, error) {
+	if len(v) == 0 || v[0] != ChunkFramesMagic {
+		return DecompressPost(buf, v)
+	}
+	c, err := ReadChunkFrames(v)
+	if err != nil {
+		return nil, err
+	}
+	from, to := pick(c)
+	return c.Decompress(buf, from, to)
 }
