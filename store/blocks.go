@@ -138,7 +138,7 @@ func batchLists(pb *bolt.Bucket, batch uint64) map[string]bool {
 	prefix := u64(batch)
 	c := pb.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if len(k) > 8 && k[8] != 0 {
+		if len(k) > 8 && !isChunkKey(k) {
 			out[string(k[8:])] = true
 		}
 	}

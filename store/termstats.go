@@ -168,7 +168,7 @@ func (st *termStream) startChunks() error {
 // chunk loads the entries with the prefix from chunk k, and from the
 // chunks after it while the current one holds none.
 func (st *termStream) chunk(k, v []byte) error {
-	for ; len(k) > 8 && bytes.Equal(k[:8], u64(st.b.id)) && k[8] == 0; k, v = st.c.Next() {
+	for ; isChunkKey(k) && bytes.Equal(k[:8], u64(st.b.id)); k, v = st.c.Next() {
 		if first := string(k[9:]); first > st.prefix && !strings.HasPrefix(first, st.prefix) {
 			break
 		}

@@ -15,8 +15,9 @@ import (
 // termPostings returns the postings of term in batch b: its own key's
 // value, or its entry in the chunk that would hold it.
 func termPostings(pc *postCache, pb *bolt.Bucket, b batchInfo, term string) ([]byte, error) {
-	if k := codec.PostKey(b.id, term); pb.Get(k) != nil {
-		return openPost(pc, b, k, pb.Get(k))
+	own := codec.PostKey(b.id, term)
+	if v := pb.Get(own); v != nil {
+		return openPost(pc, b, own, v)
 	}
 	want := codec.ChunkKey(b.id, term)
 	c := pb.Cursor()
@@ -24,7 +25,7 @@ func termPostings(pc *postCache, pb *bolt.Bucket, b batchInfo, term string) ([]b
 	if k == nil || !bytes.Equal(k, want) {
 		k, v = c.Prev()
 	}
-	if len(k) < 9 || !bytes.Equal(k[:8], want[:8]) || k[8] != 0 {
+	if !isChunkKey(k) || !bytes.Equal(k[:8], want[:8]) {
 		return nil, nil
 	}
 	tb := []byte(term) // once: a chunk holds hundreds of terms
