@@ -64,15 +64,9 @@ func (k *keptEvents) get(item, rec uint64) (StoredEvent, bool) {
 	return e, ok
 }
 
-// keeping reports whether reads keep what they fetch.
-func (k *keptEvents) keeping() bool {
-	if !k.on.Load() {
-		return false
-	}
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return k.events != nil
-}
+// keeping reports whether reads keep what they fetch (add checks again,
+// under the lock).
+func (k *keptEvents) keeping() bool { return k.on.Load() }
 
 // add keeps the events evs. The first that does not fit the budget drops
 // them all, and no more are kept: the reads of many events gain little
